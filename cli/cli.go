@@ -1,0 +1,206 @@
+// Package cli is pbiwb's command line: it parses the global flags, picks the
+// command, builds the pieces from connector and keystore, and turns errors
+// into messages and the exit codes of CONTRACT.md. main.go only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Exit codes (CONTRACT.md, "Exit codes").
+const (
+	ExitOK          = 0
+	ExitFailure     = 1   // unexpected failure
+	ExitUsage       = 2   // bad flag, missing required value
+	ExitInvalid     = 3   // invalid input or target schema: nothing was written
+	ExitSignIn      = 4   // sign-in failed (Entra ID or Domo)
+	ExitRefused     = 5   // Power BI refused
+	ExitStopped     = 6   // stopped part-way: a checkpoint exists
+	ExitInterrupted = 130 // Ctrl-C / SIGINT / SIGTERM
+)
+
+// Env is what a command may touch of the outside world; tests supply their own.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// IsTerminal reports whether stdin and stdout are both terminals.
+	IsTerminal func() bool
+}
+
+// OSEnv is the process's real environment.
+func OSEnv() Env {
+	return Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv:     os.Getenv,
+		IsTerminal: func() bool { return isTerminal(os.Stdin) && isTerminal(os.Stdout) },
+	}
+}
+
+// Globals are the flags every command accepts (CONTRACT.md, "Global flags").
+type Globals struct {
+	Sandbox    bool   // --sandbox given
+	SandboxURL string // its URL, or "" to start one in-process
+	Home       string // --home or PBIWB_HOME
+}
+
+// exitError carries an exit code with the message to print.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// exit wraps err (or a formatted message) with an exit code.
+func exit(code int, format string, args ...any) error {
+	return &exitError{code: code, err: fmt.Errorf(format, args...)}
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, g Globals, args []string, env Env) error
+}
+
+func commands() []command {
+	return []command{
+		{"push", "write one input into one push-dataset table", notBuilt("push", "the writeback engine (issue 5)")},
+		{"doctor", "check sign-in, access and limits, with a fix for each failure", notBuilt("doctor", "guided troubleshooting (issue 7)")},
+		{"history", "list past runs, or show one run in detail", notBuilt("history", "the writeback engine (issue 5) and troubleshooting (issue 7)")},
+		{"accounts", "list, add or remove saved accounts", notBuilt("accounts", "sign-in and secret storage (issue 3)")},
+		{"groups", "list the workspaces an account can see", notBuilt("groups", "sign-in and secret storage (issue 3)")},
+		{"sandbox", "run the Entra ID + Power BI + Domo emulator", runSandbox},
+		{"version", "print version, commit and Go version", runVersion},
+	}
+}
+
+// Main runs pbiwb with args (without the program name) and returns the exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	g, rest, err := parseGlobals(args, env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "pbiwb: %v\n", err)
+		return ExitUsage
+	}
+	if len(rest) > 0 && (rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help") {
+		usage(env.Stderr)
+		return ExitOK
+	}
+	run := runWizard
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		found := false
+		for _, c := range commands() {
+			if c.name == rest[0] {
+				run, rest, found = c.run, rest[1:], true
+				break
+			}
+		}
+		if !found {
+			fmt.Fprintf(env.Stderr, "pbiwb: unknown command %q\n\n", rest[0])
+			usage(env.Stderr)
+			return ExitUsage
+		}
+	}
+	return report(run(ctx, g, rest, env), env.Stderr)
+}
+
+// report prints err for a person and returns its exit code.
+func report(err error, stderr io.Writer) int {
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitFailure
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if errors.Is(err, errSilent) {
+		return code
+	}
+	fmt.Fprintf(stderr, "pbiwb: %v\n", err)
+	return code
+}
+
+// errSilent marks an error already explained to the user.
+var errSilent = errors.New("already reported")
+
+// parseGlobals takes --sandbox [URL] and --home DIR from anywhere before "--".
+// --sandbox takes a URL only when the next word is one, so `pbiwb --sandbox`
+// alone starts an in-process sandbox.
+func parseGlobals(args []string, getenv func(string) string) (Globals, []string, error) {
+	g := Globals{Home: getenv("PBIWB_HOME")}
+	if u := getenv("PBIWB_SANDBOX"); u != "" {
+		g.Sandbox, g.SandboxURL = true, u
+	}
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") {
+			name = ""
+		}
+		switch name {
+		case "sandbox":
+			g.Sandbox, g.SandboxURL = true, ""
+			if hasVal {
+				g.SandboxURL = val
+			} else if i+1 < len(args) && looksLikeURL(args[i+1]) {
+				g.SandboxURL = args[i+1]
+				i++
+			}
+		case "home":
+			if hasVal {
+				g.Home = val
+			} else if i+1 < len(args) {
+				g.Home = args[i+1]
+				i++
+			} else {
+				return g, nil, errors.New("--home needs a directory")
+			}
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return g, rest, nil
+}
+
+func looksLikeURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+func notBuilt(name, what string) func(context.Context, Globals, []string, Env) error {
+	return func(context.Context, Globals, []string, Env) error {
+		return exit(ExitFailure, "%s is not built yet: it arrives with %s", name, what)
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `pbiwb — write a Domo DataSet or a CSV file into a Power BI push dataset
+
+Usage:
+  pbiwb [--sandbox [URL]] [--home DIR]     the wizard (needs a terminal)
+  pbiwb <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Global flags:
+  --sandbox [URL]   use a running sandbox at URL (env PBIWB_SANDBOX); with no URL the wizard starts one
+  --home DIR        where config, history and checkpoints live (env PBIWB_HOME)
+
+Run 'pbiwb <command> -h' for a command's flags.
+`)
+}

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/sandbox"
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+)
+
+func runSandbox(ctx context.Context, _ Globals, args []string, env Env) error {
+	fs := flag.NewFlagSet("pbiwb sandbox", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var opts sandbox.Options
+	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:8443", "listen address (`HOST:PORT`; port 0 picks a free one)")
+	fs.StringVar(&opts.StateDir, "state", "", "keep the sandbox's state (CA, datasets, rows) in `DIR` across restarts")
+	fs.Float64Var(&opts.TimeScale, "time-scale", 1, "make every quota window and Retry-After `N` times shorter")
+	fs.DurationVar(&opts.Latency, "latency", 0, "add `DURATION` to every API response")
+	fs.DurationVar(&opts.TokenLifetime, "token-lifetime", time.Hour, "lifetime of issued access tokens")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	if fs.NArg() > 0 {
+		return exit(ExitUsage, "sandbox takes no arguments (got %q)", fs.Arg(0))
+	}
+	if opts.TimeScale < 1 {
+		return exit(ExitUsage, "--time-scale must be 1 or more")
+	}
+	return serveSandbox(ctx, opts, env.Stdout, false)
+}
+
+// serveSandbox runs a sandbox until ctx ends, printing its URL first (the
+// contract's first line) and then the demo identities.
+func serveSandbox(ctx context.Context, opts sandbox.Options, out io.Writer, tour bool) error {
+	srv, err := sandbox.New(opts)
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "sandbox listening on %s\n", srv.URL())
+	printIdentities(out, srv.URL(), opts)
+	if tour {
+		printTour(out, srv.URL())
+	}
+	<-ctx.Done()
+	fmt.Fprintln(out, "sandbox stopping")
+	return srv.Close()
+}
+
+func printIdentities(out io.Writer, url string, opts sandbox.Options) {
+	fmt.Fprintf(out, `
+Demo identities (fixed; see CONTRACT.md):
+  tenant ID              %s (%s)
+  app (client) ID        %s
+  client secret value    %s   (its secret ID: %s)
+  user / password        %s / %s
+  MFA user               %s (answers AADSTS50076)
+  other apps             %s public client flows off
+                         %s secret expired
+                         %s no admin consent
+  Domo client / secret   %s / %s
+  Domo DataSet           %s (%q)
+  workspaces             %s, %s, %s, %s
+`, demo.TenantID, demo.TenantDomain, demo.ClientID, demo.ClientSecret, demo.SecretID,
+		demo.Username, demo.Password, demo.MFAUsername,
+		demo.ClientIDNoPublicFlow, demo.ClientIDExpired, demo.ClientIDNoConsent,
+		demo.DomoClientID, demo.DomoClientSecret, demo.DomoDataSetID, demo.DomoDataSetName,
+		demo.WorkspaceSales, demo.WorkspaceFinance, demo.WorkspaceOperations, demo.WorkspaceExecutive)
+	scale := opts.TimeScale
+	if scale < 1 {
+		scale = 1
+	}
+	fmt.Fprintf(out, "  time scale             %g (an hour lasts %s)\n", scale, time.Duration(float64(time.Hour)/scale).Round(time.Millisecond))
+	fmt.Fprintf(out, "  CA certificate         %s/_sandbox/ca.pem\n\nPress Ctrl-C to stop.\n", url)
+}

@@ -1,0 +1,19 @@
+// Command pbiwb writes a Domo DataSet or a local CSV file into a table of a
+// Power BI push dataset: a terminal wizard, and the same engine headless.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/pbiwb/pbiwb/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], cli.OSEnv())
+	stop()
+	os.Exit(code)
+}
