@@ -1,0 +1,134 @@
+package entraid
+
+import (
+	"strings"
+
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+)
+
+// The demo directory: one tenant, four app registrations, two users
+// (CONTRACT.md, "The sandbox"; constants in connector/sandbox/demo).
+
+const (
+	tenantID   = demo.TenantID
+	tenantName = demo.TenantDomain
+	// powerBIAppID is the Power BI Service's well-known application ID, which
+	// Entra ID names in MFA errors about Power BI.
+	powerBIAppID = "00000009-0000-0000-c000-000000000000"
+)
+
+// consentedScopes are the Power BI delegated permissions the demo apps have
+// admin consent for: enough to list workspaces, create push datasets and write
+// rows (Dataset.ReadWrite.All covers reading datasets too).
+var consentedScopes = []string{"Dataset.ReadWrite.All", "Workspace.Read.All"}
+
+type app struct {
+	id            string
+	name          string
+	spObjectID    string // the app's service principal in the demo tenant
+	publicFlows   bool   // Authentication → Allow public client flows
+	secretExpired bool
+	adminConsent  bool // delegated Power BI permissions granted for the tenant
+}
+
+type user struct {
+	upn      string
+	name     string
+	objectID string
+	mfa      bool // Conditional Access requires MFA: the password grant answers 50076
+}
+
+var apps = map[string]*app{
+	demo.ClientID: {id: demo.ClientID, name: "pbiwb sandbox", spObjectID: demo.ServicePrincipalObjectID,
+		publicFlows: true, adminConsent: true},
+	demo.ClientIDNoPublicFlow: {id: demo.ClientIDNoPublicFlow, name: "pbiwb sandbox (public client flows off)",
+		spObjectID: "00000000-0000-4000-8000-0000000a5e02", adminConsent: true},
+	demo.ClientIDExpired: {id: demo.ClientIDExpired, name: "pbiwb sandbox (expired secret)",
+		spObjectID: "00000000-0000-4000-8000-0000000a5e03", publicFlows: true, secretExpired: true, adminConsent: true},
+	demo.ClientIDNoConsent: {id: demo.ClientIDNoConsent, name: "pbiwb sandbox (no admin consent)",
+		spObjectID: "00000000-0000-4000-8000-0000000a5e04", publicFlows: true},
+}
+
+var users = map[string]*user{
+	strings.ToLower(demo.Username):    {upn: demo.Username, name: "Sandbox Admin", objectID: demo.UserObjectID},
+	strings.ToLower(demo.MFAUsername): {upn: demo.MFAUsername, name: "Sandbox MFA User", objectID: demo.MFAUserObjectID, mfa: true},
+}
+
+func lookupUser(upn string) *user { return users[strings.ToLower(strings.TrimSpace(upn))] }
+
+// tenantKind says how an authority's tenant segment addresses the directory.
+type tenantKind int
+
+const (
+	tenantUnknown  tenantKind = iota
+	tenantSpecific            // the GUID or the verified domain
+	tenantOrgs                // /organizations
+	tenantCommon              // /common
+)
+
+func resolveTenant(seg string) tenantKind {
+	switch {
+	case strings.EqualFold(seg, tenantID), strings.EqualFold(seg, tenantName):
+		return tenantSpecific
+	case strings.EqualFold(seg, "organizations"):
+		return tenantOrgs
+	case strings.EqualFold(seg, "common"):
+		return tenantCommon
+	}
+	return tenantUnknown
+}
+
+// isPowerBIResource reports whether resource is the Power BI API of any cloud;
+// the sandbox answers for every cloud's resource (demo.PowerBIResource).
+func isPowerBIResource(resource string) bool {
+	r := strings.ToLower(strings.TrimRight(resource, "/"))
+	return strings.HasPrefix(r, "https://") && strings.HasSuffix(r, "/powerbi/api") &&
+		(strings.Contains(r, "analysis.windows.net") || strings.Contains(r, "analysis.usgovcloudapi.net") ||
+			strings.Contains(r, "analysis.chinacloudapi.cn"))
+}
+
+// oidcScopes are the OpenID Connect scopes MSAL adds to every request.
+var oidcScopes = map[string]bool{"openid": true, "profile": true, "offline_access": true, "email": true}
+
+// scopeRequest is a parsed "scope" parameter.
+type scopeRequest struct {
+	raw      string
+	oidc     map[string]bool
+	resource string   // the one resource the request names ("" if none)
+	perms    []string // permission names after the resource ("" for .default)
+	multiple bool     // more than one resource named: Entra refuses that
+}
+
+func parseScopes(raw string) scopeRequest {
+	sr := scopeRequest{raw: raw, oidc: map[string]bool{}}
+	for _, s := range strings.Fields(raw) {
+		if oidcScopes[strings.ToLower(s)] {
+			sr.oidc[strings.ToLower(s)] = true
+			continue
+		}
+		i := strings.LastIndex(s, "/")
+		if i <= len("https://") {
+			sr.perms = append(sr.perms, s) // a bare name: treated as a Microsoft Graph permission
+			if sr.resource == "" {
+				sr.resource = "https://graph.microsoft.com"
+			}
+			continue
+		}
+		res, perm := s[:i], s[i+1:]
+		if sr.resource != "" && !strings.EqualFold(sr.resource, res) {
+			sr.multiple = true
+		}
+		sr.resource = res
+		sr.perms = append(sr.perms, perm)
+	}
+	return sr
+}
+
+func (sr scopeRequest) isDefault() bool {
+	for _, p := range sr.perms {
+		if p != ".default" {
+			return false
+		}
+	}
+	return len(sr.perms) > 0
+}
