@@ -1,0 +1,431 @@
+package push
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/schema"
+)
+
+// The pacer keeps every documented push limit of one dataset at once, as
+// sliding windows, so that a push that is the only writer never meets a 429:
+//
+//   - at most MaxPendingPosts POST rows requests in flight;
+//   - at most PostsPerMinute POSTs in any Minute() window;
+//   - at most RowsPerHour rows added in any Hour() window;
+//   - at most PostsPerHourLarge POSTs in any Hour() window once the table
+//     holds LargeTableRows rows or more.
+//
+// How a request is placed in a window, conservatively: the service stamps a
+// request somewhere between the moment we start sending it and the moment its
+// answer arrives. A request therefore occupies a window from its start until
+// its answer's arrival (End) plus the window's length; a request in flight
+// occupies every window. A new request sent at t ≥ End+W cannot share a window
+// with the old one whatever the network delays were.
+//
+// What a refused request counts (UNCONFIRMED whether Power BI counts requests
+// it throttled or rejected): we count it as a POST in the request windows
+// (per minute, per hour) but add none of its rows. A request whose outcome is
+// unknown (sent, no answer) counts its rows, as if they landed.
+//
+// A 429's Retry-After wins over everything: Backoff holds every Acquire until
+// it has passed, with the reason "server Retry-After".
+
+// Sent is one POST rows request as the windows remember it: when its answer
+// came (or when it was given up) and the rows it may have added.
+type Sent struct {
+	End  time.Time `json:"end"`
+	Rows int       `json:"rows"`
+}
+
+// Outcome is what became of a POST, for the windows.
+type Outcome int
+
+const (
+	// Accepted: the service answered 200; the rows were added.
+	Accepted Outcome = iota
+	// Refused: the service answered with an error (429, 4xx, 5xx); no rows were added.
+	Refused
+	// Unknown: the body was sent but no answer came; the rows may have been added.
+	Unknown
+)
+
+// Reason says which limit a wait is for.
+type Reason int
+
+const (
+	ReasonNone Reason = iota
+	ReasonPending
+	ReasonPostsPerMinute
+	ReasonRowsPerHour
+	ReasonPostsPerHourLarge
+	ReasonRetryAfter
+)
+
+var reasonKeys = [...]string{"", "pending", "postsPerMinute", "rowsPerHour", "postsPerHourLarge", "retryAfter"}
+
+// Key is a stable identifier for JSON and history ("rowsPerHour", "retryAfter", ...).
+func (r Reason) Key() string {
+	if int(r) < len(reasonKeys) {
+		return reasonKeys[r]
+	}
+	return "unknown"
+}
+
+// Describe is the limit in words, e.g. "1,000,000 rows per hour per dataset".
+func (r Reason) Describe(l schema.Limits) string {
+	switch r {
+	case ReasonPending:
+		return fmt.Sprintf("%s pending POST rows requests per dataset", thousands(int64(l.MaxPendingPosts)))
+	case ReasonPostsPerMinute:
+		return fmt.Sprintf("%s POST rows requests per minute per dataset", thousands(int64(l.PostsPerMinute)))
+	case ReasonRowsPerHour:
+		return fmt.Sprintf("%s rows per hour per dataset", thousands(int64(l.RowsPerHour)))
+	case ReasonPostsPerHourLarge:
+		return fmt.Sprintf("%s POST rows requests per hour per dataset once the table holds %s rows",
+			thousands(int64(l.PostsPerHourLarge)), thousands(int64(l.LargeTableRows)))
+	case ReasonRetryAfter:
+		return "server Retry-After"
+	}
+	return "no limit"
+}
+
+// Wait is one pause the pacer imposed before a send.
+type Wait struct {
+	Reason Reason
+	Limit  string    // Reason.Describe of the limits in force
+	Start  time.Time // when the wait began
+	Until  time.Time // when it is expected to end; zero when it ends as a request in flight finishes
+	End    time.Time // when it ended (zero in the OnWait report, which comes at the start)
+}
+
+// Duration is how long the wait lasted (or, before it ended, is expected to last).
+func (w Wait) Duration() time.Duration {
+	switch {
+	case !w.End.IsZero():
+		return w.End.Sub(w.Start)
+	case !w.Until.IsZero():
+		return w.Until.Sub(w.Start)
+	}
+	return 0
+}
+
+// PacerConfig sets up a Pacer for one dataset.
+type PacerConfig struct {
+	Limits schema.Limits
+	Clock  Clock // nil: the system clock
+	// TableRows is how many rows the table holds before the first send.
+	TableRows int64
+	// TableCap bounds the rows a basicFIFO table holds (the oldest are evicted);
+	// 0 for a table without retention. We read "if table has 250,000 or more
+	// rows" literally as rows held (UNCONFIRMED), so a FIFO table whose cap is
+	// below LargeTableRows never meets the per-hour POST limit.
+	TableCap int64
+	// History is what the dataset received recently (from a checkpoint or an
+	// earlier run), so that a resumed run does not blast through the hour's quota.
+	History []Sent
+	// OnWait is told of each wait as it begins (called without locks held).
+	OnWait func(Wait)
+}
+
+// Pacer decides when the next POST rows request of a dataset may go.
+// Its memory is bounded by the requests of the last Hour() window.
+type Pacer struct {
+	lim    schema.Limits
+	clock  Clock
+	onWait func(Wait)
+
+	minute, hour, margin time.Duration
+
+	mu           sync.Mutex
+	done         []Sent // finished requests in End order; done[head:] is within the hour window
+	head         int
+	hourRows     int // rows of done[head:]
+	inflight     int
+	inflightRows int
+	tableRows    int64
+	tableCap     int64
+	blockedUntil time.Time
+	changed      chan struct{} // closed and replaced on every change that may let a waiter go
+}
+
+// NewPacer returns a pacer for the limits. The limits must be positive.
+func NewPacer(c PacerConfig) (*Pacer, error) {
+	if err := checkLimits(c.Limits); err != nil {
+		return nil, err
+	}
+	if c.Clock == nil {
+		c.Clock = SystemClock{}
+	}
+	p := newPacer(c.Limits, c.Clock, c.Limits.Hour()/1000)
+	p.onWait = c.OnWait
+	p.tableRows, p.tableCap = c.TableRows, c.TableCap
+	hist := append([]Sent(nil), c.History...)
+	sort.SliceStable(hist, func(i, j int) bool { return hist[i].End.Before(hist[j].End) })
+	for _, s := range hist {
+		p.record(s)
+	}
+	p.prune(p.clock.Now())
+	return p, nil
+}
+
+// newPacer is also the engine of the estimates, which want no safety margin.
+func newPacer(l schema.Limits, c Clock, margin time.Duration) *Pacer {
+	return &Pacer{lim: l, clock: c, minute: l.Minute(), hour: l.Hour(), margin: margin,
+		changed: make(chan struct{})}
+}
+
+func checkLimits(l schema.Limits) error {
+	if l.MaxPendingPosts < 1 || l.PostsPerMinute < 1 || l.RowsPerHour < 1 || l.PostsPerHourLarge < 1 {
+		return fmt.Errorf("push limits must be positive (pending %d, posts/minute %d, rows/hour %d, posts/hour %d)",
+			l.MaxPendingPosts, l.PostsPerMinute, l.RowsPerHour, l.PostsPerHourLarge)
+	}
+	return nil
+}
+
+// Permit is the right to send one POST rows request. Call Done exactly once
+// when the request is over (later calls are ignored).
+type Permit struct {
+	p     *Pacer
+	rows  int
+	once  sync.Once
+	Waits []Wait // the waits this permit took, in order
+}
+
+// Rows is the number of rows the permit was acquired for.
+func (pm *Permit) Rows() int { return pm.rows }
+
+// Done releases the in-flight slot and records the request in the windows.
+func (pm *Permit) Done(o Outcome) {
+	pm.once.Do(func() { pm.p.finish(pm.rows, o) })
+}
+
+// ErrBatchTooLarge: a batch the limits can never let through.
+var ErrBatchTooLarge = errors.New("batch larger than the limits allow")
+
+// Acquire blocks until a POST of rows may be sent, and takes an in-flight
+// slot. It reports every wait through OnWait as it begins. It returns early
+// with ctx's error.
+func (p *Pacer) Acquire(ctx context.Context, rows int) (*Permit, error) {
+	if rows < 1 || rows > p.lim.RowsPerHour || (p.lim.MaxRowsPerPost > 0 && rows > p.lim.MaxRowsPerPost) {
+		return nil, fmt.Errorf("%w: %d rows (at most %d per POST and %d per hour)",
+			ErrBatchTooLarge, rows, p.lim.MaxRowsPerPost, p.lim.RowsPerHour)
+	}
+	var waits []Wait
+	for {
+		pm, w, changed := p.try(rows)
+		if pm != nil {
+			if n := len(waits); n > 0 {
+				waits[n-1].End = p.clock.Now()
+			}
+			pm.Waits = waits
+			return pm, nil
+		}
+		if n := len(waits); n == 0 || waits[n-1].Reason != w.Reason || !waits[n-1].Until.Equal(w.Until) {
+			if n > 0 {
+				waits[n-1].End = w.Start
+			}
+			waits = append(waits, w)
+			if p.onWait != nil {
+				p.onWait(w)
+			}
+		}
+		var timer <-chan time.Time
+		stop := func() {}
+		if !w.Until.IsZero() {
+			timer, stop = p.clock.Timer(w.Until.Sub(w.Start))
+		}
+		select {
+		case <-ctx.Done():
+			stop()
+			return nil, ctx.Err()
+		case <-changed:
+		case <-timer:
+		}
+		stop()
+	}
+}
+
+// TryAcquire takes a permit if a POST of rows may go now; otherwise it says
+// what the send waits for (Until zero: until a request in flight finishes).
+func (p *Pacer) TryAcquire(rows int) (*Permit, Wait) {
+	pm, w, _ := p.try(rows)
+	return pm, w
+}
+
+func (p *Pacer) try(rows int) (*Permit, Wait, <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.clock.Now()
+	reason, until := p.check(now, rows)
+	if reason == ReasonNone {
+		p.inflight++
+		p.inflightRows += rows
+		p.tableRows += int64(rows)
+		return &Permit{p: p, rows: rows}, Wait{}, nil
+	}
+	return nil, Wait{Reason: reason, Limit: reason.Describe(p.lim), Start: now, Until: until}, p.changed
+}
+
+// Backoff makes the service's Retry-After hold every sender until it passes.
+func (p *Pacer) Backoff(retryAfter time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until := p.clock.Now().Add(retryAfter); until.After(p.blockedUntil) {
+		p.blockedUntil = until
+		p.broadcast()
+	}
+}
+
+// History is what the windows hold now, for a checkpoint: finished requests of
+// the last hour window, and requests in flight as if they ended now.
+func (p *Pacer) History() []Sent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.clock.Now()
+	p.prune(now)
+	out := append([]Sent(nil), p.done[p.head:]...)
+	if p.inflight > 0 {
+		// One entry per request would need the rows of each; the windows only
+		// care about the count and the total, so spread the rows over them.
+		per, extra := p.inflightRows/p.inflight, p.inflightRows%p.inflight
+		for i := 0; i < p.inflight; i++ {
+			r := per
+			if i < extra {
+				r++
+			}
+			out = append(out, Sent{End: now, Rows: r})
+		}
+	}
+	return out
+}
+
+// TableRows is how many rows the pacer believes the table holds (sent rows
+// included, capped for a FIFO table).
+func (p *Pacer) TableRows() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.held()
+}
+
+// InFlight is the number of requests holding a permit.
+func (p *Pacer) InFlight() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inflight
+}
+
+func (p *Pacer) finish(rows int, o Outcome) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inflight--
+	p.inflightRows -= rows
+	if o == Refused {
+		p.tableRows -= int64(rows)
+		rows = 0
+	}
+	now := p.clock.Now()
+	if n := len(p.done); n > p.head && now.Before(p.done[n-1].End) {
+		now = p.done[n-1].End // a clock that stepped back must not unsort the queue
+	}
+	p.record(Sent{End: now, Rows: rows})
+	p.broadcast()
+}
+
+func (p *Pacer) record(s Sent) {
+	p.done = append(p.done, s)
+	p.hourRows += s.Rows
+}
+
+func (p *Pacer) broadcast() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+func (p *Pacer) held() int64 {
+	if p.tableCap > 0 && p.tableRows > p.tableCap {
+		return p.tableCap
+	}
+	return p.tableRows
+}
+
+// prune forgets requests that have left the longest window, compacting the
+// queue now and then so memory stays bounded by one window.
+func (p *Pacer) prune(now time.Time) {
+	for p.head < len(p.done) && !now.Before(p.expiry(p.done[p.head], p.hour)) {
+		p.hourRows -= p.done[p.head].Rows
+		p.head++
+	}
+	if p.head > 64 && p.head*2 > len(p.done) {
+		p.done = append(p.done[:0], p.done[p.head:]...)
+		p.head = 0
+	}
+}
+
+func (p *Pacer) expiry(s Sent, window time.Duration) time.Time {
+	return s.End.Add(window + p.margin)
+}
+
+// check says whether a POST of rows may go at now, and if not, the binding
+// limit and when it frees (zero: when a request in flight finishes).
+func (p *Pacer) check(now time.Time, rows int) (Reason, time.Time) {
+	p.prune(now)
+	if now.Before(p.blockedUntil) {
+		return ReasonRetryAfter, p.blockedUntil
+	}
+	if p.inflight >= p.lim.MaxPendingPosts {
+		return ReasonPending, time.Time{}
+	}
+	reason, until := ReasonNone, now
+	// The reported reason is the limit that frees last; a limit that frees only
+	// when a request in flight finishes yields to one with a known time (either
+	// wakes the waiter, which then checks again).
+	later := func(r Reason, t time.Time) {
+		if reason == ReasonNone || (!t.IsZero() && (until.IsZero() || t.After(until))) {
+			reason, until = r, t
+		}
+	}
+	done := p.done[p.head:]
+
+	// POSTs per minute: requests whose window still covers now.
+	recent := done[sort.Search(len(done), func(i int) bool { return now.Before(p.expiry(done[i], p.minute)) }):]
+	if t, ok := p.countFree(now, recent, p.minute, p.lim.PostsPerMinute); !ok {
+		later(ReasonPostsPerMinute, t)
+	}
+	// Rows per hour.
+	if excess := p.hourRows + p.inflightRows + rows - p.lim.RowsPerHour; excess > 0 {
+		t := time.Time{}
+		for _, s := range done {
+			if excess -= s.Rows; excess <= 0 {
+				t = p.expiry(s, p.hour)
+				break
+			}
+		}
+		later(ReasonRowsPerHour, t)
+	}
+	// POSTs per hour once the table is large.
+	if p.held() >= int64(p.lim.LargeTableRows) {
+		if t, ok := p.countFree(now, done, p.hour, p.lim.PostsPerHourLarge); !ok {
+			later(ReasonPostsPerHourLarge, t)
+		}
+	}
+	return reason, until
+}
+
+// countFree checks a request-count window: ok when one more request fits,
+// else the time the oldest blocking request leaves it (zero if requests in
+// flight must finish first).
+func (p *Pacer) countFree(now time.Time, inWindow []Sent, window time.Duration, limit int) (time.Time, bool) {
+	over := len(inWindow) + p.inflight + 1 - limit
+	if over <= 0 {
+		return time.Time{}, true
+	}
+	if over > len(inWindow) {
+		return time.Time{}, false
+	}
+	return p.expiry(inWindow[over-1], window), false
+}

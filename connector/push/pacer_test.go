@@ -1,0 +1,276 @@
+package push
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/schema"
+)
+
+var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+// small limits keep the tables readable: 3 pending, 4 POSTs/minute,
+// 100 rows/hour, 2 POSTs/hour once the table holds 50 rows.
+func smallLimits() schema.Limits {
+	l := schema.DocumentedLimits()
+	l.MaxPendingPosts, l.PostsPerMinute, l.RowsPerHour = 3, 4, 100
+	l.PostsPerHourLarge, l.LargeTableRows, l.MaxRowsPerPost = 2, 50, 40
+	return l
+}
+
+func newTestPacer(t *testing.T, c PacerConfig) (*Pacer, *FakeClock) {
+	t.Helper()
+	clock := NewFakeClock(t0)
+	if c.Limits.RowsPerHour == 0 {
+		c.Limits = smallLimits()
+	}
+	c.Clock = clock
+	p, err := NewPacer(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, clock
+}
+
+func TestPacerDecisions(t *testing.T) {
+	margin := time.Hour / 1000
+	type step struct {
+		advance time.Duration
+		rows    int
+		outcome Outcome // applied right away; -1 keeps the request in flight
+	}
+	tests := []struct {
+		name      string
+		history   []Sent
+		tableRows int64
+		tableCap  int64
+		steps     []step
+		rows      int
+		want      Reason
+		wantUntil time.Duration // from t0 plus the steps' advances; 0 = until a request finishes
+	}{
+		{name: "free", rows: 10, want: ReasonNone},
+		{name: "pending", steps: []step{{0, 1, -1}, {0, 1, -1}, {0, 1, -1}}, rows: 1, want: ReasonPending},
+		{name: "posts per minute", steps: []step{{0, 1, Accepted}, {time.Second, 1, Accepted}, {0, 1, Accepted}, {0, 1, Accepted}},
+			rows: 1, want: ReasonPostsPerMinute, wantUntil: time.Minute + margin},
+		{name: "posts per minute counts refused requests",
+			steps: []step{{0, 30, Refused}, {0, 30, Refused}, {0, 30, Refused}, {0, 30, Refused}},
+			rows:  1, want: ReasonPostsPerMinute, wantUntil: time.Minute + margin},
+		{name: "a minute later the window is free",
+			steps: []step{{0, 1, Accepted}, {0, 1, Accepted}, {0, 1, Accepted}, {0, 1, Accepted}, {time.Minute + margin, 0, 0}},
+			rows:  1, want: ReasonNone},
+		{name: "rows per hour", steps: []step{{0, 40, Accepted}, {time.Minute, 40, Accepted}},
+			rows: 30, tableCap: 10, want: ReasonRowsPerHour, wantUntil: time.Hour + margin},
+		{name: "rows per hour frees the oldest enough", steps: []step{{0, 10, Accepted}, {time.Minute, 40, Accepted}, {time.Minute, 40, Accepted}},
+			rows: 40, tableCap: 10, want: ReasonRowsPerHour, wantUntil: time.Hour + time.Minute + margin},
+		{name: "refused rows do not count", steps: []step{{0, 40, Refused}, {0, 40, Refused}, {0, 40, Accepted}},
+			rows: 40, tableCap: 10, want: ReasonNone},
+		{name: "unknown outcome counts its rows", steps: []step{{0, 40, Unknown}, {0, 40, Accepted}},
+			rows: 40, tableCap: 10, want: ReasonRowsPerHour, wantUntil: time.Hour + margin},
+		{name: "rows in flight wait for their answer", steps: []step{{0, 40, -1}, {0, 40, -1}},
+			rows: 40, tableCap: 10, want: ReasonRowsPerHour},
+		{name: "large table posts per hour", tableRows: 50, steps: []step{{0, 1, Accepted}, {time.Minute, 1, Accepted}},
+			rows: 1, want: ReasonPostsPerHourLarge, wantUntil: time.Hour + margin},
+		{name: "small table has no hourly post limit", tableRows: 10, steps: []step{{0, 1, Accepted}, {time.Minute, 1, Accepted}},
+			rows: 1, want: ReasonNone},
+		{name: "table grows large with our own rows", tableRows: 20, steps: []step{{0, 30, Accepted}, {time.Minute, 1, Accepted}},
+			rows: 1, want: ReasonPostsPerHourLarge, wantUntil: time.Hour + margin},
+		{name: "a FIFO table never grows large", tableRows: 20, tableCap: 45,
+			steps: []step{{0, 30, Accepted}, {time.Minute, 1, Accepted}}, rows: 1, want: ReasonNone},
+		{name: "seeded history holds the hour", history: []Sent{{End: t0.Add(-30 * time.Minute), Rows: 80}},
+			rows: 40, want: ReasonRowsPerHour, wantUntil: 30*time.Minute + margin},
+		{name: "seeded history older than the hour is forgotten", history: []Sent{{End: t0.Add(-2 * time.Hour), Rows: 100}},
+			rows: 40, want: ReasonNone},
+		{name: "latest limit wins", tableRows: 60, history: []Sent{{End: t0.Add(-50 * time.Minute), Rows: 1}, {End: t0.Add(-10 * time.Minute), Rows: 90}},
+			rows: 20, want: ReasonRowsPerHour, wantUntil: 50*time.Minute + margin},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, clock := newTestPacer(t, PacerConfig{History: tt.history, TableRows: tt.tableRows, TableCap: tt.tableCap})
+			for i, s := range tt.steps {
+				clock.Advance(s.advance)
+				if s.rows == 0 {
+					continue
+				}
+				pm, w := p.TryAcquire(s.rows)
+				if pm == nil {
+					t.Fatalf("step %d: blocked by %s", i, w.Limit)
+				}
+				if s.outcome >= 0 {
+					pm.Done(s.outcome)
+				}
+			}
+			pm, w := p.TryAcquire(tt.rows)
+			if tt.want == ReasonNone {
+				if pm == nil {
+					t.Fatalf("blocked by %s until %v, want free", w.Limit, w.Until)
+				}
+				return
+			}
+			if pm != nil {
+				t.Fatalf("got a permit, want a wait for %s", tt.want.Describe(smallLimits()))
+			}
+			if w.Reason != tt.want {
+				t.Errorf("reason %q, want %q", w.Reason.Key(), tt.want.Key())
+			}
+			var want time.Time
+			if tt.wantUntil > 0 {
+				want = t0.Add(tt.wantUntil)
+			}
+			if !w.Until.Equal(want) {
+				t.Errorf("until %v, want %v", w.Until.Sub(t0), tt.wantUntil)
+			}
+		})
+	}
+}
+
+func TestAcquireWaitsAndReports(t *testing.T) {
+	var reported []Wait
+	waits := make(chan Wait, 10)
+	p, clock := newTestPacer(t, PacerConfig{OnWait: func(w Wait) { waits <- w }})
+	for range 4 {
+		pm, err := p.Acquire(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pm.Done(Accepted)
+	}
+	got := make(chan *Permit)
+	go func() {
+		pm, err := p.Acquire(context.Background(), 1)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- pm
+	}()
+	reported = append(reported, <-waits)
+	clock.WaitForTimers(1)
+	if w := reported[0]; w.Reason != ReasonPostsPerMinute || w.Limit != "4 POST rows requests per minute per dataset" {
+		t.Fatalf("wait %+v", w)
+	}
+	clock.Advance(reported[0].Duration() - time.Nanosecond)
+	select {
+	case <-got:
+		t.Fatal("permit before the window freed")
+	default:
+	}
+	clock.Advance(time.Nanosecond)
+	pm := <-got
+	if len(pm.Waits) != 1 || pm.Waits[0].Duration() != time.Minute+time.Hour/1000 {
+		t.Fatalf("permit waits %+v", pm.Waits)
+	}
+	pm.Done(Accepted)
+}
+
+func TestBackoffHoldsEveryone(t *testing.T) {
+	waits := make(chan Wait, 10)
+	p, clock := newTestPacer(t, PacerConfig{OnWait: func(w Wait) { waits <- w }})
+	pm, _ := p.Acquire(context.Background(), 1)
+	pm.Done(Refused)
+	p.Backoff(30 * time.Second)
+	p.Backoff(10 * time.Second) // a shorter one does not shorten the wait
+	got := make(chan *Permit, 2)
+	for range 2 {
+		go func() {
+			pm, err := p.Acquire(context.Background(), 1)
+			if err != nil {
+				t.Error(err)
+			}
+			got <- pm
+		}()
+	}
+	for range 2 {
+		if w := <-waits; w.Reason != ReasonRetryAfter || w.Duration() != 30*time.Second || w.Limit != "server Retry-After" {
+			t.Fatalf("wait %+v", w)
+		}
+	}
+	clock.WaitForTimers(2)
+	clock.Advance(30 * time.Second)
+	(<-got).Done(Accepted)
+	(<-got).Done(Accepted)
+}
+
+func TestAcquireWakesWhenSlotFrees(t *testing.T) {
+	p, _ := newTestPacer(t, PacerConfig{})
+	var held []*Permit
+	for range 3 {
+		pm, _ := p.Acquire(context.Background(), 1)
+		held = append(held, pm)
+	}
+	got := make(chan *Permit)
+	go func() {
+		pm, _ := p.Acquire(context.Background(), 1)
+		got <- pm
+	}()
+	held[0].Done(Accepted)
+	held[0].Done(Accepted) // a second Done is ignored
+	pm := <-got
+	if p.InFlight() != 3 {
+		t.Fatalf("in flight %d, want 3", p.InFlight())
+	}
+	pm.Done(Accepted)
+}
+
+func TestAcquireCancelled(t *testing.T) {
+	p, _ := newTestPacer(t, PacerConfig{})
+	p.Backoff(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	go cancel()
+	if _, err := p.Acquire(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+}
+
+func TestAcquireRejectsImpossibleBatches(t *testing.T) {
+	p, _ := newTestPacer(t, PacerConfig{})
+	for _, rows := range []int{0, -1, 41, 101} {
+		if _, err := p.Acquire(context.Background(), rows); !errors.Is(err, ErrBatchTooLarge) {
+			t.Errorf("rows %d: err %v, want ErrBatchTooLarge", rows, err)
+		}
+	}
+	if _, err := NewPacer(PacerConfig{}); err == nil {
+		t.Error("zero limits accepted")
+	}
+}
+
+func TestHistoryRoundTrip(t *testing.T) {
+	p, clock := newTestPacer(t, PacerConfig{TableCap: 10})
+	for _, rows := range []int{30, 30, 30} {
+		pm, _ := p.TryAcquire(rows)
+		pm.Done(Accepted)
+		clock.Advance(time.Minute)
+	}
+	inflight, _ := p.TryAcquire(5)
+	h := p.History()
+	if len(h) != 4 {
+		t.Fatalf("history %+v", h)
+	}
+	// A new pacer seeded with it (a resumed run) meets the same hour.
+	q, err := NewPacer(PacerConfig{Limits: smallLimits(), Clock: clock, History: h, TableCap: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pm, w := q.TryAcquire(10); pm != nil || w.Reason != ReasonRowsPerHour {
+		t.Fatalf("seeded pacer let 10 rows through over 95 of 100 (wait %+v)", w)
+	}
+	inflight.Done(Accepted)
+}
+
+func TestPacerMemoryIsBounded(t *testing.T) {
+	l := smallLimits()
+	l.RowsPerHour, l.PostsPerMinute, l.LargeTableRows = 1<<30, 1<<20, 1<<30
+	p, clock := newTestPacer(t, PacerConfig{Limits: l})
+	for range 100_000 {
+		pm, w := p.TryAcquire(1)
+		if pm == nil {
+			t.Fatalf("blocked: %+v", w)
+		}
+		pm.Done(Accepted)
+		clock.Advance(time.Second)
+	}
+	if n := len(p.done); n > 2*3600+200 {
+		t.Fatalf("pacer keeps %d requests, want about one hour's worth", n)
+	}
+}
