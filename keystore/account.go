@@ -1,0 +1,140 @@
+package keystore
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Account is one saved account: everything but its secrets. Every field is
+// written to accounts.json in plain text, so nothing secret may go in Extra.
+type Account struct {
+	Name         string `json:"name"`
+	Cloud        string `json:"cloud,omitempty"`
+	TenantID     string `json:"tenantId"`
+	ClientID     string `json:"clientId"`
+	Username     string `json:"username,omitempty"`
+	Auth         string `json:"auth"` // AuthPassword, AuthDeviceCode or AuthServicePrincipal
+	DomoClientID string `json:"domoClientId,omitempty"`
+	// HomeAccountID is MSAL's id of the signed-in user, needed to find the
+	// user's tokens in the cache on the next run.
+	HomeAccountID string `json:"homeAccountId,omitempty"`
+	// Extra holds other small non-secret values a caller needs to keep.
+	Extra map[string]string `json:"extra,omitempty"`
+
+	// Set by the Store.
+	Storage  string    `json:"storage"` // where the secrets are: StorageKeyring, StorageFile, ...
+	Created  time.Time `json:"created"`
+	LastUsed time.Time `json:"lastUsed"`
+}
+
+// Auth methods.
+const (
+	AuthPassword         = "password"
+	AuthDeviceCode       = "device-code"
+	AuthServicePrincipal = "service-principal"
+)
+
+// Kind names one of an account's secrets.
+type Kind string
+
+// Secret kinds; each is one keyring item (or several chunks).
+const (
+	ClientSecret     Kind = "client-secret"      // Azure app client secret
+	Password         Kind = "password"           // Azure AD user password
+	DomoClientSecret Kind = "domo-client-secret" // Domo API client secret
+	TokenCache       Kind = "token-cache"        // MSAL's serialized token cache
+)
+
+// Kinds lists every secret kind.
+var Kinds = []Kind{ClientSecret, Password, DomoClientSecret, TokenCache}
+
+func (k Kind) valid() bool {
+	for _, x := range Kinds {
+		if k == x {
+			return true
+		}
+	}
+	return false
+}
+
+// label is the kind in words, for messages.
+func (k Kind) label() string { return strings.ReplaceAll(string(k), "-", " ") }
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidateName checks an account name: 1 to 64 letters, digits, '.', '_' or
+// '-', starting with a letter or digit (so it never looks like a flag).
+func ValidateName(name string) error {
+	if nameRE.MatchString(name) {
+		return nil
+	}
+	return &NameError{Name: name}
+}
+
+// NameError is an account name that does not follow the rules.
+type NameError struct{ Name string }
+
+func (e *NameError) Error() string {
+	return fmt.Sprintf("account name %q is not allowed: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (for example demo or contoso-prod)", e.Name)
+}
+
+func validateAccount(a Account) error {
+	if err := ValidateName(a.Name); err != nil {
+		return err
+	}
+	switch a.Auth {
+	case AuthPassword, AuthDeviceCode, AuthServicePrincipal:
+	default:
+		return fmt.Errorf("account %q: sign-in method %q is not one of %s, %s or %s", a.Name, a.Auth, AuthPassword, AuthDeviceCode, AuthServicePrincipal)
+	}
+	return nil
+}
+
+// ErrAccountNotFound: no saved account of that name. It matches ErrNotFound.
+var ErrAccountNotFound = fmt.Errorf("account %w", ErrNotFound)
+
+// AccountNotFoundError names the missing account.
+type AccountNotFoundError struct{ Name string }
+
+func (e *AccountNotFoundError) Error() string {
+	return fmt.Sprintf("no saved account named %q (pbiwb accounts list shows the saved ones)", e.Name)
+}
+
+func (e *AccountNotFoundError) Is(target error) bool {
+	return target == ErrAccountNotFound || target == ErrNotFound
+}
+
+// SecretNotFoundError is a secret kind the account has none of.
+type SecretNotFoundError struct {
+	Account string
+	Kind    Kind
+}
+
+func (e *SecretNotFoundError) Error() string {
+	return fmt.Sprintf("account %q has no %s saved", e.Account, e.Kind.label())
+}
+
+func (e *SecretNotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// RemoveError lists the secrets Remove could not delete. The account stays
+// in accounts.json so that running Remove again, once the keyring answers,
+// finishes the job.
+type RemoveError struct {
+	Account string
+	Items   []Item // what is still stored
+	Err     error  // the first failure
+}
+
+func (e *RemoveError) Error() string {
+	keys := make([]string, len(e.Items))
+	for i, it := range e.Items {
+		keys[i] = it.Service + " " + it.Key
+	}
+	return fmt.Sprintf("account %q was not removed: could not delete %d secret item(s) (%s): %v; the account is kept so that removing it again finishes the job",
+		e.Account, len(e.Items), strings.Join(keys, ", "), e.Err)
+}
+
+func (e *RemoveError) Unwrap() error { return e.Err }
+
