@@ -1,0 +1,201 @@
+package powerbi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Advice explains err to a person: what Power BI refused, the likely cause,
+// and the next step. For an *Error it ends with the RequestId to quote to
+// Microsoft support. It returns "" for errors this package did not produce.
+func Advice(err error) string {
+	if err == nil {
+		return ""
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return withRequestID(pe.advice(), pe.RequestID)
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.advice()
+	}
+	var ke *TokenError
+	if errors.As(err, &ke) {
+		return "pbiwb could not get a Power BI access token, so nothing was sent: " + ke.Err.Error() +
+			". Sign in again (run `pbiwb doctor` to see which credential fails)."
+	}
+	return ""
+}
+
+func withRequestID(s, id string) string {
+	if id == "" {
+		return s
+	}
+	return s + "\nRequestId " + id + " — quote it to Microsoft support if you open a case."
+}
+
+func (e *Error) advice() string {
+	where := e.workspace()
+	switch {
+	case e.tokenExpired():
+		return "Power BI says the access token has expired, and a freshly requested token was refused as well. " +
+			"Check that this computer's clock is right, then sign in again (`pbiwb accounts add` for a saved account, " +
+			"or run `pbiwb doctor`)."
+
+	case e.Code == CodeInvalidToken:
+		return "Power BI did not accept the access token as one of its own. Usually the token was issued for another " +
+			"cloud or resource: check --cloud (public, usgov, usgovhigh, usgovdod, china) matches the tenant, then sign in again."
+
+	case e.Code == CodeNotAuthorized || e.Code == CodeGroupNotAccessible || e.Status == http.StatusUnauthorized:
+		return e.notAuthorizedAdvice(where)
+
+	case IsNotPushDataset(e):
+		return "This dataset was not created through the push API (it was imported or published from Power BI Desktop), " +
+			"so rows cannot be written into it. Choose another dataset name — pbiwb creates a push dataset when the " +
+			"workspace has none of that name — or rename or delete that dataset in the Power BI service."
+
+	case e.Code == CodeItemNotFound:
+		return "Power BI cannot find that item: " + e.messageOr("a table or dataset is missing") + ". Table names are " +
+			"case-sensitive; list them with `pbiwb doctor --group G --dataset D`. A table cannot be added to an existing " +
+			"push dataset: use a new dataset name to get one with this table."
+
+	case e.Code == CodeEntityNotFound || e.Status == http.StatusNotFound:
+		return "Power BI found no such " + e.entity() + ", or the account may not see it" + where + ". Check the IDs " +
+			"(`pbiwb groups` lists the workspaces this account can see)." + e.detailText()
+
+	case e.Status == http.StatusTooManyRequests || e.Code == CodeTooManyRequests:
+		wait := "a while"
+		if e.RetryAfter > 0 {
+			wait = e.RetryAfter.Round(time.Second).String()
+			if e.RetryAfter < time.Second {
+				wait = e.RetryAfter.Round(time.Millisecond).String()
+			}
+		}
+		return "Power BI is throttling requests to this dataset; it asks to wait " + wait + " before the next one. " +
+			"Push datasets accept 120 POSTs a minute, 1,000,000 rows an hour and 5 pending requests (120 POSTs an hour " +
+			"once a table holds 250,000 rows). Another program writing to the same dataset shares these limits. " +
+			"pbiwb push waits and continues by itself; `--resume` continues a stopped run."
+
+	case e.Status == http.StatusRequestEntityTooLarge || e.Code == CodeRequestEntityTooLarge:
+		return "The request was larger than Power BI accepts (16 MB and 10,000 rows per POST). This is a bug in the " +
+			"batch sizing if pbiwb sent it; please report it with the RequestId."
+
+	case e.Code == CodeExecuteQueriesError:
+		return "Power BI could not run the DAX query" + e.detailText() + ". executeQueries needs the tenant setting " +
+			"\"Dataset Execute Queries REST API\" (Admin portal › Tenant settings › Integration settings) and Build " +
+			"permission on the dataset."
+
+	case e.Status == http.StatusBadRequest:
+		return "Power BI rejected the request as invalid" + e.detailText() + ". If this comes from pbiwb's own " +
+			"request, please report it with the RequestId."
+
+	case e.Status == http.StatusForbidden:
+		return "Power BI refused the operation" + where + e.detailText() + ". The account may only be a Viewer of the " +
+			"workspace, or the workspace is read-only: ask a workspace Admin for the Contributor, Member or Admin role " +
+			"(workspace › Manage access)."
+
+	case e.Status >= 500:
+		return fmt.Sprintf("Power BI had an internal error (%d)%s. It is usually temporary: try again in a few minutes; "+
+			"`pbiwb push --resume` continues a stopped run. If it persists, open a Microsoft support case.", e.Status, e.detailText())
+	}
+	return fmt.Sprintf("Power BI refused the request (%d %s)%s.", e.Status, e.Code, e.detailText())
+}
+
+func (e *Error) notAuthorizedAdvice(where string) string {
+	if e.AppOnly {
+		if e.workspaceID() == "" && strings.Contains(e.Path, "/datasets") {
+			return "A service principal has no My workspace: choose a workspace with --group, one the service principal is a member of."
+		}
+		return "Power BI refused the service principal access" + where + ". Three things must hold: (1) a Power BI " +
+			"administrator enabled \"Service principals can use Fabric APIs\" (Admin portal › Tenant settings › " +
+			"Developer settings) for the whole organization or for a security group that contains this app; " +
+			"(2) the app was added to the workspace as Member or Admin (workspace › Manage access); " +
+			"(3) the change has had a few minutes to take effect."
+	}
+	return "Power BI refused access" + where + ". Either the signed-in user is not a member of the workspace — ask a " +
+		"workspace Admin to add it as Contributor, Member or Admin (workspace › Manage access) — or the app " +
+		"registration lacks the Power BI permissions: Azure portal › App registrations › your app › API permissions › " +
+		"Add › Power BI Service › Delegated: Dataset.ReadWrite.All and Workspace.Read.All, then \"Grant admin consent\"."
+}
+
+// workspace is " to workspace <id>" (or " to My workspace") for messages.
+func (e *Error) workspace() string {
+	if id := e.workspaceID(); id != "" {
+		return " to workspace " + id
+	}
+	if strings.Contains(e.Path, "/myorg/datasets") {
+		return " to My workspace"
+	}
+	return ""
+}
+
+func (e *Error) workspaceID() string {
+	_, rest, ok := strings.Cut(e.Path, "/groups/")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	id, _, _ = strings.Cut(id, "?")
+	return id
+}
+
+func (e *Error) entity() string {
+	switch {
+	case strings.Contains(e.Path, "/tables/"):
+		return "table"
+	case strings.Contains(e.Path, "/datasets/"):
+		return "dataset"
+	case strings.Contains(e.Path, "/groups/"):
+		return "workspace"
+	}
+	return "item"
+}
+
+func (e *Error) messageOr(def string) string {
+	if e.Message != "" {
+		return strings.TrimSuffix(e.Message, ".")
+	}
+	return def
+}
+
+// detailText is ": message; detail; ..." or "".
+func (e *Error) detailText() string {
+	var parts []string
+	if e.Message != "" {
+		parts = append(parts, strings.TrimSuffix(e.Message, "."))
+	}
+	for _, d := range e.Details {
+		if d != e.Message {
+			parts = append(parts, strings.TrimSuffix(d, "."))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(parts, "; ")
+}
+
+func (e *TransportError) advice() string {
+	timedOut := errors.Is(e.Err, context.DeadlineExceeded)
+	if e.Sent {
+		s := "The request reached " + e.Host + " but no complete answer came back"
+		if timedOut {
+			s += " before the time limit"
+		}
+		s += ", so it may or may not have taken effect."
+		if strings.HasSuffix(e.Path, "/rows") && e.Method == http.MethodPost {
+			s += " pbiwb counts the table's rows to settle whether these rows were stored before sending them again."
+		}
+		return s
+	}
+	if errors.Is(e.Err, context.Canceled) {
+		return "The request to " + e.Host + " was cancelled before it was sent; nothing changed."
+	}
+	return "Could not reach " + e.Host + " (" + e.Err.Error() + "); nothing was sent. Check the network " +
+		"connection, proxy (HTTPS_PROXY) and firewall, then try again."
+}
