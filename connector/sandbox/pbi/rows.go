@@ -1,0 +1,152 @@
+package pbi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// postRows appends rows to a push table, all or nothing, after the pending,
+// size, shape, type, quota and capacity checks; see doc.go for the order and
+// the statuses.
+func (c *call) postRows() {
+	d, lim := c.ds, c.s.limits
+	if !d.acquire(lim.MaxPendingPosts) {
+		d.count(func(k *counters) { k.PostRowsThrottled++ })
+		// The wait depends on other requests finishing, not on a window:
+		// Retry-After 1 is our choice (UNCONFIRMED what the service says).
+		tooManyRequests(c.w, time.Second, fmt.Sprintf("This dataset already has %d pending POST rows requests; Power BI allows at most %d at a time. Wait for one to finish.", lim.MaxPendingPosts, lim.MaxPendingPosts))
+		return
+	}
+	defer d.release()
+	if wait := c.s.fault.throttleWait(c.s.cfg.Clock.Now()); wait > 0 {
+		d.count(func(k *counters) { k.PostRowsThrottled++ })
+		tooManyRequests(c.w, wait, "You have exceeded the amount of requests allowed in the current time frame and further requests will fail (sandbox fault injection: throttleFor).")
+		return
+	}
+	body, ok := c.readBody(lim.MaxBytesPerPost)
+	if !ok {
+		d.count(func(k *counters) { k.PostRowsFailed++ })
+		return
+	}
+	for {
+		d.mu.Lock()
+		t := d.table(c.table)
+		var cols []*column
+		if t != nil {
+			cols = append(cols, t.Columns...)
+		}
+		vers := d.schemaVers
+		d.mu.Unlock()
+		if t == nil {
+			d.count(func(k *counters) { k.PostRowsFailed++ })
+			c.tableNotFound()
+			return
+		}
+		p := newRowParser(body, cols, lim)
+		if err := p.parse(); err != nil {
+			d.count(func(k *counters) { k.PostRowsFailed++ })
+			var re *rowsError
+			if errors.As(err, &re) {
+				badRequest(c.w, "requestMessage", "%s", re.msg)
+			} else {
+				badRequest(c.w, "requestMessage", "%v", err)
+			}
+			return
+		}
+		done, retry := c.commit(t, p, vers)
+		if retry {
+			continue // the schema changed while we parsed: parse again
+		}
+		if done && c.s.fault.dropAfterCommit() {
+			abortConnection(c.w)
+		}
+		if done {
+			c.w.WriteHeader(http.StatusOK)
+		}
+		return
+	}
+}
+
+// commit appends the parsed batch under the dataset lock when the quotas and
+// the table capacity allow it. retry reports a schema change since parsing.
+func (c *call) commit(t *table, p *rowParser, vers int) (done, retry bool) {
+	d, lim := c.ds, c.s.limits
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.schemaVers != vers || d.table(c.table) != t {
+		return false, true
+	}
+	now := c.s.cfg.Clock.Now()
+	win := windows{minute: c.s.cfg.Clock.Real(time.Minute), hour: c.s.cfg.Clock.Real(time.Hour)}
+	if wait, why := d.quota.check(now, p.n, t.Rows >= lim.LargeTableRows, lim, win); wait > 0 {
+		d.Counters.PostRowsThrottled++
+		tooManyRequests(c.w, wait, why)
+		return false, false
+	}
+	if d.Retention != "basicFIFO" && t.Rows+p.n > lim.MaxRowsNoRetention {
+		d.Counters.PostRowsFailed++
+		codeError(c.w, http.StatusBadRequest, "BadRequest",
+			"Table '<pi>%s</pi>' holds %d rows; adding %d would pass the limit of %d rows per table without a retention policy. Delete rows, or use a dataset created with defaultRetentionPolicy=basicFIFO.",
+			t.Name, t.Rows, p.n, lim.MaxRowsNoRetention)
+		return false, false
+	}
+	for i, col := range t.Columns {
+		b := p.cols[i]
+		col.nulls = append(col.nulls, b.nulls...)
+		col.ints = append(col.ints, b.ints...)
+		col.floats = append(col.floats, b.floats...)
+		col.bools = append(col.bools, b.bools...)
+		col.strs = append(col.strs, b.strs...)
+	}
+	t.Rows += p.n
+	// FIFO keeps exactly the newest MaxRowsFIFO rows (the service keeps
+	// 200,000–210,000; exact is our choice, so counts are predictable).
+	if d.Retention == "basicFIFO" && t.Rows > lim.MaxRowsFIFO {
+		drop := t.Rows - lim.MaxRowsFIFO
+		for _, col := range t.Columns {
+			col.dropFront(drop)
+		}
+		t.Rows -= drop
+		d.Counters.RowsEvicted += drop
+	}
+	d.quota.record(now, p.n)
+	d.Counters.PostRowsAccepted++
+	d.Counters.RowsAccepted += p.n
+	return true, false
+}
+
+func (d *dataset) count(f func(*counters)) {
+	d.mu.Lock()
+	f(&d.Counters)
+	d.mu.Unlock()
+}
+
+func (d *dataset) acquire(max int) bool {
+	d.pendingMu.Lock()
+	defer d.pendingMu.Unlock()
+	if d.pending >= max {
+		return false
+	}
+	d.pending++
+	return true
+}
+
+func (d *dataset) release() {
+	d.pendingMu.Lock()
+	d.pending--
+	d.pendingMu.Unlock()
+}
+
+// abortConnection closes the connection without a response: the rows are
+// stored but the client never hears so (a dropped connection after commit).
+func abortConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			panic(http.ErrAbortHandler) // nothing more to write; stop the handler quietly
+		}
+	}
+	panic(http.ErrAbortHandler) // HTTP/2: resets the stream
+}
