@@ -1,0 +1,100 @@
+package schema
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Retention is a push dataset's defaultRetentionPolicy.
+type Retention string
+
+// The two policies (reference §2.1).
+const (
+	RetentionNone Retention = "None"
+	RetentionFIFO Retention = "basicFIFO"
+)
+
+// CheckRowCount checks the rows a table would hold after the write (the
+// input's rows, plus the rows already there in append mode) against its
+// retention. A table without retention holds at most MaxRowsNoRetention:
+// more is a finding. A basicFIFO table keeps the newest MaxRowsFIFO rows and
+// drops the rest, which is not an error but loses data: that comes back as
+// a warning for the plan to show.
+func CheckRowCount(l Limits, r Retention, existing, incoming int) (findings []Finding, warning string) {
+	total := existing + incoming
+	what := fmt.Sprintf("%d rows", incoming)
+	if existing > 0 {
+		what = fmt.Sprintf("%d rows on top of the %d already in the table (%d in all)", incoming, existing, total)
+	}
+	switch {
+	case strings.EqualFold(string(r), string(RetentionFIFO)):
+		if l.MaxRowsFIFO > 0 && total > l.MaxRowsFIFO {
+			warning = fmt.Sprintf("writing %s to a basicFIFO table: Power BI keeps only the newest %d or so and drops the oldest %d", what, l.MaxRowsFIFO, total-l.MaxRowsFIFO)
+		}
+	default:
+		if l.MaxRowsNoRetention > 0 && total > l.MaxRowsNoRetention {
+			findings = append(findings, Finding{Rule: RuleRowCount,
+				Message: fmt.Sprintf("writing %s exceeds the %d rows a push table without retention may hold: split the input, use --mode replace, or a basicFIFO dataset (--retention fifo) if only the newest rows matter", what, l.MaxRowsNoRetention)})
+		}
+	}
+	return findings, warning
+}
+
+// Compatibility is how an input's columns fit an existing table.
+type Compatibility struct {
+	// Add are input columns the table lacks: a PUT of the table with them
+	// appended adds them (reference §2.4) before rows are written.
+	Add []Column
+	// Missing are table columns the input lacks: rows will leave them empty.
+	Missing []Column
+	// Findings are what must stop the write: a column whose type differs, or
+	// whose name differs only in case (Power BI would treat the two as one).
+	Findings []Finding
+}
+
+// OK reports whether rows can be written (after adding Add).
+func (c Compatibility) OK() bool { return len(c.Findings) == 0 }
+
+// Compare checks the input's columns against an existing table's. Changing
+// a column's type in place is not offered: what PUT does to the rows already
+// stored is UNCONFIRMED (reference §2.4), so a type mismatch stops with
+// advice (match the type with --column, or write to a new table).
+func Compare(existing, input []Column, l Limits) Compatibility {
+	var c Compatibility
+	byName := make(map[string]Column, len(existing))
+	byFold := make(map[string]Column, len(existing))
+	for _, col := range existing {
+		byName[col.Name] = col
+		byFold[strings.ToLower(col.Name)] = col
+	}
+	used := make(map[string]bool, len(input))
+	for i, in := range input {
+		have, ok := byName[in.Name]
+		if !ok {
+			if other, fold := byFold[strings.ToLower(in.Name)]; fold {
+				used[other.Name] = true
+				c.Findings = append(c.Findings, Finding{Column: i + 1, ColumnName: in.Name, Rule: RuleSchemaMismatch,
+					Message: fmt.Sprintf("the table has a column %q, which differs only in case: rename the input column to match", other.Name)})
+				continue
+			}
+			c.Add = append(c.Add, in)
+			continue
+		}
+		used[have.Name] = true
+		if have.Type != in.Type {
+			c.Findings = append(c.Findings, Finding{Column: i + 1, ColumnName: in.Name, Rule: RuleSchemaMismatch,
+				Message: fmt.Sprintf("the table's column is %v but the input's is %v: force the input's type with --column %s=%v, or write to a new table",
+					have.Type, in.Type, in.Name, have.Type)})
+		}
+	}
+	for _, col := range existing {
+		if !used[col.Name] {
+			c.Missing = append(c.Missing, col)
+		}
+	}
+	if n := len(existing) + len(c.Add); l.MaxColumns > 0 && len(c.Add) > 0 && n > l.MaxColumns {
+		c.Findings = append(c.Findings, Finding{Rule: RuleColumnCount,
+			Message: fmt.Sprintf("adding %d columns to the table's %d makes %d; a push table holds at most %d", len(c.Add), len(existing), n, l.MaxColumns)})
+	}
+	return c
+}
