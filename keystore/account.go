@@ -137,4 +137,3 @@ func (e *RemoveError) Error() string {
 }
 
 func (e *RemoveError) Unwrap() error { return e.Err }
-
