@@ -1,0 +1,171 @@
+// Package domo is a client of the Domo Platform API for reading a DataSet as
+// an input: the OAuth client-credentials token, the DataSet's metadata and
+// schema, and its CSV export as a stream.
+//
+// Failures come back as *Error values that say what went wrong and what to
+// do; callers branch with errors.Is on ErrSignIn (the CLI's exit 4),
+// ErrNotFound, ErrAccessDenied, ErrInvalidID and ErrService. The client
+// secret never appears in an error.
+package domo
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/cloud"
+)
+
+// Domo column types (the six Domo documents).
+const (
+	TypeString   = "STRING"
+	TypeLong     = "LONG"
+	TypeDouble   = "DOUBLE"
+	TypeDecimal  = "DECIMAL"
+	TypeDate     = "DATE"
+	TypeDateTime = "DATETIME"
+)
+
+// Column is one column of a DataSet's schema.
+type Column struct {
+	Name string
+	Type string // one of the Type constants, as Domo spells it
+}
+
+// Owner is a DataSet's owner. Domo documents the id as a string while its
+// SDKs and samples carry a number; either is read into ID.
+type Owner struct {
+	ID   string
+	Name string
+}
+
+// DataSet is a DataSet's metadata (GET /v1/datasets/{id}).
+type DataSet struct {
+	ID          string
+	Name        string
+	Description string
+	Owner       Owner
+	Rows        int64
+	Columns     int
+	Schema      []Column
+	PDPEnabled  bool
+	// Zero when Domo leaves them out or sends a form that is not ISO 8601.
+	CreatedAt, UpdatedAt, DataCurrentAt time.Time
+}
+
+// Client talks to one Domo instance's API with one API client's credentials.
+// It is safe for concurrent use; the token is fetched on first use, cached
+// until shortly before it expires, and renewed once when Domo refuses it.
+type Client struct {
+	base   string
+	http   *http.Client
+	id     string
+	secret string
+	scope  string
+	now    func() time.Time
+
+	mu      sync.Mutex
+	token   string
+	expires time.Time
+}
+
+// New returns a client of ep.DomoBase using ep.HTTP. No request is made until
+// a method needs one.
+func New(ep cloud.Endpoints, clientID, clientSecret string) *Client {
+	base := strings.TrimRight(ep.DomoBase, "/")
+	if base == "" {
+		base = cloud.DefaultDomoBase
+	}
+	hc := ep.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return &Client{
+		base: base, http: hc,
+		id: strings.TrimSpace(clientID), secret: clientSecret,
+		scope: "data", // reading DataSets needs Domo's data scope, nothing more
+		now:   time.Now,
+	}
+}
+
+// The longest Domo may take to answer a token or metadata request. The CSV
+// export is bounded only by the caller's context: a large DataSet takes long.
+const callTimeout = 2 * time.Minute
+
+// The most of a JSON or error body read into memory.
+const maxBody = 8 << 20
+
+var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// checkID trims id and checks it is a GUID, as Domo DataSet ids are.
+func checkID(id string) (string, error) {
+	id = strings.TrimSpace(id)
+	if guidPattern.MatchString(id) {
+		return id, nil
+	}
+	shown := id
+	if len(shown) > 80 {
+		shown = shown[:80] + "…"
+	}
+	return "", &Error{
+		Kind:    ErrInvalidID,
+		Summary: fmt.Sprintf("%q is not a Domo DataSet id", shown),
+		Advice: "A DataSet id is a GUID such as 845305d8-da3d-4107-a9d6-13ef3f86d4a4; " +
+			"open the DataSet in Domo and copy it from the address bar (…/datasources/ID/details/…)",
+	}
+}
+
+// dataSetJSON is the documented DataSet object, as far as pbiwb reads it.
+type dataSetJSON struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Owner       struct {
+		ID   json.RawMessage `json:"id"`
+		Name string          `json:"name"`
+	} `json:"owner"`
+	Columns       int    `json:"columns"`
+	Rows          int64  `json:"rows"`
+	CreatedAt     string `json:"createdAt"`
+	UpdatedAt     string `json:"updatedAt"`
+	DataCurrentAt string `json:"dataCurrentAt"`
+	Schema        struct {
+		Columns []struct {
+			Name string `json:"name"`
+			Type string `json:"type"`
+		} `json:"columns"`
+	} `json:"schema"`
+	PDPEnabled bool `json:"pdpEnabled"`
+}
+
+func (j dataSetJSON) dataSet() DataSet {
+	ds := DataSet{
+		ID: j.ID, Name: j.Name, Description: j.Description,
+		Owner:     Owner{ID: strings.Trim(string(j.Owner.ID), `"`), Name: j.Owner.Name},
+		Rows:      j.Rows,
+		Columns:   j.Columns,
+		Schema:    make([]Column, len(j.Schema.Columns)),
+		CreatedAt: parseTime(j.CreatedAt), UpdatedAt: parseTime(j.UpdatedAt), DataCurrentAt: parseTime(j.DataCurrentAt),
+		PDPEnabled: j.PDPEnabled,
+	}
+	if string(j.Owner.ID) == "null" {
+		ds.Owner.ID = ""
+	}
+	for i, c := range j.Schema.Columns {
+		ds.Schema[i] = Column{Name: c.Name, Type: strings.ToUpper(c.Type)}
+	}
+	return ds
+}
+
+func parseTime(s string) time.Time {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z0700", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
