@@ -27,7 +27,7 @@ func TestSettle(t *testing.T) {
 		{name: "no candidates, count matches", in: SettleInput{CountBefore: 3, AckedRows: 7, Counted: 10}},
 		{name: "no candidates, count differs", in: SettleInput{CountBefore: 3, AckedRows: 7, Counted: 11}, problem: ForeignRows},
 		{name: "distinct sizes tell which landed",
-			in: SettleInput{Counted: 9_998 + 9_992, Candidates: []Candidate{{10, 9_999}, {11, 9_998}, {12, 9_996}, {13, 9_992}, {14, 9_984}}},
+			in:   SettleInput{Counted: 9_998 + 9_992, Candidates: []Candidate{{10, 9_999}, {11, 9_998}, {12, 9_996}, {13, 9_992}, {14, 9_984}}},
 			want: Settlement{Landed: []int{11, 13}, Resend: []int{10, 12, 14}}},
 		{name: "all landed", in: SettleInput{Counted: 30_000, Candidates: []Candidate{{1, 10_000}, {2, 20_000}}},
 			want: Settlement{Landed: []int{1, 2}}},
