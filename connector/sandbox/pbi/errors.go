@@ -1,6 +1,7 @@
 package pbi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -16,7 +17,11 @@ import (
 const contentTypeJSON = "application/json; odata.metadata=minimal; odata.streaming=true"
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // messages carry <pi>…</pi> markup verbatim
+	err := enc.Encode(v)
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"InternalError","message":"response encoding failed"}}`)
 	}
