@@ -1,0 +1,205 @@
+package source
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+
+	"github.com/pbiwb/pbiwb/connector/schema"
+)
+
+// Batch is one POST rows body: rows [FirstRow, FirstRow+Rows) of the input
+// (0-based, header excluded), from input lines FirstLine..LastLine.
+type Batch struct {
+	Index     int
+	FirstRow  int
+	Rows      int
+	FirstLine int
+	LastLine  int
+	// Body is `{"rows":[...]}`, within Limits.MaxRowsPerPost rows and
+	// Limits.MaxBytesPerPost bytes. It belongs to the caller; give it back
+	// with Recycle once sent to spare an allocation.
+	Body []byte
+}
+
+const (
+	bodyPrefix = `{"rows":[`
+	bodySuffix = `]}`
+)
+
+// Batches is the second pass: it reads the input again and yields its
+// batches in order, converting and encoding each value once. Batch
+// boundaries depend only on the input and the limits, so they are the same
+// on every run: from skips batches [0, from) (encoded but not yielded) for
+// a resumed push. An error ends the sequence; it is also an error if the
+// input's bytes differ from the first pass's (the file changed).
+func (p *Pipeline) Batches(ctx context.Context, from int) iter.Seq2[Batch, error] {
+	return func(yield func(Batch, error) bool) {
+		if err := p.batches(ctx, from, yield); err != nil {
+			yield(Batch{}, err)
+		}
+	}
+}
+
+// Recycle gives a Body back for reuse by a later batch.
+func (p *Pipeline) Recycle(body []byte) {
+	if cap(body) == 0 {
+		return
+	}
+	p.freeMu <- struct{}{}
+	if len(p.free) < 8 {
+		p.free = append(p.free, body[:0])
+	}
+	<-p.freeMu
+}
+
+func (p *Pipeline) newBody() []byte {
+	p.freeMu <- struct{}{}
+	defer func() { <-p.freeMu }()
+	if n := len(p.free); n > 0 {
+		b := p.free[n-1]
+		p.free = p.free[:n-1]
+		return b
+	}
+	return make([]byte, 0, 1<<20)
+}
+
+func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, error) bool) error {
+	if len(p.Columns) == 0 {
+		return errors.New("the input has no columns to write")
+	}
+	maxRows, maxBytes := p.opts.Limits.MaxRowsPerPost, int(p.opts.Limits.MaxBytesPerPost)
+	if maxRows <= 0 || maxBytes <= 0 {
+		return fmt.Errorf("limits allow no rows per POST (rows %d, bytes %d)", maxRows, maxBytes)
+	}
+	rc, err := p.reopen(ctx)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	r := NewReader(&hashingReader{r: rc, h: h}, p.Delimiter)
+	if err := r.Read(); err != nil {
+		return fmt.Errorf("read %s again: %w", p.Name, err)
+	}
+
+	// `"name":` for each column, escaped once.
+	keys := make([][]byte, len(p.Columns))
+	for i, c := range p.Columns {
+		k := []byte{}
+		if i > 0 {
+			k = append(k, ',')
+		}
+		k = schema.AppendJSONString(k, c.Name)
+		keys[i] = append(k, ':')
+	}
+
+	b := Batch{Body: append(p.newBody(), bodyPrefix...)}
+	var carry []byte // a row moved to the next batch
+	row, skipping := 0, from > 0
+	flush := func() bool {
+		b.Body = append(b.Body, bodySuffix...)
+		if skipping {
+			b.Body = b.Body[:0]
+		} else if !yield(b, nil) {
+			return false
+		} else {
+			b.Body = p.newBody()
+		}
+		b = Batch{Index: b.Index + 1, FirstRow: row, Body: append(b.Body, bodyPrefix...)}
+		skipping = b.Index < from
+		return true
+	}
+	for {
+		err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read %s again: %w", p.Name, err)
+		}
+		if row&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if r.NumFields() != len(p.Columns) {
+			return fmt.Errorf("%s:%d: the row has %d fields, not %d: the input changed since it was checked", p.Name, r.Line(), r.NumFields(), len(p.Columns))
+		}
+		mark := len(b.Body)
+		if b.Rows > 0 {
+			b.Body = append(b.Body, ',')
+		}
+		b.Body = append(b.Body, '{')
+		for i, c := range p.Columns {
+			b.Body = append(b.Body, keys[i]...)
+			raw := r.Field(i)
+			if schema.IsNull(c.Type, raw, r.Quoted(i)) {
+				b.Body = append(b.Body, "null"...)
+				continue
+			}
+			if b.Body, err = schema.AppendJSON(b.Body, c.Type, raw); err != nil {
+				return fmt.Errorf("%s:%d: column %d (%q): %w", p.Name, r.Line(), i+1, c.Name, err)
+			}
+		}
+		b.Body = append(b.Body, '}')
+		if len(b.Body)+len(bodySuffix) > maxBytes {
+			if b.Rows == 0 {
+				return fmt.Errorf("%s:%d: the row alone encodes to %d bytes, more than the %d a POST may carry", p.Name, r.Line(), len(b.Body)-mark+len(bodyPrefix)+len(bodySuffix), maxBytes)
+			}
+			// The row does not fit: send the batch without it, start the
+			// next with it.
+			carry = append(carry[:0], b.Body[mark+1:]...)
+			rowJSON := carry
+			b.Body = b.Body[:mark]
+			if !flush() {
+				return nil
+			}
+			b.Body = append(b.Body, rowJSON...)
+			if len(b.Body)+len(bodySuffix) > maxBytes {
+				return fmt.Errorf("%s:%d: the row alone encodes to %d bytes, more than the %d a POST may carry", p.Name, r.Line(), len(rowJSON)+len(bodyPrefix)+len(bodySuffix), maxBytes)
+			}
+		}
+		if b.Rows == 0 {
+			b.FirstLine = r.Line()
+		}
+		b.Rows++
+		b.LastLine = r.Line()
+		row++
+		if b.Rows == maxRows {
+			if !flush() {
+				return nil
+			}
+		}
+	}
+	if b.Rows > 0 && !flush() {
+		return nil
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != p.Fingerprint {
+		return fmt.Errorf("%s changed since it was checked (fingerprint %s, now %s): run again", p.Name, p.Fingerprint, got)
+	}
+	if row != p.Rows {
+		return fmt.Errorf("%s changed since it was checked (%d rows, now %d): run again", p.Name, p.Rows, row)
+	}
+	return nil
+}
+
+// reopen gives the second pass the same bytes as the first.
+func (p *Pipeline) reopen(ctx context.Context) (io.ReadCloser, error) {
+	if p.spool != "" {
+		f, err := os.Open(p.spool)
+		if err != nil {
+			return nil, fmt.Errorf("reopen the copy of %s: %w", p.Name, err)
+		}
+		return f, nil
+	}
+	if !p.src.Reopenable {
+		return nil, fmt.Errorf("%s cannot be read a second time (the pipeline was closed)", p.Name)
+	}
+	return p.src.Open(ctx)
+}

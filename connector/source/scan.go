@@ -1,0 +1,342 @@
+package source
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pbiwb/pbiwb/connector/schema"
+)
+
+// Options are what the first pass checks the input against.
+type Options struct {
+	Limits schema.Limits
+	// Table is the target table's name, checked against Power BI's rules
+	// when not empty.
+	Table string
+	// Columns forces column types by name (--column NAME=TYPE); they win
+	// over inference and over a source's declared types.
+	Columns map[string]schema.Type
+	// Retention, when set, checks the row count against what the table
+	// keeps; ExistingRows are the rows already there (append mode).
+	Retention    schema.Retention
+	ExistingRows int
+	// Existing are the columns of the target table when it exists: the
+	// input's columns are compared with them (schema.Compare).
+	Existing []schema.Column
+	// MaxFindings caps the findings listed (the rest are counted);
+	// 0 means schema.DefaultMaxFindings.
+	MaxFindings int
+	// TempDir holds the copy of a source that cannot be read twice;
+	// "" means os.TempDir(). The copy is removed by Pipeline.Close.
+	TempDir string
+}
+
+// Pipeline is an input read once through (Scan): its columns and types
+// known, every value checked. Batches reads it a second time and encodes.
+type Pipeline struct {
+	Name        string          // the source's name
+	Columns     []schema.Column // in input order, with their final types
+	Inferred    []bool          // Inferred[i]: Columns[i].Type came from inference
+	Rows        int             // data rows (header excluded)
+	Bytes       int64           // input bytes
+	Fingerprint string          // "sha256:" + hex of the input bytes, for checkpoints
+	Delimiter   byte
+	// Compat is how the input fits Options.Existing (zero when none).
+	Compat schema.Compatibility
+	// Warnings are what the plan should show but do not stop the write
+	// (a basicFIFO table dropping old rows, table columns left empty).
+	Warnings []string
+
+	src   *Source
+	opts  Options
+	spool string // the copy of a non-reopenable source
+
+	freeMu chan struct{}
+	free   [][]byte // bodies given back with Recycle
+}
+
+// Scan is the first pass: it reads the whole input once in constant memory,
+// infers the types of undeclared columns, checks every rule of Power BI's
+// that can be checked without writing, and fingerprints the bytes. Findings
+// come back all at once as a *schema.ValidationError (capped listing, full
+// count). The Pipeline is returned whenever the input could be read (also
+// with a ValidationError, so a dry run can still describe it); Close it.
+func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
+	p := &Pipeline{Name: src.Name, src: src, opts: opts, freeMu: make(chan struct{}, 1)}
+	fs := &schema.Findings{Max: opts.MaxFindings}
+	if opts.Table != "" {
+		for _, f := range schema.CheckTableName(opts.Table) {
+			fs.Add(f)
+		}
+	}
+	rc, err := src.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	sink := io.Writer(h)
+	var spool *os.File
+	if !src.Reopenable {
+		spool, err = os.CreateTemp(opts.TempDir, "pbiwb-input-*.csv")
+		if err != nil {
+			return nil, fmt.Errorf("keep a copy of %s for the second pass: %w", src.Name, err)
+		}
+		p.spool = spool.Name()
+		sink = io.MultiWriter(h, spool)
+	}
+	cr := &countingReader{r: io.TeeReader(rc, sink)}
+	err = p.scan(ctx, NewReader(cr, src.Delimiter), fs)
+	if spool != nil {
+		if cerr := spool.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("keep a copy of %s: %w", src.Name, cerr)
+		}
+	}
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Bytes = cr.n
+	p.Fingerprint = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	return p, fs.Err()
+}
+
+// Close removes the copy of a non-reopenable source.
+func (p *Pipeline) Close() error {
+	if p.spool == "" {
+		return nil
+	}
+	err := os.Remove(p.spool)
+	p.spool = ""
+	return err
+}
+
+// columnCheck is the first pass's state for one column.
+type columnCheck struct {
+	name   string
+	typ    schema.Type // Unknown while inferring
+	votes  schema.Votes
+	string bool // String, or inferring (long values are findings either way)
+}
+
+func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) error {
+	file := p.src.Name
+	syntax := func(err error) error {
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			fs.Add(schema.Finding{File: file, Line: se.Line, Column: se.Column, ColumnName: p.columnName(se.Column), Rule: schema.RuleCSVSyntax, Message: se.Msg + " (reading stopped here)"})
+			return nil
+		}
+		return fmt.Errorf("read %s: %w", file, err)
+	}
+	if err := r.Read(); err != nil {
+		if err == io.EOF {
+			fs.Add(schema.Finding{File: file, Rule: schema.RuleEmptyInput, Message: "the input is empty: the first line must name the columns"})
+			return nil
+		}
+		return syntax(err)
+	}
+	p.Delimiter = r.Comma()
+	headerLine := r.Line()
+	names := make([]string, r.NumFields())
+	for i := range names {
+		names[i] = string(r.Field(i))
+	}
+	for _, f := range schema.CheckColumnNames(names, p.opts.Limits) {
+		f.File, f.Line = file, headerLine
+		fs.Add(f)
+	}
+	cols := p.resolveTypes(names, headerLine, fs)
+	p.Columns = make([]schema.Column, len(cols))
+	for i, c := range cols {
+		p.Columns[i] = schema.Column{Name: c.name}
+	}
+
+	maxLen := p.opts.Limits.MaxStringLength
+	var scratch []byte
+	rows := 0
+	for {
+		err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if e := syntax(err); e != nil {
+				return e
+			}
+			break
+		}
+		rows++
+		if rows&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		line := r.Line()
+		if n := r.NumFields(); n != len(cols) {
+			fs.Add(schema.Finding{File: file, Line: line, Column: min(n, len(cols)) + 1, Rule: schema.RuleRaggedRow,
+				Message: fmt.Sprintf("the row has %d fields but the header names %d columns: a missing or extra delimiter, or an unquoted comma in a value?", n, len(cols))})
+			continue
+		}
+		for i := range cols {
+			raw := r.Field(i)
+			if len(raw) == 0 {
+				continue // NULL or "", valid in every type; votes for none
+			}
+			c := &cols[i]
+			if !utf8.Valid(raw) {
+				fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleInvalidUTF8,
+					Message: "the value is not valid UTF-8: save the file as UTF-8"})
+				continue
+			}
+			if c.string && maxLen > 0 && len(raw) > maxLen {
+				if n := schema.UTF16Len(raw); n > maxLen {
+					fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleStringLength,
+						Message: fmt.Sprintf("the value has %d characters; Power BI takes at most %d per value", n, maxLen)})
+					continue
+				}
+			}
+			if c.typ == schema.Unknown {
+				c.votes.Add(raw)
+				continue
+			}
+			if c.typ == schema.String {
+				continue
+			}
+			if _, err := schema.AppendJSON(scratch[:0], c.typ, raw); err != nil {
+				fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleType, Message: err.Error()})
+			}
+		}
+	}
+	p.Rows = rows
+	p.Inferred = make([]bool, len(cols))
+	for i, c := range cols {
+		if c.typ == schema.Unknown {
+			p.Columns[i].Type = c.votes.Type()
+			p.Inferred[i] = true
+		} else {
+			p.Columns[i].Type = c.typ
+		}
+	}
+	p.checkTarget(fs)
+	return nil
+}
+
+// resolveTypes decides which columns have a known type (--column, then the
+// source's declared schema) and which are inferred.
+func (p *Pipeline) resolveTypes(names []string, headerLine int, fs *schema.Findings) []columnCheck {
+	file := p.src.Name
+	cols := make([]columnCheck, len(names))
+	index := make(map[string]int, len(names))
+	for i, n := range names {
+		cols[i] = columnCheck{name: n}
+		if _, dup := index[n]; !dup {
+			index[n] = i
+		}
+	}
+	if p.src.Declared != nil {
+		declared := make(map[string]bool, len(p.src.Declared))
+		for _, d := range p.src.Declared {
+			declared[d.Name] = true
+			if i, ok := index[d.Name]; ok {
+				cols[i].typ = d.Type
+			} else {
+				fs.Add(schema.Finding{File: file, Line: headerLine, ColumnName: d.Name, Rule: schema.RuleSchemaMismatch,
+					Message: "the source's schema declares this column but the data has no such column in its header"})
+			}
+		}
+		for i, n := range names {
+			if !declared[n] {
+				fs.Add(schema.Finding{File: file, Line: headerLine, Column: i + 1, ColumnName: n, Rule: schema.RuleSchemaMismatch,
+					Message: "the data has this column but the source's schema does not declare it"})
+			}
+		}
+	}
+	forced := make([]string, 0, len(p.opts.Columns))
+	for n := range p.opts.Columns {
+		forced = append(forced, n)
+	}
+	sort.Strings(forced)
+	for _, n := range forced {
+		if i, ok := index[n]; ok {
+			cols[i].typ = p.opts.Columns[n]
+			continue
+		}
+		msg := "--column names a column the input does not have"
+		for _, have := range names {
+			if strings.EqualFold(have, n) {
+				msg += fmt.Sprintf(" (did you mean %q? names are case-sensitive)", have)
+				break
+			}
+		}
+		fs.Add(schema.Finding{File: file, Line: headerLine, ColumnName: n, Rule: schema.RuleUnknownColumn, Message: msg})
+	}
+	for i := range cols {
+		cols[i].string = cols[i].typ == schema.Unknown || cols[i].typ == schema.String
+	}
+	return cols
+}
+
+// checkTarget checks the row count against retention and the columns
+// against the existing table.
+func (p *Pipeline) checkTarget(fs *schema.Findings) {
+	if p.opts.Retention != "" {
+		found, warning := schema.CheckRowCount(p.opts.Limits, p.opts.Retention, p.opts.ExistingRows, p.Rows)
+		for _, f := range found {
+			f.File = p.src.Name
+			fs.Add(f)
+		}
+		if warning != "" {
+			p.Warnings = append(p.Warnings, warning)
+		}
+	}
+	if p.opts.Existing != nil {
+		p.Compat = schema.Compare(p.opts.Existing, p.Columns, p.opts.Limits)
+		for _, f := range p.Compat.Findings {
+			f.File = p.src.Name
+			fs.Add(f)
+		}
+		for _, m := range p.Compat.Missing {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("the table's column %q is not in the input: new rows leave it empty", m.Name))
+		}
+	}
+}
+
+func (p *Pipeline) columnName(col int) string {
+	if col >= 1 && col <= len(p.Columns) {
+		return p.Columns[col-1].Name
+	}
+	return ""
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// hashingReader hashes what passes through.
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+}
+
+func (hr *hashingReader) Read(b []byte) (int, error) {
+	n, err := hr.r.Read(b)
+	hr.h.Write(b[:n])
+	return n, err
+}
