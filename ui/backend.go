@@ -1,0 +1,199 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Backend is everything the wizard asks of the engine. The wizard calls it
+// only from tea.Cmds, never from Update, so an implementation may block and do
+// I/O. The CLI adapts the real connector and keystore packages to it; tests use
+// an in-memory fake. Every method should return promptly once ctx is done.
+type Backend interface {
+	// Accounts lists the saved accounts (any order; the wizard sorts them).
+	Accounts(ctx context.Context) ([]AccountSummary, error)
+	// OpenAccount signs in with a saved account (silently from its token cache
+	// when it can). Device-code prompts are sent on prompts verbatim.
+	OpenAccount(ctx context.Context, name string, prompts chan<- string) (AccountSummary, error)
+	// SignIn proves new credentials. Device-code prompts are sent on prompts
+	// verbatim. A failure tied to one credential should implement FieldError.
+	SignIn(ctx context.Context, c Credentials, prompts chan<- string) (AccountSummary, error)
+	// SaveAccount stores the account: non-secret fields in the config file,
+	// secrets in the OS keyring, or in a 0600 file when c.InsecureStorage is
+	// set. It returns an error wrapping ErrKeyringUnavailable when no keyring
+	// answers, so the wizard can offer the insecure choice explicitly.
+	SaveAccount(ctx context.Context, c Credentials) error
+	// Workspaces lists the workspaces the account can see.
+	Workspaces(ctx context.Context, account string) ([]Workspace, error)
+	// Datasets lists the names of the push datasets in a workspace.
+	Datasets(ctx context.Context, account, workspaceID string) ([]string, error)
+	// InspectInput reads and validates the whole input ("domo:GUID" or a file
+	// path) with the given column type overrides (column name → type).
+	InspectInput(ctx context.Context, account, input string, overrides map[string]string) (InputReport, error)
+	// Plan resolves the target and returns what a push would do (a dry run).
+	Plan(ctx context.Context, r Request) (PlanReport, error)
+	// Push runs the writeback, sending progress snapshots on events (the
+	// wizard drains it until Push returns). Cancelling ctx stops it cleanly
+	// with its checkpoint saved; Push then returns an error.
+	Push(ctx context.Context, r Request, events chan<- ProgressEvent) (Result, error)
+}
+
+// ErrKeyringUnavailable is wrapped by SaveAccount's error when no OS keyring
+// answers.
+var ErrKeyringUnavailable = errors.New("no OS keyring is reachable")
+
+// FieldError is a sign-in failure that concerns one credential: the wizard
+// shows its advice beside that field. Field returns one of the Field*
+// constants, or "" when no single field is at fault.
+type FieldError interface {
+	error
+	Field() string
+	Advice() string
+}
+
+// The credential fields a FieldError may name.
+const (
+	FieldMethod           = "method"
+	FieldCloud            = "cloud"
+	FieldAccountName      = "account"
+	FieldClientID         = "client-id"
+	FieldClientSecret     = "client-secret"
+	FieldTenantID         = "tenant"
+	FieldUsername         = "username"
+	FieldPassword         = "password"
+	FieldDomoClientID     = "domo-client-id"
+	FieldDomoClientSecret = "domo-client-secret"
+)
+
+// Sign-in methods, spelled as `--auth` takes them (CONTRACT.md).
+const (
+	MethodPassword         = "password"
+	MethodDeviceCode       = "device-code"
+	MethodServicePrincipal = "service-principal"
+)
+
+// Credentials are what the Credentials screen collects.
+type Credentials struct {
+	Name             string // account name to save under
+	Method           string // one of the Method* constants
+	Cloud            string // public, usgov, usgovhigh, usgovdod, china
+	TenantID         string
+	ClientID         string
+	ClientSecret     string
+	Username         string
+	Password         string
+	DomoClientID     string
+	DomoClientSecret string
+	// InsecureStorage asks SaveAccount to keep secrets in a 0600 file; the
+	// wizard sets it only after the user chose it explicitly.
+	InsecureStorage bool
+}
+
+// AccountSummary describes a saved or signed-in account, without secrets.
+type AccountSummary struct {
+	Name     string
+	Method   string
+	Cloud    string
+	TenantID string
+	ClientID string
+	Username string // or the service principal's display name
+	LastUsed time.Time
+	HasDomo  bool // a Domo API client is saved with it
+}
+
+// Workspace is one Power BI workspace (group).
+type Workspace struct {
+	ID       string
+	Name     string
+	ReadOnly bool
+}
+
+// Column is one input column with its Power BI type.
+type Column struct {
+	Name   string
+	Type   string // Int64, Double, Decimal, Boolean, Datetime, String
+	Origin string // where the type came from: "inferred", "Domo LONG", "set by you", ...
+}
+
+// Finding is one validation finding; any finding stops the push (exit 3).
+type Finding struct {
+	Line    int    // 1-based line in the input, 0 when not about a line
+	Column  string // column name, "" when not about a column
+	Message string // what is wrong and what to do
+}
+
+// InputReport is what InspectInput found.
+type InputReport struct {
+	Input    string // as given: "domo:GUID" or a path
+	Name     string // "Sales Orders", "orders.csv"
+	Kind     string // "Domo DataSet", "CSV file"
+	Rows     int64
+	Columns  []Column
+	Findings []Finding
+}
+
+// Request is one writeback, the wizard's answers; it maps one to one onto
+// `pbiwb push` flags.
+type Request struct {
+	Account       string
+	Input         string            // --input
+	Columns       map[string]string // --column NAME=TYPE
+	WorkspaceID   string
+	WorkspaceName string // --group
+	Dataset       string // --dataset
+	Table         string // --table
+	Mode          string // replace | append
+	Retention     string // none | fifo (a new dataset only)
+	Resume        bool
+}
+
+// PlanReport is a dry run's answer.
+type PlanReport struct {
+	Actions  []string // human lines: "create dataset …", "delete the 1,200 rows of …", "write …"
+	Rows     int64
+	Batches  int
+	ETA      time.Duration // under the documented limits
+	Warnings []string
+	Command  string // the equivalent command line; the wizard builds one when empty
+}
+
+// ProgressEvent is a snapshot of a running push: each event carries the
+// whole current state, so the wizard shows the latest one.
+type ProgressEvent struct {
+	RowsWritten, RowsTotal    int64
+	BatchesDone, BatchesTotal int
+	InFlight                  int
+	Wait                      *Wait // nil when not waiting
+	Retries                   int
+	RowsPerSecond             float64
+	ETA                       time.Duration
+	Error                     *PushError // a new error worth showing (retried or not)
+}
+
+// Wait is a pause the pacer chose or the server imposed.
+type Wait struct {
+	Reason string        // "rows per hour (1,000,000/h)", "Retry-After from Power BI", ...
+	Left   time.Duration // remaining when the event was sent
+}
+
+// PushError is one error met during a push.
+type PushError struct {
+	Message   string
+	RequestID string // Power BI's RequestId, for support
+}
+
+// Result is a finished push.
+type Result struct {
+	RowsWritten  int64
+	RowsVerified int64 // the table's row count after the push
+	Batches      int
+	Retries      int
+	Elapsed      time.Duration
+	RunID        string // history entry
+	DatasetID    string
+}
+
+// exitCoder is implemented by backend errors that know their exit code
+// (CONTRACT.md): 3 invalid input, 4 sign-in, 5 refused, 6 stopped part-way.
+type exitCoder interface{ ExitCode() int }

@@ -1,0 +1,342 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// credentials is the seed connector's Credentials pane plus the sign-in
+// method and the cloud. Each field is checked as it is typed; sign-in runs
+// behind a spinner and a failure's advice lands beside the field it concerns.
+type credentials struct {
+	c       *Common
+	fields  []*field
+	focus   int   // index into fields
+	err     error // a failure no single field owns
+	busy    busy
+	prompts chan string
+
+	signedIn    *AccountSummary // signed in, not yet saved
+	askInsecure error           // the keyring is unavailable: offer the 0600 file
+}
+
+type (
+	signedInMsg struct {
+		gen     int
+		account AccountSummary
+		err     error
+	}
+	savedMsg struct {
+		gen int
+		err error
+	}
+)
+
+var clouds = []string{"public", "usgov", "usgovhigh", "usgovdod", "china"}
+
+func newCredentials(c *Common, fill Credentials, err error) *credentials {
+	s := c.styles
+	cr := &credentials{c: c, busy: newBusy(s), fields: []*field{
+		newChoice(FieldMethod, "Sign-in method", "password as Domo's connector does; device code for MFA; service principal unattended", MethodPassword, MethodDeviceCode, MethodServicePrincipal),
+		newChoice(FieldCloud, "Cloud", "Where your tenant lives: public for most; usgov… or china for national clouds", clouds...),
+		newField(s, FieldAccountName, "Account name", "What pbiwb calls this account (pbiwb push --account NAME)", true, nil),
+		newField(s, FieldClientID, "Azure Application Client ID", "Entra ID › App registrations › your app › Overview › Application (client) ID", true, checkGUID),
+		newField(s, FieldClientSecret, "Azure Application Client Secret", "Your app › Certificates & secrets › the secret's Value (not its Secret ID)", false, checkSecret).secret(),
+		newField(s, FieldTenantID, "Azure Tenant ID", "Entra ID › Overview › Tenant ID (or a domain like contoso.onmicrosoft.com)", true, checkTenant),
+		newField(s, FieldUsername, "Username", "Entra ID › Users › the user › User principal name, e.g. name@contoso.com", true, checkUPN),
+		newField(s, FieldPassword, "Password", "The user's Azure AD password; accounts with MFA need the device-code method", true, nil).secret(),
+		newField(s, FieldDomoClientID, "Domo Client ID", "Domo inputs only: developer.domo.com › My Account › Manage Clients", false, nil),
+		newField(s, FieldDomoClientSecret, "Domo Client Secret", "Domo inputs only: shown with the client in Manage Clients", false, nil).secret(),
+	}}
+	cr.fill(fill)
+	cr.showError(err)
+	return cr
+}
+
+func (cr *credentials) Title() string { return "2/7 Credentials" }
+
+func (cr *credentials) Init() tea.Cmd { return cr.fields[cr.focus].focus() }
+
+func (cr *credentials) get(id string) *field {
+	for _, f := range cr.fields {
+		if f.id == id {
+			return f
+		}
+	}
+	return nil
+}
+
+func (cr *credentials) fill(c Credentials) {
+	if c.Name == "" {
+		c.Name = "default"
+	}
+	if c.Method == "" {
+		c.Method = MethodPassword
+	}
+	for id, v := range map[string]string{
+		FieldMethod: c.Method, FieldCloud: c.Cloud, FieldAccountName: c.Name, FieldClientID: c.ClientID,
+		FieldClientSecret: c.ClientSecret, FieldTenantID: c.TenantID, FieldUsername: c.Username,
+		FieldPassword: c.Password, FieldDomoClientID: c.DomoClientID, FieldDomoClientSecret: c.DomoClientSecret,
+	} {
+		if v != "" {
+			cr.get(id).setValue(v)
+		}
+	}
+}
+
+// visible reports whether a field applies to the chosen method.
+func (cr *credentials) visible(f *field) bool {
+	switch cr.get(FieldMethod).value() {
+	case MethodDeviceCode, MethodServicePrincipal:
+		return f.id != FieldUsername && f.id != FieldPassword
+	}
+	return true
+}
+
+func (cr *credentials) creds() Credentials {
+	v := func(id string) string {
+		if f := cr.get(id); cr.visible(f) {
+			return f.value()
+		}
+		return ""
+	}
+	return Credentials{
+		Name: v(FieldAccountName), Method: v(FieldMethod), Cloud: v(FieldCloud), TenantID: v(FieldTenantID),
+		ClientID: v(FieldClientID), ClientSecret: v(FieldClientSecret), Username: v(FieldUsername),
+		Password: cr.get(FieldPassword).input.Value(), DomoClientID: v(FieldDomoClientID),
+		DomoClientSecret: cr.get(FieldDomoClientSecret).input.Value(),
+	}
+}
+
+// showError puts a sign-in failure beside its field, or above the help line.
+func (cr *credentials) showError(err error) {
+	cr.err = nil
+	if err == nil {
+		return
+	}
+	var fe FieldError
+	if errors.As(err, &fe) {
+		if f := cr.get(fe.Field()); f != nil && cr.visible(f) {
+			f.advice = strings.TrimSpace(fe.Error() + " " + fe.Advice())
+			cr.moveTo(cr.indexOf(f))
+			return
+		}
+	}
+	cr.err = err
+}
+
+func (cr *credentials) indexOf(f *field) int {
+	for i, g := range cr.fields {
+		if g == f {
+			return i
+		}
+	}
+	return 0
+}
+
+func (cr *credentials) moveTo(i int) tea.Cmd {
+	cr.fields[cr.focus].blur()
+	cr.focus = i
+	return cr.fields[i].focus()
+}
+
+// step moves focus by dir over the visible fields; false at either end.
+func (cr *credentials) step(dir int) (tea.Cmd, bool) {
+	for i := cr.focus + dir; i >= 0 && i < len(cr.fields); i += dir {
+		if cr.visible(cr.fields[i]) {
+			return cr.moveTo(i), true
+		}
+	}
+	return nil, false
+}
+
+func (cr *credentials) Update(msg tea.Msg) (screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case signedInMsg:
+		if !cr.busy.current(msg.gen) {
+			return cr, nil
+		}
+		cr.busy.done()
+		if msg.err != nil {
+			cr.showError(msg.err)
+			return cr, nil
+		}
+		cr.signedIn = &msg.account
+		return cr, cr.save(false)
+	case savedMsg:
+		if !cr.busy.current(msg.gen) {
+			return cr, nil
+		}
+		cr.busy.done()
+		switch {
+		case errors.Is(msg.err, ErrKeyringUnavailable):
+			cr.askInsecure = msg.err
+			return cr, nil
+		case msg.err != nil:
+			cr.err = errors.New("signed in, but the account could not be saved: " + msg.err.Error())
+			return cr, nil
+		}
+		return cr, cr.ready()
+	case deviceCodeMsg:
+		return cr, cr.busy.onPrompt(msg, cr.prompts)
+	case tea.KeyPressMsg:
+		return cr, cr.key(msg)
+	case tea.PasteMsg:
+		return cr, cr.fields[cr.focus].update(msg)
+	}
+	return cr, cr.busy.update(msg)
+}
+
+func (cr *credentials) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := cr.c.keys
+	switch {
+	case cr.busy.active():
+		if msg.String() == "esc" {
+			cr.busy.stop()
+		}
+		return nil
+	case cr.askInsecure != nil:
+		switch {
+		case keyIs(msg, k.Yes):
+			cr.askInsecure = nil
+			return cr.save(true)
+		case keyIs(msg, k.No):
+			// Use the account for this session only.
+			cr.askInsecure = nil
+			return cr.ready()
+		}
+		return nil
+	case msg.String() == "esc":
+		return back
+	case msg.String() == "enter":
+		return cr.submit()
+	case msg.String() == "tab" || msg.String() == "down":
+		cmd, _ := cr.step(+1)
+		return cmd
+	case msg.String() == "shift+tab" || msg.String() == "up":
+		if cmd, ok := cr.step(-1); ok {
+			return cmd
+		}
+		if msg.String() == "shift+tab" {
+			return back
+		}
+		return nil
+	}
+	cr.err = nil
+	return cr.fields[cr.focus].update(msg)
+}
+
+// submit signs in when every visible field is valid, else moves to the first
+// field that is not.
+func (cr *credentials) submit() tea.Cmd {
+	for _, f := range cr.fields {
+		if !cr.visible(f) {
+			continue
+		}
+		f.validate()
+		if f.missing() && f.err == nil {
+			f.err = errors.New("required")
+		}
+		if f.id == FieldClientSecret && cr.get(FieldMethod).value() == MethodServicePrincipal && f.value() == "" {
+			f.err = errors.New("a service principal signs in with its client secret")
+		}
+	}
+	for i, f := range cr.fields {
+		if cr.visible(f) && f.err != nil {
+			return cr.moveTo(i)
+		}
+	}
+	creds := cr.creds()
+	ctx, gen, tick := cr.busy.start(cr.c, signInLabel(creds))
+	cr.err = nil
+	cr.prompts = make(chan string, 1)
+	prompts, b := cr.prompts, cr.c.backend
+	return tea.Batch(tick, cr.busy.waitPrompt(prompts, gen), func() tea.Msg {
+		defer close(prompts)
+		acc, err := b.SignIn(ctx, creds, prompts)
+		return signedInMsg{gen, acc, err}
+	})
+}
+
+func (cr *credentials) save(insecure bool) tea.Cmd {
+	creds := cr.creds()
+	creds.InsecureStorage = insecure
+	ctx, gen, tick := cr.busy.start(cr.c, "Saving the account "+creds.Name+"…")
+	b := cr.c.backend
+	return tea.Batch(tick, func() tea.Msg { return savedMsg{gen, b.SaveAccount(ctx, creds)} })
+}
+
+func (cr *credentials) ready() tea.Cmd {
+	acc := *cr.signedIn
+	if acc.Name == "" {
+		acc.Name = cr.creds().Name
+	}
+	acc.HasDomo = acc.HasDomo || cr.creds().DomoClientID != ""
+	return func() tea.Msg { return accountReadyMsg{acc} }
+}
+
+func signInLabel(c Credentials) string {
+	who := c.Username
+	switch c.Method {
+	case MethodServicePrincipal:
+		who = "the app " + c.ClientID
+	case MethodDeviceCode:
+		who = "a device code"
+	}
+	cloud := c.Cloud
+	if cloud == "" {
+		cloud = "public"
+	}
+	return "Signing in to Entra ID (" + cloud + " cloud) with " + who + "…"
+}
+
+func (cr *credentials) View() string {
+	s, w := cr.c.styles, cr.c.width
+	if cr.busy.active() {
+		return cr.busy.view(s, w)
+	}
+	if cr.askInsecure != nil {
+		return strings.Join([]string{
+			s.OK.Render("✓ Signed in."),
+			"",
+			s.Warn.Render(wrap("! The OS keyring is not reachable ("+cr.askInsecure.Error()+"), so the secrets cannot be stored safely.", w)),
+			"",
+			wrap("Store them instead in a file only your user can read (mode 0600)? Anyone who can read your files, or your backups, can read the secrets.", w),
+			"",
+			"  y  store the secrets in a 0600 file (insecure storage)",
+			"  n  do not save; use this account for this session only",
+		}, "\n")
+	}
+	var lines []string
+	for i, f := range cr.fields {
+		if cr.visible(f) {
+			lines = append(lines, f.view(s, i == cr.focus, w))
+		}
+	}
+	lines = append(lines, "", s.Hint.Render(truncate(cr.fields[cr.focus].hint, w)))
+	if cr.err != nil {
+		lines = append(lines, s.Error.Render(wrap("✗ "+cr.err.Error(), w)))
+		var fe FieldError
+		if errors.As(cr.err, &fe) && fe.Advice() != "" {
+			lines = append(lines, s.Advice.Render(wrap("  "+fe.Advice(), w)))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (cr *credentials) Help() string {
+	k, s := cr.c.keys, cr.c.styles
+	switch {
+	case cr.busy.active():
+		return s.helpLine(cr.c.width, keyHelp(k.Back, "esc", "cancel"), k.Quit)
+	case cr.askInsecure != nil:
+		return s.helpLine(cr.c.width, k.Yes, k.No, k.Quit)
+	}
+	next := keyHelp(k.Next, "enter", "sign in")
+	if cr.fields[cr.focus].options != nil {
+		return s.helpLine(cr.c.width, k.Change, keyHelp(k.NextItem, "tab/↓", "next field"), next, k.Back, k.Quit)
+	}
+	return s.helpLine(cr.c.width, keyHelp(k.NextItem, "tab/↓", "next field"), next, k.Back, k.Quit)
+}

@@ -1,0 +1,108 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// done is the last screen: the verified row count, the run's history entry
+// and what to do next; or, after a failed push, what went wrong and how to
+// resume.
+type done struct {
+	c   *Common
+	req Request
+	res Result
+	err error
+}
+
+type newRunMsg struct{}
+
+func newDone(c *Common, req Request, res Result, err error) *done {
+	return &done{c: c, req: req, res: res, err: err}
+}
+
+func (d *done) Title() string { return "7/7 Done" }
+
+func (d *done) Init() tea.Cmd { return nil }
+
+// code is the exit code the wizard ends with from here (CONTRACT.md).
+func (d *done) code() int {
+	if d.err == nil {
+		return 0
+	}
+	var ec exitCoder
+	if errors.As(d.err, &ec) {
+		return ec.ExitCode()
+	}
+	return 1
+}
+
+func (d *done) Update(msg tea.Msg) (screen, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return d, nil
+	}
+	switch k.String() {
+	case "q", "enter", "esc":
+		code, farewell := d.code(), d.farewell()
+		return d, func() tea.Msg { return quitMsg{code, farewell} }
+	case "n":
+		return d, func() tea.Msg { return newRunMsg{} }
+	}
+	return d, nil
+}
+
+func (d *done) farewell() string {
+	if d.err != nil {
+		return resumeAdvice(d.c.command, "✗ The push stopped: "+d.err.Error()+".", d.req)
+	}
+	out := fmt.Sprintf("✓ %s written and verified in %s › %s › %s.", plural(d.res.RowsWritten, "row", "rows"), d.req.WorkspaceName, d.req.Dataset, d.req.Table)
+	if d.res.RunID != "" {
+		out += "\n  History: " + d.c.command + " history " + d.res.RunID
+	}
+	return out
+}
+
+func (d *done) View() string {
+	s, w := d.c.styles, d.c.width
+	q, r := d.req, d.res
+	var lines []string
+	if d.err != nil {
+		lines = append(lines, s.Error.Render(wrap("✗ The push stopped: "+d.err.Error(), w)))
+		var fe FieldError
+		if errors.As(d.err, &fe) && fe.Advice() != "" {
+			lines = append(lines, s.Advice.Render(wrap("  "+fe.Advice(), w)))
+		}
+		lines = append(lines, "", wrap(fmt.Sprintf("%s were written before it stopped and stay in the table; the checkpoint is saved, so a resume writes only what is missing:", plural(r.RowsWritten, "row", "rows")), w))
+		rq := q
+		rq.Resume = true
+		lines = append(lines, s.Box.Width(min(w, 80)).Render(commandLine(d.c.command, rq)))
+		if r.RunID != "" {
+			lines = append(lines, "", "The run is in the history with its errors and RequestIds: "+d.c.command+" history "+r.RunID)
+		}
+		return strings.Join(lines, "\n")
+	}
+	verified := s.OK.Render(fmt.Sprintf("✓ %s written and verified: the table holds %s.", plural(r.RowsWritten, "row", "rows"), plural(r.RowsVerified, "row", "rows")))
+	if r.RowsVerified != r.RowsWritten && q.Mode == "replace" {
+		verified = s.Warn.Render(fmt.Sprintf("! %s written, but the table holds %s: another writer may share it.", plural(r.RowsWritten, "row", "rows"), count(r.RowsVerified)))
+	}
+	lines = append(lines, verified,
+		truncate(fmt.Sprintf("  %s › %s › %s · %s · %s · %s", q.WorkspaceName, q.Dataset, q.Table, plural(r.Batches, "batch", "batches"), plural(r.Retries, "retry", "retries"), duration(r.Elapsed)), w),
+		"")
+	if r.RunID != "" {
+		lines = append(lines, "Recorded in the history as run "+s.Selected.Render(r.RunID)+":", "  "+d.c.command+" history "+r.RunID, "")
+	}
+	lines = append(lines, s.Selected.Render("What next"),
+		wrap(fmt.Sprintf("  • In Power BI, open the workspace %s: the dataset %s is ready for reports.", q.WorkspaceName, q.Dataset), w),
+		"  • Run the same writeback from a script or a schedule:",
+		s.Box.Width(min(w, 80)).Render(commandLine(d.c.command, q)))
+	return strings.Join(lines, "\n")
+}
+
+func (d *done) Help() string {
+	k, s := d.c.keys, d.c.styles
+	return s.helpLine(d.c.width, keyHelp(k.Next, "q/enter", "quit"), k.New)
+}

@@ -1,0 +1,156 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+)
+
+// field is one labelled line of a form: a text input, or (with options) a
+// choice changed with ←/→. It validates as the user types and can carry the
+// advice of a backend error that concerns it.
+type field struct {
+	id       string // a Field* constant, or a screen's own name
+	label    string
+	hint     string // one line: where to find the value
+	required bool
+	check    func(string) error
+
+	input   textinput.Model
+	options []string // a choice field when not nil
+	choice  int
+
+	err    error  // from check, as typed
+	advice string // from the backend, shown beside the field
+}
+
+const labelWidth = 31
+
+func newField(s *Styles, id, label, hint string, required bool, check func(string) error) *field {
+	in := textinput.New()
+	in.Prompt = ""
+	in.SetStyles(s.Input)
+	in.CharLimit = 1024
+	return &field{id: id, label: label, hint: hint, required: required, check: check, input: in}
+}
+
+func newChoice(id, label, hint string, options ...string) *field {
+	return &field{id: id, label: label, hint: hint, options: options}
+}
+
+func (f *field) secret() *field {
+	f.input.EchoMode = textinput.EchoPassword
+	f.input.EchoCharacter = '•'
+	return f
+}
+
+func (f *field) value() string {
+	if f.options != nil {
+		return f.options[f.choice]
+	}
+	return strings.TrimSpace(f.input.Value())
+}
+
+func (f *field) setValue(v string) {
+	if f.options != nil {
+		for i, o := range f.options {
+			if o == v {
+				f.choice = i
+			}
+		}
+		return
+	}
+	f.input.SetValue(v)
+	f.validate()
+}
+
+func (f *field) validate() {
+	f.err = nil
+	if f.check != nil && f.options == nil {
+		f.err = f.check(f.value())
+	}
+}
+
+// missing reports a required field left empty.
+func (f *field) missing() bool { return f.required && f.value() == "" }
+
+func (f *field) focus() tea.Cmd {
+	if f.options != nil {
+		return nil
+	}
+	return f.input.Focus()
+}
+
+func (f *field) blur() { f.input.Blur() }
+
+// update handles a key for the focused field; it clears stale advice once
+// the value changes.
+func (f *field) update(msg tea.Msg) tea.Cmd {
+	if f.options != nil {
+		if k, ok := msg.(tea.KeyPressMsg); ok {
+			switch k.String() {
+			case "left":
+				f.choice = (f.choice + len(f.options) - 1) % len(f.options)
+				f.advice = ""
+			case "right", "space":
+				f.choice = (f.choice + 1) % len(f.options)
+				f.advice = ""
+			}
+		}
+		return nil
+	}
+	before := f.input.Value()
+	var cmd tea.Cmd
+	f.input, cmd = f.input.Update(msg)
+	if f.input.Value() != before {
+		f.advice = ""
+		f.validate()
+	}
+	return cmd
+}
+
+// view draws the field's line, then its error and advice (wrapped) below it.
+func (f *field) view(s *Styles, focused bool, width int) string {
+	mark, label := "  ", s.Label.Render(padRight(f.label, labelWidth))
+	if focused {
+		mark, label = s.Focused.Render("› "), s.Focused.Render(padRight(f.label, labelWidth))
+	}
+	var val string
+	if f.options != nil {
+		val = f.choiceView(s, focused)
+	} else {
+		f.input.SetWidth(max(width-labelWidth-4, 8))
+		val = f.input.View()
+	}
+	lines := []string{mark + label + val}
+	if f.err != nil {
+		lines = append(lines, indent(wrap(s.Error.Render("✗ "+f.err.Error()), width-4), "    "))
+	}
+	if f.advice != "" {
+		lines = append(lines, indent(wrap(s.Advice.Render("! "+f.advice), width-4), "    "))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (f *field) choiceView(s *Styles, focused bool) string {
+	if !focused {
+		return f.options[f.choice]
+	}
+	parts := make([]string, len(f.options))
+	for i, o := range f.options {
+		if i == f.choice {
+			parts[i] = s.Selected.Render("[" + o + "]")
+		} else {
+			parts[i] = s.Hint.Render(" " + o + " ")
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+func padRight(s string, w int) string {
+	if n := lipglossWidth(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return truncate(s, w-1) + " "
+}

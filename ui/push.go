@@ -1,0 +1,187 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// pushScreen runs the writeback and shows its progress: rows and batches,
+// the current wait with its reason and a countdown, retries, throughput,
+// ETA and errors with their RequestId. Ctrl-C asks first, then stops the
+// push cleanly (its checkpoint saved) and says how to resume.
+type pushScreen struct {
+	c      *Common
+	req    Request
+	gen    int
+	cancel context.CancelFunc
+	events chan ProgressEvent
+
+	ev         ProgressEvent
+	received   time.Time // when ev arrived, for the wait's countdown
+	now        time.Time // the latest clock tick
+	errs       []PushError
+	confirming bool
+	stopping   bool
+}
+
+type (
+	progressMsg struct {
+		gen int
+		ev  ProgressEvent
+		at  time.Time
+	}
+	pushDoneMsg struct {
+		gen int
+		res Result
+		err error
+	}
+	clockMsg struct {
+		gen int
+		at  time.Time
+	}
+)
+
+const keptErrors = 3
+
+func newPushScreen(c *Common, req Request) *pushScreen {
+	return &pushScreen{c: c, req: req}
+}
+
+func (p *pushScreen) Title() string { return "6/7 Push" }
+
+func (p *pushScreen) Init() tea.Cmd {
+	ctx, cancel := context.WithCancel(p.c.ctx)
+	p.cancel, p.gen = cancel, p.c.nextGen()
+	p.events = make(chan ProgressEvent, 16)
+	events, gen, b, req, running := p.events, p.gen, p.c.backend, p.req, p.c.running
+	run := func() tea.Msg {
+		running.begin()
+		defer running.end()
+		res, err := b.Push(ctx, req, events)
+		close(events)
+		return pushDoneMsg{gen, res, err}
+	}
+	return tea.Batch(run, p.listen(), p.tick())
+}
+
+func (p *pushScreen) listen() tea.Cmd {
+	gen := p.gen
+	return forward(p.events, func(ev ProgressEvent) tea.Msg { return progressMsg{gen, ev, time.Now()} })
+}
+
+func (p *pushScreen) tick() tea.Cmd {
+	gen := p.gen
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg{gen, t} })
+}
+
+func (p *pushScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case progressMsg:
+		if msg.gen != p.gen {
+			return p, nil
+		}
+		p.ev, p.received, p.now = msg.ev, msg.at, msg.at
+		if e := msg.ev.Error; e != nil {
+			p.errs = append(p.errs, *e)
+			if len(p.errs) > keptErrors {
+				p.errs = p.errs[len(p.errs)-keptErrors:]
+			}
+		}
+		return p, p.listen()
+	case clockMsg:
+		if msg.gen != p.gen {
+			return p, nil
+		}
+		p.now = msg.at
+		return p, p.tick()
+	case pushDoneMsg:
+		if msg.gen != p.gen {
+			return p, nil
+		}
+		p.gen = -1 // later ticks and events are stale
+		if p.stopping && msg.err != nil {
+			farewell := resumeAdvice(p.c.command, fmt.Sprintf("Stopped after %s of %s.", plural(msg.res.RowsWritten, "row", "rows"), count(p.ev.RowsTotal)), p.req)
+			return p, func() tea.Msg { return quitMsg{130, farewell} }
+		}
+		return p, func() tea.Msg { return pushFinishedMsg{msg.res, msg.err} }
+	case tea.KeyPressMsg:
+		p.key(msg)
+	}
+	return p, nil
+}
+
+func (p *pushScreen) key(msg tea.KeyPressMsg) {
+	k := p.c.keys
+	switch {
+	case p.stopping:
+	case msg.String() == "ctrl+c" && p.confirming, p.confirming && keyIs(msg, k.Yes):
+		p.stopping, p.confirming = true, false
+		p.cancel()
+	case msg.String() == "ctrl+c":
+		p.confirming = true
+	case p.confirming && keyIs(msg, k.No):
+		p.confirming = false
+	}
+}
+
+func (p *pushScreen) View() string {
+	s, w, e := p.c.styles, p.c.width, p.ev
+	q := p.req
+	lines := []string{
+		truncate(fmt.Sprintf("Writing %s → %s › %s › %s (%s)", q.Input, q.WorkspaceName, q.Dataset, q.Table, q.Mode), w),
+		"",
+	}
+	pct := 0.0
+	if e.RowsTotal > 0 {
+		pct = float64(e.RowsWritten) / float64(e.RowsTotal)
+	}
+	lines = append(lines, s.bar(pct, max(w-7, 10))+fmt.Sprintf(" %3.0f%%", pct*100), "")
+	row := func(label, value string) { lines = append(lines, fmt.Sprintf("  %-10s %s", label, value)) }
+	row("Rows", count(e.RowsWritten)+" / "+count(e.RowsTotal))
+	row("Batches", fmt.Sprintf("%s / %s · %d in flight", count(e.BatchesDone), count(e.BatchesTotal), e.InFlight))
+	switch {
+	case p.stopping:
+		row("Status", s.Warn.Render("stopping: waiting for the batches in flight, saving the checkpoint…"))
+	case e.Wait != nil:
+		left := e.Wait.Left - p.now.Sub(p.received)
+		row("Waiting", s.Warn.Render(truncate(duration(left)+" · "+e.Wait.Reason, w-13)))
+	case e.RowsTotal == 0:
+		row("Status", "preparing the target…")
+	default:
+		row("Status", "sending")
+	}
+	row("Retries", count(e.Retries))
+	speed := "—"
+	if e.RowsPerSecond > 0 {
+		speed = fmt.Sprintf("%s rows/s · ETA %s", count(int64(e.RowsPerSecond)), duration(e.ETA))
+	}
+	row("Speed", speed)
+	if len(p.errs) > 0 {
+		lines = append(lines, "", "Errors met (retried unless the push stops):")
+		for _, pe := range p.errs {
+			text := "✗ " + pe.Message
+			if pe.RequestID != "" {
+				text += " (RequestId " + pe.RequestID + ")"
+			}
+			lines = append(lines, s.Error.Render(truncate("  "+text, w)))
+		}
+	}
+	if p.confirming {
+		lines = append(lines, "", s.Box.Width(min(w, 80)).Render(
+			"Stop the push? Rows written so far stay in the table, and the checkpoint lets --resume write only the rest.\n\n"+
+				"y  stop cleanly     n  keep going"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p *pushScreen) Help() string {
+	k, s := p.c.keys, p.c.styles
+	if p.confirming {
+		return s.helpLine(p.c.width, keyHelp(k.Yes, "y", "stop"), keyHelp(k.No, "n", "keep going"))
+	}
+	return s.helpLine(p.c.width, keyHelp(k.Quit, "ctrl+c", "stop (asks first)"))
+}
