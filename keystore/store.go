@@ -119,10 +119,11 @@ func (s *Store) Save(ctx context.Context, a Account, secrets Secrets) (Account, 
 	a.Storage, a.Created, a.LastUsed = s.primary.Kind(), now, now
 
 	writes := Secrets{}
-	var previous *Account
+	var previous *Account // a copy: cf.Accounts[idx] is overwritten below
 	if idx >= 0 {
-		previous = &cf.Accounts[idx]
-		a.Created = previous.Created
+		p := cf.Accounts[idx]
+		previous = &p
+		a.Created = p.Created
 	}
 	moved := previous != nil && previous.Storage != a.Storage
 	if previous == nil || moved {
@@ -138,8 +139,11 @@ func (s *Store) Save(ctx context.Context, a Account, secrets Secrets) (Account, 
 
 	svc := s.Service(a.Name)
 	if err := s.apply(ctx, s.primary, svc, writes); err != nil {
-		if previous == nil {
-			s.deleteAll(ctx, s.primary, svc) // best effort: leave nothing of a failed new account
+		// Leave nothing of a failed new account — unless the keyring itself
+		// failed: it would only time out again, once per kind. What is left
+		// is cleared by the next Save of this name (a fresh start) or Remove.
+		if previous == nil && !errors.Is(err, ErrNoKeyring) {
+			s.deleteAll(ctx, s.primary, svc)
 		}
 		return Account{}, fmt.Errorf("save account %q: %w", a.Name, err)
 	}

@@ -240,14 +240,17 @@ func TestFailedNewAccountLeavesNothing(t *testing.T) {
 	b := newFault(WindowsMaxValue)
 	s := Open(tempDirs(t), b)
 	ctx := ctxT(t)
-	b.failSet = func(k string) error {
-		if k == "token-cache#2" {
-			return &KeyringError{Op: "saving a secret to", Timeout: 10 * time.Second}
+	failAt := func(key string, err error) {
+		b.failSet = func(k string) error {
+			if k == key {
+				return err
+			}
+			return nil
 		}
-		return nil
 	}
+	failAt("token-cache#2", &TooBigError{Size: ChunkSize, Max: 100})
 	_, err := s.Save(ctx, testAccount("demo"), testSecrets("x"))
-	if !errors.Is(err, ErrNoKeyring) || !strings.Contains(err.Error(), "did not answer within 10s") {
+	if !errors.Is(err, ErrValueTooBig) || !strings.Contains(err.Error(), `save account "demo": save the token cache`) {
 		t.Fatalf("err = %v", err)
 	}
 	if items := b.Items(); len(items) != 0 {
@@ -255,6 +258,20 @@ func TestFailedNewAccountLeavesNothing(t *testing.T) {
 	}
 	if list, _ := s.List(); len(list) != 0 {
 		t.Fatalf("a failed new account was listed: %+v", list)
+	}
+
+	// A keyring that stops answering is not asked to roll back (it would
+	// time out once per kind); the next Save of the name starts afresh.
+	failAt("token-cache#2", &KeyringError{Op: "saving a secret to", Timeout: 10 * time.Second})
+	_, err = s.Save(ctx, testAccount("demo"), testSecrets("x"))
+	if !errors.Is(err, ErrNoKeyring) || !strings.Contains(err.Error(), "did not answer within 10s") {
+		t.Fatalf("err = %v", err)
+	}
+	b.failSet = nil
+	_, err = s.Save(ctx, testAccount("demo"), Secrets{ClientSecret: "cs"})
+	must(t, err)
+	if items := b.Items(); len(items) != 1 || items[0].Key != "client-secret" {
+		t.Fatalf("leftovers of the failed save survived: %v", items)
 	}
 }
 
