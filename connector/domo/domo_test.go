@@ -326,3 +326,40 @@ func TestExportLargeStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkExport streams the demo DataSet from a real sandbox over TLS and
+// parses it with encoding/csv.
+func BenchmarkExport(b *testing.B) {
+	s, err := sandbox.New(sandbox.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ep, err := cloud.Sandbox(context.Background(), s.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := New(ep, demo.DomoClientID, demo.DomoClientSecret)
+	rows := 0
+	for b.Loop() {
+		body, err := c.Export(context.Background(), demo.DomoDataSetID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := csv.NewReader(body)
+		r.ReuseRecord = true
+		for {
+			if _, err := r.Read(); err == io.EOF {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
+			rows++
+		}
+		body.Close()
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}

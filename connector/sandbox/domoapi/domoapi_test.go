@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -295,9 +294,25 @@ func TestExportErrors(t *testing.T) {
 
 func TestUnknownRoute(t *testing.T) {
 	s, _ := newTestServer(t)
-	for _, p := range []string{"/v1/datasets/" + demo.DomoDataSetID + "/x", "/v1/streams/1", "/v1/datasets/" + url.PathEscape("../../etc")} {
-		if w := do(s, "GET", p, nil, nil); w.Code != 404 && w.Code != 401 {
-			t.Errorf("%s: %d", p, w.Code)
+	tests := []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/v1/datasets/" + demo.DomoDataSetID + "/x", 404},
+		{"GET", "/v1/streams/1", 404},
+		{"GET", "/v1/datasets", 404},
+		{"GET", "/v1/datasets/not-a-guid", 401}, // auth comes first, as at Domo's gateway
+		{"PUT", "/v1/datasets/" + demo.DomoDataSetID, 405},
+		{"POST", "/v1/datasets/" + demo.DomoDataSetID + "/data", 405},
+	}
+	for _, tc := range tests {
+		w := do(s, tc.method, tc.path, nil, nil)
+		if w.Code != tc.want {
+			t.Errorf("%s %s: %d, want %d: %s", tc.method, tc.path, w.Code, tc.want, w.Body)
+		}
+		var e domoError
+		if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Status != tc.want || e.TOE == "" {
+			t.Errorf("%s %s: body %s is not Domo's envelope", tc.method, tc.path, w.Body)
 		}
 	}
 }
