@@ -40,7 +40,7 @@ func withRequestID(s, id string) string {
 }
 
 func (e *Error) advice() string {
-	where := e.workspace()
+	where := e.workspace(" in ")
 	switch {
 	case e.tokenExpired():
 		return "Power BI says the access token has expired, and a freshly requested token was refused as well. " +
@@ -52,7 +52,7 @@ func (e *Error) advice() string {
 			"cloud or resource: check --cloud (public, usgov, usgovhigh, usgovdod, china) matches the tenant, then sign in again."
 
 	case e.Code == CodeNotAuthorized || e.Code == CodeGroupNotAccessible || e.Status == http.StatusUnauthorized:
-		return e.notAuthorizedAdvice(where)
+		return e.notAuthorizedAdvice()
 
 	case IsNotPushDataset(e):
 		return "This dataset was not created through the push API (it was imported or published from Power BI Desktop), " +
@@ -65,8 +65,8 @@ func (e *Error) advice() string {
 			"push dataset: use a new dataset name to get one with this table."
 
 	case e.Code == CodeEntityNotFound || e.Status == http.StatusNotFound:
-		return "Power BI found no such " + e.entity() + ", or the account may not see it" + where + ". Check the IDs " +
-			"(`pbiwb groups` lists the workspaces this account can see)." + e.detailText()
+		return "Power BI found no such " + e.entity() + where + ", or the account cannot see it" + e.detailText() +
+			". Check the IDs (`pbiwb groups` lists the workspaces this account can see)."
 
 	case e.Status == http.StatusTooManyRequests || e.Code == CodeTooManyRequests:
 		wait := "a while"
@@ -106,30 +106,45 @@ func (e *Error) advice() string {
 	return fmt.Sprintf("Power BI refused the request (%d %s)%s.", e.Status, e.Code, e.detailText())
 }
 
-func (e *Error) notAuthorizedAdvice(where string) string {
-	if e.AppOnly {
-		if e.workspaceID() == "" && strings.Contains(e.Path, "/datasets") {
-			return "A service principal has no My workspace: choose a workspace with --group, one the service principal is a member of."
-		}
-		return "Power BI refused the service principal access" + where + ". Three things must hold: (1) a Power BI " +
+func (e *Error) notAuthorizedAdvice() string {
+	to := e.workspace(" to ")
+	says := ""
+	if d := e.detailText(); d != "" {
+		says = " Power BI says" + d + "."
+	}
+	member := "ask a workspace Admin to add the account to the workspace as Contributor, Member or Admin (workspace › Manage access)"
+	scopes := "the app registration needs the Power BI permissions: Azure portal › App registrations › your app › API permissions › " +
+		"Add › Power BI Service › Delegated: Dataset.ReadWrite.All and Workspace.Read.All, then \"Grant admin consent\" and sign in again"
+	switch {
+	case e.AppOnly && e.workspaceID() == "" && strings.Contains(e.Path, "/myorg/datasets"):
+		return "A service principal has no My workspace: choose a workspace the service principal is a member of with --group." + says
+	case e.AppOnly:
+		return "Power BI refused the service principal access" + to + ". Three things must hold: (1) a Power BI " +
 			"administrator enabled \"Service principals can use Fabric APIs\" (Admin portal › Tenant settings › " +
 			"Developer settings) for the whole organization or for a security group that contains this app; " +
 			"(2) the app was added to the workspace as Member or Admin (workspace › Manage access); " +
-			"(3) the change has had a few minutes to take effect."
+			"(3) the change has had a few minutes to take effect." + says
+	case e.ErrorInfo == CodeGroupNotAccessible:
+		return "The signed-in user is not a member of " + e.workspace("") + ", or no workspace has this ID: " +
+			"check the ID with `pbiwb groups`, or " + member + "." + says
+	case e.ErrorInfo == "InsufficientScope":
+		return "The access token lacks the Power BI permission this operation needs: " + scopes + "." + says
 	}
-	return "Power BI refused access" + where + ". Either the signed-in user is not a member of the workspace — ask a " +
-		"workspace Admin to add it as Contributor, Member or Admin (workspace › Manage access) — or the app " +
-		"registration lacks the Power BI permissions: Azure portal › App registrations › your app › API permissions › " +
-		"Add › Power BI Service › Delegated: Dataset.ReadWrite.All and Workspace.Read.All, then \"Grant admin consent\"."
+	return "Power BI refused access" + to + ". Either the signed-in user is not a member of the workspace or only a " +
+		"Viewer — " + member + " — or " + scopes + "." + says
 }
 
-// workspace is " to workspace <id>" (or " to My workspace") for messages.
-func (e *Error) workspace() string {
-	if id := e.workspaceID(); id != "" {
-		return " to workspace " + id
-	}
-	if strings.Contains(e.Path, "/myorg/datasets") {
-		return " to My workspace"
+// workspace is prep + "workspace <id>" (or prep + "My workspace") for
+// messages, "" when the request concerned no workspace; with prep "" it is
+// "the workspace" in that case.
+func (e *Error) workspace(prep string) string {
+	switch id := e.workspaceID(); {
+	case id != "":
+		return prep + "workspace " + id
+	case strings.Contains(e.Path, "/myorg/datasets"):
+		return prep + "My workspace"
+	case prep == "":
+		return "the workspace"
 	}
 	return ""
 }
@@ -165,14 +180,9 @@ func (e *Error) messageOr(def string) string {
 
 // detailText is ": message; detail; ..." or "".
 func (e *Error) detailText() string {
-	var parts []string
-	if e.Message != "" {
-		parts = append(parts, strings.TrimSuffix(e.Message, "."))
-	}
-	for _, d := range e.Details {
-		if d != e.Message {
-			parts = append(parts, strings.TrimSuffix(d, "."))
-		}
+	parts := e.texts()
+	for i, p := range parts {
+		parts[i] = strings.TrimSuffix(p, ".")
 	}
 	if len(parts) == 0 {
 		return ""

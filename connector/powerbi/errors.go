@@ -61,13 +61,8 @@ func (e *Error) Error() string {
 	if e.Code != "" {
 		b.WriteString(" " + e.Code)
 	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	for _, d := range e.Details {
-		if d != e.Message {
-			b.WriteString("; " + d)
-		}
+	if t := e.texts(); len(t) > 0 {
+		b.WriteString(": " + strings.Join(t, "; "))
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %v)", e.RetryAfter.Round(time.Millisecond))
@@ -79,6 +74,21 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " (RequestId %s)", e.RequestID)
 	}
 	return b.String()
+}
+
+// texts are the message and the details worth showing: a generic message
+// such as "Bad Request" is left out when details say more.
+func (e *Error) texts() []string {
+	var out []string
+	if e.Message != "" && !(len(e.Details) > 0 && e.Message == http.StatusText(e.Status)) {
+		out = append(out, e.Message)
+	}
+	for _, d := range e.Details {
+		if d != e.Message {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // tokenExpired reports whether the service refused the token as expired, in
