@@ -29,8 +29,10 @@ type Options struct {
 	// keeps; ExistingRows are the rows already there (append mode).
 	Retention    schema.Retention
 	ExistingRows int
-	// Existing are the columns of the target table when it exists: the
-	// input's columns are compared with them (schema.Compare).
+	// Existing are the columns of the target table when it exists: their
+	// types are the types of the input's columns of the same name (unless
+	// --column says otherwise), and the columns are compared
+	// (schema.Compare).
 	Existing []schema.Column
 	// MaxFindings caps the findings listed (the rest are counted);
 	// 0 means schema.DefaultMaxFindings.
@@ -231,8 +233,9 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 	return nil
 }
 
-// resolveTypes decides which columns have a known type (--column, then the
-// source's declared schema) and which are inferred.
+// resolveTypes decides which columns have a known type and which are
+// inferred. Precedence: --column, then the existing table's column of the
+// same name, then the source's declared schema, then inference.
 func (p *Pipeline) resolveTypes(names []string, headerLine int, fs *schema.Findings) []columnCheck {
 	file := p.src.Name
 	cols := make([]columnCheck, len(names))
@@ -259,6 +262,14 @@ func (p *Pipeline) resolveTypes(names []string, headerLine int, fs *schema.Findi
 				fs.Add(schema.Finding{File: file, Line: headerLine, Column: i + 1, ColumnName: n, Rule: schema.RuleSchemaMismatch,
 					Message: "the data has this column but the source's schema does not declare it"})
 			}
+		}
+	}
+	// An existing table's types win over the source's and over inference:
+	// they are what the values must convert to, and a value that does not
+	// is then reported at its line rather than as a type mismatch.
+	for _, e := range p.opts.Existing {
+		if i, ok := index[e.Name]; ok && e.Type != schema.Unknown {
+			cols[i].typ = e.Type
 		}
 	}
 	forced := make([]string, 0, len(p.opts.Columns))
