@@ -17,17 +17,24 @@ func Advice(err error) string {
 		return ""
 	}
 	var pe *Error
-	if errors.As(err, &pe) {
+	hasPE := errors.As(err, &pe)
+	// A token source failure comes first: it is also what a TokenExpired
+	// answer turns into when getting the replacement token failed.
+	var ke *TokenError
+	if errors.As(err, &ke) {
+		s := "pbiwb could not get a Power BI access token, so nothing was written: " + ke.Err.Error() +
+			". Sign in again (run `pbiwb doctor` to see which credential fails)."
+		if hasPE {
+			return withRequestID(s, pe.RequestID)
+		}
+		return s
+	}
+	if hasPE {
 		return withRequestID(pe.advice(), pe.RequestID)
 	}
 	var te *TransportError
 	if errors.As(err, &te) {
 		return te.advice()
-	}
-	var ke *TokenError
-	if errors.As(err, &ke) {
-		return "pbiwb could not get a Power BI access token, so nothing was sent: " + ke.Err.Error() +
-			". Sign in again (run `pbiwb doctor` to see which credential fails)."
 	}
 	return ""
 }
@@ -43,7 +50,7 @@ func (e *Error) advice() string {
 	where := e.workspace(" in ")
 	switch {
 	case e.tokenExpired():
-		return "Power BI says the access token has expired, and a freshly requested token was refused as well. " +
+		return "Power BI says the access token has expired, and signing in again did not give a newer one. " +
 			"Check that this computer's clock is right, then sign in again (`pbiwb accounts add` for a saved account, " +
 			"or run `pbiwb doctor`)."
 

@@ -97,8 +97,8 @@ func TestTokenExpiredReplayedOnce(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
-			if tt.wantErr && !IsAuth(err) {
-				t.Errorf("IsAuth(%v) = false", err)
+			if tt.wantErr && (!IsAuth(err) || !strings.Contains(Advice(err), "did not give a newer one")) {
+				t.Errorf("IsAuth(%v) = false or advice %q", err, Advice(err))
 			}
 			if int(posts.Load()) != tt.wantPosts {
 				t.Errorf("%d POSTs, want %d", posts.Load(), tt.wantPosts)
@@ -138,7 +138,7 @@ func TestTokenSourceFailure(t *testing.T) {
 	c.tokens = StaticToken("")
 	_, err := c.Groups(context.Background(), "")
 	var te *TokenError
-	if !errors.As(err, &te) || !IsAuth(err) || !strings.Contains(Advice(err), "nothing was sent") {
+	if !errors.As(err, &te) || !IsAuth(err) || !strings.Contains(Advice(err), "nothing was written") {
 		t.Fatalf("err = %v, advice %q", err, Advice(err))
 	}
 }
@@ -466,4 +466,31 @@ func TestAmbiguousVersusRefused(t *testing.T) {
 			t.Fatalf("err = %v, want a deadline before sending", err)
 		}
 	})
+}
+
+// failingRefresh's Refresh fails, as a revoked refresh token would.
+type failingRefresh struct{}
+
+func (failingRefresh) Token(context.Context) (string, error) { return "t1", nil }
+func (failingRefresh) Refresh(context.Context, string) (string, error) {
+	return "", errors.New("AADSTS50173: the provided grant has expired")
+}
+
+func TestRefreshFailure(t *testing.T) {
+	c, _ := testClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(HeaderRequestID, "r-1")
+		w.WriteHeader(403)
+		_, _ = w.Write([]byte(bodyTokenExpired))
+	})
+	c.tokens = failingRefresh{}
+	err := c.PostRows(context.Background(), "g", "d", "T", []byte(`{"rows":[]}`))
+	var te *TokenError
+	var pe *Error
+	if !errors.As(err, &te) || !errors.As(err, &pe) || !IsAuth(err) {
+		t.Fatalf("err = %v", err)
+	}
+	adv := Advice(err)
+	if !strings.Contains(adv, "AADSTS50173") || !strings.Contains(adv, "RequestId r-1") {
+		t.Errorf("advice = %s", adv)
+	}
 }

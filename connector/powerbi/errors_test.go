@@ -20,10 +20,13 @@ func testClient(t *testing.T, h http.HandlerFunc, opts ...Option) (*Client, *htt
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	ep := cloud.Endpoints{Name: "test", APIBase: srv.URL, HTTP: srv.Client()}
-	c := New(ep, StaticToken("tok"), opts...)
+	c := New(ep, StaticToken(testToken), opts...)
 	c.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() } // no real waits
 	return c, srv
 }
+
+// testToken must never show up in an error or advice.
+const testToken = "sekret-bearer-token"
 
 // Verbatim bodies from reference §5 (sources named there).
 const (
@@ -129,6 +132,9 @@ func TestErrorDecoding(t *testing.T) {
 				if !strings.Contains(adv, want) {
 					t.Errorf("Advice lacks %q:\n%s", want, adv)
 				}
+			}
+			if strings.Contains(err.Error()+adv, testToken) {
+				t.Errorf("the token leaked into the error or advice")
 			}
 			if !strings.Contains(err.Error(), "req-123") {
 				t.Errorf("Error() lacks the RequestId: %s", err)
