@@ -83,7 +83,7 @@ type Exchange struct {
 	Status    int    // 0 when no response arrived
 	RequestID string // Power BI's RequestId header, "" when absent
 	Duration  time.Duration
-	Attempt   int   // 1 for the first try, 2+ for retries and token replays
+	Attempt   int   // 1 for the first try, 2+ for retries (a replay with a fresh token keeps the number)
 	Err       error // the transport error, if any
 }
 

@@ -67,9 +67,12 @@ func (cl *Client) do(ctx context.Context, c call) error {
 		perr.AppOnly = appOnlyToken(tok)
 
 		// A token the service calls expired is replayed once with a new one.
-		// That is safe for every call, POST rows included: Power BI checks the
-		// token before it reads the request, so a request refused with
-		// TokenExpired stored nothing and repeating it cannot duplicate rows.
+		// That is safe for every call, POST rows included: authentication is
+		// the service's first step, so a request refused with TokenExpired was
+		// never authorized to change anything and repeating it cannot
+		// duplicate rows. (No source states this outright — UNCONFIRMED — but
+		// a 403 from the token check with nothing stored is what the
+		// documented TokenExpired answer means, and the sandbox does the same.)
 		if perr.tokenExpired() && !replayed && !c.anonymous {
 			replayed = true
 			fresh, rerr := cl.freshToken(ctx, tok)
