@@ -1,0 +1,143 @@
+package entra
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Method is how a Session signs in.
+type Method string
+
+// The sign-in methods (the --auth values of CONTRACT.md).
+const (
+	// MethodPassword is the seed's flow: an Azure AD username and password
+	// (resource owner password credentials), optionally with the app's client
+	// secret, which is then proved by an app-only request.
+	MethodPassword Method = "password"
+	// MethodDeviceCode signs in in a browser (works with MFA).
+	MethodDeviceCode Method = "device-code"
+	// MethodServicePrincipal is the app itself (client credentials).
+	MethodServicePrincipal Method = "service-principal"
+)
+
+// Methods lists the methods in the order a user is offered them.
+var Methods = []Method{MethodPassword, MethodDeviceCode, MethodServicePrincipal}
+
+// Credentials identify who signs in. ClientSecret and Password are secrets:
+// String and GoString leave them out, and no error of this package contains them.
+type Credentials struct {
+	TenantID string // Directory (tenant) ID, or a verified domain such as contoso.com
+	ClientID string // Application (client) ID of the app registration
+	Username string // user principal name (password; optional for device code)
+	Method   Method
+
+	ClientSecret string // required for service-principal; optional for password
+	Password     string // required for password
+}
+
+// String describes c without its secrets.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{tenant %s, client %s, user %q, method %s, client secret %s, password %s}",
+		c.TenantID, c.ClientID, c.Username, c.Method, given(c.ClientSecret), given(c.Password))
+}
+
+// GoString is String, so %#v does not print the secrets either.
+func (c Credentials) GoString() string { return "entra.Credentials" + c.String() }
+
+func given(s string) string {
+	if s == "" {
+		return "not given"
+	}
+	return "given"
+}
+
+// FieldError is one invalid credential field, named as the user knows it.
+type FieldError struct {
+	Field   string // "tenant ID", "client ID", "username", "client secret", "password", "auth method"
+	Message string
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// FieldErrors is what New returns when ValidateCredentials finds problems.
+type FieldErrors []FieldError
+
+func (es FieldErrors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return "invalid credentials: " + strings.Join(msgs, "; ")
+}
+
+var (
+	guidRE   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,63}$`)
+	upnRE    = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
+)
+
+// isGUID reports whether s has the 8-4-4-4-12 hex shape of Entra IDs.
+func isGUID(s string) bool { return guidRE.MatchString(s) }
+
+// ValidateCredentials checks c before any call to Entra ID: GUID client ID,
+// tenant GUID or domain, UPN username, and the secrets each method needs.
+// It returns nil when c is usable.
+func ValidateCredentials(c Credentials) []FieldError {
+	var errs []FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	switch c.Method {
+	case MethodPassword, MethodDeviceCode, MethodServicePrincipal:
+	case "":
+		add("auth method", "missing: choose password, device-code or service-principal")
+	default:
+		add("auth method", "%q is not one of password, device-code, service-principal", string(c.Method))
+	}
+
+	switch t := strings.TrimSpace(c.TenantID); {
+	case t == "":
+		add("tenant ID", "missing: copy the Directory (tenant) ID from Azure portal → Microsoft Entra ID → Overview")
+	case strings.EqualFold(t, "common"), strings.EqualFold(t, "organizations"), strings.EqualFold(t, "consumers"):
+		add("tenant ID", "%q is not a tenant: these sign-ins need your own Directory (tenant) ID or domain (Azure portal → Microsoft Entra ID → Overview)", t)
+	case isGUID(t), domainRE.MatchString(t):
+	default:
+		add("tenant ID", "%q is neither a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 nor a domain such as contoso.com", t)
+	}
+
+	switch id := strings.TrimSpace(c.ClientID); {
+	case id == "":
+		add("client ID", "missing: copy the Application (client) ID from Azure portal → Microsoft Entra ID → App registrations → <app> → Overview")
+	case !isGUID(id):
+		add("client ID", "%q is not a GUID: copy the Application (client) ID from Azure portal → Microsoft Entra ID → App registrations → <app> → Overview", id)
+	}
+
+	u := strings.TrimSpace(c.Username)
+	switch {
+	case u == "" && c.Method == MethodPassword:
+		add("username", "missing: the user principal name, such as alice@contoso.com")
+	case u != "" && c.Method != MethodServicePrincipal && !upnRE.MatchString(u):
+		add("username", "%q is not a user principal name such as alice@contoso.com", u)
+	}
+
+	switch c.Method {
+	case MethodPassword:
+		if c.Password == "" {
+			add("password", "missing")
+		}
+	case MethodServicePrincipal:
+		if c.ClientSecret == "" {
+			add("client secret", "missing: a service principal signs in with the app's client secret (its Value, from Certificates & secrets)")
+		}
+	}
+	return errs
+}
+
+// normalize trims the non-secret fields (pasted IDs often carry spaces).
+func (c Credentials) normalize() Credentials {
+	c.TenantID = strings.TrimSpace(c.TenantID)
+	c.ClientID = strings.ToLower(strings.TrimSpace(c.ClientID))
+	c.Username = strings.TrimSpace(c.Username)
+	return c
+}

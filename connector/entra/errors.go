@@ -1,0 +1,286 @@
+package entra
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
+)
+
+// Error is a sign-in failure explained for a person: what Entra ID refused
+// (Code is the AADSTS number, 0 when Entra ID did not answer), which
+// credential is at fault (Field), and what to do, with the Azure portal path
+// (Fix). It never contains a secret.
+type Error struct {
+	Code          int    // AADSTS code; 0 for transport and local failures
+	OAuthError    string // Entra's "error" value, e.g. invalid_client
+	Field         string // "client secret", "password", "username", "tenant ID", "client ID", "app registration", ""
+	Summary       string
+	Fix           string
+	CorrelationID string // quote it to an administrator (Entra ID sign-in logs)
+	Err           error  // the underlying MSAL or transport error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("sign-in failed")
+	if e.Code != 0 {
+		fmt.Fprintf(&b, " (AADSTS%d)", e.Code)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Summary)
+	if e.Fix != "" {
+		b.WriteString(" Fix: ")
+		b.WriteString(e.Fix)
+	}
+	if e.CorrelationID != "" {
+		b.WriteString(" (correlation ID " + e.CorrelationID + ")")
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrInteractionRequired is wrapped by the Error Token returns when the saved
+// sign-in can no longer be renewed without the user (device code sign-in whose
+// refresh token expired or was revoked): run SignIn again.
+var ErrInteractionRequired = errors.New("interactive sign-in required")
+
+// advice is what to tell a person about one AADSTS code.
+type advice struct {
+	field, summary, fix string
+	interaction         bool // the saved sign-in is gone: SignIn again
+}
+
+const (
+	portalApp      = "Azure portal → Microsoft Entra ID → App registrations → <app>"
+	portalUsers    = "Azure portal → Microsoft Entra ID → Users"
+	newSecretFix   = portalApp + " → Certificates & secrets → New client secret, then copy its Value (shown only once) into pbiwb."
+	publicFlowsFix = portalApp + " → Authentication → Advanced settings → Allow public client flows → Yes → Save."
+	deviceCodeFix  = "Sign in with the device-code method (--auth device-code): it opens a browser step that can do MFA. Or use a service principal (--auth service-principal)."
+	signInAgainFix = "Sign in again (pbiwb accounts add, or the wizard); the saved tokens were cleared."
+	consentFix     = portalApp + " → API permissions → Add a permission → Power BI Service → Delegated permissions: Dataset.ReadWrite.All and Workspace.Read.All → Add, then Grant admin consent for <tenant> (an administrator must do this)."
+)
+
+// SPRestrictions are the Power BI conditions a service principal must meet,
+// beyond a valid secret (shown in Result.Notes and in service-principal errors).
+const SPRestrictions = "Power BI accepts a service principal only when a Fabric administrator enables Admin portal → Tenant settings → Developer settings → \"Service principals can use Fabric APIs\" for it (or a security group containing it), " +
+	"and only in workspaces where it was added as Member or Admin (workspace → Manage access); a service principal has no My workspace."
+
+var adviceByCode = map[int]advice{
+	7000215: {"client secret", "Entra ID rejected the client secret: it is not the value of a current secret of this app. The usual cause is pasting the secret's ID (a GUID) instead of its Value.",
+		portalApp + " → Certificates & secrets: copy the Value column of the secret, not the Secret ID. The Value is shown only right after creation; if it is lost, choose New client secret and copy its Value.", false},
+	7000222: {"client secret", "The client secret has expired.", newSecretFix, false},
+	7000218: {"app registration", "The app registration does not allow public client flows, so a username-and-password or device-code sign-in without the client secret is refused.",
+		publicFlowsFix + " Or, for username and password, also enter the app's client secret.", false},
+	700025: {"client secret", "This app registration is a public client, so it must not be sent a client secret.",
+		"Leave the client secret empty for this app, or use an app registration with a client secret (" + portalApp + " → Certificates & secrets).", false},
+	700016: {"client ID", "No application with this client ID exists in this tenant.",
+		"Copy the Application (client) ID from " + portalApp + " → Overview, and check that the Directory (tenant) ID on the same page is the tenant you entered.", false},
+	90002: {"tenant ID", "No tenant with this ID or domain exists in this cloud.",
+		"Copy the Directory (tenant) ID from Azure portal → Microsoft Entra ID → Overview, and check --cloud (a US Government or China tenant is not in the public cloud).", false},
+	9001023: {"tenant ID", "This sign-in is not supported on /common or /consumers.",
+		"Enter your Directory (tenant) ID (Azure portal → Microsoft Entra ID → Overview) or a verified domain as the tenant.", false},
+	50126: {"password", "The username or password is incorrect.",
+		"Check the password by signing in at https://portal.azure.com. An administrator can reset it: " + portalUsers + " → <user> → Reset password. Accounts that sign in through another identity provider (federated) or without a password cannot use this method: " + deviceCodeFix, false},
+	50034: {"username", "This user does not exist in the tenant.",
+		"Check the user principal name in " + portalUsers + " → <user> → User principal name, and that the tenant is the user's home tenant. A guest must first be invited: " + portalUsers + " → New user → Invite external user.", false},
+	50053: {"username", "The account is locked: too many wrong passwords, or sign-ins from a suspicious IP address.",
+		"Wait for the lock to lift (usually a few minutes) and check the password; an administrator can see why in Azure portal → Microsoft Entra ID → Monitoring → Sign-in logs.", false},
+	50055: {"password", "The password has expired.",
+		"Change it by signing in once at https://portal.azure.com (or an administrator resets it: " + portalUsers + " → <user> → Reset password), then update the password saved in pbiwb.", false},
+	50057: {"username", "The user account is disabled.",
+		"An administrator must enable it: " + portalUsers + " → <user> → Edit properties → Settings → Account enabled.", false},
+	50076: {"username", "This account must use multi-factor authentication (MFA), which a username-and-password sign-in cannot do.", deviceCodeFix, false},
+	50079: {"username", "This account must register for multi-factor authentication (MFA) before it can sign in.",
+		"Register your security info in a browser at https://aka.ms/mysecurityinfo, then " + strings.ToLower(deviceCodeFix[:1]) + deviceCodeFix[1:], false},
+	50158: {"username", "An external security challenge (Conditional Access) must be completed in a browser.", deviceCodeFix, false},
+	53003: {"", "Conditional Access blocked this sign-in.",
+		"An administrator can see which policy in Azure portal → Microsoft Entra ID → Monitoring → Sign-in logs (quote the correlation ID) and adjust it under Security → Conditional Access. Policies often block password sign-ins but allow device code: " + deviceCodeFix, false},
+	530035: {"", "Security defaults blocked this sign-in.",
+		"Security defaults block password sign-ins. " + deviceCodeFix + " An administrator can review Azure portal → Microsoft Entra ID → Properties → Manage security defaults.", false},
+	530032: {"", "A tenant security policy blocked this sign-in.",
+		"An administrator can see why in Azure portal → Microsoft Entra ID → Monitoring → Sign-in logs (quote the correlation ID). " + deviceCodeFix, false},
+	65001: {"app registration", "Nobody has consented to this app's Power BI permissions in this tenant.", consentFix, false},
+	90094: {"app registration", "This app needs an administrator's consent.", consentFix, false},
+	90095: {"app registration", "This app needs an administrator's consent.", consentFix, false},
+	500011: {"", "The Power BI service is not known in this tenant (or in this cloud).",
+		"Check --cloud matches the tenant's cloud. If it does, Power BI has never been used in the tenant: an administrator signs in once at https://app.powerbi.com to provision it.", false},
+	1002012: {"", "Entra ID refused the requested scope: a service principal must ask for <resource>/.default.",
+		"This is a pbiwb defect if you did not set the scope yourself; please report it.", false},
+	70011: {"", "Entra ID refused the requested scope.", "This is a pbiwb defect if you did not set the scope yourself; please report it.", false},
+	50020: {"username", "This user is from another identity provider and is not a member or guest of the tenant.",
+		"An administrator invites the user: " + portalUsers + " → New user → Invite external user.", false},
+	50105: {"username", "This user is not assigned to the application, and the application requires assignment.",
+		"An administrator assigns the user: Azure portal → Microsoft Entra ID → Enterprise applications → <app> → Users and groups → Add user/group.", false},
+	7000112: {"client ID", "The application is disabled.",
+		"An administrator enables it: Azure portal → Microsoft Entra ID → Enterprise applications → <app> → Properties → Enabled for users to sign in → Yes.", false},
+	700082: {"", "The saved sign-in has expired after a long time without use.", signInAgainFix, true},
+	70008:  {"", "The saved sign-in has expired or was revoked.", signInAgainFix, true},
+	50173:  {"", "The saved sign-in was revoked (for example after a password change).", signInAgainFix, true},
+	70043:  {"", "The saved sign-in has expired under a Conditional Access sign-in frequency policy.", signInAgainFix, true},
+	50089:  {"", "The saved sign-in has expired.", signInAgainFix, true},
+	70019:  {"", "The device code expired before the sign-in was completed in the browser.", "Start the sign-in again and finish the browser step within 15 minutes.", false},
+	70018:  {"", "The device code was not accepted.", "Start the sign-in again and enter the new code exactly as shown.", false},
+	70000:  {"", "Entra ID refused the sign-in grant (invalid or already used).", "Start the sign-in again.", false},
+}
+
+// aadBody is Entra ID's error response body.
+type aadBody struct {
+	Error         string `json:"error"`
+	Description   string `json:"error_description"`
+	Codes         []int  `json:"error_codes"`
+	SubError      string `json:"suberror"`
+	CorrelationID string `json:"correlation_id"`
+}
+
+var aadstsRE = regexp.MustCompile(`AADSTS(\d+)`)
+
+// aadErrorOf extracts Entra's error body from an MSAL error: from the response
+// when MSAL left it readable, else from the message, which embeds the body
+// (MSAL's device code poller drains 400 bodies, entra-msal-keyring.md A.6).
+func aadErrorOf(err error) (aadBody, bool) {
+	var ce msalerrors.CallErr
+	if !errors.As(err, &ce) {
+		return aadBody{}, false
+	}
+	var raw []byte
+	if ce.Resp != nil && ce.Resp.Body != nil {
+		raw, _ = io.ReadAll(ce.Resp.Body)
+		ce.Resp.Body = io.NopCloser(bytes.NewReader(raw)) // Resp is shared: keep it re-readable
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		msg := ce.Error()
+		if i := strings.Index(msg, "{"); i >= 0 {
+			raw = []byte(msg[i:])
+		}
+	}
+	var a aadBody
+	if json.Unmarshal(raw, &a) == nil && (a.Error != "" || len(a.Codes) > 0) {
+		if len(a.Codes) == 0 {
+			if m := aadstsRE.FindStringSubmatch(a.Description); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				a.Codes = []int{n}
+			}
+		}
+		return a, true
+	}
+	if m := aadstsRE.FindStringSubmatch(ce.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return aadBody{Codes: []int{n}}, true
+	}
+	return aadBody{}, false
+}
+
+// explain turns any failure of a sign-in or token call into an *Error.
+// loginHost names the host for transport failures; c adds context
+// (which method, whether the secret looks like a Secret ID).
+func explain(err error, loginHost string, c Credentials) error {
+	if err == nil {
+		return nil
+	}
+	var already *Error
+	if errors.As(err, &already) {
+		return already
+	}
+	if a, ok := aadErrorOf(err); ok {
+		return fromAAD(a, err, c)
+	}
+	if e := transportError(err, loginHost); e != nil {
+		return e
+	}
+	if strings.Contains(err.Error(), "unknown account type") {
+		return &Error{Field: "username", Err: err,
+			Summary: "Entra ID does not know the domain of the username (the part after @).",
+			Fix:     "Use a user principal name whose domain is verified in the tenant: Azure portal → Microsoft Entra ID → Custom domain names (or the tenant's .onmicrosoft.com domain)."}
+	}
+	return &Error{Err: err, Summary: "unexpected sign-in failure: " + err.Error()}
+}
+
+func fromAAD(a aadBody, err error, c Credentials) *Error {
+	e := &Error{OAuthError: a.Error, CorrelationID: a.CorrelationID, Err: err}
+	if len(a.Codes) > 0 {
+		e.Code = a.Codes[0]
+	}
+	adv, known := adviceByCode[e.Code]
+	if !known {
+		e.Summary = firstSentence(a.Description)
+		if e.Summary == "" {
+			e.Summary = "Entra ID refused the sign-in (" + a.Error + ")."
+		}
+		e.Fix = "See https://login.microsoftonline.com/error?code=" + strconv.Itoa(e.Code) + " for this code."
+		return e
+	}
+	e.Field, e.Summary, e.Fix = adv.field, adv.summary, adv.fix
+	if adv.interaction {
+		e.Err = errors.Join(ErrInteractionRequired, err)
+	}
+	switch {
+	case e.Code == 7000215 && isGUID(strings.TrimSpace(c.ClientSecret)):
+		e.Summary = "The client secret you entered has the shape of a Secret ID (a GUID), not of a secret's Value."
+	case e.Code == 7000218 && c.Method == MethodDeviceCode:
+		e.Summary = "The app registration does not allow public client flows, which device code sign-in needs."
+		e.Fix = publicFlowsFix + " Or use a service principal (--auth service-principal)."
+	case e.Code == 50076 && c.Method == MethodDeviceCode:
+		e.Fix = "Complete the MFA challenge in the browser step of the device code sign-in."
+	}
+	if c.Method == MethodServicePrincipal && e.Field != "" {
+		e.Fix += " " + SPRestrictions
+	}
+	return e
+}
+
+// firstSentence keeps Entra's description up to its trace line.
+func firstSentence(d string) string {
+	if i := strings.Index(d, "\r\n"); i >= 0 {
+		d = d[:i]
+	}
+	if i := strings.Index(d, " Trace ID:"); i >= 0 {
+		d = d[:i]
+	}
+	return strings.TrimSpace(d)
+}
+
+// transportError explains a failure to reach the login host at all.
+func transportError(err error, loginHost string) *Error {
+	var ue *url.Error
+	var ne net.Error
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci):
+		return &Error{Err: err,
+			Summary: fmt.Sprintf("the TLS certificate of the sign-in host %s is not trusted (%v).", loginHost, rootCause(err)),
+			Fix:     "A proxy that inspects TLS needs its CA installed in the system trust store; for a sandbox, use --sandbox URL so its CA is fetched."}
+	case errors.As(err, &ue), errors.As(err, &ne):
+		return &Error{Err: err,
+			Summary: fmt.Sprintf("could not reach the sign-in host %s (%v).", loginHost, rootCause(err)),
+			Fix:     "Check the network connection, proxy settings (HTTPS_PROXY) and --cloud; for a sandbox, check that it is running (pbiwb sandbox)."}
+	}
+	return nil
+}
+
+// rootCause is the innermost error's message: no URL, no request detail.
+func rootCause(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}

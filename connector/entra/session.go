@@ -1,0 +1,400 @@
+// Package entra signs in to Entra ID (Azure AD) for the Power BI API of one
+// cloud with MSAL Go, by username and password, device code or service
+// principal, reuses tokens across runs through a persisted cache, and turns
+// every failure into advice for a person (*Error).
+//
+// Username and password: MSAL's public client with the tenant's authority
+// (never /common). When the app registration has "Allow public client flows"
+// off, Entra answers AADSTS7000218; if the user gave the client secret, the
+// Session then signs in as a confidential client with the secret added to the
+// password grant (MSAL Go sends none there, entra-msal-keyring.md A.1), and
+// Result.Notes still advises turning the setting on, as the seed's set-up
+// says. A client secret given with the password method is first proved by an
+// app-only (client credentials) request, so a wrong secret, a pasted Secret
+// ID or an expired secret is named at once.
+//
+// The saved cache (Cache) holds MSAL's token cache and the home account ID of
+// the signed-in user, which a confidential client needs to find its tokens.
+package entra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+
+	"github.com/pbiwb/pbiwb/connector/cloud"
+)
+
+// Session signs one identity in and hands out access tokens for Power BI. It
+// is safe for concurrent use.
+type Session struct {
+	ep    cloud.Endpoints
+	creds Credentials
+	st    *store
+	now   func() time.Time
+
+	mu   sync.Mutex
+	pub  *public.Client       // user flows through the public client
+	conf *confidential.Client // service principal, secret proof, and the secret-injected password grant
+	last tokenMemo
+}
+
+// tokenMemo is the last access token handed out. MSAL does not cache tokens
+// with 5 minutes or less left, so without it a short-lived token (the
+// sandbox's --token-lifetime) would be refreshed on every call.
+type tokenMemo struct {
+	token   string
+	expires time.Time
+}
+
+// reuseMargin: a token is handed out again only while it has this long left,
+// so a request that starts with it does not arrive expired.
+const reuseMargin = time.Minute
+
+// Option changes a Session.
+type Option func(*Session)
+
+// WithClock replaces time.Now for deciding when a handed-out token is too
+// old to hand out again (tests).
+func WithClock(now func() time.Time) Option { return func(s *Session) { s.now = now } }
+
+// Result describes a successful SignIn.
+type Result struct {
+	Method        Method
+	Username      string    // the signed-in user; "" for a service principal
+	HomeAccountID string    // MSAL's account ID (<oid>.<tid>); also kept in the Cache
+	ExpiresOn     time.Time // of the access token just obtained
+	// PublicClientFlows is false when the app registration refused public
+	// client flows and the password sign-in used the client secret instead.
+	PublicClientFlows bool
+	SecretVerified    bool     // the client secret was proved by an app-only request
+	Notes             []string // advice that did not stop the sign-in
+}
+
+// New checks c (ValidateCredentials; a FieldErrors error when invalid) and
+// prepares a session; nothing is sent until SignIn or Token.
+func New(ep cloud.Endpoints, c Credentials, cache Cache, opts ...Option) (*Session, error) {
+	c = c.normalize()
+	if errs := ValidateCredentials(c); len(errs) > 0 {
+		return nil, FieldErrors(errs)
+	}
+	if ep.AuthorityHost == "" || ep.Resource == "" {
+		return nil, errors.New("entra: endpoints lack the login host or the Power BI resource")
+	}
+	s := &Session{ep: ep, creds: c, st: &store{cache: cache}, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// Method is the session's sign-in method.
+func (s *Session) Method() Method { return s.creds.Method }
+
+// SignIn signs in now, whatever is cached: the first sign-in that proves the
+// credentials (accounts add) or a renewed one after ErrInteractionRequired.
+// For the device code method, prompt receives Entra's message verbatim (the
+// URL and the code to enter); it must show it to the user. The returned error
+// is an *Error or a FieldErrors-free wrapped error (cache failures).
+func (s *Session) SignIn(ctx context.Context, prompt func(message string)) (Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.st.load(ctx); err != nil {
+		return Result{}, err
+	}
+	res, err := s.signIn(ctx, prompt)
+	if err != nil {
+		return Result{}, explain(err, s.loginHost(), s.creds)
+	}
+	return res, nil
+}
+
+func (s *Session) signIn(ctx context.Context, prompt func(string)) (Result, error) {
+	scopes := []string{s.ep.Scope()}
+	switch s.creds.Method {
+	case MethodServicePrincipal:
+		conf, err := s.confidentialClient()
+		if err != nil {
+			return Result{}, err
+		}
+		ar, err := conf.AcquireTokenByCredential(ctx, scopes)
+		if err != nil {
+			return Result{}, err
+		}
+		s.remember(ar.AccessToken, ar.ExpiresOn)
+		return Result{Method: MethodServicePrincipal, ExpiresOn: ar.ExpiresOn, SecretVerified: true,
+			Notes: []string{SPRestrictions}}, nil
+
+	case MethodDeviceCode:
+		if prompt == nil {
+			return Result{}, errors.New("device code sign-in needs a way to show its message to the user")
+		}
+		pub, err := s.publicClient()
+		if err != nil {
+			return Result{}, err
+		}
+		dc, err := pub.AcquireTokenByDeviceCode(ctx, scopes)
+		if err != nil {
+			return Result{}, err
+		}
+		prompt(dc.Result.Message)
+		ar, err := dc.AuthenticationResult(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		return s.userResult(ctx, ar, clientPublic, Result{PublicClientFlows: true})
+
+	default: // MethodPassword
+		var res Result
+		if s.creds.ClientSecret != "" {
+			if err := s.proveSecret(ctx); err != nil {
+				return Result{}, err
+			}
+			res.SecretVerified = true
+		}
+		ar, client, err := s.passwordGrant(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		res.PublicClientFlows = client == clientPublic
+		if client == clientConfidential {
+			res.Notes = append(res.Notes, "The app registration does not allow public client flows, so pbiwb signed in by sending the client secret with the password. "+
+				"The set-up pbiwb documents turns them on: "+publicFlowsFix)
+		}
+		return s.userResult(ctx, ar, client, res)
+	}
+}
+
+// passwordGrant signs in with username and password: public client first;
+// on AADSTS7000218, with a client secret, as a confidential client with the
+// secret injected into the password grant.
+func (s *Session) passwordGrant(ctx context.Context) (ar public.AuthResult, client string, err error) {
+	scopes := []string{s.ep.Scope()}
+	pub, err := s.publicClient()
+	if err != nil {
+		return ar, "", err
+	}
+	//nolint:staticcheck // SA1019: ROPC is deprecated in MSAL Go but is the seed's flow; see package doc.
+	ar, err = pub.AcquireTokenByUsernamePassword(ctx, scopes, s.creds.Username, s.creds.Password)
+	if err == nil {
+		return ar, clientPublic, nil
+	}
+	if a, ok := aadErrorOf(err); !ok || len(a.Codes) == 0 || a.Codes[0] != 7000218 || s.creds.ClientSecret == "" {
+		return ar, "", err
+	}
+	conf, cerr := s.confidentialClient()
+	if cerr != nil {
+		return ar, "", cerr
+	}
+	ar, err = conf.AcquireTokenByUsernamePassword(ctx, scopes, s.creds.Username, s.creds.Password)
+	return ar, clientConfidential, err
+}
+
+// proveSecret asks for an app-only token: Entra ID checks the secret there
+// first, so a wrong secret, a pasted Secret ID or an expired secret fails with
+// its own code before the password is tried.
+func (s *Session) proveSecret(ctx context.Context) error {
+	conf, err := s.confidentialClient()
+	if err != nil {
+		return err
+	}
+	_, err = conf.AcquireTokenByCredential(ctx, []string{s.ep.Scope()})
+	return err
+}
+
+func (s *Session) userResult(ctx context.Context, ar public.AuthResult, client string, res Result) (Result, error) {
+	s.remember(ar.AccessToken, ar.ExpiresOn)
+	if err := s.st.setAccount(ctx, ar.Account.HomeAccountID, client); err != nil {
+		return Result{}, err
+	}
+	res.Method = s.creds.Method
+	res.Username = ar.Account.PreferredUsername
+	res.HomeAccountID = ar.Account.HomeAccountID
+	res.ExpiresOn = ar.ExpiresOn
+	return res, nil
+}
+
+// Token returns a Power BI access token: the last one while it is fresh, else
+// MSAL's cached one, else a refreshed one (refresh token, or client
+// credentials for a service principal). A password session whose refresh
+// fails signs in again with the password it holds; a device code session
+// returns an *Error wrapping ErrInteractionRequired. Safe to call from the
+// middle of a long push, concurrently.
+func (s *Session) Token(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last.token != "" && s.now().Add(reuseMargin).Before(s.last.expires) {
+		return s.last.token, nil
+	}
+	if err := s.st.load(ctx); err != nil {
+		return "", err
+	}
+	tok, err := s.token(ctx)
+	if err != nil {
+		return "", explain(err, s.loginHost(), s.creds)
+	}
+	return tok, nil
+}
+
+func (s *Session) token(ctx context.Context) (string, error) {
+	scopes := []string{s.ep.Scope()}
+	if s.creds.Method == MethodServicePrincipal {
+		conf, err := s.confidentialClient()
+		if err != nil {
+			return "", err
+		}
+		ar, err := conf.AcquireTokenByCredential(ctx, scopes) // from MSAL's cache while valid
+		if err != nil {
+			return "", err
+		}
+		s.remember(ar.AccessToken, ar.ExpiresOn)
+		return ar.AccessToken, nil
+	}
+
+	ar, silentErr := s.silent(ctx, scopes)
+	if silentErr == nil {
+		s.remember(ar.AccessToken, ar.ExpiresOn)
+		return ar.AccessToken, nil
+	}
+	if a, ok := aadErrorOf(silentErr); ok && !isRenewable(a) {
+		return "", silentErr // e.g. the secret expired meanwhile: say so, don't retry blindly
+	}
+	if s.creds.Method == MethodPassword {
+		// Non-interactive: sign in again with the password the session holds.
+		ar, client, err := s.passwordGrant(ctx)
+		if err != nil {
+			return "", err
+		}
+		if _, err := s.userResult(ctx, ar, client, Result{}); err != nil {
+			return "", err
+		}
+		return ar.AccessToken, nil
+	}
+	if _, ok := aadErrorOf(silentErr); ok {
+		return "", silentErr // explain marks the expired-grant codes as interaction required
+	}
+	return "", &Error{Err: errors.Join(ErrInteractionRequired, silentErr),
+		Summary: "there is no saved sign-in for this account (or it was cleared).",
+		Fix:     "Sign in again with the device code (pbiwb accounts add, or the wizard)."}
+}
+
+// isRenewable reports whether a failed silent call can be fixed by signing in
+// again: the refresh token is gone, not the app or the user.
+func isRenewable(a aadBody) bool {
+	if len(a.Codes) == 0 {
+		return a.Error == "invalid_grant" || a.Error == "interaction_required"
+	}
+	adv, ok := adviceByCode[a.Codes[0]]
+	return ok && adv.interaction
+}
+
+// silent gets the user's token from MSAL's cache or by refresh token.
+func (s *Session) silent(ctx context.Context, scopes []string) (public.AuthResult, error) {
+	homeID, client := s.st.account()
+	if homeID == "" {
+		return public.AuthResult{}, errNoSavedAccount
+	}
+	if client == clientConfidential {
+		conf, err := s.confidentialClient()
+		if err != nil {
+			return public.AuthResult{}, err
+		}
+		acct, err := conf.Account(ctx, homeID)
+		if err != nil {
+			return public.AuthResult{}, err
+		}
+		if acct.HomeAccountID == "" {
+			return public.AuthResult{}, errNoSavedAccount
+		}
+		return conf.AcquireTokenSilent(ctx, scopes, confidential.WithSilentAccount(acct))
+	}
+	pub, err := s.publicClient()
+	if err != nil {
+		return public.AuthResult{}, err
+	}
+	accts, err := pub.Accounts(ctx)
+	if err != nil {
+		return public.AuthResult{}, err
+	}
+	for _, a := range accts {
+		if a.HomeAccountID == homeID {
+			return pub.AcquireTokenSilent(ctx, scopes, public.WithSilentAccount(a))
+		}
+	}
+	return public.AuthResult{}, errNoSavedAccount
+}
+
+var errNoSavedAccount = errors.New("no saved sign-in for this account")
+
+func (s *Session) remember(tok string, exp time.Time) { s.last = tokenMemo{token: tok, expires: exp} }
+
+// authority is the tenant's authority: ROPC is refused on /common (9001023),
+// and MSAL's public client would default to it.
+func (s *Session) authority() string { return s.ep.AuthorityHost + "/" + s.creds.TenantID }
+
+func (s *Session) loginHost() string {
+	if u, err := url.Parse(s.ep.AuthorityHost); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return s.ep.AuthorityHost
+}
+
+func (s *Session) publicClient() (*public.Client, error) {
+	if s.pub != nil {
+		return s.pub, nil
+	}
+	opts := []public.Option{public.WithAuthority(s.authority()), public.WithCache(&accessor{st: s.st})}
+	if s.ep.HTTP != nil {
+		opts = append(opts, public.WithHTTPClient(s.ep.HTTP))
+	}
+	if s.ep.Sandbox {
+		opts = append(opts, public.WithInstanceDiscovery(false))
+	}
+	c, err := public.New(s.creds.ClientID, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("prepare sign-in at %s: %w", s.authority(), err)
+	}
+	s.pub = &c
+	return s.pub, nil
+}
+
+func (s *Session) confidentialClient() (*confidential.Client, error) {
+	if s.conf != nil {
+		return s.conf, nil
+	}
+	if s.creds.ClientSecret == "" {
+		return nil, &Error{Field: "client secret", Summary: "this sign-in needs the app's client secret.",
+			Fix: portalApp + " → Certificates & secrets → New client secret, then enter its Value."}
+	}
+	cred, err := confidential.NewCredFromSecret(s.creds.ClientSecret)
+	if err != nil {
+		return nil, fmt.Errorf("client secret: %w", err)
+	}
+	var hc interface {
+		Do(*http.Request) (*http.Response, error)
+		CloseIdleConnections()
+	} = http.DefaultClient
+	if s.ep.HTTP != nil {
+		hc = s.ep.HTTP
+	}
+	opts := []confidential.Option{
+		confidential.WithCache(&accessor{st: s.st}),
+		confidential.WithHTTPClient(secretInjector{inner: hc, secret: s.creds.ClientSecret}),
+	}
+	if s.ep.Sandbox {
+		opts = append(opts, confidential.WithInstanceDiscovery(false))
+	}
+	c, err := confidential.New(s.authority(), s.creds.ClientID, cred, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("prepare sign-in at %s: %w", s.authority(), err)
+	}
+	s.conf = &c
+	return s.conf, nil
+}
