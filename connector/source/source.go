@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
 
@@ -70,25 +71,14 @@ func File(path string, stdin io.Reader) *Source {
 	}
 }
 
-// DomoDataSet is what the Domo adapter needs of a DataSet's metadata.
-type DomoDataSet struct {
-	ID      string
-	Name    string
-	Columns []DomoColumn // schema.columns, in order
-}
-
-// DomoColumn is one column of a Domo DataSet's schema.
-type DomoColumn struct {
-	Name string
-	Type string // STRING, LONG, DOUBLE, DECIMAL, DATE, DATETIME
-}
-
-// DomoAPI is the part of the Domo client (connector/domo) a Domo source
-// uses. Export returns the DataSet's CSV with its header row.
+// DomoAPI is the part of the Domo client a Domo source uses; *domo.Client
+// has it. Export returns the DataSet's CSV with its header row.
 type DomoAPI interface {
-	DataSet(ctx context.Context, id string) (DomoDataSet, error)
+	DataSet(ctx context.Context, id string) (domo.DataSet, error)
 	Export(ctx context.Context, id string) (io.ReadCloser, error)
 }
+
+var _ DomoAPI = (*domo.Client)(nil)
 
 // Domo is a Domo DataSet as a source: its schema from the metadata, its rows
 // from the CSV export, streamed once (the pipeline keeps a copy for the
@@ -99,8 +89,8 @@ func Domo(ctx context.Context, api DomoAPI, id string) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	cols := make([]schema.Column, len(ds.Columns))
-	for i, c := range ds.Columns {
+	cols := make([]schema.Column, len(ds.Schema))
+	for i, c := range ds.Schema {
 		t, err := schema.FromDomo(c.Type)
 		if err != nil {
 			return nil, fmt.Errorf("Domo DataSet %s, column %q: %w", id, c.Name, err)
