@@ -85,3 +85,29 @@ func (c *completions) Pop() any {
 	*c = old[:len(old)-1]
 	return x
 }
+
+// EstimateRemaining is the time the pacer needs from now to push rows more in
+// batches of batchRows, requests taking latency: the ETA during a push. It
+// starts from the windows as they are (requests in flight end after latency)
+// and honours a pending Retry-After.
+func (p *Pacer) EstimateRemaining(rows int64, batchRows int, latency time.Duration) time.Duration {
+	if rows <= 0 {
+		return 0
+	}
+	if batchRows < 1 || batchRows > p.lim.RowsPerHour || int64(int(rows)) != rows {
+		return -1
+	}
+	p.mu.Lock()
+	now := p.clock.Now()
+	p.prune(now)
+	clock := NewFakeClock(now)
+	sim := newPacer(p.lim, clock, p.margin)
+	sim.done = append(sim.done, p.done[p.head:]...)
+	sim.hourRows, sim.tableRows, sim.tableCap, sim.blockedUntil = p.hourRows, p.tableRows, p.tableCap, p.blockedUntil
+	// Requests in flight end after latency, as if they had just been sent.
+	for range p.inflight {
+		sim.record(Sent{End: now.Add(latency), Rows: p.inflightRows / max(p.inflight, 1)})
+	}
+	p.mu.Unlock()
+	return simulate(sim, clock, int(rows), batchRows, latency).Sub(now)
+}

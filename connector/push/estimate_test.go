@@ -217,3 +217,23 @@ func TestPacerAgainstSimulatedServer(t *testing.T) {
 		})
 	}
 }
+
+func TestEstimateRemainingFollowsTheWindows(t *testing.T) {
+	l := schema.DocumentedLimits()
+	clock := NewFakeClock(t0)
+	p, err := NewPacer(PacerConfig{Limits: l, Clock: clock, History: []Sent{{End: t0.Add(-20 * time.Minute), Rows: 1_000_000}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	margin := time.Hour / 1000
+	if got, want := p.EstimateRemaining(10_000, 10_000, 0), 40*time.Minute+margin; got != want {
+		t.Errorf("with the hour's quota spent 20 minutes ago: %v, want %v", got, want)
+	}
+	p.Backoff(50 * time.Minute)
+	if got := p.EstimateRemaining(10_000, 10_000, 0); got != 50*time.Minute {
+		t.Errorf("behind a Retry-After of 50m: %v, want 50m", got)
+	}
+	if got := p.EstimateRemaining(0, 10_000, 0); got != 0 {
+		t.Errorf("nothing left: %v", got)
+	}
+}

@@ -1,0 +1,266 @@
+package push
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Printer is the headless face of the event stream (pbiwb push). People get
+// progress lines on stderr, a few per second at most, and a summary; with
+// --json, scripts get every event as one JSON object per line on stdout (the
+// last one the summary), and stderr keeps only errors and the summary in words.
+type Printer struct {
+	human    io.Writer
+	machine  io.Writer // nil without --json
+	interval time.Duration
+
+	mu        sync.Mutex
+	last      time.Time // when the last progress line was printed
+	lastRetry time.Time // when the last retry line was printed
+	lastWait  WaitInfo  // the wait last printed, so a new one shows at once
+	err       error
+}
+
+// PrinterOptions shape a Printer.
+type PrinterOptions struct {
+	JSON bool
+	// Interval is the least time between progress lines (default 500ms).
+	Interval time.Duration
+}
+
+// NewPrinter prints to stderr, and with JSON to stdout.
+func NewPrinter(stderr, stdout io.Writer, o PrinterOptions) *Printer {
+	p := &Printer{human: stderr, interval: o.Interval}
+	if o.JSON {
+		p.machine = stdout
+	}
+	if p.interval <= 0 {
+		p.interval = 500 * time.Millisecond
+	}
+	return p
+}
+
+// Observe is the Printer's Observer.
+func (p *Printer) Observe(e Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.machine != nil {
+		b, err := json.Marshal(e)
+		if err == nil {
+			_, err = p.machine.Write(append(b, '\n'))
+		}
+		p.keep(err)
+	}
+	if line := p.line(e); line != "" {
+		_, err := io.WriteString(p.human, line+"\n")
+		p.keep(err)
+	}
+}
+
+// Err is the first write error (a closed pipe, a full disk); the push goes on
+// regardless, since its outcome does not depend on being watched.
+func (p *Printer) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+func (p *Printer) keep(err error) {
+	if p.err == nil {
+		p.err = err
+	}
+}
+
+// line is the human text for an event, or "" when it is throttled away.
+func (p *Printer) line(e Event) string {
+	switch e.Kind {
+	case KindError:
+		return errorLine(*e.Error)
+	case KindSummary:
+		return summaryText(*e.Summary)
+	}
+	if p.machine != nil {
+		return "" // with --json, progress is on stdout
+	}
+	switch e.Kind {
+	case KindPhase:
+		p.last = e.Time
+		return phaseLine(e)
+	case KindWait:
+		w := e.Progress.Wait
+		if w != nil && (w.Reason != p.lastWait.Reason || !w.Until.Equal(p.lastWait.Until)) {
+			p.lastWait, p.last = *w, e.Time
+			return "waiting " + waitText(*w, e.Time)
+		}
+	}
+	// Retries carry RequestIds, so they are throttled apart from progress:
+	// a 429 storm prints a few per second, not hundreds.
+	last := &p.last
+	if e.Kind == KindRetry {
+		last = &p.lastRetry
+	}
+	if !last.IsZero() && e.Time.Sub(*last) < p.interval {
+		return ""
+	}
+	*last = e.Time
+	if e.Kind == KindRetry {
+		return retryLine(*e.Retry)
+	}
+	return progressLine(e.Progress, e.Time)
+}
+
+func phaseLine(e Event) string {
+	if e.Message != "" {
+		return e.Message
+	}
+	switch e.Phase {
+	case PhaseValidating:
+		return "Reading and checking the input"
+	case PhaseResolving:
+		return "Finding the workspace, dataset and table"
+	case PhaseDeleting:
+		return "Deleting the table's rows (replace)"
+	case PhaseSettling:
+		return "Counting the table's rows to settle batches whose outcome is unknown"
+	case PhaseWriting:
+		return fmt.Sprintf("Writing %s rows in %s batches", thousands(e.Progress.RowsTotal), thousands(int64(e.Progress.BatchesTotal)))
+	case PhaseVerifying:
+		return "Verifying the table's row count"
+	}
+	return ""
+}
+
+func progressLine(p Progress, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s / %s rows", thousands(p.RowsWritten), thousands(p.RowsTotal))
+	if p.RowsTotal > 0 {
+		fmt.Fprintf(&b, " (%d%%)", p.RowsWritten*100/p.RowsTotal)
+	}
+	fmt.Fprintf(&b, " · batch %s/%s · %d in flight · %s rows/s",
+		thousands(int64(p.BatchesDone)), thousands(int64(p.BatchesTotal)), p.InFlight, thousands(int64(p.RowsPerSecond+0.5)))
+	if p.ETASeconds > 0 {
+		b.WriteString(" · ETA " + humanDuration(secondsDuration(p.ETASeconds)))
+	}
+	if p.Retries > 0 {
+		b.WriteString(" · " + plural(p.Retries, "retry", "retries"))
+	}
+	if p.Wait != nil {
+		b.WriteString(" · waiting " + waitText(*p.Wait, now))
+	}
+	return b.String()
+}
+
+func waitText(w WaitInfo, now time.Time) string {
+	if w.Until.IsZero() {
+		return "for a request in flight: " + w.Limit
+	}
+	return humanDuration(w.Until.Sub(now)) + ": " + w.Limit
+}
+
+func retryLine(r RetryInfo) string {
+	s := fmt.Sprintf("retrying batch %s (attempt %d) in %s: %s", thousands(int64(r.Batch)), r.Attempt,
+		humanDuration(secondsDuration(r.DelaySeconds)), r.Cause)
+	if r.RequestID != "" {
+		s += " (RequestId " + r.RequestID + ")"
+	}
+	return s
+}
+
+func errorLine(e ErrorInfo) string {
+	s := "error: " + e.Message
+	var ctx []string
+	if e.Batch > 0 {
+		ctx = append(ctx, "batch "+thousands(int64(e.Batch)))
+	}
+	if e.Status > 0 {
+		ctx = append(ctx, fmt.Sprintf("HTTP %d", e.Status))
+	}
+	if e.Code != "" {
+		ctx = append(ctx, e.Code)
+	}
+	if e.RequestID != "" {
+		ctx = append(ctx, "RequestId "+e.RequestID)
+	}
+	if len(ctx) > 0 {
+		s += " (" + strings.Join(ctx, ", ") + ")"
+	}
+	return s
+}
+
+var waitWords = map[string]string{
+	"postsPerMinute":    "POSTs per minute",
+	"rowsPerHour":       "rows per hour",
+	"postsPerHourLarge": "POSTs per hour on a large table",
+	"retryAfter":        "server Retry-After",
+}
+
+func summaryText(s Summary) string {
+	var b strings.Builder
+	elapsed := humanDuration(secondsDuration(s.ElapsedSeconds))
+	into := ""
+	if s.Table != "" {
+		into = " into " + s.Table
+	}
+	switch s.Outcome {
+	case OutcomeSucceeded:
+		fmt.Fprintf(&b, "Done: %s rows in %s batches written%s in %s", thousands(s.RowsWritten),
+			thousands(int64(s.BatchesDone)), into, elapsed)
+		if s.Verified {
+			fmt.Fprintf(&b, "; the table holds %s rows", thousands(s.TableRows))
+		}
+		b.WriteString(".")
+	default:
+		verb := map[string]string{OutcomeInterrupted: "Interrupted", OutcomeStopped: "Stopped"}[s.Outcome]
+		if verb == "" {
+			verb = "Failed"
+		}
+		fmt.Fprintf(&b, "%s after %s of %s rows (%s of %s batches) in %s.", verb, thousands(s.RowsWritten),
+			thousands(s.RowsTotal), thousands(int64(s.BatchesDone)), thousands(int64(s.BatchesTotal)), elapsed)
+	}
+	if s.MinimumSeconds > 0 && s.ElapsedSeconds > 0 && s.Outcome == OutcomeSucceeded {
+		fmt.Fprintf(&b, "\n  %.1f%% of the fastest the limits allow (%s).", 100*s.MinimumSeconds/s.ElapsedSeconds,
+			humanDuration(secondsDuration(s.MinimumSeconds)))
+	}
+	if len(s.Waits) > 0 {
+		keys := make([]string, 0, len(s.Waits))
+		for k := range s.Waits {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			w, name := s.Waits[k], waitWords[k]
+			if name == "" {
+				name = k
+			}
+			parts[i] = fmt.Sprintf("%s ×%d (%s)", name, w.Count, humanDuration(secondsDuration(w.Seconds)))
+		}
+		b.WriteString("\n  Waited for " + strings.Join(parts, ", ") + ".")
+	}
+	if s.Retries > 0 {
+		fmt.Fprintf(&b, "\n  %s, %d of them after a 429.", plural(s.Retries, "retry", "retries"), s.Throttled)
+	}
+	if s.Outcome != OutcomeSucceeded {
+		for _, e := range s.Errors {
+			b.WriteString("\n  " + errorLine(e))
+		}
+		if s.ResumeHint != "" {
+			b.WriteString("\n  To continue where it stopped: " + s.ResumeHint)
+		}
+	}
+	return b.String()
+}
+
+func secondsDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(int64(n)) + " " + many
+}
