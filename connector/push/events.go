@@ -75,7 +75,7 @@ type WaitInfo struct {
 
 // RetryInfo is a request about to be sent again.
 type RetryInfo struct {
-	Batch        int     `json:"batch"` // 1-based, as people count
+	Batch        int     `json:"batch"`   // 1-based, as people count
 	Attempt      int     `json:"attempt"` // the attempt about to be made: 2 is the first retry
 	DelaySeconds float64 `json:"delaySeconds"`
 	Cause        string  `json:"cause"`
