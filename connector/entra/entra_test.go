@@ -2,6 +2,7 @@ package entra_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -153,7 +154,7 @@ func TestSignInEachMethod(t *testing.T) {
 		{"password with secret", creds(entra.MethodPassword, demo.ClientID, demo.Username, demo.Password, demo.ClientSecret), nil, demo.Username, true, true, ""},
 		{"password, public flows off, with secret", creds(entra.MethodPassword, demo.ClientIDNoPublicFlow, demo.Username, demo.Password, demo.ClientSecret), nil, demo.Username, false, true, "Allow public client flows → Yes"},
 		{"tenant by domain", entra.Credentials{TenantID: demo.TenantDomain, ClientID: demo.ClientID, Username: demo.Username, Password: demo.Password, Method: entra.MethodPassword}, nil, demo.Username, true, false, ""},
-		{"device code, MFA user", creds(entra.MethodDeviceCode, demo.ClientID, "", "", ""), l.approver(t, demo.MFAUsername, &shown), demo.MFAUsername, true, false, ""},
+		{"device code, MFA user", creds(entra.MethodDeviceCode, demo.ClientID, demo.Username, "", ""), l.approver(t, demo.MFAUsername, &shown), demo.MFAUsername, true, false, "not as " + demo.Username},
 		{"service principal", creds(entra.MethodServicePrincipal, demo.ClientID, "", "", demo.ClientSecret), nil, "", false, true, "Service principals can use Fabric APIs"},
 	}
 	for _, tc := range cases {
@@ -295,6 +296,19 @@ func TestSilentReuseAcrossRuns(t *testing.T) {
 			}
 			if cache.saves == 0 {
 				t.Fatal("nothing was saved to the cache")
+			}
+			var saved struct {
+				Home string `json:"home_account_id"`
+				MSAL struct {
+					AccessToken map[string]any
+				} `json:"msal"`
+			}
+			if err := json.Unmarshal(cache.data, &saved); err != nil {
+				t.Fatal(err)
+			}
+			if len(saved.MSAL.AccessToken) != 1 || (tc.c.Method != entra.MethodServicePrincipal && saved.Home == "") {
+				t.Errorf("saved cache holds %d access tokens (want 1: no app-only token from the secret check), home account %q",
+					len(saved.MSAL.AccessToken), saved.Home)
 			}
 			before := l.counter.total.Load()
 			second, _ := entra.New(l.ep, tc.c, cache) // the next run

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -149,7 +150,12 @@ func (s *Session) signIn(ctx context.Context, prompt func(string)) (Result, erro
 		if err != nil {
 			return Result{}, err
 		}
-		return s.userResult(ctx, ar, clientPublic, Result{PublicClientFlows: true})
+		res := Result{PublicClientFlows: true}
+		if u := s.creds.Username; u != "" && !strings.EqualFold(u, ar.Account.PreferredUsername) {
+			res.Notes = append(res.Notes, fmt.Sprintf("Signed in as %s in the browser, not as %s: the tokens are %s's.",
+				ar.Account.PreferredUsername, u, ar.Account.PreferredUsername))
+		}
+		return s.userResult(ctx, ar, clientPublic, res)
 
 	default: // MethodPassword
 		var res Result
@@ -200,8 +206,10 @@ func (s *Session) passwordGrant(ctx context.Context) (ar public.AuthResult, clie
 // proveSecret asks for an app-only token: Entra ID checks the secret there
 // first, so a wrong secret, a pasted Secret ID or an expired secret fails with
 // its own code before the password is tried.
+// The proof uses a client without the persisted cache: the app-only token is
+// of no use to a password session and would only enlarge what the keyring holds.
 func (s *Session) proveSecret(ctx context.Context) error {
-	conf, err := s.confidentialClient()
+	conf, err := s.newConfidentialClient(nil)
 	if err != nil {
 		return err
 	}
@@ -369,6 +377,17 @@ func (s *Session) confidentialClient() (*confidential.Client, error) {
 	if s.conf != nil {
 		return s.conf, nil
 	}
+	c, err := s.newConfidentialClient(&accessor{st: s.st})
+	if err != nil {
+		return nil, err
+	}
+	s.conf = c
+	return c, nil
+}
+
+// newConfidentialClient builds a confidential client; acc nil keeps its
+// tokens in memory only.
+func (s *Session) newConfidentialClient(acc *accessor) (*confidential.Client, error) {
 	if s.creds.ClientSecret == "" {
 		return nil, &Error{Field: "client secret", Summary: "this sign-in needs the app's client secret.",
 			Fix: portalApp + " → Certificates & secrets → New client secret, then enter its Value."}
@@ -384,9 +403,9 @@ func (s *Session) confidentialClient() (*confidential.Client, error) {
 	if s.ep.HTTP != nil {
 		hc = s.ep.HTTP
 	}
-	opts := []confidential.Option{
-		confidential.WithCache(&accessor{st: s.st}),
-		confidential.WithHTTPClient(secretInjector{inner: hc, secret: s.creds.ClientSecret}),
+	opts := []confidential.Option{confidential.WithHTTPClient(secretInjector{inner: hc, secret: s.creds.ClientSecret})}
+	if acc != nil {
+		opts = append(opts, confidential.WithCache(acc))
 	}
 	if s.ep.Sandbox {
 		opts = append(opts, confidential.WithInstanceDiscovery(false))
@@ -395,6 +414,5 @@ func (s *Session) confidentialClient() (*confidential.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare sign-in at %s: %w", s.authority(), err)
 	}
-	s.conf = &c
-	return s.conf, nil
+	return &c, nil
 }
