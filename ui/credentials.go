@@ -119,7 +119,7 @@ func (cr *credentials) showError(err error) {
 	var fe FieldError
 	if errors.As(err, &fe) {
 		if f := cr.get(fe.Field()); f != nil && cr.visible(f) {
-			f.advice = strings.TrimSpace(fe.Error() + " " + fe.Advice())
+			f.advice = strings.TrimSpace(fe.Error() + "\n" + fe.Advice())
 			cr.moveTo(cr.indexOf(f))
 			return
 		}

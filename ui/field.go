@@ -25,7 +25,7 @@ type field struct {
 	advice string // from the backend, shown beside the field
 }
 
-const labelWidth = 31
+const labelWidth = 33
 
 func newField(s *Styles, id, label, hint string, required bool, check func(string) error) *field {
 	in := textinput.New()
@@ -127,8 +127,15 @@ func (f *field) view(s *Styles, focused bool, width int) string {
 	if f.err != nil {
 		lines = append(lines, indent(wrap(s.Error.Render("✗ "+f.err.Error()), width-4), "    "))
 	}
-	if f.advice != "" {
-		lines = append(lines, indent(wrap(s.Advice.Render("! "+f.advice), width-4), "    "))
+	for i, part := range strings.Split(f.advice, "\n") {
+		if part == "" {
+			continue
+		}
+		prefix := "! "
+		if i > 0 {
+			prefix = "→ "
+		}
+		lines = append(lines, indent(wrap(s.Advice.Render(prefix+part), width-6), "    "))
 	}
 	return strings.Join(lines, "\n")
 }
