@@ -135,7 +135,53 @@ func New(ep cloud.Endpoints, ts TokenSource, opts ...Option) *Client {
 	if c.http == nil {
 		c.http = http.DefaultClient
 	}
+	c.http = withClusterRedirects(c.http, base.Hostname(), resourceHost(ep.Resource))
 	return c
+}
+
+// withClusterRedirects returns a copy of h that keeps the Authorization
+// header when Power BI redirects (307) to one of its cluster hosts, such as
+// wabi-north-europe-redirect.analysis.windows.net (reference §0). Go drops the
+// header on a redirect to a host outside the original's domain; it is put back
+// only over HTTPS and only for the API host itself or the Power BI resource's
+// domain, which the token is issued for anyway.
+func withClusterRedirects(h *http.Client, apiHost, resource string) *http.Client {
+	cp := *h
+	next := h.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if next != nil {
+			if err := next(req, via); err != nil {
+				return err
+			}
+		} else if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		auth := via[0].Header.Get("Authorization")
+		if auth != "" && req.Header.Get("Authorization") == "" && req.URL.Scheme == "https" &&
+			trustedHost(req.URL.Hostname(), apiHost, resource) {
+			req.Header.Set("Authorization", auth)
+		}
+		return nil
+	}
+	return &cp
+}
+
+func trustedHost(host, apiHost, resource string) bool {
+	host = strings.ToLower(host)
+	if host == strings.ToLower(apiHost) {
+		return true
+	}
+	return resource != "" && (host == resource || strings.HasSuffix(host, "."+resource))
+}
+
+// resourceHost is the host of the Power BI resource URI, e.g.
+// analysis.windows.net for https://analysis.windows.net/powerbi/api.
+func resourceHost(resource string) string {
+	u, err := url.Parse(resource)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
 }
 
 // Endpoints returns the endpoints the client was built with.

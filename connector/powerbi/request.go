@@ -142,12 +142,13 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 	}()
 
 	// sent is true once the request, body included, was written on the
-	// connection of the latest attempt (the transport may redial and rewrite
-	// when a reused keep-alive connection turns out dead before anything was
-	// written; GotConn marks each new attempt).
+	// connection of the latest attempt. GetConn starts each attempt: the
+	// transport redials and rewrites when a reused keep-alive connection
+	// turns out dead before anything was written, and a 307 starts a new
+	// request to another host.
 	var sent atomic.Bool
 	trace := &httptrace.ClientTrace{
-		GotConn:      func(httptrace.GotConnInfo) { sent.Store(false) },
+		GetConn:      func(string) { sent.Store(false) },
 		WroteRequest: func(i httptrace.WroteRequestInfo) { sent.Store(i.Err == nil) },
 	}
 	var body io.Reader
@@ -170,7 +171,7 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 	resp, err := cl.http.Do(req)
 	if err != nil {
 		ex.Err = err
-		return 0, nil, nil, &TransportError{Op: c.op, Method: c.method, Host: req.URL.Host, Path: ex.Path, Sent: sent.Load(), Err: unwrapURLError(err)}
+		return 0, nil, nil, &TransportError{Op: c.op, Method: c.method, Host: failedHost(err, req.URL.Host), Path: ex.Path, Sent: sent.Load(), Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
 	ex.Status = resp.StatusCode
@@ -242,6 +243,18 @@ func unwrapURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// failedHost is the host the failing request went to: after a redirect, not
+// the one first asked.
+func failedHost(err error, def string) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			return u.Host
+		}
+	}
+	return def
 }
 
 // encodeQuery encodes OData query options. Values use %20 for spaces (as the
