@@ -84,6 +84,8 @@ func (e *env) do(method, path string, body any, tok string) resp {
 	case nil:
 	case string:
 		rd = strings.NewReader(b)
+	case json.RawMessage:
+		rd = bytes.NewReader(b)
 	case []byte:
 		rd = bytes.NewReader(b)
 	case io.Reader:
@@ -92,7 +94,10 @@ func (e *env) do(method, path string, body any, tok string) resp {
 		j, _ := json.Marshal(b)
 		rd = bytes.NewReader(j)
 	}
-	req, _ := http.NewRequest(method, e.ts.URL+path, rd)
+	req, err := http.NewRequest(method, e.ts.URL+path, rd)
+	if err != nil {
+		return resp{status: -1, body: []byte(err.Error())}
+	}
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}

@@ -133,6 +133,10 @@ func validateValue(v any, p swaggerProp, path string, out *[]errDetail) {
 			return
 		}
 		for i, item := range arr {
+			if item == nil {
+				add("The value at '%s[%d]' must not be null.", path, i)
+				continue
+			}
 			validateValue(item, swaggerProp{Type: p.ItemsType, Ref: p.ItemsRef}, fmt.Sprintf("%s[%d]", path, i), out)
 		}
 	case "string":
