@@ -125,8 +125,19 @@ func readAnswer(resp *http.Response) answer {
 	default:
 		a.detail = firstLine(string(body))
 	}
-	a.detail = clip(stripJavaPackage(a.detail), 300)
+	a.detail = clip(oneLine(stripJavaPackage(a.detail)), 300)
 	return a
+}
+
+// oneLine folds control characters and runs of space into single spaces, so
+// a message from Domo prints as one line whatever it holds.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)), " ")
 }
 
 var (
@@ -169,12 +180,7 @@ func cleanText(s string) string {
 func firstLine(s string) string {
 	for line := range strings.Lines(s) {
 		if t := strings.TrimSpace(line); t != "" {
-			return strings.Map(func(r rune) rune {
-				if unicode.IsControl(r) {
-					return ' '
-				}
-				return r
-			}, t)
+			return oneLine(t)
 		}
 	}
 	return ""

@@ -232,3 +232,30 @@ func TestSummariseHTML(t *testing.T) {
 		t.Error("the issue #15 page is not read as an authentication failure")
 	}
 }
+
+// FuzzReadAnswer: any error body becomes one printable line, never the raw
+// page, and never panics.
+func FuzzReadAnswer(f *testing.F) {
+	f.Add(406, "text/html", "<html><title>Error 406 Not Acceptable</title><h3>Caused by:</h3><pre>a.b.C: d\n\tat x</pre></html>")
+	f.Add(400, "application/json", `{"status":400,"statusReason":"Bad Request","message":"Infrastructure problem (403): Access is denied","toe":"X"}`)
+	f.Add(401, "application/json", `{"error":"invalid_token","error_description":"Cannot convert access token to JSON"}`)
+	f.Add(502, "text/plain", "\x00\x01bad\r\ngateway")
+	f.Add(500, "application/json", `{"message":"line one\nline two\u2028","toe":"T"}`)
+	f.Fuzz(func(t *testing.T, status int, contentType, body string) {
+		if status < 100 || status > 999 {
+			return
+		}
+		rec := httptest.NewRecorder()
+		rec.Header().Set("Content-Type", contentType)
+		rec.WriteHeader(status)
+		rec.WriteString(body)
+		a := readAnswer(rec.Result())
+		if strings.ContainsAny(a.detail, "\n\r") || len([]rune(a.detail)) > 301 {
+			t.Errorf("detail %q is not one short line", a.detail)
+		}
+		e := dataFailure(testID, "the rows", a)
+		if e.Kind == nil || e.Summary == "" || e.Advice == "" {
+			t.Errorf("incomplete error %+v", e)
+		}
+	})
+}

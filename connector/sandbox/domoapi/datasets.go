@@ -99,8 +99,12 @@ func authFailure(err error) *failure {
 			cause: cause,
 		}
 	}
+	// Spring OAuth2's descriptions; the first is observed (domo-java-sdk #5, #12).
 	desc := "Invalid access token"
-	if errors.Is(err, errTokenExpired) {
+	switch {
+	case errors.Is(err, errTokenGarbled):
+		desc = "Cannot convert access token to JSON"
+	case errors.Is(err, errTokenExpired):
 		desc = "Access token expired"
 	}
 	return &failure{

@@ -111,7 +111,8 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 // Reasons a bearer token is refused.
 var (
 	errNoToken      = errors.New("no token")
-	errTokenInvalid = errors.New("invalid access token")
+	errTokenGarbled = errors.New("cannot convert access token to JSON") // not a JWT at all
+	errTokenInvalid = errors.New("invalid access token")                // a JWT this server did not sign (or signed before a reset)
 	errTokenExpired = errors.New("access token expired")
 )
 
@@ -144,18 +145,15 @@ func (s *Server) sign(c tokenClaims) string {
 func (s *Server) verify(tok string) (tokenClaims, error) {
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
-		return tokenClaims{}, errTokenInvalid
+		return tokenClaims{}, errTokenGarbled
+	}
+	body, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var c tokenClaims
+	if err != nil || json.Unmarshal(body, &c) != nil {
+		return tokenClaims{}, errTokenGarbled
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil || !hmac.Equal(sig, s.mac(parts[0]+"."+parts[1])) {
-		return tokenClaims{}, errTokenInvalid
-	}
-	body, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return tokenClaims{}, errTokenInvalid
-	}
-	var c tokenClaims
-	if err := json.Unmarshal(body, &c); err != nil {
 		return tokenClaims{}, errTokenInvalid
 	}
 	return c, nil

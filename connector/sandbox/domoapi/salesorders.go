@@ -87,8 +87,9 @@ var (
 		"Tab\tseparated", "Résumé attached; see §3", "=SUM(A1:A2)", "Call before delivery, please",
 		" leading space", "trailing space ", "0", "-", "😀 thanks!",
 	}
-	// Customer keys that break float64 (2^53 + 1 and friends) and the extremes.
-	edgeKeys = []int64{math.MaxInt64, math.MinInt64, 1<<53 + 1, -(1<<53 + 1), 0, -1, 9_007_199_254_740_993, 1<<62 + 7}
+	// Customer keys that break float64 (2^53 + 1 and friends) and the extremes
+	// Power BI's Int64 accepts (it refuses -2^63 and 2^63-1 themselves).
+	edgeKeys = []int64{math.MaxInt64 - 1, math.MinInt64 + 1, 1<<53 + 1, -(1<<53 + 1), 0, -1, 9_007_199_254_740_993, 1<<62 + 7}
 	// Unit prices with more significant digits than a float64 holds.
 	edgePrices = []string{"1234567890123456.78", "-0.01", "0.00", "99999999999999999.99"}
 )
@@ -166,7 +167,11 @@ func fillSalesOrder(i int, row []Value) {
 	if i < len(edgeKeys) {
 		row[11] = text(strconv.FormatInt(edgeKeys[i], 10))
 	} else {
-		row[11] = text(strconv.FormatInt(int64(rng.Uint64()), 10))
+		key := int64(rng.Uint64())
+		if key == math.MaxInt64 || key == math.MinInt64 {
+			key /= 2
+		}
+		row[11] = text(strconv.FormatInt(key, 10))
 	}
 
 	if pick(0.7) {
