@@ -6,8 +6,37 @@ import (
 )
 
 // commandLine is the `pbiwb push` equivalent of a request, for scripts and
-// schedules. Secrets never appear: the saved account carries them.
+// schedules, on one line. Secrets never appear: the saved account carries them.
 func commandLine(command string, r Request) string {
+	return strings.Join(commandArgs(command, r), " ")
+}
+
+// commandBlock is the same command broken into lines of at most width
+// columns with shell continuations, so it can be copied from the screen and
+// pasted into a shell as it is (never broken inside a value).
+func commandBlock(command string, r Request, width int) string {
+	args := commandArgs(command, r)
+	var lines []string
+	line := args[0] + " " + args[1] // command and "push"
+	for i := 2; i < len(args); {
+		word := args[i]
+		if strings.HasPrefix(word, "--") && i+1 < len(args) && !strings.HasPrefix(args[i+1], "--") {
+			word += " " + args[i+1]
+			i++
+		}
+		i++
+		if lipglossWidth(line)+1+lipglossWidth(word)+2 > width {
+			lines = append(lines, line+" \\")
+			line = "  " + word
+			continue
+		}
+		line += " " + word
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+// commandArgs are the words of the command line, values shell-quoted.
+func commandArgs(command string, r Request) []string {
 	args := []string{command, "push"}
 	add := func(flag, v string) {
 		if v != "" {
@@ -38,7 +67,7 @@ func commandLine(command string, r Request) string {
 	if r.Resume {
 		args = append(args, "--resume")
 	}
-	return strings.Join(args, " ")
+	return args
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

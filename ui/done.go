@@ -79,9 +79,9 @@ func (d *done) View() string {
 		lines = append(lines, "", wrap(fmt.Sprintf("%s were written before it stopped and stay in the table; the checkpoint is saved, so a resume writes only what is missing:", plural(r.RowsWritten, "row", "rows")), w))
 		rq := q
 		rq.Resume = true
-		lines = append(lines, s.Box.Width(min(w, 80)).Render(commandLine(d.c.command, rq)))
+		lines = append(lines, indent(commandBlock(d.c.command, rq, w-2), "  "))
 		if r.RunID != "" {
-			lines = append(lines, "", "The run is in the history with its errors and RequestIds: "+d.c.command+" history "+r.RunID)
+			lines = append(lines, "", "The run is in the history with its errors and RequestIds:", "  "+d.c.command+" history "+r.RunID)
 		}
 		return strings.Join(lines, "\n")
 	}
@@ -96,9 +96,9 @@ func (d *done) View() string {
 		lines = append(lines, "Recorded in the history as run "+s.Selected.Render(r.RunID)+":", "  "+d.c.command+" history "+r.RunID, "")
 	}
 	lines = append(lines, s.Selected.Render("What next"),
-		wrap(fmt.Sprintf("  • In Power BI, open the workspace %s: the dataset %s is ready for reports.", q.WorkspaceName, q.Dataset), w),
+		indent(wrap(fmt.Sprintf("• In Power BI, open the workspace %s: the dataset %s is ready for reports.", q.WorkspaceName, q.Dataset), w-4), "  "),
 		"  • Run the same writeback from a script or a schedule:",
-		s.Box.Width(min(w, 80)).Render(commandLine(d.c.command, q)))
+		indent(commandBlock(d.c.command, q, w-4), "    "))
 	return strings.Join(lines, "\n")
 }
 

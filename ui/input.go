@@ -50,7 +50,7 @@ type (
 var PowerBITypes = []string{"Int64", "Double", "Decimal", "Boolean", "Datetime", "String"}
 
 func newInput(c *Common, account string, hasDomo bool) *input {
-	f := newField(c.styles, "input", "Domo DataSet ID or file", "A Domo DataSet's ID (a GUID, from its URL) or a local CSV file; tab completes paths", true, nil)
+	f := newField(c.styles, "input", "Domo DataSet ID or file", "A Domo DataSet ID (GUID, from its URL) or a CSV file path; tab completes", true, nil)
 	return &input{c: c, account: account, hasDomo: hasDomo, path: f, busy: newBusy(c.styles), overrides: map[string]string{}}
 }
 

@@ -26,6 +26,7 @@ type pushScreen struct {
 	errs       []PushError
 	confirming bool
 	stopping   bool
+	ticking    bool // a clock tick is scheduled (only while waiting)
 }
 
 type (
@@ -65,7 +66,7 @@ func (p *pushScreen) Init() tea.Cmd {
 		close(events)
 		return pushDoneMsg{gen, res, err}
 	}
-	return tea.Batch(run, p.listen(), p.tick())
+	return tea.Batch(run, p.listen())
 }
 
 func (p *pushScreen) listen() tea.Cmd {
@@ -73,7 +74,13 @@ func (p *pushScreen) listen() tea.Cmd {
 	return forward(p.events, func(ev ProgressEvent) tea.Msg { return progressMsg{gen, ev, time.Now()} })
 }
 
+// tick schedules the next clock tick for the wait's countdown, one at a time
+// and only while waiting.
 func (p *pushScreen) tick() tea.Cmd {
+	if p.ticking || p.ev.Wait == nil {
+		return nil
+	}
+	p.ticking = true
 	gen := p.gen
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg{gen, t} })
 }
@@ -91,12 +98,12 @@ func (p *pushScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 				p.errs = p.errs[len(p.errs)-keptErrors:]
 			}
 		}
-		return p, p.listen()
+		return p, tea.Batch(p.listen(), p.tick())
 	case clockMsg:
 		if msg.gen != p.gen {
 			return p, nil
 		}
-		p.now = msg.at
+		p.now, p.ticking = msg.at, false
 		return p, p.tick()
 	case pushDoneMsg:
 		if msg.gen != p.gen {
@@ -148,7 +155,8 @@ func (p *pushScreen) View() string {
 		row("Status", s.Warn.Render("stopping: waiting for the batches in flight, saving the checkpoint…"))
 	case e.Wait != nil:
 		left := e.Wait.Left - p.now.Sub(p.received)
-		row("Waiting", s.Warn.Render(truncate(duration(left)+" · "+e.Wait.Reason, w-13)))
+		row("Waiting", s.Warn.Render(duration(left)))
+		lines = append(lines, indent(s.Warn.Render(wrap(e.Wait.Reason, w-13)), strings.Repeat(" ", 13)))
 	case e.RowsTotal == 0:
 		row("Status", "preparing the target…")
 	default:
@@ -167,7 +175,7 @@ func (p *pushScreen) View() string {
 			if pe.RequestID != "" {
 				text += " (RequestId " + pe.RequestID + ")"
 			}
-			lines = append(lines, s.Error.Render(truncate("  "+text, w)))
+			lines = append(lines, indent(s.Error.Render(wrap(text, w-4)), "  "))
 		}
 	}
 	if p.confirming {

@@ -69,9 +69,9 @@ func (r *review) Update(msg tea.Msg) (screen, tea.Cmd) {
 
 func (r *review) command() string {
 	if r.plan != nil && r.plan.Command != "" {
-		return r.plan.Command
+		return wrap(r.plan.Command, r.c.width-2)
 	}
-	return commandLine(r.c.command, r.req)
+	return commandBlock(r.c.command, r.req, r.c.width-2)
 }
 
 func (r *review) View() string {
@@ -98,7 +98,7 @@ func (r *review) View() string {
 			lines = append(lines, s.Warn.Render(truncate("  ! "+warn, w)))
 		}
 		lines = append(lines, "", s.Hint.Render("The same writeback from a script or a schedule:"),
-			s.Box.Width(min(w, 80)).Render(r.command()))
+			indent(r.command(), "  "))
 	}
 	return strings.Join(lines, "\n")
 }
