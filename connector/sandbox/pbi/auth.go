@@ -42,11 +42,24 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (token.Cla
 		invalidToken(w)
 		return c, false
 	}
-	if strings.TrimSuffix(c.Audience, "/") != demo.PowerBIResource || !strings.EqualFold(c.TenantID, demo.TenantID) {
+	if !isPowerBIAudience(c.Audience) || !strings.EqualFold(c.TenantID, demo.TenantID) {
 		invalidToken(w)
 		return c, false
 	}
 	return c, true
+}
+
+// isPowerBIAudience accepts the Power BI API resource of any cloud, as the
+// sandbox's Entra ID issues tokens for whichever one the client asks for
+// (the same rule as entraid's isPowerBIResource).
+func isPowerBIAudience(aud string) bool {
+	a := strings.ToLower(strings.TrimRight(aud, "/"))
+	if a == demo.PowerBIResource {
+		return true
+	}
+	return strings.HasPrefix(a, "https://") && strings.HasSuffix(a, "/powerbi/api") &&
+		(strings.Contains(a, "analysis.windows.net") || strings.Contains(a, "analysis.usgovcloudapi.net") ||
+			strings.Contains(a, "analysis.chinacloudapi.cn"))
 }
 
 func invalidToken(w http.ResponseWriter) {

@@ -15,6 +15,7 @@ func TestAuth(t *testing.T) {
 	other := token.NewSigner([]byte("another key, another sandbox....")).Sign(token.Claims{TenantID: demo.TenantID, Audience: demo.PowerBIResource, IDType: "user", Expires: t0.Add(time.Hour).Unix()})
 	wrongTenant := e.signer.Sign(token.Claims{TenantID: "x", Audience: demo.PowerBIResource, ObjectID: demo.UserObjectID, Scope: allScopes, IDType: "user", Expires: t0.Add(time.Hour).Unix()})
 	wrongAud := e.signer.Sign(token.Claims{TenantID: demo.TenantID, Audience: "https://graph.microsoft.com", ObjectID: demo.UserObjectID, Scope: allScopes, IDType: "user", Expires: t0.Add(time.Hour).Unix()})
+	usgov := e.signer.Sign(token.Claims{TenantID: demo.TenantID, Audience: "https://analysis.usgovcloudapi.net/powerbi/api", ObjectID: demo.UserObjectID, Scope: allScopes, IDType: "user", Expires: t0.Add(time.Hour).Unix()})
 	expired := e.tokenFor(demo.UserObjectID, "user", allScopes, -time.Second)
 	noScope := e.tokenFor(demo.UserObjectID, "user", "Report.Read.All", time.Hour)
 	readOnly := e.tokenFor(demo.UserObjectID, "user", "Dataset.Read.All Workspace.Read.All", time.Hour)
@@ -31,6 +32,7 @@ func TestAuth(t *testing.T) {
 		{"garbage", "GET", "/v1.0/myorg/groups", "abc", nil, 403, "InvalidToken", "", ""},
 		{"wrong tenant", "GET", "/v1.0/myorg/groups", wrongTenant, nil, 403, "InvalidToken", "", ""},
 		{"wrong audience", "GET", "/v1.0/myorg/groups", wrongAud, nil, 403, "InvalidToken", "", ""},
+		{"sovereign cloud audience", "GET", "/v1.0/myorg/groups", usgov, nil, 200, "", "", ""},
 		{"expired", "GET", "/v1.0/myorg/groups", expired, nil, 403, "TokenExpired", "TokenExpired", "Access token has expired"},
 		{"no workspace scope", "GET", "/v1.0/myorg/groups", noScope, nil, 401, "InsufficientScope", "PowerBINotAuthorizedException", "Workspace.Read.All"},
 		{"read scope cannot post rows", "POST", sales + "/datasets/x/tables/T/rows", readOnly, `{"rows":[]}`, 401, "InsufficientScope", "PowerBINotAuthorizedException", "Dataset.ReadWrite.All"},

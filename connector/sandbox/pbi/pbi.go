@@ -47,6 +47,9 @@ func New(cfg Config) (*Server, error) {
 	lim := cfg.Limits
 	if lim == (schema.Limits{}) {
 		lim = schema.DocumentedLimits()
+		lim.TimeScale = 0
+	}
+	if lim.TimeScale == 0 {
 		lim.TimeScale = cfg.Clock.Scale()
 	}
 	s := &Server{cfg: cfg, limits: lim, st: demoStore(cfg.Clock.Now())}

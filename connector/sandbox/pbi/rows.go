@@ -73,10 +73,16 @@ func (c *call) postRows() {
 // the table capacity allow it. retry reports a schema change since parsing.
 func (c *call) commit(t *table, p *rowParser, vers int) (done, retry bool) {
 	d, lim := c.ds, c.s.limits
+	alive := c.st.has(d) // before d.mu: the lock order is store, then dataset
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.schemaVers != vers || d.table(c.table) != t {
 		return false, true
+	}
+	if !alive { // deleted while the body was read
+		d.Counters.PostRowsFailed++
+		entityNotFound(c.w, fmt.Sprintf("Dataset %s was deleted while the rows were being sent.", d.ID))
+		return false, false
 	}
 	now := c.s.cfg.Clock.Now()
 	win := windows{minute: c.s.cfg.Clock.Real(time.Minute), hour: c.s.cfg.Clock.Real(time.Hour)}

@@ -29,7 +29,9 @@ func TestStateShapeAndReset(t *testing.T) {
 				Counters map[string]int
 			}
 		}
-		MyWorkspace struct{ Datasets []struct{ ID, DefaultRetentionPolicy string } }
+		MyWorkspace struct {
+			Datasets []struct{ ID, DefaultRetentionPolicy string }
+		}
 	}
 	r := e.must(t, 200, e.do("GET", "/_sandbox/state", nil, ""))
 	if err := json.Unmarshal(r.body, &st); err != nil {

@@ -179,6 +179,12 @@ func (s *store) workspace(id string) *workspace {
 	return nil
 }
 
+func (s *store) has(d *dataset) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.datasets[strings.ToLower(d.ID)] == d
+}
+
 func (s *store) addDataset(w *workspace, d *dataset) {
 	d.workspace = w
 	w.Datasets = append(w.Datasets, d)
