@@ -6,6 +6,17 @@
 // do; callers branch with errors.Is on ErrSignIn (the CLI's exit 4),
 // ErrNotFound, ErrAccessDenied, ErrInvalidID and ErrService. The client
 // secret never appears in an error.
+//
+// Choices where Domo's behaviour is not documented (reference Part 1):
+//   - The token is requested by POST with a form, as pydomo and the Java SDK
+//     do, with scope "data" (all a DataSet read needs), so a client without
+//     that scope fails at sign-in with advice instead of later.
+//   - Access is refused as 403, or as Domo's observed 400 "Infrastructure
+//     problem (403): Access is denied"; both read as ErrAccessDenied. The
+//     advice assumes an API client reads as the user who created it
+//     (inference), hence the seed's owner/co-owner rule.
+//   - On the CSV export Domo hides errors behind a 406 HTML page; the page's
+//     "Caused by" line decides the kind, and a stale token is renewed once.
 package domo
 
 import (

@@ -363,3 +363,24 @@ func BenchmarkExport(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// Concurrent first calls share one sign-in.
+func TestConcurrentCallsSignInOnce(t *testing.T) {
+	ep, tokens := testSandbox(t)
+	c := New(ep, demo.DomoClientID, demo.DomoClientSecret)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := c.DataSet(context.Background(), demo.DomoDataSetID)
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := tokens.Load(); n != 1 {
+		t.Errorf("%d token requests, want 1", n)
+	}
+}

@@ -259,3 +259,26 @@ func FuzzReadAnswer(f *testing.F) {
 		}
 	})
 }
+
+func TestMissingCredentials(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("request sent without credentials: %s", r.URL)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct{ id, secret, want string }{{"", "s", "no Domo client ID"}, {"id", "", "no Domo client secret"}} {
+		err := New(cloud.Endpoints{DomoBase: srv.URL, HTTP: srv.Client()}, tc.id, tc.secret).SignIn(context.Background())
+		if !errors.Is(err, ErrSignIn) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "PBIWB_DOMO_CLIENT_SECRET") {
+			t.Errorf("err = %v", err)
+		}
+	}
+}
+
+// An invalid id is refused before anything is sent.
+func TestInvalidIDSendsNothing(t *testing.T) {
+	c := fakeDomo(t, func(w http.ResponseWriter, r *http.Request) { t.Errorf("request sent: %s", r.URL) })
+	for _, id := range []string{"", "845305d8da3d4107a9d613ef3f86d4a4", "845305d8-da3d-4107-a9d6-13ef3f86d4a4/data", "../x"} {
+		if _, err := c.DataSet(context.Background(), id); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("%q: %v", id, err)
+		}
+	}
+}

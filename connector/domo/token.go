@@ -50,6 +50,15 @@ func (c *Client) invalidate(tok string) {
 // do: POST a form, the client ID and secret in HTTP Basic auth. c.mu is held,
 // so concurrent callers wait for one sign-in instead of each doing one.
 func (c *Client) fetchLocked(ctx context.Context) error {
+	if c.id == "" || c.secret == "" {
+		missing := "client ID"
+		if c.id != "" {
+			missing = "client secret"
+		}
+		return &Error{Kind: ErrSignIn, Summary: "no Domo " + missing + " was given",
+			Advice: "A Domo input needs a Domo API client: save its ID and secret with the account " +
+				"(pbiwb accounts add … --domo-client-id ID), or set PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET"}
+	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {c.scope}}
