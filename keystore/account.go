@@ -29,6 +29,10 @@ type Account struct {
 	LastUsed time.Time `json:"lastUsed"`
 }
 
+// Insecure reports whether the account's secrets are in the plain-text
+// --insecure-storage file, which the caller announces with InsecureWarning.
+func (a Account) Insecure() bool { return a.Storage == StorageFile }
+
 // Auth methods.
 const (
 	AuthPassword         = "password"

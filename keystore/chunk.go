@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -27,6 +26,9 @@ const manifestPrefix = "pbiwb-chunked:v1:"
 
 // ErrCorrupt: a chunked value whose parts do not add up (a torn write).
 var ErrCorrupt = errors.New("stored value is incomplete")
+
+// knownValue is a value a caller read before, with its checksum.
+type knownValue struct{ sum, value string }
 
 func chunkKey(key string, i int) string { return key + "#" + strconv.Itoa(i) }
 
@@ -69,7 +71,9 @@ func setValue(ctx context.Context, b Backend, service, key, value string) error 
 }
 
 // getValue reads what setValue stored: ErrNotFound, ErrCorrupt, or the value.
-func getValue(ctx context.Context, b Backend, service, key string) (string, error) {
+// A caller that already holds a chunked value (known, with its checksum)
+// gets it back after one keyring call when the manifest still names it.
+func getValue(ctx context.Context, b Backend, service, key string, known *knownValue) (string, error) {
 	v, err := b.Get(ctx, service, key)
 	if err != nil || !strings.HasPrefix(v, manifestPrefix) {
 		return v, err
@@ -77,6 +81,9 @@ func getValue(ctx context.Context, b Backend, service, key string) (string, erro
 	n, sum, ok := parseManifest(v)
 	if !ok {
 		return "", ErrCorrupt
+	}
+	if known != nil && known.sum == sum {
+		return known.value, nil
 	}
 	var sb strings.Builder
 	for i := range n {
@@ -191,8 +198,4 @@ func split(s string, size int) []string {
 		s = s[cut:]
 	}
 	return append(parts, s)
-}
-
-func describeFailed(service string, keys []string) string {
-	return fmt.Sprintf("%s: %s", service, strings.Join(keys, ", "))
 }

@@ -49,7 +49,7 @@ func TestValueRoundTripUnderItemLimits(t *testing.T) {
 			if err := setValue(ctx, b, "svc", "token-cache", v); err != nil {
 				t.Fatalf("limit %d, size %d: set: %v", limit, size, err)
 			}
-			got, err := getValue(ctx, b, "svc", "token-cache")
+			got, err := getValue(ctx, b, "svc", "token-cache", nil)
 			if err != nil || got != v {
 				t.Fatalf("limit %d, size %d: get: %v (len %d)", limit, size, err, len(got))
 			}
@@ -71,7 +71,7 @@ func TestValueLookingLikeManifestIsStoredChunked(t *testing.T) {
 	if err := setValue(ctx, b, "svc", "password", v); err != nil {
 		t.Fatal(err)
 	}
-	got, err := getValue(ctx, b, "svc", "password")
+	got, err := getValue(ctx, b, "svc", "password", nil)
 	if err != nil || got != v {
 		t.Fatalf("got %q, %v", got, err)
 	}
@@ -96,11 +96,11 @@ func TestTornWriteIsDetected(t *testing.T) {
 	ctx := ctxT(t)
 	must(t, setValue(ctx, b, "svc", "k", strings.Repeat("a", 3*ChunkSize)))
 	must(t, b.Set(ctx, "svc", "k#1", strings.Repeat("b", ChunkSize))) // a second writer got half-way
-	if _, err := getValue(ctx, b, "svc", "k"); !errors.Is(err, ErrCorrupt) {
+	if _, err := getValue(ctx, b, "svc", "k", nil); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("mixed chunks: err = %v, want ErrCorrupt", err)
 	}
 	must(t, b.Delete(ctx, "svc", "k#2"))
-	if _, err := getValue(ctx, b, "svc", "k"); !errors.Is(err, ErrCorrupt) {
+	if _, err := getValue(ctx, b, "svc", "k", nil); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("missing chunk: err = %v, want ErrCorrupt", err)
 	}
 }

@@ -43,4 +43,24 @@
 // Unix, LockFileEx on Windows; the OS drops it if the process dies), re-reads
 // accounts.json inside the lock, and replaces the file atomically (temp file +
 // rename), so readers, which take no lock, always see a whole file.
+//
+// # Use
+//
+//	s := keystore.Open(dirs, keystore.DefaultBackend())     // or NewFileBackend(dirs) for --insecure-storage
+//	if err := keystore.Probe(ctx, s.Backend()); err != nil { ... } // before asking for secrets; matches ErrNoKeyring
+//	a, err := s.Save(ctx, acct, keystore.Secrets{keystore.ClientSecret: v, keystore.Password: p})
+//	v, err := s.Secret(ctx, "demo", keystore.Password)        // errors.Is(err, ErrNotFound) when none
+//	tc := s.TokenCache("demo")                                // Load/Save for MSAL's ExportReplace
+//	found, err := s.Remove(ctx, "demo")                       // every secret and chunk, then the entry
+//
+// Save: a kind present in Secrets is set (deleted when empty), a kind absent
+// is kept; a new account (or one moved to another storage) starts with only
+// the secrets given, and a changed sign-in identity drops the token cache.
+// Accounts remember their Storage, so an account saved with
+// --insecure-storage is read from the file later without the flag; the
+// caller prints InsecureWarning whenever Account.Insecure().
+//
+// Remove deletes the secrets first and the entry last: if the keyring fails
+// half-way the entry is kept and the *RemoveError lists what is left, so
+// running Remove again finishes the job rather than orphaning secrets.
 package keystore

@@ -91,3 +91,18 @@ func ctxT(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// assertNoSecret fails when text shows any of the secrets (or a long
+// enough piece of one to matter).
+func assertNoSecret(t *testing.T, what, text string, secrets Secrets) {
+	t.Helper()
+	for k, v := range secrets {
+		probe := v
+		if len(probe) > 24 {
+			probe = probe[:24]
+		}
+		if probe != "" && strings.Contains(text, probe) {
+			t.Fatalf("%s shows the %s", what, k)
+		}
+	}
+}

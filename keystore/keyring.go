@@ -170,7 +170,7 @@ func KeyringFix(goos string) string {
 		return "make sure Windows Credential Manager is available to your user (it is not in some service-account and remote sessions)"
 	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
 		return "a Secret Service such as gnome-keyring (or KeePassXC with Secret Service integration) must be running on your D-Bus session bus and unlocked; " +
-			"on a machine without a desktop run pbiwb inside one: dbus-run-session -- sh -c 'gnome-keyring-daemon --unlock --components=secrets; pbiwb ...' (type the keyring password, then Ctrl-D)"
+			"on a machine without a desktop, run pbiwb inside one: dbus-run-session -- bash -c 'read -rsp \"keyring password: \" pw; echo \"$pw\" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; pbiwb ...'"
 	}
 	return "this system has no keyring pbiwb can use"
 }

@@ -34,6 +34,7 @@ func stuckKeyring(t *testing.T, timeout time.Duration) *KeyringBackend {
 }
 
 func TestKeyringTimeout(t *testing.T) {
+	t.Parallel()
 	k := stuckKeyring(t, 200*time.Millisecond)
 	for _, op := range []struct {
 		name string
@@ -82,6 +83,7 @@ func TestKeyringContextDeadlineIsTheTimeout(t *testing.T) {
 }
 
 func TestProbeGivesUpQuickly(t *testing.T) {
+	t.Parallel()
 	k := stuckKeyring(t, DefaultTimeout)
 	start := time.Now()
 	err := Probe(context.Background(), k)

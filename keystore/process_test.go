@@ -44,6 +44,7 @@ func writer(dir, tag string) int {
 // Two processes saving at once lose nothing: the lock serialises the
 // read-modify-write of accounts.json and of the secrets file.
 func TestConcurrentProcesses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var cmds []*exec.Cmd
 	for _, tag := range []string{"a", "b", "c"} {

@@ -53,6 +53,11 @@ type Secrets map[Kind]string
 // ConfigPath is the accounts file.
 func (s *Store) ConfigPath() string { return filepath.Join(s.dirs.Config, AccountsFileName) }
 
+// InsecurePath is the --insecure-storage file; accounts whose Storage is
+// StorageFile keep their secrets there, and every use is to be announced
+// with InsecureWarning.
+func (s *Store) InsecurePath() string { return filepath.Join(s.dirs.Config, InsecureFileName) }
+
 // Backend is where new secrets go.
 func (s *Store) Backend() Backend { return s.primary }
 
@@ -171,19 +176,23 @@ func (s *Store) Save(ctx context.Context, a Account, secrets Secrets) (Account, 
 // Secret returns one secret of an account; an error matching ErrNotFound
 // when none is saved.
 func (s *Store) Secret(ctx context.Context, name string, kind Kind) (string, error) {
+	return s.secret(ctx, name, kind, nil)
+}
+
+func (s *Store) secret(ctx context.Context, name string, kind Kind, known *knownValue) (string, error) {
 	a, b, err := s.accountBackend(name, kind)
 	if err != nil {
 		return "", err
 	}
 	svc := s.Service(a.Name)
-	v, err := getValue(ctx, b, svc, string(kind))
+	v, err := getValue(ctx, b, svc, string(kind), known)
 	if errors.Is(err, ErrCorrupt) {
 		// Perhaps a writer was half-way: read again once it has finished.
 		unlock, lerr := s.lock(ctx)
 		if lerr != nil {
 			return "", lerr
 		}
-		v, err = getValue(ctx, b, svc, string(kind))
+		v, err = getValue(ctx, b, svc, string(kind), known)
 		unlock()
 	}
 	switch {

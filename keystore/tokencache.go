@@ -9,12 +9,15 @@ import (
 // TokenCacheStore persists one account's MSAL token cache (an opaque blob
 // of 6–9 KB per user) in the account's TokenCache secret. The entra package
 // adapts it to MSAL's cache.ExportReplace: Replace → Load, Export → Save.
+// MSAL calls Replace before every cache read and Export after every token
+// write, so the store remembers what it last read or wrote: an unchanged
+// cache costs one keyring call to Load and none to Save.
 type TokenCacheStore struct {
 	s    *Store
 	name string
 
-	mu   sync.Mutex
-	last string // checksum of what the keyring holds, as far as we know
+	mu    sync.Mutex
+	known *knownValue // what the keyring holds, as far as we know; nil: unknown
 }
 
 // TokenCache returns the token-cache store of the named account.
@@ -27,46 +30,42 @@ func (s *Store) TokenCache(name string) *TokenCacheStore {
 // again, which is better than failing. (MSAL resets its in-memory cache when
 // asked to unmarshal nothing, so a caller should skip that on nil.)
 func (t *TokenCacheStore) Load(ctx context.Context) ([]byte, error) {
-	v, err := t.s.Secret(ctx, t.name, TokenCache)
+	t.mu.Lock()
+	known := t.known
+	t.mu.Unlock()
+	v, err := t.s.secret(ctx, t.name, TokenCache, known)
 	if errors.Is(err, ErrCorrupt) || (errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAccountNotFound)) {
-		t.remember("")
+		t.remember(&knownValue{sum: checksum("")})
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	t.remember(v)
+	t.remember(&knownValue{sum: checksum(v), value: v})
 	return []byte(v), nil
 }
 
-// Save stores data (deletes the cache when data is empty). MSAL exports the
-// whole cache around every token write; unchanged data is not written again,
-// which spares the keyring a few round trips per chunk.
+// Save stores data (deletes the cache when data is empty), unless the
+// keyring already holds exactly data.
 func (t *TokenCacheStore) Save(ctx context.Context, data []byte) error {
 	v := string(data)
+	sum := checksum(v)
 	t.mu.Lock()
-	unchanged := t.last != "" && t.last == checksumOrEmpty(v)
+	unchanged := t.known != nil && t.known.sum == sum
 	t.mu.Unlock()
 	if unchanged {
 		return nil
 	}
 	if err := t.s.SetSecret(ctx, t.name, TokenCache, v); err != nil {
-		t.remember("\x00unknown") // the keyring may hold either version now
+		t.remember(nil) // the keyring may hold either version now
 		return err
 	}
-	t.remember(v)
+	t.remember(&knownValue{sum: sum, value: v})
 	return nil
 }
 
-func (t *TokenCacheStore) remember(v string) {
+func (t *TokenCacheStore) remember(k *knownValue) {
 	t.mu.Lock()
-	t.last = checksumOrEmpty(v)
+	t.known = k
 	t.mu.Unlock()
-}
-
-func checksumOrEmpty(v string) string {
-	if v == "" {
-		return "empty"
-	}
-	return checksum(v)
 }

@@ -33,6 +33,18 @@ func TestTokenCache(t *testing.T) {
 		t.Fatal("unchanged cache written again")
 	}
 
+	// Loading an unchanged chunked cache reads the manifest only; a cache
+	// changed by another process is read in full.
+	gets := b.gets.Load()
+	if got, err := tc.Load(ctx); err != nil || string(got) != string(blob) || b.gets.Load()-gets != 1 {
+		t.Fatalf("unchanged Load: %d bytes, %v, %d keyring reads", len(got), err, b.gets.Load()-gets)
+	}
+	other := []byte(testSecrets("other-process")[TokenCache])
+	must(t, s.TokenCache("demo").Save(ctx, other))
+	if got, err := tc.Load(ctx); err != nil || string(got) != string(other) {
+		t.Fatalf("Load after another process saved: %d bytes, %v", len(got), err)
+	}
+
 	// A torn cache reads as none (MSAL signs in again) rather than failing.
 	must(t, b.MemoryBackend.Set(ctx, "pbiwb:demo", "token-cache#1", "garbage"))
 	got, err = s.TokenCache("demo").Load(ctx)
