@@ -28,6 +28,9 @@ type fakeBackend struct {
 	pushes       int
 	inspections  []map[string]string
 	deviceGate   chan struct{} // when set, a device-code sign-in waits for it
+	pushGate     chan struct{} // when set, Push waits for it after event pushPause
+	pushPause    int
+	pushEnded    chan struct{} // closed when Push returns
 }
 
 func newFakeBackend() *fakeBackend { return &fakeBackend{step: time.Millisecond} }
@@ -188,7 +191,11 @@ func (f *fakeBackend) Plan(ctx context.Context, r Request) (PlanReport, error) {
 func (f *fakeBackend) Push(ctx context.Context, r Request, events chan<- ProgressEvent) (Result, error) {
 	f.mu.Lock()
 	f.pushes++
-	plan, perr, hold, step := f.pushPlan, f.pushErr, f.pushHold, f.step
+	plan, perr, hold, step, gate, pause := f.pushPlan, f.pushErr, f.pushHold, f.step, f.pushGate, f.pushPause
+	if f.pushEnded == nil {
+		f.pushEnded = make(chan struct{})
+	}
+	defer close(f.pushEnded)
 	f.mu.Unlock()
 	if plan == nil {
 		plan = []ProgressEvent{
@@ -198,7 +205,7 @@ func (f *fakeBackend) Push(ctx context.Context, r Request, events chan<- Progres
 		}
 	}
 	var last ProgressEvent
-	for _, ev := range plan {
+	for i, ev := range plan {
 		select {
 		case events <- ev:
 			last = ev
@@ -206,6 +213,13 @@ func (f *fakeBackend) Push(ctx context.Context, r Request, events chan<- Progres
 			return Result{RowsWritten: last.RowsWritten, RunID: "run-interrupted"}, ctx.Err()
 		}
 		time.Sleep(step)
+		if gate != nil && i == pause {
+			select {
+			case <-gate:
+			case <-ctx.Done():
+				return Result{RowsWritten: last.RowsWritten, RunID: "run-interrupted"}, ctx.Err()
+			}
+		}
 	}
 	if hold {
 		<-ctx.Done()

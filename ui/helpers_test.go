@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"testing"
 	"testing/fstest"
@@ -165,3 +166,5 @@ func salesRequest() Request {
 	return Request{Account: "sandbox", Input: "domo:845305d8-da3d-4107-a9d6-13ef3f86d4a4", WorkspaceID: "00000000-0000-4000-8000-00000000a001",
 		WorkspaceName: "Sales Analytics", Dataset: "Sales Orders", Table: "Sales_Orders", Mode: "replace"}
 }
+
+func ioPipe() (*io.PipeReader, *io.PipeWriter) { return io.Pipe() }

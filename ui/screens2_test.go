@@ -180,7 +180,7 @@ func TestReviewScreen(t *testing.T) {
 func TestPushScreen(t *testing.T) {
 	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	ev := ProgressEvent{RowsWritten: 1_200_000, RowsTotal: 3_000_000, BatchesDone: 120, BatchesTotal: 300, InFlight: 0,
-		Wait: &Wait{Reason: "rows per hour: 1,000,000 written in the last hour (limit 1,000,000/h)", Left: 95 * time.Second},
+		Wait:    &Wait{Reason: "rows per hour: 1,000,000 written in the last hour (limit 1,000,000/h)", Left: 95 * time.Second},
 		Retries: 2, RowsPerSecond: 16_650, ETA: 54 * time.Minute}
 	build := func(t *testing.T) (*Model, *pushScreen) {
 		m := newTestRoot(t, newFakeBackend(), testOptions())
