@@ -42,6 +42,11 @@ func testSandbox(t *testing.T) (cloud.Endpoints, *atomic.Int32) {
 		}
 		return next.RoundTrip(r)
 	})}
+	// Before the sandbox shuts down (cleanups run last-in first-out): an
+	// unused connection left from concurrent dials would hold Shutdown 5 s.
+	if tr, ok := next.(interface{ CloseIdleConnections() }); ok {
+		t.Cleanup(tr.CloseIdleConnections)
+	}
 	return ep, tokens
 }
 
