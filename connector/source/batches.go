@@ -70,6 +70,9 @@ func (p *Pipeline) newBody() []byte {
 }
 
 func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, error) bool) error {
+	if p.invalid != nil {
+		return fmt.Errorf("%s breaks Power BI's rules and cannot be written: %w", p.Name, p.invalid)
+	}
 	if len(p.Columns) == 0 {
 		return errors.New("the input has no columns to write")
 	}

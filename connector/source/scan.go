@@ -58,9 +58,10 @@ type Pipeline struct {
 	// (a basicFIFO table dropping old rows, table columns left empty).
 	Warnings []string
 
-	src   *Source
-	opts  Options
-	spool string // the copy of a non-reopenable source
+	src     *Source
+	opts    Options
+	spool   string // the copy of a non-reopenable source
+	invalid error  // the first pass's findings: nothing may be written
 
 	freeMu chan struct{}
 	free   [][]byte // bodies given back with Recycle
@@ -109,7 +110,8 @@ func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
 	}
 	p.Bytes = cr.n
 	p.Fingerprint = "sha256:" + hex.EncodeToString(h.Sum(nil))
-	return p, fs.Err()
+	p.invalid = fs.Err()
+	return p, p.invalid
 }
 
 // Close removes the copy of a non-reopenable source.
@@ -208,7 +210,12 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 				}
 			}
 			if c.typ == schema.Unknown {
+				before := c.votes.Type()
 				c.votes.Add(raw)
+				if before != schema.String && c.votes.Type() == schema.String {
+					p.Warnings = append(p.Warnings, fmt.Sprintf("%s:%d: column %d (%q) will be a String: its values read as %v until this %s; to have such values reported instead, force the type with --column %s=%v",
+						file, line, i+1, c.name, before, quoteShort(raw), c.name, before))
+				}
 				continue
 			}
 			if c.typ == schema.String {
@@ -320,6 +327,18 @@ func (p *Pipeline) checkTarget(fs *schema.Findings) {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("the table's column %q is not in the input: new rows leave it empty", m.Name))
 		}
 	}
+}
+
+// quoteShort quotes a value for a message, cut at 40 bytes.
+func quoteShort(raw []byte) string {
+	if len(raw) > 40 {
+		cut := 40
+		for cut > 0 && !utf8.RuneStart(raw[cut]) {
+			cut--
+		}
+		return fmt.Sprintf("%q…", raw[:cut])
+	}
+	return fmt.Sprintf("%q", raw)
 }
 
 func (p *Pipeline) columnName(col int) string {

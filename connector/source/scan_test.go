@@ -371,3 +371,39 @@ func TestMissingFile(t *testing.T) {
 }
 
 func col(name string, t schema.Type) schema.Column { return schema.Column{Name: name, Type: t} }
+
+// Without a type to check against, a bad value makes its column a String;
+// the plan says where that happened.
+func TestScanWarnsWhereAColumnBecameString(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,amount\n")
+	for i := 2; i <= 5000; i++ {
+		v := fmt.Sprint(i * 3)
+		if i == 4000 {
+			v = "n/a"
+		}
+		fmt.Fprintf(&b, "%d,%s\n", i, v)
+	}
+	p, err := scanString(t, b.String(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Columns[1].Type != schema.String || !p.Inferred[1] || len(p.Warnings) != 1 ||
+		!strings.Contains(p.Warnings[0], `in.csv:4000: column 2 ("amount") will be a String: its values read as Int64 until this "n/a"`) ||
+		!strings.Contains(p.Warnings[0], "--column amount=Int64") {
+		t.Fatalf("columns %v warnings %q", p.Columns, p.Warnings)
+	}
+}
+
+// An input with findings cannot be encoded: nothing may be written.
+func TestBatchesRefuseInvalidInput(t *testing.T) {
+	p, err := scanString(t, "a,b\n1\n", Options{})
+	if err == nil || p == nil {
+		t.Fatalf("p %v err %v", p, err)
+	}
+	for b, err := range p.Batches(context.Background(), 0) {
+		if err == nil || b.Body != nil || !strings.Contains(err.Error(), "cannot be written") {
+			t.Fatalf("batch %+v err %v", b, err)
+		}
+	}
+}

@@ -1,0 +1,58 @@
+// Package source reads the inputs of a writeback — a CSV or TSV file,
+// standard input, or a Domo DataSet's export — as a stream of rows plus a
+// schema, checks them whole against Power BI's rules, and encodes them into
+// POST rows bodies. Memory stays constant whatever the input's size.
+//
+// # Two passes
+//
+// Scan is the first pass. It reads every byte once: it infers the type of
+// each column that has no known type, checks every value, and fingerprints
+// the bytes (SHA-256) for checkpoints. Every finding comes back at once as a
+// *schema.ValidationError (exit 3: nothing was written), the listing capped
+// at Options.MaxFindings with the rest counted by rule.
+//
+// Batches is the second pass: it reads the input again, converts and
+// encodes each value once, and yields `{"rows":[...]}` bodies within
+// Limits.MaxRowsPerPost rows and Limits.MaxBytesPerPost bytes. Boundaries
+// depend only on the input and the limits, so a resumed push can ask for
+// batches from any index and get the same batches a first run would. The
+// second pass checks the fingerprint again: a file changed between the
+// passes is an error, not a silent mix.
+//
+// A source that cannot be read twice (stdin, a Domo export) is copied to a
+// temporary file during the first pass (Options.TempDir, mode 0600) and the
+// copy is read by the second; Pipeline.Close removes it. A Domo DataSet is
+// thus exported once per run.
+//
+// # CSV dialect
+//
+// RFC 4180 (Reader): a header row; fields separated by commas (or tabs);
+// quoted fields may hold delimiters, doubled quotes and line breaks; LF or
+// CRLF line ends; a UTF-8 byte-order mark is skipped; blank lines are
+// skipped. An empty unquoted field is NULL and "" is an empty string (Domo's
+// dialect, which encoding/csv cannot tell apart). A quote inside an
+// unquoted field is kept as data. Text after a closing quote, and a quote
+// never closed, stop the read with a finding at the line where the field
+// starts.
+//
+// Tab-separated: a file named *.tsv or *.tab is read with tabs, *.csv with
+// commas; any other name, and stdin, is tab-separated when its first line
+// (outside quotes) holds more tabs than commas. The same quoting rules apply.
+//
+// # Column types
+//
+// A column's type comes, in order, from --column NAME=TYPE (Options.Columns),
+// the existing target table's column of the same name (Options.Existing),
+// the source's declared schema (a Domo DataSet's, mapped by
+// schema.FromDomo), and otherwise inference over the whole column (the rules
+// are in package schema). A known type checks every value, so a bad value is
+// reported at its line; an inferred column takes whatever type all its
+// values share, and when a column turns into a String part-way, the line
+// that did it is in Pipeline.Warnings.
+//
+// # Locations
+//
+// A finding's line is the physical line of the file where the record
+// starts (a quoted field may span lines); its column is the 1-based field
+// index with the column's name.
+package source
