@@ -92,6 +92,9 @@ func (k *KeyringBackend) call(ctx context.Context, op string, fn func() (string,
 	wait := k.timeout
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 		wait = time.Until(dl)
+		if wait <= 0 {
+			return "", fmt.Errorf("%s the OS keyring: %w", op, context.DeadlineExceeded)
+		}
 	}
 	ch := make(chan result, 1)
 	go func() {

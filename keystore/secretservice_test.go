@@ -68,9 +68,16 @@ func TestRealKeyringAccountLifecycle(t *testing.T) {
 	if err := tc.Save(ctx, newCache); err != nil {
 		t.Fatal(err)
 	}
+	start = time.Now()
 	if got, err := s.TokenCache("demo").Load(ctx); err != nil || string(got) != string(newCache) {
 		t.Fatalf("token cache after refresh: %d bytes, %v", len(got), err)
 	}
+	full := time.Since(start)
+	start = time.Now()
+	if _, err := tc.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("token cache Load: %v in full (%d bytes, chunked), %v unchanged (manifest only)", full, len(newCache), time.Since(start))
 
 	found, err := s.Remove(ctx, "demo")
 	if !found || err != nil {
