@@ -1,7 +1,6 @@
 package pbi
 
 import (
-	"bufio"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -116,22 +115,23 @@ func (s *Server) serveRows(w http.ResponseWriter, r *http.Request) {
 		codeError(w, http.StatusNotFound, "PowerBIEntityNotFound", "no dataset %q in the sandbox (GET /_sandbox/state lists them)", id)
 		return
 	}
+	// Render under the lock (a consistent snapshot), write after it, so a
+	// slow reader never holds up POSTs to the dataset.
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	t := d.table(name)
 	if t == nil {
+		d.mu.Unlock()
 		codeError(w, http.StatusNotFound, "ItemNotFound", "Table '<pi>%s</pi>' not found in dataset '%s'", name, d.ID)
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var line []byte
+	var out []byte
 	for i := 0; i < t.Rows; i++ {
-		line = appendRowJSON(line[:0], t.Columns, i)
-		line = append(line, '\n')
-		_, _ = bw.Write(line)
+		out = appendRowJSON(out, t.Columns, i)
+		out = append(out, '\n')
 	}
-	_ = bw.Flush()
+	d.mu.Unlock()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	_, _ = w.Write(out)
 }
 
 func appendRowJSON(b []byte, cols []*column, i int) []byte {
