@@ -55,6 +55,11 @@ func (c *call) postRows() {
 			}
 			return
 		}
+		if p.n > lim.RowsPerHour { // only possible with configured limits below MaxRowsPerPost
+			d.count(func(k *counters) { k.PostRowsFailed++ })
+			badRequest(c.w, "requestMessage", "The request has %d rows, more than the %d rows per hour this dataset may receive. Send smaller batches.", p.n, lim.RowsPerHour)
+			return
+		}
 		done, retry := c.commit(t, p, vers)
 		if retry {
 			continue // the schema changed while we parsed: parse again
