@@ -35,7 +35,9 @@ type Backend interface {
 	Plan(ctx context.Context, r Request) (PlanReport, error)
 	// Push runs the writeback, sending progress snapshots on events (the
 	// wizard drains it until Push returns). Cancelling ctx stops it cleanly
-	// with its checkpoint saved; Push then returns an error.
+	// with its checkpoint saved; Push then returns an error. Sends on events
+	// must also give up when ctx is done (select on ctx.Done()), and nothing
+	// may be sent once Push has returned (the wizard closes the channel).
 	Push(ctx context.Context, r Request, events chan<- ProgressEvent) (Result, error)
 }
 

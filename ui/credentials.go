@@ -39,9 +39,9 @@ var clouds = []string{"public", "usgov", "usgovhigh", "usgovdod", "china"}
 func newCredentials(c *Common, fill Credentials, err error) *credentials {
 	s := c.styles
 	cr := &credentials{c: c, busy: newBusy(s), fields: []*field{
-		newChoice(FieldMethod, "Sign-in method", "password as Domo's connector does; device code for MFA; service principal unattended", MethodPassword, MethodDeviceCode, MethodServicePrincipal),
+		newChoice(FieldMethod, "Sign-in method", "password as Domo's connector; device code for MFA; service principal for jobs", MethodPassword, MethodDeviceCode, MethodServicePrincipal),
 		newChoice(FieldCloud, "Cloud", "Where your tenant lives: public for most; usgov… or china for national clouds", clouds...),
-		newField(s, FieldAccountName, "Account name", "What pbiwb calls this account (pbiwb push --account NAME)", true, nil),
+		newField(s, FieldAccountName, "Account name", "What pbiwb calls this account (pbiwb push --account NAME)", true, checkAccountName),
 		newField(s, FieldClientID, "Azure Application Client ID", "Entra ID › App registrations › your app › Overview › Application (client) ID", true, checkGUID),
 		newField(s, FieldClientSecret, "Azure Application Client Secret", "Your app › Certificates & secrets › the secret's Value (not its Secret ID)", false, checkSecret).secret(),
 		newField(s, FieldTenantID, "Azure Tenant ID", "Entra ID › Overview › Tenant ID (or a domain like contoso.onmicrosoft.com)", true, checkTenant),

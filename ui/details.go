@@ -290,7 +290,7 @@ func workspaceItems(list []Workspace) []pickItem {
 	for _, w := range list {
 		it := pickItem{title: w.Name, value: w}
 		if w.ReadOnly {
-			it.note, it.off = "read-only", true
+			it.note, it.off = "read-only for you", true
 		}
 		items = append(items, it)
 	}
@@ -312,7 +312,7 @@ func (d *details) View() string {
 			lines = append(lines, indent(s.Error.Render(wrap("✗ Could not list the workspaces: "+d.groupsErr.Error(), w-2)), "  "),
 				"  "+s.Advice.Render("ctrl+r retries"))
 		default:
-			lines = append(lines, d.groups.view(s, true, w, max(d.c.bodyHeight()-9, 3)))
+			lines = append(lines, d.groups.view(s, true, w, max(d.c.bodyHeight()-10, 3)), "")
 		}
 	default:
 		name := d.group.Name

@@ -171,11 +171,10 @@ func (p *pushScreen) View() string {
 	if len(p.errs) > 0 {
 		lines = append(lines, "", "Errors met (retried unless the push stops):")
 		for _, pe := range p.errs {
-			text := "✗ " + pe.Message
+			lines = append(lines, indent(s.Error.Render(wrap("✗ "+pe.Message, w-4)), "  "))
 			if pe.RequestID != "" {
-				text += " (RequestId " + pe.RequestID + ")"
+				lines = append(lines, "    "+s.Hint.Render("RequestId "+pe.RequestID))
 			}
-			lines = append(lines, indent(s.Error.Render(wrap(text, w-4)), "  "))
 		}
 	}
 	if p.confirming {

@@ -62,6 +62,16 @@ func checkSecret(s string) error {
 	return nil
 }
 
+var accountNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// checkAccountName keeps account names easy to type after --account.
+func checkAccountName(s string) error {
+	if s == "" || accountNameRe.MatchString(s) {
+		return nil
+	}
+	return errors.New("letters, digits, . _ - only (up to 64), starting with a letter or digit")
+}
+
 // checkTableName applies Power BI's table-name rules.
 func checkTableName(s string) error {
 	switch {
