@@ -15,13 +15,17 @@ func TestScreensFitTheWindow(t *testing.T) {
 	fb := newFakeBackend()
 	report, _ := fb.InspectInput(t.Context(), "sandbox", "data/stores.csv", nil)
 	screens := map[string]func(c *Common) screen{
-		"accounts":    func(c *Common) screen { return newAccounts(c) },
-		"credentials": func(c *Common) screen { return newCredentials(c, demoCredentials(), &signInError{"AADSTS50076", FieldUsername, strings.Repeat("long summary ", 10), strings.Repeat("long advice ", 12)}) },
-		"input":       func(c *Common) screen { return newInput(c, "sandbox", true) },
-		"details":     func(c *Common) screen { return newDetails(c, salesRequest(), report) },
-		"review":      func(c *Common) screen { return newReview(c, salesRequest()) },
-		"push":        func(c *Common) screen { return newPushScreen(c, salesRequest()) },
-		"done":        func(c *Common) screen { return newDone(c, salesRequest(), Result{RowsWritten: 10, RowsVerified: 10, RunID: "r1"}, nil) },
+		"accounts": func(c *Common) screen { return newAccounts(c) },
+		"credentials": func(c *Common) screen {
+			return newCredentials(c, demoCredentials(), &signInError{"AADSTS50076", FieldUsername, strings.Repeat("long summary ", 10), strings.Repeat("long advice ", 12)})
+		},
+		"input":   func(c *Common) screen { return newInput(c, "sandbox", true) },
+		"details": func(c *Common) screen { return newDetails(c, salesRequest(), report) },
+		"review":  func(c *Common) screen { return newReview(c, salesRequest()) },
+		"push":    func(c *Common) screen { return newPushScreen(c, salesRequest()) },
+		"done": func(c *Common) screen {
+			return newDone(c, salesRequest(), Result{RowsWritten: 10, RowsVerified: 10, RunID: "r1"}, nil)
+		},
 	}
 	for name, build := range screens {
 		for _, size := range [][2]int{{80, 24}, {60, 16}, {132, 40}} {
