@@ -18,6 +18,8 @@ import (
 
 // Options are what the first pass checks the input against.
 type Options struct {
+	// Limits are the limits in force (the sandbox's, or the documented
+	// ones); the zero value means schema.DocumentedLimits().
 	Limits schema.Limits
 	// Table is the target table's name, checked against Power BI's rules
 	// when not empty.
@@ -74,6 +76,9 @@ type Pipeline struct {
 // count). The Pipeline is returned whenever the input could be read (also
 // with a ValidationError, so a dry run can still describe it); Close it.
 func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
+	if opts.Limits == (schema.Limits{}) {
+		opts.Limits = schema.DocumentedLimits()
+	}
 	p := &Pipeline{Name: src.Name, src: src, opts: opts, freeMu: make(chan struct{}, 1)}
 	fs := &schema.Findings{Max: opts.MaxFindings}
 	if opts.Table != "" {
@@ -187,8 +192,12 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 		}
 		line := r.Line()
 		if n := r.NumFields(); n != len(cols) {
-			fs.Add(schema.Finding{File: file, Line: line, Column: min(n, len(cols)) + 1, Rule: schema.RuleRaggedRow,
-				Message: fmt.Sprintf("the row has %d fields but the header names %d columns: a missing or extra delimiter, or an unquoted comma in a value?", n, len(cols))})
+			f := schema.Finding{File: file, Line: line, Column: min(n, len(cols)) + 1, Rule: schema.RuleRaggedRow,
+				Message: fmt.Sprintf("the row has %d fields but the header names %d columns: a missing or extra delimiter, or an unquoted comma in a value?", n, len(cols))}
+			if n < len(cols) {
+				f.ColumnName = cols[n].name // the first column with no field
+			}
+			fs.Add(f)
 			continue
 		}
 		for i := range cols {
