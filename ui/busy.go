@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -64,7 +65,7 @@ func (b *busy) update(msg tea.Msg) tea.Cmd {
 }
 
 func (b *busy) view(s *Styles, width int) string {
-	out := b.sp.View() + " " + b.label
+	out := strings.TrimRight(b.sp.View(), " ") + " " + b.label
 	if b.prompt != "" {
 		out += "\n\n" + s.Box.Width(min(width, 78)).Render(b.prompt)
 	}

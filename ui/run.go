@@ -86,5 +86,5 @@ func Run(ctx context.Context, b Backend, o Options) (int, error) {
 // resumeAdvice says how to continue a stopped push.
 func resumeAdvice(command, head string, r Request) string {
 	r.Resume = true
-	return head + " The checkpoint is saved; to write only what is missing, run:\n  " + commandLine(command, r)
+	return head + " The checkpoint is saved; to write only what is missing, run:\n" + indent(commandBlock(command, r, 76), "  ")
 }
