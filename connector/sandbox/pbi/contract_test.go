@@ -2,6 +2,8 @@ package pbi
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -78,5 +80,25 @@ func TestContractSwaggerExamplesAccepted(t *testing.T) {
 	}
 	if sent < 8 {
 		t.Errorf("only %d swagger examples were sent; expected PostDataset, PutTable, PostRows, ExecuteQueries in both variants", sent)
+	}
+}
+
+// TestSwaggerSubsetUpToDate regenerates swagger_subset.json from Microsoft's
+// swagger when the reference copy is present (it lives beside the
+// repository, not in it) and checks the embedded file matches.
+func TestSwaggerSubsetUpToDate(t *testing.T) {
+	const src = "../../../../shared/reference/powerbi-swagger.json"
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("reference swagger not present (%v)", err)
+	}
+	if testing.Short() {
+		t.Skip("compiles the generator")
+	}
+	out, err := exec.Command("go", "run", "gen_swagger.go", src).Output()
+	if err != nil {
+		t.Fatalf("gen_swagger.go: %v", err)
+	}
+	if strings.TrimSpace(string(out)) != strings.TrimSpace(string(swaggerSubsetJSON)) {
+		t.Error("swagger_subset.json is stale: run go generate ./connector/sandbox/pbi")
 	}
 }
