@@ -277,6 +277,13 @@ func (cr *credentials) ready() tea.Cmd {
 	return func() tea.Msg { return accountReadyMsg{acc} }
 }
 
+// methodNotes say what a sign-in method implies, before the user meets it.
+var methodNotes = map[string]string{
+	MethodDeviceCode: "Device code: after enter, a code and a web page appear here; sign in there (MFA works) and pbiwb continues by itself.",
+	MethodServicePrincipal: "A service principal needs the Power BI tenant setting that lets service principals use the APIs, " +
+		"and membership (Member or Contributor) of each workspace it writes to; it has no My workspace.",
+}
+
 func signInLabel(c Credentials) string {
 	who := c.Username
 	switch c.Method {
@@ -316,6 +323,9 @@ func (cr *credentials) View() string {
 		}
 	}
 	lines = append(lines, "", s.Hint.Render(truncate(cr.fields[cr.focus].hint, w)))
+	if note := methodNotes[cr.get(FieldMethod).value()]; note != "" {
+		lines = append(lines, s.Warn.Render(wrap(note, w)))
+	}
 	if cr.err != nil {
 		lines = append(lines, s.Error.Render(wrap("✗ "+cr.err.Error(), w)))
 		var fe FieldError

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +70,22 @@ func TestStaleRepliesAreDropped(t *testing.T) {
 	m.Update(datasetsMsg{gen: old, list: []string{"Stale"}})
 	if d.group.Name != "Finance" || len(d.datasets) != 0 {
 		t.Fatalf("group %s, datasets %v: a stale reply was applied", d.group.Name, d.datasets)
+	}
+}
+
+// With NoColor no screen carries a colour (the caller sets it from NO_COLOR);
+// without it, colours are there.
+func TestNoColor(t *testing.T) {
+	colour := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7])[;m]`)
+	for _, noColor := range []bool{true, false} {
+		o := testOptions()
+		o.NoColor, o.Prefill = noColor, demoCredentials()
+		m := newTestRoot(t, newFakeBackend(), o)
+		settle(t, m, m.Init())
+		press(t, m, "enter") // the Credentials screen: inputs, cursor, hints
+		got := colour.MatchString(m.View().Content)
+		if got == noColor {
+			t.Errorf("NoColor=%v: colour codes present = %v", noColor, got)
+		}
 	}
 }

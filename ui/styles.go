@@ -61,6 +61,7 @@ func NewStyles(noColor bool) *Styles {
 	if noColor {
 		plain := textinput.StyleState{}
 		s.Input.Focused, s.Input.Blurred = plain, plain
+		s.Input.Cursor.Color = nil
 	}
 	// A steady cursor: blinking only adds redraws (and noise in tests).
 	s.Input.Cursor.Blink = false
