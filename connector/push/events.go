@@ -208,6 +208,16 @@ func (t *Tracker) Answered(rows int) {
 	})
 }
 
+// Settled counts a batch that counting the table's rows showed had landed
+// (its request had ended without an answer).
+func (t *Tracker) Settled(rows int) {
+	t.send(func() Event {
+		t.p.RowsWritten += int64(rows)
+		t.p.BatchesDone++
+		return Event{Kind: KindProgress}
+	})
+}
+
 // Waiting reports a wait the pacer imposed (wire it to PacerConfig.OnWait).
 // Waiting for one of the MaxPendingPosts slots is the pace itself, not a
 // pause, and is not reported; senders waiting side by side for one limit are
