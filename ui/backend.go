@@ -46,26 +46,31 @@ type Backend interface {
 var ErrKeyringUnavailable = errors.New("no OS keyring is reachable")
 
 // FieldError is a sign-in failure that concerns one credential: the wizard
-// shows its advice beside that field. Field returns one of the Field*
-// constants, or "" when no single field is at fault.
+// shows what went wrong (Error, without the advice if it repeats it) and
+// the advice beside that field. Field returns one of the Field* constants,
+// or "" when no single field is at fault (then both show below the form).
 type FieldError interface {
 	error
 	Field() string
 	Advice() string
 }
 
-// The credential fields a FieldError may name.
+// The credential fields a FieldError may name, spelled as connector/entra
+// names them (entra.Error.Field, entra.FieldError.Field) so an adapter can
+// pass them through. "app registration" (the app's settings in Entra ID,
+// such as public client flows or consent) is shown beside the client ID.
 const (
-	FieldMethod           = "method"
+	FieldMethod           = "auth method"
 	FieldCloud            = "cloud"
 	FieldAccountName      = "account"
-	FieldClientID         = "client-id"
-	FieldClientSecret     = "client-secret"
-	FieldTenantID         = "tenant"
+	FieldClientID         = "client ID"
+	FieldAppRegistration  = "app registration"
+	FieldClientSecret     = "client secret"
+	FieldTenantID         = "tenant ID"
 	FieldUsername         = "username"
 	FieldPassword         = "password"
-	FieldDomoClientID     = "domo-client-id"
-	FieldDomoClientSecret = "domo-client-secret"
+	FieldDomoClientID     = "Domo client ID"
+	FieldDomoClientSecret = "Domo client secret"
 )
 
 // Sign-in methods, spelled as `--auth` takes them (CONTRACT.md).
@@ -168,9 +173,10 @@ type ProgressEvent struct {
 	InFlight                  int
 	Wait                      *Wait // nil when not waiting
 	Retries                   int
+	Throttled                 int // 429s met
 	RowsPerSecond             float64
-	ETA                       time.Duration
-	Error                     *PushError // a new error worth showing (retried or not)
+	ETA                       time.Duration // negative when unknown
+	Error                     *PushError    // a new error worth showing (retried or not)
 }
 
 // Wait is a pause the pacer chose or the server imposed.

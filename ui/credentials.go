@@ -60,6 +60,9 @@ func (cr *credentials) Title() string { return "2/7 Credentials" }
 func (cr *credentials) Init() tea.Cmd { return cr.fields[cr.focus].focus() }
 
 func (cr *credentials) get(id string) *field {
+	if id == FieldAppRegistration {
+		id = FieldClientID
+	}
 	for _, f := range cr.fields {
 		if f.id == id {
 			return f
@@ -119,7 +122,7 @@ func (cr *credentials) showError(err error) {
 	var fe FieldError
 	if errors.As(err, &fe) {
 		if f := cr.get(fe.Field()); f != nil && cr.visible(f) {
-			f.advice = strings.TrimSpace(fe.Error() + "\n" + fe.Advice())
+			f.advice = strings.TrimSpace(summary(fe) + "\n" + fe.Advice())
 			cr.moveTo(cr.indexOf(f))
 			return
 		}
@@ -277,6 +280,17 @@ func (cr *credentials) ready() tea.Cmd {
 	return func() tea.Msg { return accountReadyMsg{acc} }
 }
 
+// summary is what went wrong, without the advice when Error repeats it
+// (entra.Error's text ends with "Fix: <advice>").
+func summary(fe FieldError) string {
+	msg := fe.Error()
+	if a := fe.Advice(); a != "" {
+		msg = strings.Replace(msg, "Fix: "+a, "", 1)
+		msg = strings.Replace(msg, a, "", 1)
+	}
+	return strings.TrimSpace(msg)
+}
+
 // methodNotes say what a sign-in method implies, before the user meets it.
 var methodNotes = map[string]string{
 	MethodDeviceCode: "Device code: after enter, a code and a web page appear here; sign in there (MFA works) and pbiwb continues by itself.",
@@ -327,9 +341,10 @@ func (cr *credentials) View() string {
 		lines = append(lines, s.Warn.Render(wrap(note, w)))
 	}
 	if cr.err != nil {
-		lines = append(lines, s.Error.Render(wrap("✗ "+cr.err.Error(), w)))
 		var fe FieldError
-		if errors.As(cr.err, &fe) && fe.Advice() != "" {
+		if !errors.As(cr.err, &fe) {
+			lines = append(lines, s.Error.Render(wrap("✗ "+cr.err.Error(), w)))
+		} else if lines = append(lines, s.Error.Render(wrap("✗ "+summary(fe), w))); fe.Advice() != "" {
 			lines = append(lines, s.Advice.Render(wrap("  "+fe.Advice(), w)))
 		}
 	}

@@ -43,6 +43,19 @@ func (e *signInError) Field() string  { return e.field }
 func (e *signInError) Advice() string { return e.fix }
 func (e *signInError) ExitCode() int  { return 4 }
 
+// entraLikeError spells its text as entra.Error does: the fix repeated
+// after "Fix:".
+type entraLikeError struct {
+	code                int
+	field, summary, fix string
+}
+
+func (e *entraLikeError) Error() string {
+	return fmt.Sprintf("sign-in failed (AADSTS%d): %s Fix: %s", e.code, e.summary, e.fix)
+}
+func (e *entraLikeError) Field() string  { return e.field }
+func (e *entraLikeError) Advice() string { return e.fix }
+
 func (f *fakeBackend) Accounts(ctx context.Context) ([]AccountSummary, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -69,6 +82,9 @@ func (f *fakeBackend) SignIn(ctx context.Context, c Credentials, prompts chan<- 
 	switch {
 	case c.TenantID != demo.TenantID && c.TenantID != demo.TenantDomain:
 		return acc, &signInError{"AADSTS90002", FieldTenantID, "tenant not found", "Use the Directory (tenant) ID from Entra ID › Overview, and check the cloud."}
+	case c.ClientID == demo.ClientIDNoPublicFlow && c.Method != MethodServicePrincipal:
+		return acc, &entraLikeError{7000218, FieldAppRegistration, "The app registration does not allow public client flows.",
+			"Azure portal › App registrations › your app › Authentication › Allow public client flows: Yes."}
 	case c.ClientID != demo.ClientID:
 		return acc, &signInError{"AADSTS700016", FieldClientID, "no application with this ID in the tenant", "Copy the Application (client) ID from App registrations › your app › Overview."}
 	case c.ClientSecret == demo.SecretID:

@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 )
 
 // field is one labelled line of a form: a text input, or (with options) a
@@ -125,7 +126,7 @@ func (f *field) view(s *Styles, focused bool, width int) string {
 	}
 	lines := []string{mark + label + val}
 	if f.err != nil {
-		lines = append(lines, indent(wrap(s.Error.Render("✗ "+f.err.Error()), width-4), "    "))
+		lines = append(lines, hanging(s.Error, "✗ ", f.err.Error(), width))
 	}
 	for i, part := range strings.Split(f.advice, "\n") {
 		if part == "" {
@@ -135,7 +136,7 @@ func (f *field) view(s *Styles, focused bool, width int) string {
 		if i > 0 {
 			prefix = "→ "
 		}
-		lines = append(lines, indent(wrap(s.Advice.Render(prefix+part), width-6), "    "))
+		lines = append(lines, hanging(s.Advice, prefix, part, width))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -160,4 +161,18 @@ func padRight(s string, w int) string {
 		return s + strings.Repeat(" ", w-n)
 	}
 	return truncate(s, w-1) + " "
+}
+
+// hanging renders "    ✗ text" wrapped to width, continuation lines
+// indented under the text rather than under the mark.
+func hanging(st lipgloss.Style, mark, text string, width int) string {
+	lines := strings.Split(wrap(text, width-6), "\n")
+	for i, l := range lines {
+		lead := "      "
+		if i == 0 {
+			lead = "    " + mark
+		}
+		lines[i] = st.Render(lead + l)
+	}
+	return strings.Join(lines, "\n")
 }

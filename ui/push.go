@@ -162,10 +162,18 @@ func (p *pushScreen) View() string {
 	default:
 		row("Status", "sending")
 	}
-	row("Retries", count(e.Retries))
+	retries := count(e.Retries)
+	if e.Throttled > 0 {
+		retries += fmt.Sprintf(" · %s met (Power BI said: too many requests)", plural(e.Throttled, "429", "429s"))
+	}
+	row("Retries", retries)
 	speed := "—"
 	if e.RowsPerSecond > 0 {
-		speed = fmt.Sprintf("%s rows/s · ETA %s", count(int64(e.RowsPerSecond)), duration(e.ETA))
+		eta := "unknown"
+		if e.ETA >= 0 {
+			eta = duration(e.ETA)
+		}
+		speed = fmt.Sprintf("%s rows/s · ETA %s", count(int64(e.RowsPerSecond)), eta)
 	}
 	row("Speed", speed)
 	if len(p.errs) > 0 {

@@ -111,6 +111,7 @@ func TestCredentialsSignInFailureAdviceBesideField(t *testing.T) {
 		{"wrong secret", func(c *Credentials) { c.ClientSecret = "not-it" }, FieldClientSecret, "AADSTS7000215"},
 		{"MFA user", func(c *Credentials) { c.Username = demo.MFAUsername }, FieldUsername, "device-code"},
 		{"wrong password", func(c *Credentials) { c.Password = "nope" }, FieldPassword, "AADSTS50126"},
+		{"public flows off", func(c *Credentials) { c.ClientID = demo.ClientIDNoPublicFlow }, FieldClientID, "Allow public client flows: Yes"},
 		{"unknown tenant", func(c *Credentials) { c.TenantID = "00000000-0000-4000-8000-00000000beef" }, FieldTenantID, "AADSTS90002"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,7 +131,10 @@ func TestCredentialsSignInFailureAdviceBesideField(t *testing.T) {
 			if cr.fields[cr.focus].id != tc.field {
 				t.Errorf("focus on %s, want %s", cr.fields[cr.focus].id, tc.field)
 			}
-			if tc.name == "wrong secret" || tc.name == "MFA user" {
+			if strings.Count(got, "Allow public client flows: Yes") > 1 {
+				t.Errorf("advice repeated: %q", got)
+			}
+			if tc.name == "wrong secret" || tc.name == "MFA user" || tc.name == "public flows off" {
 				requireGolden(t, m)
 			}
 		})
