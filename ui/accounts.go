@@ -34,7 +34,7 @@ type (
 const addNew = "+ Add a new account"
 
 func newAccounts(c *Common) *accounts {
-	return &accounts{c: c, list: newPicker(nil), busy: newBusy(c.styles)}
+	return &accounts{c: c, list: newPicker(accountItems(nil)), busy: newBusy(c.styles)}
 }
 
 func (a *accounts) Title() string { return "1/7 Account" }
@@ -90,6 +90,9 @@ func (a *accounts) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case keyIs(msg, k.Retry) && a.err != nil:
 		return a.Init()
+	case msg.String() == "esc" && a.list.filter != "":
+		a.list.update(keyMsgCtrlU)
+		return nil
 	case keyIs(msg, k.Back):
 		return back
 	case keyIs(msg, k.Next):

@@ -139,6 +139,9 @@ func (d *details) key(msg tea.KeyPressMsg) tea.Cmd {
 	d.notice = ""
 	k := msg.String()
 	switch {
+	case k == "esc" && d.focus == 0 && d.groups.filter != "":
+		d.groups.update(keyMsgCtrlU) // esc first clears the filter
+		return nil
 	case k == "esc":
 		d.busy.stop()
 		d.loadingSets.stop()

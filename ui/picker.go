@@ -58,6 +58,9 @@ func (p *picker) refilter() {
 	}
 }
 
+// keyMsgCtrlU clears a picker's filter.
+var keyMsgCtrlU = tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+
 // selected returns the row under the cursor, or nil.
 func (p *picker) selected() *pickItem {
 	if len(p.visible) == 0 {

@@ -75,6 +75,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		if msg.String() == "ctrl+c" && !m.pushing {
 			m.exitCode = 130
+			if d, ok := m.top().(*done); ok { // the push is over: its own outcome
+				m.exitCode, m.farewell = d.code(), d.farewell()
+			}
 			return m, tea.Quit
 		}
 	case backMsg:

@@ -250,3 +250,26 @@ func TestDoneScreen(t *testing.T) {
 		})
 	}
 }
+
+func TestEscClearsTheFilterFirst(t *testing.T) {
+	m, d := detailsRoot(t, newFakeBackend())
+	typeText(t, m, "fin")
+	press(t, m, "esc")
+	if d.groups.filter != "" || m.top() != screen(d) {
+		t.Fatalf("filter %q, screen %T", d.groups.filter, m.top())
+	}
+	press(t, m, "esc")
+	if m.top() == screen(d) {
+		t.Fatal("a second esc did not go back")
+	}
+}
+
+func TestCtrlCOnDoneKeepsThePushOutcome(t *testing.T) {
+	m := newTestRoot(t, newFakeBackend(), testOptions())
+	m.req = salesRequest()
+	m.Update(pushFinishedMsg{Result{RowsWritten: 5, RowsVerified: 5}, nil})
+	m.Update(keyMsg("ctrl+c"))
+	if m.ExitCode() != 0 || !strings.Contains(m.Farewell(), "verified") {
+		t.Fatalf("exit %d, farewell %q", m.ExitCode(), m.Farewell())
+	}
+}

@@ -1,0 +1,27 @@
+// Package ui is pbiwb's wizard: Bubble Tea v2 screens that lead a person
+// from an account to a verified push, mirroring the Domo connector's
+// Credentials and Details panes.
+//
+// Screens (one file each): Accounts → Credentials → Input → Details →
+// Review → Push → Done. The root (root.go) owns navigation and the answers;
+// screens send it typed messages. Nothing here does I/O except through a
+// tea.Cmd: every Backend call runs in a command and comes back as a message
+// tagged with a generation, and replies of an older generation are dropped.
+//
+// The engine is reached only through Backend (backend.go), with ui's own
+// plain types, so the CLI adapts connector/* and keystore to it. What an
+// adapter has to map:
+//
+//   - entra.Error and entra.FieldError → FieldError: Field() is their Field
+//     as is (the Field* constants use entra's spelling), Advice() is the Fix.
+//   - keystore's ErrNoKeyring from SaveAccount → an error wrapping
+//     ErrKeyringUnavailable (the wizard then offers insecure storage).
+//   - push's event stream → ProgressEvent snapshots (Progress, the current
+//     WaitInfo as Wait{Reason: its limit in words, Left: Until − now}, an
+//     ErrorInfo or a retry cause with its RequestId as Error).
+//   - errors whose exit code matters (CONTRACT.md) implement ExitCode() int.
+//   - Accounts' LastUsed should move when an account is opened or saved.
+//
+// Run is the entry point; Options.Command lets command lines shown to the
+// user carry the global flags in force (e.g. "pbiwb --sandbox URL").
+package ui
