@@ -9,7 +9,9 @@ import (
 // Backend is everything the wizard asks of the engine. The wizard calls it
 // only from tea.Cmds, never from Update, so an implementation may block and do
 // I/O. The CLI adapts the real connector and keystore packages to it; tests use
-// an in-memory fake. Every method should return promptly once ctx is done.
+// an in-memory fake. Every method should return promptly once ctx is done,
+// and every send on a prompts or events channel should select on ctx.Done():
+// the wizard stops listening to a request the user cancelled.
 type Backend interface {
 	// Accounts lists the saved accounts (any order; the wizard sorts them).
 	Accounts(ctx context.Context) ([]AccountSummary, error)
