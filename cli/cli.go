@@ -74,8 +74,8 @@ func commands() []command {
 		{"push", "write one input into one push-dataset table", notBuilt("push", "the writeback engine (issue 5)")},
 		{"doctor", "check sign-in, access and limits, with a fix for each failure", notBuilt("doctor", "guided troubleshooting (issue 7)")},
 		{"history", "list past runs, or show one run in detail", notBuilt("history", "the writeback engine (issue 5) and troubleshooting (issue 7)")},
-		{"accounts", "list, add or remove saved accounts", notBuilt("accounts", "sign-in and secret storage (issue 3)")},
-		{"groups", "list the workspaces an account can see", notBuilt("groups", "sign-in and secret storage (issue 3)")},
+		{"accounts", "list, add or remove saved accounts", runAccounts},
+		{"groups", "list the workspaces an account can see", runGroups},
 		{"sandbox", "run the Entra ID + Power BI + Domo emulator", runSandbox},
 		{"version", "print version, commit and Go version", runVersion},
 	}
