@@ -31,7 +31,7 @@ func EstimateDuration(l schema.Limits, totalRows, batchRows int, tableRowsBefore
 	}
 	start := time.Unix(0, 0).UTC()
 	clock := NewFakeClock(start)
-	p := newPacer(l, clock, 0)
+	p := newPacer(l, clock, false)
 	p.tableRows = tableRowsBefore
 	return simulate(p, clock, totalRows, batchRows, latency).Sub(start)
 }
@@ -101,7 +101,7 @@ func (p *Pacer) EstimateRemaining(rows int64, batchRows int, latency time.Durati
 	now := p.clock.Now()
 	p.prune(now)
 	clock := NewFakeClock(now)
-	sim := newPacer(p.lim, clock, p.margin)
+	sim := newPacer(p.lim, clock, p.margined)
 	sim.done = append(sim.done, p.done[p.head:]...)
 	sim.hourRows, sim.tableRows, sim.tableCap, sim.blockedUntil = p.hourRows, p.tableRows, p.tableCap, p.blockedUntil
 	// Requests in flight end after latency, as if they had just been sent.

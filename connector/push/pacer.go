@@ -139,7 +139,11 @@ type Pacer struct {
 	clock  Clock
 	onWait func(Wait)
 
-	minute, hour, margin time.Duration
+	// The windows' spans: Minute() and Hour(), each stretched by a safety
+	// margin of a thousandth (60ms and 3.6s on the real service) against
+	// rounding and clock granularity; the estimates use no margin.
+	minute, hour time.Duration
+	margined     bool
 
 	mu           sync.Mutex
 	done         []Sent // finished requests in End order; done[head:] is within the hour window
@@ -161,7 +165,7 @@ func NewPacer(c PacerConfig) (*Pacer, error) {
 	if c.Clock == nil {
 		c.Clock = SystemClock{}
 	}
-	p := newPacer(c.Limits, c.Clock, c.Limits.Hour()/1000)
+	p := newPacer(c.Limits, c.Clock, true)
 	p.onWait = c.OnWait
 	p.tableRows, p.tableCap = c.TableRows, c.TableCap
 	hist := append([]Sent(nil), c.History...)
@@ -174,9 +178,13 @@ func NewPacer(c PacerConfig) (*Pacer, error) {
 }
 
 // newPacer is also the engine of the estimates, which want no safety margin.
-func newPacer(l schema.Limits, c Clock, margin time.Duration) *Pacer {
-	return &Pacer{lim: l, clock: c, minute: l.Minute(), hour: l.Hour(), margin: margin,
-		changed: make(chan struct{})}
+func newPacer(l schema.Limits, c Clock, margined bool) *Pacer {
+	p := &Pacer{lim: l, clock: c, minute: l.Minute(), hour: l.Hour(), margined: margined, changed: make(chan struct{})}
+	if margined {
+		p.minute += p.minute / 1000
+		p.hour += p.hour / 1000
+	}
+	return p
 }
 
 func checkLimits(l schema.Limits) error {
@@ -217,6 +225,9 @@ func (p *Pacer) Acquire(ctx context.Context, rows int) (*Permit, error) {
 	}
 	var waits []Wait
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err // a stopping run gets no permit, even one free now
+		}
 		pm, w, changed := p.try(rows)
 		if pm != nil {
 			if n := len(waits); n > 0 {
@@ -366,8 +377,8 @@ func (p *Pacer) prune(now time.Time) {
 	}
 }
 
-func (p *Pacer) expiry(s Sent, window time.Duration) time.Time {
-	return s.End.Add(window + p.margin)
+func (p *Pacer) expiry(s Sent, span time.Duration) time.Time {
+	return s.End.Add(span)
 }
 
 // check says whether a POST of rows may go at now, and if not, the binding

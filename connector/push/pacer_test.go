@@ -35,7 +35,7 @@ func newTestPacer(t *testing.T, c PacerConfig) (*Pacer, *FakeClock) {
 }
 
 func TestPacerDecisions(t *testing.T) {
-	margin := time.Hour / 1000
+	mm, hm := time.Minute/1000, time.Hour/1000 // the margins
 	type step struct {
 		advance time.Duration
 		rows    int
@@ -54,37 +54,37 @@ func TestPacerDecisions(t *testing.T) {
 		{name: "free", rows: 10, want: ReasonNone},
 		{name: "pending", steps: []step{{0, 1, -1}, {0, 1, -1}, {0, 1, -1}}, rows: 1, want: ReasonPending},
 		{name: "posts per minute", steps: []step{{0, 1, Accepted}, {time.Second, 1, Accepted}, {0, 1, Accepted}, {0, 1, Accepted}},
-			rows: 1, want: ReasonPostsPerMinute, wantUntil: time.Minute + margin},
+			rows: 1, want: ReasonPostsPerMinute, wantUntil: time.Minute + mm},
 		{name: "posts per minute counts refused requests",
 			steps: []step{{0, 30, Refused}, {0, 30, Refused}, {0, 30, Refused}, {0, 30, Refused}},
-			rows:  1, want: ReasonPostsPerMinute, wantUntil: time.Minute + margin},
+			rows:  1, want: ReasonPostsPerMinute, wantUntil: time.Minute + mm},
 		{name: "a minute later the window is free",
-			steps: []step{{0, 1, Accepted}, {0, 1, Accepted}, {0, 1, Accepted}, {0, 1, Accepted}, {time.Minute + margin, 0, 0}},
+			steps: []step{{0, 1, Accepted}, {0, 1, Accepted}, {0, 1, Accepted}, {0, 1, Accepted}, {time.Minute + mm, 0, 0}},
 			rows:  1, want: ReasonNone},
 		{name: "rows per hour", steps: []step{{0, 40, Accepted}, {time.Minute, 40, Accepted}},
-			rows: 30, tableCap: 10, want: ReasonRowsPerHour, wantUntil: time.Hour + margin},
+			rows: 30, tableCap: 10, want: ReasonRowsPerHour, wantUntil: time.Hour + hm},
 		{name: "rows per hour frees the oldest enough", steps: []step{{0, 10, Accepted}, {time.Minute, 40, Accepted}, {time.Minute, 40, Accepted}},
-			rows: 40, tableCap: 10, want: ReasonRowsPerHour, wantUntil: time.Hour + time.Minute + margin},
+			rows: 40, tableCap: 10, want: ReasonRowsPerHour, wantUntil: time.Hour + time.Minute + hm},
 		{name: "refused rows do not count", steps: []step{{0, 40, Refused}, {0, 40, Refused}, {0, 40, Accepted}},
 			rows: 40, tableCap: 10, want: ReasonNone},
 		{name: "unknown outcome counts its rows", steps: []step{{0, 40, Unknown}, {0, 40, Accepted}},
-			rows: 40, tableCap: 10, want: ReasonRowsPerHour, wantUntil: time.Hour + margin},
+			rows: 40, tableCap: 10, want: ReasonRowsPerHour, wantUntil: time.Hour + hm},
 		{name: "rows in flight wait for their answer", steps: []step{{0, 40, -1}, {0, 40, -1}},
 			rows: 40, tableCap: 10, want: ReasonRowsPerHour},
 		{name: "large table posts per hour", tableRows: 50, steps: []step{{0, 1, Accepted}, {time.Minute, 1, Accepted}},
-			rows: 1, want: ReasonPostsPerHourLarge, wantUntil: time.Hour + margin},
+			rows: 1, want: ReasonPostsPerHourLarge, wantUntil: time.Hour + hm},
 		{name: "small table has no hourly post limit", tableRows: 10, steps: []step{{0, 1, Accepted}, {time.Minute, 1, Accepted}},
 			rows: 1, want: ReasonNone},
 		{name: "table grows large with our own rows", tableRows: 20, steps: []step{{0, 30, Accepted}, {time.Minute, 1, Accepted}},
-			rows: 1, want: ReasonPostsPerHourLarge, wantUntil: time.Hour + margin},
+			rows: 1, want: ReasonPostsPerHourLarge, wantUntil: time.Hour + hm},
 		{name: "a FIFO table never grows large", tableRows: 20, tableCap: 45,
 			steps: []step{{0, 30, Accepted}, {time.Minute, 1, Accepted}}, rows: 1, want: ReasonNone},
 		{name: "seeded history holds the hour", history: []Sent{{End: t0.Add(-30 * time.Minute), Rows: 80}},
-			rows: 40, want: ReasonRowsPerHour, wantUntil: 30*time.Minute + margin},
+			rows: 40, want: ReasonRowsPerHour, wantUntil: 30*time.Minute + hm},
 		{name: "seeded history older than the hour is forgotten", history: []Sent{{End: t0.Add(-2 * time.Hour), Rows: 100}},
 			rows: 40, want: ReasonNone},
 		{name: "latest limit wins", tableRows: 60, history: []Sent{{End: t0.Add(-50 * time.Minute), Rows: 1}, {End: t0.Add(-10 * time.Minute), Rows: 90}},
-			rows: 20, want: ReasonRowsPerHour, wantUntil: 50*time.Minute + margin},
+			rows: 20, want: ReasonRowsPerHour, wantUntil: 50*time.Minute + hm},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,7 +158,7 @@ func TestAcquireWaitsAndReports(t *testing.T) {
 	}
 	clock.Advance(time.Nanosecond)
 	pm := <-got
-	if len(pm.Waits) != 1 || pm.Waits[0].Duration() != time.Minute+time.Hour/1000 {
+	if len(pm.Waits) != 1 || pm.Waits[0].Duration() != time.Minute+time.Minute/1000 {
 		t.Fatalf("permit waits %+v", pm.Waits)
 	}
 	pm.Done(Accepted)

@@ -200,6 +200,9 @@ func (w *Writer) Write(ctx context.Context, batches iter.Seq2[Batch, error]) err
 // all of them are within Window consecutive indices of i.
 func (w *Writer) waitForWindow(ctx context.Context, i int) error {
 	for {
+		if err := ctx.Err(); err != nil {
+			return err // never dispatch once stopping, however free the window
+		}
 		w.mu.Lock()
 		ok := len(w.active) < w.c.Window
 		for a := range w.active {
@@ -340,8 +343,12 @@ func (w *Writer) post(stop, ctx context.Context, b Batch, pm *Permit) (postOutco
 		return postResend, Failure{Kind: Transient, RequestID: f.RequestID}, err
 	case Fatal:
 		pm.Done(Refused)
+		verr := w.c.Checkpoint.Void(b.Ref())
 		w.gate.RUnlock()
 		w.tracker(func(t *Tracker) { t.Answered(0) })
+		if verr != nil {
+			return postFailed, f, &StopError{Batch: b.Index, Err: verr}
+		}
 		return postFailed, f, &StopError{Batch: b.Index, Failure: f, Err: err, Refused: true}
 	}
 	pm.Done(Refused)
