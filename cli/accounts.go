@@ -138,13 +138,13 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 	}
 
 	// Everything that needs no secret is checked before asking for any.
-	creds := cf.credentials()
-	if errs := nonSecretErrors(creds); len(errs) > 0 {
-		return fieldErrors(errs)
-	}
 	ep, err := endpoints(ctx, g, cf.cloud)
 	if err != nil {
 		return err
+	}
+	creds := cf.credentials()
+	if errs := nonSecretErrors(creds); len(errs) > 0 {
+		return fieldErrors(errs)
 	}
 	dirs, err := home.Resolve(g.Home)
 	if err != nil {

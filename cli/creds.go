@@ -184,12 +184,12 @@ func (f *credFlags) resolveUnsaved(ctx context.Context, g Globals, env Env) (*id
 	if c.Method != entra.MethodPassword {
 		c.Password = "" // not used; keep it out of the session
 	}
-	if errs := entra.ValidateCredentials(c); len(errs) > 0 {
-		return nil, fieldErrors(errs)
-	}
 	ep, err := endpoints(ctx, g, f.cloud)
 	if err != nil {
 		return nil, err
+	}
+	if errs := entra.ValidateCredentials(c); len(errs) > 0 {
+		return nil, fieldErrors(errs)
 	}
 	s, err := entra.New(ep, c, nil)
 	if err != nil {

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+)
+
+func TestGroupsUnsavedFromEnvironment(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		want  []string
+		avoid []string
+	}{
+		{"password", map[string]string{EnvPassword: demo.Password}, demoUserFlags,
+			[]string{demo.WorkspaceSales, demo.WorkspaceFinance, demo.WorkspaceOperations, demo.WorkspaceExecutive}, []string{demo.WorkspaceHidden}},
+		{"service principal", map[string]string{EnvClientSecret: demo.ClientSecret},
+			[]string{"--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "service-principal"},
+			[]string{demo.WorkspaceSales}, []string{demo.WorkspaceFinance, demo.WorkspaceHidden}},
+		{"auth defaults to service principal without a username", map[string]string{EnvClientSecret: demo.ClientSecret},
+			[]string{"--tenant", demo.TenantDomain, "--client-id", demo.ClientID},
+			[]string{demo.WorkspaceSales}, []string{demo.WorkspaceFinance}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := f.run(tt.env, append([]string{"groups"}, tt.args...)...)
+			if code != ExitOK {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("lacks %q:\n%s", w, stdout)
+				}
+			}
+			for _, w := range tt.avoid {
+				if strings.Contains(stdout, w) {
+					t.Errorf("shows %q:\n%s", w, stdout)
+				}
+			}
+		})
+	}
+	if len(f.items()) != 0 || len(f.accountNames()) != 0 {
+		t.Errorf("unsaved credentials were saved: %v", f.items())
+	}
+	code, _, stderr := f.run(map[string]string{EnvPassword: "wrong"}, append([]string{"groups"}, demoUserFlags...)...)
+	if code != ExitSignIn || !strings.Contains(stderr, "AADSTS50126") {
+		t.Errorf("wrong password: exit %d\n%s", code, stderr)
+	}
+}
+
+// Power BI's refusal (a revoked token here) is exit 5 with powerbi.Advice.
+func TestGroupsPowerBIRefusalIsExit5(t *testing.T) {
+	err := commandError(&powerbi.Error{Status: 403, Code: "PowerBINotAuthorizedException", Op: "list workspaces", RequestID: "r-1"})
+	if ee, ok := err.(*exitError); !ok || ee.code != ExitRefused || !strings.Contains(err.Error(), "r-1") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestNameContains(t *testing.T) {
+	groups := []powerbi.Group{{Name: "Sales Analytics"}, {Name: "Finance"}, {Name: "Ventes (Saleś)"}}
+	tests := []struct {
+		text string
+		want int
+	}{{"", 3}, {"sales", 1}, {"ANCE", 1}, {"saleś", 1}, {"x", 0}}
+	for _, tt := range tests {
+		if got := nameContains(groups, tt.text); len(got) != tt.want {
+			t.Errorf("%q: %d matches, want %d", tt.text, len(got), tt.want)
+		}
+	}
+}
+
+var deviceMessageRE = regexp.MustCompile(`open the page (\S+) and enter the code (\S+) to authenticate`)
+
+// Device code: Entra's message reaches stderr verbatim, and approving the
+// code in the "browser" completes accounts add. (Entra's poll interval makes
+// this test take about five seconds.)
+func TestAddDeviceCodeShowsMessageVerbatim(t *testing.T) {
+	f := newFixture(t)
+	env, out, errb := testEnv(nil)
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home,
+			"accounts", "add", "dev", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "device-code"}, env)
+	}()
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); m == nil; {
+		if m = deviceMessageRE.FindStringSubmatch(errb.String()); m == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("no device-code message on stderr: %q", errb.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if !strings.Contains(errb.String(), "To sign in, use a web browser to open the page "+m[1]+" and enter the code "+m[2]+" to authenticate.\n") {
+		t.Errorf("message not verbatim: %q", errb.String())
+	}
+	resp, err := f.sb.Client().PostForm(m[1], url.Values{"user_code": {m[2]}, "username": {demo.Username}, "password": {demo.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Fatalf("exit %d\n%s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("accounts add did not finish after approval")
+	}
+	f.assertNoSecrets(nil, out.String(), errb.String())
+	f.prompter = failingPrompter{t}
+	code, stdout, stderr := f.run(nil, "groups", "--account", "dev")
+	if code != ExitOK || !strings.Contains(stdout, demo.WorkspaceFinance) {
+		t.Errorf("groups --account dev: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
