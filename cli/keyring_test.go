@@ -35,7 +35,9 @@ func TestRealKeyringAddGroupsRemove(t *testing.T) {
 		return keystore.Open(dirs, keyring, keystore.WithServicePrefix(prefix))
 	}
 	dirs, _ := home.Resolve(f.home)
-	t.Cleanup(func() { _, _ = keystore.Open(dirs, keyring, keystore.WithServicePrefix(prefix)).Remove(context.Background(), "demo") })
+	t.Cleanup(func() {
+		_, _ = keystore.Open(dirs, keyring, keystore.WithServicePrefix(prefix)).Remove(context.Background(), "demo")
+	})
 
 	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != ExitOK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
