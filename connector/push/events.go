@@ -123,6 +123,9 @@ type Summary struct {
 	TableRows      int64                `json:"tableRows"` // the count seen when verifying
 	Errors         []ErrorInfo          `json:"errors,omitempty"`
 	ResumeHint     string               `json:"resumeHint,omitempty"` // the command that continues a stopped run
+	// Posts are the dataset's recent requests as the pacer saw them, for the
+	// history to seed the next run's pacer (not part of --json output).
+	Posts []Sent `json:"-"`
 }
 
 // Observer receives events in order. It must not block for long: the push
@@ -330,15 +333,20 @@ func (t *Tracker) snapshot(now time.Time) Progress {
 		p.RowsPerSecond = round3(float64(p.RowsWritten-first.rows) / d.Seconds())
 	}
 	left := p.RowsTotal - p.RowsWritten
+	// The larger of two floors: what the limits allow (the ETA hook, blind to
+	// latency) and what the recent throughput says (blind to coming quota waits).
 	switch {
 	case left <= 0:
 		p.ETASeconds = 0
-	case t.ETA != nil:
-		if d := t.ETA(left); d >= 0 {
-			p.ETASeconds = seconds(d)
+	default:
+		if p.RowsPerSecond > 0 {
+			p.ETASeconds = round3(float64(left) / p.RowsPerSecond)
 		}
-	case p.RowsPerSecond > 0:
-		p.ETASeconds = round3(float64(left) / p.RowsPerSecond)
+		if t.ETA != nil {
+			if d := t.ETA(left); d >= 0 && seconds(d) > p.ETASeconds {
+				p.ETASeconds = seconds(d)
+			}
+		}
 	}
 	if t.curWait != nil && (t.curWait.Until.IsZero() || now.Before(t.curWait.Until)) {
 		w := *t.curWait

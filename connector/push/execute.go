@@ -1,0 +1,228 @@
+package push
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/schema"
+)
+
+// Execute is the writing half of a push, once the input is validated and the
+// target resolved: clear or count the table, checkpoint, write every batch
+// exactly once, verify the row count, and sum it all up. push.Run puts target
+// resolution in front of it.
+
+// TargetTable is the resolved table.
+type TargetTable interface {
+	Table
+	DeleteRows(ctx context.Context) error
+}
+
+// Job is one push into a resolved table.
+type Job struct {
+	Limits      schema.Limits
+	Fingerprint string // the input's
+	Target      Target // the checkpoint key's target; Target.Mode is replace or append
+	TableName   string // for people
+	// TableCap is the rows a basicFIFO table keeps (Limits.MaxRowsFIFO); 0 without retention.
+	TableCap int64
+	Resume   bool
+
+	TotalRows int64
+	Batches   int
+	Batching  string // how rows were cut into batches; a resume must match
+	// Open yields the input's batches from index from on.
+	Open func(ctx context.Context, from int) iter.Seq2[Batch, error]
+	// Recycle, if set, takes a batch body back once sent.
+	Recycle func([]byte)
+
+	Table    TargetTable
+	Classify Classifier
+
+	CheckpointDir string // home.Dirs.Checkpoints()
+	// History is what the dataset received lately from earlier runs
+	// (history.Store.RecentPosts), to seed the pacer.
+	History []Sent
+	// ResumeHint is the command that continues this push, for the summary.
+	ResumeHint string
+
+	Tracker *Tracker // required: Execute reports through it
+	Clock   Clock
+	// Backoff and MaxBackoff tune the writer's retries (defaults 1s, 1m).
+	Backoff, MaxBackoff time.Duration
+}
+
+// Exit codes of CONTRACT.md that a push can end with.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitRefused     = 5
+	exitStopped     = 6
+	exitInterrupted = 130
+)
+
+// ErrNothingToResume: --resume without a checkpoint for this input and target.
+var ErrNothingToResume = errors.New("there is no interrupted push of this input into this table to resume " +
+	"(the input or the target differs, or the last run finished); run without --resume")
+
+// Execute runs the job and returns its summary (also emitted as the last
+// event) and the error that ended it, if any.
+func Execute(ctx context.Context, j Job) (Summary, error) {
+	sum, err := execute(ctx, j)
+	sum.Table = j.TableName
+	switch {
+	case err == nil:
+		sum.Outcome, sum.ExitCode = OutcomeSucceeded, exitOK
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeInterrupted, exitInterrupted, j.ResumeHint
+	default:
+		var se *StopError
+		var ve *VerifyError
+		var settle *SettleError
+		switch {
+		case errors.As(err, &se) && se.Refused:
+			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeFailed, exitRefused, j.ResumeHint
+		case errors.As(err, &se):
+			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeStopped, exitStopped, j.ResumeHint
+		case errors.As(err, &ve), errors.As(err, &settle), errors.Is(err, ErrNothingToResume):
+			// Resuming cannot fix these: the message says what to do instead.
+			sum.Outcome, sum.ExitCode = OutcomeFailed, exitFailure
+		default:
+			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeStopped, exitStopped, j.ResumeHint
+		}
+		j.Tracker.Failed(errorInfo(err))
+	}
+	return j.Tracker.Finish(sum), err
+}
+
+func execute(ctx context.Context, j Job) (Summary, error) {
+	var sum Summary
+	if j.Tracker == nil || j.Table == nil || j.Classify == nil || j.Open == nil {
+		return sum, errors.New("push: Job needs Tracker, Table, Classify and Open")
+	}
+	c, st, err := openCheckpoint(ctx, j)
+	if err != nil {
+		return sum, err
+	}
+	defer c.Close()
+	sum.MinimumSeconds = seconds(MinimumDuration(j.Limits, int(j.TotalRows-st.AckedRows()), avgBatch(j), int(st.Header.CountBefore+st.AckedRows())))
+
+	pacer, err := NewPacer(PacerConfig{Limits: j.Limits, Clock: j.Clock, TableCap: j.TableCap,
+		TableRows: st.Header.CountBefore + st.AckedRows(), History: append(append([]Sent(nil), j.History...), st.Posts...),
+		OnWait: j.Tracker.Waiting})
+	if err != nil {
+		return sum, err
+	}
+	j.Tracker.Resumed(st.AckedRows(), len(st.Acked))
+	j.Tracker.ETA = func(left int64) time.Duration { return pacer.EstimateRemaining(left, avgBatch(j), 0) }
+	w, err := NewWriter(WriterConfig{Table: j.Table, Classify: j.Classify, Pacer: pacer, Checkpoint: c,
+		Tracker: j.Tracker, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
+		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
+		Recycle: j.Recycle})
+	if err != nil {
+		return sum, err
+	}
+	message := ""
+	if len(st.Acked) > 0 {
+		message = fmt.Sprintf("Writing %s rows in %s batches (resumed: %s batches already written)",
+			thousands(j.TotalRows), thousands(int64(j.Batches)), thousands(int64(len(st.Acked))))
+	}
+	j.Tracker.Phase(PhaseWriting, message)
+	err = w.Write(ctx, j.Open(ctx, st.NextBatch()))
+	sum.Posts = pacer.History()
+	if err != nil {
+		return sum, err
+	}
+	if got := w.AckedRows(); got != j.TotalRows {
+		return sum, fmt.Errorf("wrote %s rows but the input has %s: the input changed during the push",
+			thousands(got), thousands(j.TotalRows))
+	}
+
+	j.Tracker.Phase(PhaseVerifying, "")
+	counted, err := Verify(ctx, j.Table, st.Header.CountBefore+j.TotalRows, j.TableCap, j.Limits.MaxRowsPerPost)
+	sum.TableRows = counted
+	if err != nil {
+		return sum, err
+	}
+	sum.Verified = true
+	if err := c.Remove(); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// openCheckpoint loads the checkpoint of a resume (settling what the last
+// run left in flight), or prepares the table and starts a fresh one: for
+// replace, delete the rows first; either way count what the table holds, so
+// settling and verifying know where they started.
+func openCheckpoint(ctx context.Context, j Job) (*Checkpoint, *CheckpointState, error) {
+	key := CheckpointKey{Fingerprint: j.Fingerprint, Target: j.Target}
+	if j.Resume {
+		c, st, err := LoadCheckpoint(j.CheckpointDir, key, j.Clock)
+		if errors.Is(err, ErrNoCheckpoint) {
+			return nil, nil, ErrNothingToResume
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if st.Header.Batching != j.Batching || st.Header.Batches != j.Batches || st.Header.TotalRows != j.TotalRows {
+			c.Close()
+			return nil, nil, fmt.Errorf("the checkpoint was made with other batches (%s, %d batches, %d rows; now %s, %d, %d): "+
+				"run without --resume", st.Header.Batching, st.Header.Batches, st.Header.TotalRows, j.Batching, j.Batches, j.TotalRows)
+		}
+		if len(st.Unresolved) > 0 {
+			j.Tracker.Phase(PhaseSettling, "")
+			if err := SettleResume(ctx, j.Table, j.Classify, c, st); err != nil {
+				c.Close()
+				return nil, nil, err
+			}
+		}
+		return c, st, nil
+	}
+	if j.Target.Mode == "replace" {
+		j.Tracker.Phase(PhaseDeleting, "")
+		if err := j.Table.DeleteRows(ctx); err != nil {
+			return nil, nil, stopOnTable(j, "delete the table's rows", err)
+		}
+	}
+	// Counting after a delete too: if Power BI deletes lazily, or someone
+	// writes meanwhile, the checkpoint starts from what the table really holds.
+	before, err := j.Table.CountRows(ctx)
+	if err != nil {
+		return nil, nil, stopOnTable(j, "count the table's rows", err)
+	}
+	h := CheckpointHeader{Key: key, TotalRows: j.TotalRows, Batches: j.Batches, Batching: j.Batching,
+		CountBefore: before, TableCap: j.TableCap}
+	c, err := CreateCheckpoint(j.CheckpointDir, h, j.Clock)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, &CheckpointState{Header: h, Acked: map[int]int{}}, nil
+}
+
+func stopOnTable(j Job, what string, err error) error {
+	f := j.Classify(err)
+	return &StopError{Batch: -1, Failure: f, Refused: f.Kind == Fatal, Err: fmt.Errorf("%s: %w", what, err)}
+}
+
+func avgBatch(j Job) int {
+	if j.Batches < 1 {
+		return max(1, j.Limits.MaxRowsPerPost)
+	}
+	return max(1, int((j.TotalRows+int64(j.Batches)-1)/int64(j.Batches)))
+}
+
+func errorInfo(err error) ErrorInfo {
+	e := ErrorInfo{Message: err.Error()}
+	var se *StopError
+	if errors.As(err, &se) {
+		e.Status, e.Code, e.RequestID = se.Failure.Status, se.Failure.Code, se.Failure.RequestID
+		if se.Batch >= 0 {
+			e.Batch = se.Batch + 1
+		}
+	}
+	return e
+}
