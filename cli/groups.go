@@ -26,6 +26,15 @@ func runGroups(ctx context.Context, g Globals, args []string, env Env) error {
 	fs := flag.NewFlagSet("pbiwb groups", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	cf := addCredFlags(fs, true)
+	fs.Usage = func() {
+		fmt.Fprint(env.Stderr, `Usage: pbiwb groups [--account NAME | --tenant ID --client-id ID [--username UPN] --auth METHOD] [--json] [--filter TEXT]
+
+Lists the Power BI workspaces the identity can see (My workspace is not listed).
+Unsaved credentials take their secrets from PBIWB_CLIENT_SECRET and PBIWB_PASSWORD.
+
+`)
+		fs.PrintDefaults()
+	}
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	filter := fs.String("filter", "", "only workspaces whose name contains `TEXT` (case-insensitive)")
 	if err := fs.Parse(args); err != nil {
