@@ -142,7 +142,7 @@ func TestAddRefusals(t *testing.T) {
 			ExitUsage, []string{"tenant ID (--tenant)"}},
 		{"Domo secret wrong",
 			map[string]string{EnvPassword: demo.Password, EnvDomoClientSecret: "wrong"}, append([]string{"--domo-client-id", demo.DomoClientID}, demoUserFlags...),
-			ExitSignIn, []string{"Domo"}},
+			ExitSignIn, []string{"Domo", "client secret"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

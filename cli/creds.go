@@ -166,6 +166,25 @@ func (id *identity) Domo(ctx context.Context, getenv func(string) string) (clien
 	return id.domoID, id.domoSecret, true, nil
 }
 
+// ready makes sure the session can hand out tokens before a command starts
+// its work: it gets one (from the cache when it can). A device code sign-in
+// has to be interactive: unsaved, it signs in now; saved, it signs in again
+// when the saved sign-in has lapsed and stdin and stdout are a terminal (else
+// the error says to run accounts add again). Entra's message goes to stderr
+// as it is worded.
+func (id *identity) ready(ctx context.Context, env Env) error {
+	if id.Session.Method() == entra.MethodDeviceCode && id.Account == nil {
+		_, err := id.Session.SignIn(ctx, deviceCodePrompt(env.Stderr))
+		return err
+	}
+	_, err := id.Session.Token(ctx)
+	if errors.Is(err, entra.ErrInteractionRequired) && env.IsTerminal != nil && env.IsTerminal() {
+		fmt.Fprintln(env.Stderr, "The saved sign-in has lapsed; signing in again with a device code.")
+		_, err = id.Session.SignIn(ctx, deviceCodePrompt(env.Stderr))
+	}
+	return err
+}
+
 // resolve turns the flags into an identity: the saved account named by
 // --account, else unsaved credentials, else the account used last.
 func (f *credFlags) resolve(ctx context.Context, g Globals, env Env) (*identity, error) {
@@ -369,7 +388,7 @@ func commandError(err error) error {
 	case errors.As(err, &fes):
 		return fieldErrors(fes)
 	case errors.Is(err, domo.ErrSignIn):
-		return exit(ExitSignIn, "Domo %v", err)
+		return exit(ExitSignIn, "%v", err)
 	case errors.Is(err, keystore.ErrNoKeyring):
 		msg := err.Error()
 		if !strings.Contains(msg, "--insecure-storage") {

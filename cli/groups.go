@@ -51,6 +51,9 @@ func listGroups(ctx context.Context, g Globals, cf *credFlags, filter string, as
 	if err != nil {
 		return err
 	}
+	if err := id.ready(ctx, env); err != nil {
+		return err
+	}
 	client := powerbi.New(id.Endpoints, id.Session)
 	groups, err := client.Groups(ctx, "")
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/home"
+	"github.com/pbiwb/pbiwb/keystore"
 )
 
 func TestGroupsUnsavedFromEnvironment(t *testing.T) {
@@ -91,23 +93,7 @@ func TestAddDeviceCodeShowsMessageVerbatim(t *testing.T) {
 		done <- Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home,
 			"accounts", "add", "dev", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "device-code"}, env)
 	}()
-	var m []string
-	for deadline := time.Now().Add(10 * time.Second); m == nil; {
-		if m = deviceMessageRE.FindStringSubmatch(errb.String()); m == nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("no device-code message on stderr: %q", errb.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	if !strings.Contains(errb.String(), "To sign in, use a web browser to open the page "+m[1]+" and enter the code "+m[2]+" to authenticate.\n") {
-		t.Errorf("message not verbatim: %q", errb.String())
-	}
-	resp, err := f.sb.Client().PostForm(m[1], url.Values{"user_code": {m[2]}, "username": {demo.Username}, "password": {demo.Password}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	approveDeviceCode(t, f, errb)
 	select {
 	case code := <-done:
 		if code != ExitOK {
@@ -121,5 +107,68 @@ func TestAddDeviceCodeShowsMessageVerbatim(t *testing.T) {
 	code, stdout, stderr := f.run(nil, "groups", "--account", "dev")
 	if code != ExitOK || !strings.Contains(stdout, demo.WorkspaceFinance) {
 		t.Errorf("groups --account dev: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+// approveDeviceCode waits for Entra's device-code message on stderr, checks
+// it is printed verbatim, and approves the code as the demo user would in a
+// browser.
+func approveDeviceCode(t *testing.T, f *fixture, stderr *syncBuffer) {
+	t.Helper()
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); m == nil; {
+		if m = deviceMessageRE.FindStringSubmatch(stderr.String()); m == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("no device-code message on stderr: %q", stderr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if !strings.Contains(stderr.String(), "To sign in, use a web browser to open the page "+m[1]+" and enter the code "+m[2]+" to authenticate.\n") {
+		t.Errorf("message not verbatim: %q", stderr.String())
+	}
+	resp, err := f.sb.Client().PostForm(m[1], url.Values{"user_code": {m[2]}, "username": {demo.Username}, "password": {demo.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+func TestGroupsDeviceCode(t *testing.T) {
+	f := newFixture(t)
+	env, out, errb := testEnv(nil)
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home,
+			"groups", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "device-code"}, env)
+	}()
+	approveDeviceCode(t, f, errb)
+	select {
+	case code := <-done:
+		if code != ExitOK || !strings.Contains(out.String(), demo.WorkspaceFinance) {
+			t.Fatalf("unsaved device code: exit %d\n%s\n%s", code, out.String(), errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("groups did not finish after approval")
+	}
+
+	// A saved device-code account whose sign-in is gone, without a terminal:
+	// exit 4 saying to sign in again.
+	env, _, errb = testEnv(nil)
+	go func() {
+		done <- Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home,
+			"accounts", "add", "dev", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "device-code"}, env)
+	}()
+	approveDeviceCode(t, f, errb)
+	if code := <-done; code != ExitOK {
+		t.Fatalf("accounts add: exit %d\n%s", code, errb.String())
+	}
+	dirs, _ := home.Resolve(f.home)
+	if err := keystore.Open(dirs, f.backend).SetSecret(context.Background(), "dev", keystore.TokenCache, ""); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := f.run(nil, "groups", "--account", "dev")
+	if code != ExitSignIn || !strings.Contains(stderr, "device code") {
+		t.Errorf("lapsed device-code account: exit %d\n%s", code, stderr)
 	}
 }
