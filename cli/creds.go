@@ -80,6 +80,19 @@ func refuseSecretFlags(args []string) error {
 	return nil
 }
 
+// parseCredFlags parses the flags of a command that registered addCredFlags:
+// a secret given as a flag is refused first (without echoing it), and a parse
+// error becomes exit 2.
+func parseCredFlags(fs *flag.FlagSet, args []string) error {
+	if err := refuseSecretFlags(args); err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	return nil
+}
+
 // credFlags are the identity flags a command registers with addCredFlags.
 type credFlags struct {
 	account      string // --account (saved); "" when not registered or not given

@@ -20,9 +20,6 @@ type groupJSON struct {
 
 // runGroups is `pbiwb groups`: the workspaces the identity can see.
 func runGroups(ctx context.Context, g Globals, args []string, env Env) error {
-	if err := refuseSecretFlags(args); err != nil {
-		return err
-	}
 	fs := flag.NewFlagSet("pbiwb groups", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	cf := addCredFlags(fs, true)
@@ -37,8 +34,8 @@ Unsaved credentials take their secrets from PBIWB_CLIENT_SECRET and PBIWB_PASSWO
 	}
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	filter := fs.String("filter", "", "only workspaces whose name contains `TEXT` (case-insensitive)")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err)
+	if err := parseCredFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return exit(ExitUsage, "groups takes no arguments (got %q)", fs.Arg(0))

@@ -59,11 +59,17 @@ func TestGroupsUnsavedFromEnvironment(t *testing.T) {
 	}
 }
 
-// Power BI's refusal (a revoked token here) is exit 5 with powerbi.Advice.
+// A Power BI refusal (an injected 403 here) is exit 5 with powerbi.Advice.
 func TestGroupsPowerBIRefusalIsExit5(t *testing.T) {
-	err := commandError(&powerbi.Error{Status: 403, Code: "PowerBINotAuthorizedException", Op: "list workspaces", RequestID: "r-1"})
-	if ee, ok := err.(*exitError); !ok || ee.code != ExitRefused || !strings.Contains(err.Error(), "r-1") {
-		t.Errorf("got %v", err)
+	f := newFixture(t)
+	resp, err := f.sb.Client().Post(f.sb.URL()+"/_sandbox/faults", "application/json", strings.NewReader(`{"errorRate":1,"status":403}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	code, stdout, stderr := f.run(map[string]string{EnvPassword: demo.Password}, append([]string{"groups"}, demoUserFlags...)...)
+	if code != ExitRefused || stdout != "" || !strings.Contains(stderr, "RequestId") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 5 with Power BI's advice and RequestId", code, stdout, stderr)
 	}
 }
 
