@@ -234,3 +234,47 @@ func TestBadCredentialFieldsNamed(t *testing.T) {
 		t.Errorf("--account with --tenant: exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestIdentityDomo(t *testing.T) {
+	f := newFixture(t)
+	env := map[string]string{EnvPassword: demo.Password, EnvDomoClientSecret: demo.DomoClientSecret}
+	if code, _, stderr := f.run(env, append([]string{"accounts", "add", "demo", "--domo-client-id", demo.DomoClientID}, demoUserFlags...)...); code != ExitOK {
+		t.Fatalf("add: exit %d\n%s", code, stderr)
+	}
+	g := Globals{Sandbox: true, SandboxURL: f.sb.URL(), Home: f.home}
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		flags   credFlags
+		env     map[string]string
+		id, sec string
+		ok      bool
+		errCode int
+	}{
+		{"saved", credFlags{account: "demo", hasAccount: true}, nil, demo.DomoClientID, demo.DomoClientSecret, true, 0},
+		{"unsaved from env", credFlags{tenant: demo.TenantID, clientID: demo.ClientID, auth: "service-principal"},
+			map[string]string{EnvClientSecret: demo.ClientSecret, EnvDomoClientID: "c", EnvDomoClientSecret: "s"}, "c", "s", true, 0},
+		{"unsaved flag, secret missing", credFlags{tenant: demo.TenantID, clientID: demo.ClientID, auth: "service-principal", domoClientID: "c"},
+			map[string]string{EnvClientSecret: demo.ClientSecret}, "", "", false, ExitUsage},
+		{"none", credFlags{tenant: demo.TenantID, clientID: demo.ClientID, auth: "service-principal"},
+			map[string]string{EnvClientSecret: demo.ClientSecret}, "", "", false, 0},
+	}
+	for _, tt := range tests {
+		e, _, _ := testEnv(tt.env)
+		id, err := tt.flags.resolve(ctx, g, e)
+		if err != nil {
+			t.Fatalf("%s: resolve: %v", tt.name, err)
+		}
+		cid, sec, ok, err := id.Domo(ctx, e.Getenv)
+		var ee *exitError
+		if tt.errCode != 0 {
+			if !errors.As(err, &ee) || ee.code != tt.errCode {
+				t.Errorf("%s: err %v, want exit %d", tt.name, err, tt.errCode)
+			}
+			continue
+		}
+		if err != nil || cid != tt.id || sec != tt.sec || ok != tt.ok {
+			t.Errorf("%s: %q, secret matches %v, %v, %v", tt.name, cid, sec == tt.sec, ok, err)
+		}
+	}
+}
