@@ -263,6 +263,8 @@ func (p *Pacer) Acquire(ctx context.Context, rows int) (*Permit, error) {
 
 // TryAcquire takes a permit if a POST of rows may go now; otherwise it says
 // what the send waits for (Until zero: until a request in flight finishes).
+// Unlike Acquire it does not check rows against the limits: a batch over the
+// hourly quota would wait forever.
 func (p *Pacer) TryAcquire(rows int) (*Permit, Wait) {
 	pm, w, _ := p.try(rows)
 	return pm, w
