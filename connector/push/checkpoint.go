@@ -146,6 +146,14 @@ func CheckpointPath(dir string, key CheckpointKey) string {
 	return filepath.Join(dir, hex.EncodeToString(sum[:12])+".ckpt")
 }
 
+// CheckpointExists says whether an interrupted push of this input into this
+// target left a checkpoint: a run without --resume should say so (in append
+// mode, starting over would write again the rows the interrupted run wrote).
+func CheckpointExists(dir string, key CheckpointKey) bool {
+	_, err := os.Stat(CheckpointPath(dir, key))
+	return err == nil
+}
+
 // CreateCheckpoint starts a fresh checkpoint for h.Key under dir, replacing
 // any earlier one (a run without --resume starts over). The header is written
 // to a temporary file and renamed into place, so it is whole or absent.

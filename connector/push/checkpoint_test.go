@@ -166,11 +166,14 @@ func TestCheckpointCreateReplacesAndRemove(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("%d files in the checkpoint dir, want 1 (no temporary files left)", len(entries))
 	}
+	if !CheckpointExists(dir, testKey()) || CheckpointExists(dir, CheckpointKey{Fingerprint: "other"}) {
+		t.Error("CheckpointExists is wrong")
+	}
 	c, _, _ = LoadCheckpoint(dir, testKey(), nil)
 	if err := c.Remove(); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := LoadCheckpoint(dir, testKey(), nil); !errors.Is(err, ErrNoCheckpoint) {
+	if _, _, err := LoadCheckpoint(dir, testKey(), nil); !errors.Is(err, ErrNoCheckpoint) || CheckpointExists(dir, testKey()) {
 		t.Fatalf("after Remove: %v", err)
 	}
 	if err := c.Acked(batch(1)); err == nil {
