@@ -128,8 +128,8 @@ type Summary struct {
 	Posts []Sent `json:"-"`
 }
 
-// Observer receives events in order. It must not block for long: the push
-// waits for it.
+// Observer receives events in order. It must not block for long (the push
+// waits for it) nor call the Tracker (which holds its emit lock meanwhile).
 type Observer func(Event)
 
 // Tracker keeps the progress of one push and emits it as events. The engine

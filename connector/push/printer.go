@@ -78,11 +78,13 @@ func (p *Printer) keep(err error) {
 
 // line is the human text for an event, or "" when it is throttled away.
 func (p *Printer) line(e Event) string {
-	switch e.Kind {
-	case KindError:
+	switch {
+	case e.Kind == KindError && e.Error != nil:
 		return errorLine(*e.Error)
-	case KindSummary:
+	case e.Kind == KindSummary && e.Summary != nil:
 		return summaryText(*e.Summary)
+	case e.Kind == KindRetry && e.Retry == nil:
+		return ""
 	}
 	if p.machine != nil {
 		return "" // with --json, progress is on stdout
