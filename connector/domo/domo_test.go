@@ -16,24 +16,14 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
+	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
 )
 
 // testSandbox starts a real sandbox and returns its endpoints, with a counter
 // of the token requests the client makes.
 func testSandbox(t *testing.T) (cloud.Endpoints, *atomic.Int32) {
 	t.Helper()
-	s, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	ep, err := cloud.Sandbox(context.Background(), s.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ep := sandboxtest.Start(t, sandbox.Options{})
 	tokens := new(atomic.Int32)
 	next := ep.HTTP.Transport
 	ep.HTTP = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {

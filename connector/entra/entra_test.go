@@ -19,6 +19,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
 	"github.com/pbiwb/pbiwb/connector/sandbox/simtime"
 	"github.com/pbiwb/pbiwb/connector/sandbox/token"
 )
@@ -33,18 +34,7 @@ type lab struct {
 func newLab(t *testing.T, opts sandbox.Options) *lab {
 	t.Helper()
 	t.Setenv("MSAL_FORCE_REGION", "")
-	sb, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	ep, err := cloud.Sandbox(context.Background(), sb.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb, ep := sandboxtest.Start(t, opts)
 	c := &counter{inner: ep.HTTP.Transport}
 	ep.HTTP = &http.Client{Transport: c}
 	return &lab{sb: sb, ep: ep, counter: c}

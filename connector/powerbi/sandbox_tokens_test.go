@@ -14,6 +14,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
 )
 
 // sandboxTokens is a TokenSource for tests that signs in to the sandbox's
@@ -99,22 +100,7 @@ func (s *sandboxTokens) fetch(ctx context.Context) (string, error) {
 }
 
 // startSandbox starts a real sandbox and returns its endpoints.
-func startSandbox(t *testing.T, opts sandbox.Options) (*sandbox.Server, cloud.Endpoints) {
-	t.Helper()
-	s, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	ep, err := cloud.Sandbox(context.Background(), s.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, ep
-}
+var startSandbox = sandboxtest.Start
 
 func TestSandboxTokens(t *testing.T) {
 	_, ep := startSandbox(t, sandbox.Options{})

@@ -7,29 +7,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
 
 // The demo DataSet through the real Domo client and a real sandbox: schema
 // from the metadata, rows from the export, read once, encoded twice over.
 func TestDomoSourceFromSandbox(t *testing.T) {
-	s, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, ep := sandboxtest.Start(t, sandbox.Options{})
 	ctx := context.Background()
-	ep, err := cloud.Sandbox(ctx, s.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
 	api := &countingDomo{DomoAPI: domo.New(ep, demo.DomoClientID, demo.DomoClientSecret)}
 	src, err := Domo(ctx, api, demo.DomoDataSetID)
 	if err != nil {
