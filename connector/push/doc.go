@@ -1,6 +1,27 @@
 // Package push writes an input's rows into a Power BI push-dataset table,
 // exactly once and as fast as the documented limits allow.
 //
+// # The API both faces call
+//
+// The wizard and `pbiwb push` call the same four functions with the same
+// Request (the flags of `pbiwb push`) and read the same event stream:
+//
+//	plan, err := push.Prepare(ctx, svc, req, observer) // read + validate the whole input, resolve the target; writes nothing
+//	defer plan.Close()
+//	report := plan.Report()                          // the dry run: what exists, what will be created/changed/deleted, ETA
+//	summary, err := plan.Run(ctx, observer)          // create, write exactly once, verify, record in the history
+//	line := push.CommandLine(svc.Invocation, req)    // the equivalent command line
+//
+// Prepare's errors map to CONTRACT.md's exit codes with ExitCode: a
+// *UsageError, ErrNoDomo or ErrCheckpointExists is 2; a
+// *schema.ValidationError is 3 and comes with a Plan whose Report lists the
+// findings; a *TargetError is 3 (change the target: several datasets of that
+// name, a dataset without the table, an incompatible schema) or 5 (Power BI
+// refuses: no access, read-only workspace, not a push dataset). Run's
+// Summary.ExitCode is the run's code. Target resolution is in target.go,
+// Prepare and the plan in plan.go and report.go, Run in run.go, the Power BI
+// error classifier in classify.go.
+//
 // The parts, in the order a push uses them:
 //
 //   - Pacer (pacer.go): every documented limit of a dataset as sliding

@@ -174,7 +174,7 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 		b.Rows++
 		b.LastLine = r.Line()
 		row++
-		if b.Rows == maxRows {
+		if b.Rows >= p.batchRows(b.Index, maxRows) {
 			if !flush() {
 				return nil
 			}
@@ -190,6 +190,15 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 		return fmt.Errorf("%s changed since it was checked (%d rows, now %d): run again", p.Name, p.Rows, row)
 	}
 	return nil
+}
+
+// batchRows is the row count batch index closes at: Options.BatchRows,
+// bounded to [1, maxRows].
+func (p *Pipeline) batchRows(index, maxRows int) int {
+	if p.opts.BatchRows == nil {
+		return maxRows
+	}
+	return min(max(p.opts.BatchRows(index), 1), maxRows)
 }
 
 // reopen gives the second pass the same bytes as the first.

@@ -42,6 +42,12 @@ type Options struct {
 	// TempDir holds the copy of a source that cannot be read twice;
 	// "" means os.TempDir(). The copy is removed by Pipeline.Close.
 	TempDir string
+	// BatchRows, if set, is the row count of batch index (at most
+	// Limits.MaxRowsPerPost; a batch may still end early to stay within
+	// MaxBytesPerPost). The push engine passes push.DistinctBatchRows, so
+	// that the batches a killed run left in flight can be told apart by the
+	// table's row count. nil: every batch takes Limits.MaxRowsPerPost rows.
+	BatchRows func(index int) int
 }
 
 // Pipeline is an input read once through (Scan): its columns and types

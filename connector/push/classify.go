@@ -1,0 +1,57 @@
+package push
+
+import (
+	"context"
+	"errors"
+
+	"github.com/pbiwb/pbiwb/connector/powerbi"
+)
+
+// ClassifyPowerBI is the Classifier of connector/powerbi's errors, as its
+// PostRows documents them: a request sent without an answer is Ambiguous
+// (settle by counting); a 429 is Throttled with the server's Retry-After;
+// a 5xx answer or a request that never left is Transient (nothing was stored);
+// everything else is Fatal, keeping the status, code and RequestId for people.
+func ClassifyPowerBI(err error) Failure {
+	var (
+		pe *powerbi.Error
+		te *powerbi.TransportError
+	)
+	switch {
+	case errors.Is(err, powerbi.ErrAmbiguous):
+		f := Failure{Kind: Ambiguous}
+		if errors.As(err, &te) {
+			f.Status, f.RequestID = te.Status, te.RequestID
+		}
+		return f
+	case errors.As(err, &pe) && powerbi.IsThrottled(err):
+		return Failure{Kind: Throttled, RetryAfter: pe.RetryAfter, Status: pe.Status, Code: pe.Code, RequestID: pe.RequestID}
+	case errors.As(err, &pe):
+		f := Failure{Kind: Fatal, Status: pe.Status, Code: pe.Code, RequestID: pe.RequestID}
+		if pe.Status >= 500 {
+			f.Kind = Transient
+		}
+		return f
+	case errors.As(err, &te) && !te.Sent:
+		return Failure{Kind: Transient, Status: te.Status, RequestID: te.RequestID}
+	}
+	return Failure{Kind: Fatal}
+}
+
+// table binds a powerbi.Client to one table: the TargetTable of a Job.
+type table struct {
+	c                 *powerbi.Client
+	group, dataset, t string
+}
+
+func (t table) PostRows(ctx context.Context, body []byte) error {
+	return t.c.PostRows(ctx, t.group, t.dataset, t.t, body)
+}
+
+func (t table) CountRows(ctx context.Context) (int64, error) {
+	return t.c.CountRows(ctx, t.group, t.dataset, t.t)
+}
+
+func (t table) DeleteRows(ctx context.Context) error {
+	return t.c.DeleteRows(ctx, t.group, t.dataset, t.t)
+}

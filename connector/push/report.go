@@ -1,0 +1,257 @@
+package push
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pbiwb/pbiwb/connector/schema"
+)
+
+// PlanReport is what a push would do: the dry run's output (one JSON
+// document with --json) and the wizard's plan screen.
+type PlanReport struct {
+	Input       string       `json:"input"`
+	InputBytes  int64        `json:"inputBytes"`
+	Fingerprint string       `json:"fingerprint"`
+	Rows        int64        `json:"rows"`
+	Columns     []PlanColumn `json:"columns"`
+
+	Workspace PlanWorkspace `json:"workspace"`
+	Dataset   PlanDataset   `json:"dataset"`
+	Table     PlanTable     `json:"table"`
+	Mode      string        `json:"mode"`
+	Resume    bool          `json:"resume,omitempty"`
+
+	// Actions are the changes the push makes, in order, in words.
+	Actions []string `json:"actions"`
+
+	Batches       int   `json:"batches"`
+	Bytes         int64 `json:"bytes"`         // request bodies, all batches
+	MaxBatchBytes int64 `json:"maxBatchBytes"` // the largest body
+	// MinimumSeconds is the shortest time the limits allow; ETASeconds the
+	// pacer's estimate (-1 when a batch can never go).
+	MinimumSeconds float64       `json:"minimumSeconds"`
+	ETASeconds     float64       `json:"etaSeconds"`
+	Limits         schema.Limits `json:"limits"`
+
+	Warnings []string `json:"warnings,omitempty"`
+	// Findings are what stops the push (the input or target breaks Power
+	// BI's rules); empty when it can go.
+	Findings *schema.ValidationError `json:"findings,omitempty"`
+	// Command is the `pbiwb push` line that runs this plan.
+	Command string `json:"command"`
+}
+
+// PlanColumn is one input column and what becomes of it.
+type PlanColumn struct {
+	Name     string      `json:"name"`
+	Type     schema.Type `json:"dataType"`
+	Inferred bool        `json:"inferred,omitempty"` // the type came from the values, not a declaration
+	// Action: "create" (with a new table), "add" (PUT onto the table),
+	// or "exists".
+	Action string `json:"action"`
+}
+
+// PlanWorkspace is the resolved workspace.
+type PlanWorkspace struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	ReadOnly bool   `json:"readOnly"`
+}
+
+// PlanDataset is the push dataset: found, or to be created.
+type PlanDataset struct {
+	ID        string `json:"id,omitempty"` // empty when it will be created
+	Name      string `json:"name"`
+	Exists    bool   `json:"exists"`
+	Retention string `json:"retention"` // none | fifo
+}
+
+// PlanTable is the table: found (with its rows), or to be created.
+type PlanTable struct {
+	Name    string          `json:"name"`
+	Exists  bool            `json:"exists"`
+	Rows    int64           `json:"rows"` // what it holds now
+	Add     []schema.Column `json:"addColumns,omitempty"`
+	Missing []schema.Column `json:"missingColumns,omitempty"` // table columns the input leaves empty
+	// RowsAfter is what the table will hold after the push (capped for a
+	// FIFO table).
+	RowsAfter int64 `json:"rowsAfter"`
+}
+
+// Report describes the plan.
+func (p *Plan) Report() PlanReport {
+	t := p.target
+	r := PlanReport{
+		Input: p.pipe.Name, InputBytes: p.pipe.Bytes, Fingerprint: p.pipe.Fingerprint, Rows: int64(p.pipe.Rows),
+		Workspace: PlanWorkspace{ID: t.group.ID, Name: t.group.Name, ReadOnly: t.group.IsReadOnly},
+		Dataset:   PlanDataset{Name: p.req.Dataset, Retention: RetentionNone},
+		Table:     PlanTable{Name: p.req.Table},
+		Mode:      p.req.Mode, Resume: p.req.Resume,
+		Batches: p.batches, Bytes: p.bytes, MaxBatchBytes: p.maxBatchBytes, Limits: p.limits,
+		Warnings: p.warnings,
+		Command:  CommandLine(p.svc.Invocation, p.req),
+	}
+	if t.retention == schema.RetentionFIFO {
+		r.Dataset.Retention = RetentionFIFO
+	}
+	if t.dataset != nil {
+		r.Dataset.ID, r.Dataset.Name, r.Dataset.Exists = t.dataset.ID, t.dataset.Name, true
+	}
+	if t.table != nil {
+		r.Table.Name, r.Table.Exists, r.Table.Rows = t.table.Name, true, t.tableRows
+		r.Table.Add, r.Table.Missing = p.pipe.Compat.Add, p.pipe.Compat.Missing
+	}
+	added := map[string]bool{}
+	for _, c := range r.Table.Add {
+		added[c.Name] = true
+	}
+	for i, c := range p.pipe.Columns {
+		action := "exists"
+		switch {
+		case t.table == nil:
+			action = "create"
+		case added[c.Name]:
+			action = "add"
+		}
+		r.Columns = append(r.Columns, PlanColumn{Name: c.Name, Type: c.Type, Inferred: i < len(p.pipe.Inferred) && p.pipe.Inferred[i], Action: action})
+	}
+	var ve *schema.ValidationError
+	if errors.As(p.invalid, &ve) {
+		r.Findings = ve
+	}
+
+	before := int64(0)
+	if p.req.Mode == ModeAppend || p.req.Resume {
+		before = t.tableRows
+	}
+	r.Table.RowsAfter = before + r.Rows
+	if t.retention == schema.RetentionFIFO {
+		r.Table.RowsAfter = min(r.Table.RowsAfter, int64(p.limits.MaxRowsFIFO))
+	}
+	avg := p.limits.MaxRowsPerPost
+	if p.batches > 0 {
+		avg = int((r.Rows + int64(p.batches) - 1) / int64(p.batches))
+	}
+	r.MinimumSeconds = seconds(MinimumDuration(p.limits, int(r.Rows), avg, int(before)))
+	eta := EstimateDuration(p.limits, int(r.Rows), avg, before, 0)
+	r.ETASeconds = -1
+	if eta >= 0 {
+		r.ETASeconds = seconds(eta)
+	}
+	r.Actions = p.actions(r)
+	return r
+}
+
+// actions are the plan's changes in words, in the order Run makes them.
+func (p *Plan) actions(r PlanReport) []string {
+	var a []string
+	if r.Findings != nil {
+		return []string{"nothing: the input breaks Power BI's rules (see the findings)"}
+	}
+	if !r.Dataset.Exists {
+		cols := make([]string, len(r.Columns))
+		for i, c := range r.Columns {
+			cols[i] = c.Name + " " + c.Type.String()
+		}
+		a = append(a, fmt.Sprintf("create push dataset %q (retention %s) in workspace %q with table %q (%s)",
+			r.Dataset.Name, r.Dataset.Retention, r.Workspace.Name, r.Table.Name, strings.Join(cols, ", ")))
+	}
+	if len(r.Table.Add) > 0 {
+		cols := make([]string, len(r.Table.Add))
+		for i, c := range r.Table.Add {
+			cols[i] = c.Name + " " + c.Type.String()
+		}
+		a = append(a, fmt.Sprintf("add columns %s to table %q (PUT of its schema)", strings.Join(cols, ", "), r.Table.Name))
+	}
+	switch {
+	case r.Resume:
+		a = append(a, fmt.Sprintf("resume the interrupted push from its checkpoint (rows already written are not sent again)"))
+	case r.Mode == ModeReplace && r.Table.Exists:
+		a = append(a, fmt.Sprintf("delete the %s rows of table %q", thousands(r.Table.Rows), r.Table.Name))
+	}
+	a = append(a, fmt.Sprintf("write %s rows in %s batches (%s of request bodies)", thousands(r.Rows), thousands(int64(r.Batches)), byteSize(r.Bytes)))
+	a = append(a, "verify the table's row count")
+	return a
+}
+
+// WriteText prints the report for people.
+func (r PlanReport) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Input      %s (%s, %s rows, %d columns)\n", r.Input, byteSize(r.InputBytes), thousands(r.Rows), len(r.Columns))
+	for _, c := range r.Columns {
+		note := ""
+		if c.Inferred {
+			note = " (inferred)"
+		}
+		if c.Action == "add" {
+			note += " — added to the table"
+		}
+		fmt.Fprintf(&b, "  %-24s %s%s\n", c.Name, c.Type, note)
+	}
+	fmt.Fprintf(&b, "Workspace  %s (%s)\n", r.Workspace.Name, orMy(r.Workspace.ID))
+	if r.Dataset.Exists {
+		fmt.Fprintf(&b, "Dataset    %s (%s, retention %s)\n", r.Dataset.Name, r.Dataset.ID, r.Dataset.Retention)
+	} else {
+		fmt.Fprintf(&b, "Dataset    %s (new, retention %s)\n", r.Dataset.Name, r.Dataset.Retention)
+	}
+	if r.Table.Exists {
+		fmt.Fprintf(&b, "Table      %s (%s rows now; %s after)\n", r.Table.Name, thousands(r.Table.Rows), thousands(r.Table.RowsAfter))
+	} else {
+		fmt.Fprintf(&b, "Table      %s (new; %s rows after)\n", r.Table.Name, thousands(r.Table.RowsAfter))
+	}
+	fmt.Fprintf(&b, "Mode       %s\n", r.Mode)
+	b.WriteString("Plan\n")
+	for i, a := range r.Actions {
+		fmt.Fprintf(&b, "  %d. %s\n", i+1, a)
+	}
+	if r.Findings == nil {
+		fmt.Fprintf(&b, "Batches    %s, largest %s (limits: %s rows, %s per POST)\n", thousands(int64(r.Batches)),
+			byteSize(r.MaxBatchBytes), thousands(int64(r.Limits.MaxRowsPerPost)), byteSize(r.Limits.MaxBytesPerPost))
+		eta := "never (a batch exceeds the hourly quota)"
+		if r.ETASeconds >= 0 {
+			eta = humanDuration(secondsDuration(r.ETASeconds))
+		}
+		fmt.Fprintf(&b, "ETA        %s (the limits allow %s at best", eta, humanDuration(secondsDuration(r.MinimumSeconds)))
+		if r.Limits.TimeScale > 1 {
+			fmt.Fprintf(&b, "; sandbox time scale %g", r.Limits.TimeScale)
+		}
+		b.WriteString(")\n")
+	}
+	for _, wn := range r.Warnings {
+		fmt.Fprintf(&b, "Warning: %s\n", wn)
+	}
+	if r.Findings != nil {
+		fmt.Fprintf(&b, "Findings (%d):\n", r.Findings.Total)
+		for _, f := range r.Findings.Findings {
+			fmt.Fprintf(&b, "  %s\n", f)
+		}
+		if more := r.Findings.Total - len(r.Findings.Findings); more > 0 {
+			fmt.Fprintf(&b, "  ... and %s more\n", thousands(int64(more)))
+		}
+	}
+	fmt.Fprintf(&b, "Command    %s\n", r.Command)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func orMy(id string) string {
+	if id == "" {
+		return "My workspace"
+	}
+	return id
+}
+
+// byteSize is n in B, KB, MB (powers of 1000, as the limits are written).
+func byteSize(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d B", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.1f KB", float64(n)/1000)
+	default:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+}

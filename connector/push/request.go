@@ -1,0 +1,207 @@
+package push
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pbiwb/pbiwb/connector/domo"
+	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/connector/source"
+	"github.com/pbiwb/pbiwb/home"
+)
+
+// The engine's top-level API, which both faces (the wizard and `pbiwb push`)
+// call: Prepare reads and validates the whole input and resolves the target
+// without writing anything; Plan.Report says what a push would do (the dry
+// run); Plan.Run does it.
+
+// Modes and retentions as the flags spell them.
+const (
+	ModeReplace = "replace"
+	ModeAppend  = "append"
+
+	RetentionNone = "none"
+	RetentionFIFO = "fifo"
+)
+
+// Request is one push as a user asks for it: the flags of `pbiwb push`, the
+// fields of the wizard's Details screen.
+type Request struct {
+	// Input is a CSV/TSV path, "-" for stdin, or "domo:GUID".
+	Input string `json:"input"`
+	// Group is the workspace's name or ID ("My workspace" for the personal one).
+	Group   string `json:"group"`
+	Dataset string `json:"dataset"`
+	Table   string `json:"table"`
+	// Mode is ModeReplace (the default when empty) or ModeAppend.
+	Mode string `json:"mode"`
+	// Retention is RetentionNone (default) or RetentionFIFO; it applies when
+	// the dataset is created (Power BI fixes it then).
+	Retention string `json:"retention,omitempty"`
+	// Columns force column types: "NAME=TYPE" each (--column).
+	Columns []string `json:"columns,omitempty"`
+	// Resume continues the interrupted push of the same input and target.
+	Resume bool `json:"resume,omitempty"`
+	// Restart discards the checkpoint an interrupted push left, and starts
+	// over (an append would otherwise refuse to run: it would write again the
+	// rows the interrupted run wrote).
+	Restart bool `json:"restart,omitempty"`
+}
+
+// Services are what the engine talks to.
+type Services struct {
+	PowerBI *powerbi.Client
+	// Domo reads a "domo:GUID" input; nil when the identity has no Domo API
+	// client (a Domo input then fails with ErrNoDomo).
+	Domo source.DomoAPI
+	// Dirs holds checkpoints and history (home.Resolve).
+	Dirs home.Dirs
+	// Stdin is read for Input "-".
+	Stdin io.Reader
+	// Invocation is what goes between "pbiwb" and "push" in the command lines
+	// the engine suggests (the resume hint), e.g. "--sandbox URL --account
+	// NAME": the global and credential flags of this identity. Never secrets.
+	Invocation string
+	// Clock is the time of pacing and progress; nil is the system clock.
+	Clock Clock
+	// TempDir holds the copy of an input that cannot be read twice (stdin, a
+	// Domo export); "" is os.TempDir().
+	TempDir string
+}
+
+// Exit codes of CONTRACT.md that Prepare's errors map to (ExitCode).
+const (
+	exitUsage   = 2
+	exitInvalid = 3
+	exitSignIn  = 4
+)
+
+// UsageError is a request that cannot be carried out as given (a bad flag
+// value, a missing one, a checkpoint in the way): exit 2.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// TargetError is a workspace, dataset or table that cannot take the push:
+// Code is 3 when the user must change the target or the input (nothing was
+// written), 5 when Power BI refuses (no access, read-only, not a push
+// dataset).
+type TargetError struct {
+	Code int
+	Msg  string
+	Err  error // the underlying error, if any
+}
+
+func (e *TargetError) Error() string { return e.Msg }
+func (e *TargetError) Unwrap() error { return e.Err }
+
+// ErrNoDomo: a Domo input without a Domo API client.
+var ErrNoDomo = errors.New("a Domo input needs a Domo API client: save its client ID with the account " +
+	"(pbiwb accounts add NAME --domo-client-id ID ...), or set PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET")
+
+// ErrCheckpointExists: an interrupted append into this table left a
+// checkpoint; running it again from the start would write its rows twice.
+var ErrCheckpointExists = errors.New("an interrupted push of this input into this table left a checkpoint: " +
+	"run again with --resume to write only what is missing, or with --restart to discard it and start over " +
+	"(an append that starts over writes again the rows the interrupted run wrote)")
+
+// ExitCode maps an error of Prepare or Run to CONTRACT.md's exit codes. ok is
+// false for errors the engine cannot place (the caller maps them, e.g. a
+// sign-in failure of its token source).
+func ExitCode(err error) (code int, ok bool) {
+	var (
+		ue  *UsageError
+		te  *TargetError
+		ve  *schema.ValidationError
+		se  *source.SyntaxError
+		de  *powerbi.DuplicateNameError
+		tok *powerbi.TokenError
+		pe  *powerbi.Error
+	)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted, true
+	case errors.As(err, &ue), errors.Is(err, ErrCheckpointExists), errors.Is(err, ErrNoDomo):
+		return exitUsage, true
+	case errors.As(err, &te):
+		return te.Code, true
+	case errors.As(err, &ve), errors.As(err, &se), errors.As(err, &de):
+		return exitInvalid, true
+	case errors.Is(err, ErrNothingToResume):
+		return exitFailure, true
+	case errors.Is(err, domo.ErrSignIn):
+		return exitSignIn, true
+	case errors.Is(err, domo.ErrNotFound), errors.Is(err, domo.ErrInvalidID):
+		return exitInvalid, true // the input names no DataSet: fix --input
+	case errors.Is(err, domo.ErrAccessDenied):
+		// Domo, not Power BI, refused; 5 is the nearest code (CONTRACT.md
+		// names Power BI only): the user must be granted access.
+		return exitRefused, true
+	case errors.As(err, &tok):
+		return 0, false // the token source's own error decides (sign-in: 4)
+	case errors.As(err, &pe):
+		return exitRefused, true
+	}
+	return 0, false
+}
+
+// normalize checks the request's values and fills in defaults.
+func (r Request) normalize() (Request, map[string]schema.Type, error) {
+	var missing []string
+	for _, f := range []struct{ name, v string }{{"--input", r.Input}, {"--group", r.Group}, {"--dataset", r.Dataset}, {"--table", r.Table}} {
+		if strings.TrimSpace(f.v) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return r, nil, &UsageError{Msg: "missing " + strings.Join(missing, ", ")}
+	}
+	switch strings.ToLower(r.Mode) {
+	case "", ModeReplace:
+		r.Mode = ModeReplace
+	case ModeAppend:
+		r.Mode = ModeAppend
+	default:
+		return r, nil, &UsageError{Msg: fmt.Sprintf("--mode %q: use replace or append", r.Mode)}
+	}
+	switch strings.ToLower(r.Retention) {
+	case "", RetentionNone:
+		r.Retention = RetentionNone
+	case RetentionFIFO, "basicfifo":
+		r.Retention = RetentionFIFO
+	default:
+		return r, nil, &UsageError{Msg: fmt.Sprintf("--retention %q: use none or fifo", r.Retention)}
+	}
+	if r.Resume && r.Restart {
+		return r, nil, &UsageError{Msg: "--resume and --restart contradict each other: give one"}
+	}
+	var cols map[string]schema.Type
+	for _, c := range r.Columns {
+		name, t, err := schema.ParseColumnFlag(c)
+		if err != nil {
+			return r, nil, &UsageError{Msg: fmt.Sprintf("--column %q: %v", c, err)}
+		}
+		if cols == nil {
+			cols = map[string]schema.Type{}
+		}
+		if _, dup := cols[name]; dup {
+			return r, nil, &UsageError{Msg: fmt.Sprintf("--column %q is given twice", name)}
+		}
+		cols[name] = t
+	}
+	return r, cols, nil
+}
+
+// retention is the service's enum value of r.Retention.
+func (r Request) retention() schema.Retention {
+	if r.Retention == RetentionFIFO {
+		return schema.RetentionFIFO
+	}
+	return schema.RetentionNone
+}

@@ -1,0 +1,165 @@
+package push
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/schema"
+)
+
+// Run carries the plan out: it creates the dataset with its table (or adds
+// the table's new columns), then writes every row exactly once (deleting the
+// table's rows first for replace), verifies the row count, and records the
+// run in the history whatever its outcome. Observers get one event stream,
+// ending with the summary, which Run also returns with the error that ended
+// the run, if any. Summary.ExitCode is CONTRACT.md's. A plan runs once.
+func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
+	if p.ran {
+		return Summary{Outcome: OutcomeFailed, ExitCode: exitFailure}, errors.New("push: a plan runs once; Prepare again")
+	}
+	p.ran = true
+	clock := p.svc.Clock
+	if clock == nil {
+		clock = SystemClock{}
+	}
+
+	store := history.New(p.svc.Dirs.History())
+	rec := history.Record{Input: p.req.Input, Fingerprint: p.fingerprint, Mode: p.req.Mode, Resumed: p.req.Resume,
+		RowsTotal: int64(p.pipe.Rows), BatchesTotal: p.batches, ExitCode: -1,
+		Target: history.Target{APIBase: p.svc.PowerBI.Endpoints().APIBase, WorkspaceID: p.target.group.ID,
+			WorkspaceName: p.target.group.Name, DatasetName: p.req.Dataset, Table: p.req.Table}}
+	if p.target.dataset != nil {
+		rec.Target.DatasetID = p.target.dataset.ID
+	}
+	observers := append([]Observer(nil), obs...)
+	hrun, herr := store.Start(rec)
+	if hrun != nil {
+		observers = append(observers, HistoryObserver(hrun))
+	}
+	tr := NewTracker(clock, int64(p.pipe.Rows), p.batches, observers...)
+	if herr != nil {
+		// The push matters more than its record: go on, but say so.
+		tr.Failed(ErrorInfo{Message: fmt.Sprintf("the run cannot be recorded in the history (%v); the push goes on", herr)})
+	}
+
+	if p.invalid != nil {
+		return p.fail(tr, p.invalid)
+	}
+	if err := p.prepareTable(ctx, tr); err != nil {
+		return p.fail(tr, err)
+	}
+	if hrun != nil {
+		hrun.Update(func(r *history.Record) { r.Target.DatasetID = p.target.dataset.ID })
+	}
+
+	var seed []Sent
+	if posts, err := store.RecentPosts(p.svc.PowerBI.Endpoints().APIBase, p.target.dataset.ID, clock.Now().Add(-p.limits.Hour())); err == nil {
+		seed = SentFromHistory(posts)
+	}
+	var capRows int64
+	if p.target.retention == schema.RetentionFIFO {
+		capRows = int64(p.limits.MaxRowsFIFO)
+	}
+	resume := p.req
+	resume.Resume, resume.Restart = true, false
+	job := Job{
+		Limits: p.limits, Fingerprint: p.fingerprint, Target: p.jobTarget(), TableName: p.target.table.Name,
+		TableCap: capRows, Resume: p.req.Resume,
+		TotalRows: int64(p.pipe.Rows), Batches: p.batches, Batching: p.batching(),
+		Open: func(ctx context.Context, from int) iter.Seq2[Batch, error] {
+			return func(yield func(Batch, error) bool) {
+				for b, err := range p.pipe.Batches(ctx, from) {
+					if !yield(Batch{Index: b.Index, FirstRow: int64(b.FirstRow), Rows: b.Rows, Body: b.Body}, err) {
+						return
+					}
+				}
+			}
+		},
+		Recycle:       p.pipe.Recycle,
+		Table:         table{c: p.svc.PowerBI, group: p.target.group.ID, dataset: p.target.dataset.ID, t: p.target.table.Name},
+		Classify:      ClassifyPowerBI,
+		CheckpointDir: p.svc.Dirs.Checkpoints(),
+		History:       seed,
+		ResumeHint:    CommandLine(p.svc.Invocation, resume),
+		Tracker:       tr,
+		Clock:         clock,
+	}
+	// The sandbox compresses time N-fold; its 5xx storms pass as fast, so
+	// the writer's backoff after one shrinks alike (never below 20ms).
+	if s := p.limits.TimeScale; s > 1 {
+		job.Backoff = max(time.Duration(float64(time.Second)/s), 20*time.Millisecond)
+		job.MaxBackoff = max(time.Duration(float64(time.Minute)/s), 200*time.Millisecond)
+	}
+	return Execute(ctx, job)
+}
+
+// prepareTable makes the target table exist with every input column: it
+// creates the dataset with the table, or PUTs the table's schema with the
+// columns to add.
+func (p *Plan) prepareTable(ctx context.Context, tr *Tracker) error {
+	c, g := p.svc.PowerBI, p.target.group.ID
+	if p.target.dataset == nil {
+		tr.Phase(PhaseResolving, fmt.Sprintf("Creating push dataset %q with table %q", p.req.Dataset, p.req.Table))
+		t := powerbi.Table{Name: p.req.Table, Columns: powerbiColumns(p.pipe.Columns)}
+		ret := powerbi.RetentionNone
+		if p.target.retention == schema.RetentionFIFO {
+			ret = powerbi.RetentionFIFO
+		}
+		ds, err := c.CreateDataset(ctx, g, powerbi.CreateDataset{Name: p.req.Dataset, DefaultMode: "Push", Tables: []powerbi.Table{t}}, ret)
+		if errors.Is(err, powerbi.ErrAmbiguous) && ctx.Err() == nil {
+			// The create may have happened: look before creating a second one.
+			if found, ferr := c.FindDataset(ctx, g, p.req.Dataset); ferr == nil {
+				ds, err = found, nil
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("create push dataset %q: %w", p.req.Dataset, err)
+		}
+		p.target.dataset, p.target.table = &ds, &t
+		return nil
+	}
+	if add := p.pipe.Compat.Add; len(add) > 0 {
+		t := *p.target.table
+		t.Columns = append(append([]powerbi.Column(nil), t.Columns...), powerbiColumns(add)...)
+		tr.Phase(PhaseResolving, fmt.Sprintf("Adding %d columns to table %q", len(add), t.Name))
+		if err := c.PutTable(ctx, g, p.target.dataset.ID, t); err != nil {
+			return fmt.Errorf("add columns to table %q: %w", t.Name, err)
+		}
+		p.target.table = &t
+	}
+	return nil
+}
+
+// fail ends a run that stopped before writing: the summary says why.
+func (p *Plan) fail(tr *Tracker, err error) (Summary, error) {
+	info := errorInfo(err)
+	var pe *powerbi.Error
+	if errors.As(err, &pe) {
+		info.Status, info.Code, info.RequestID = pe.Status, pe.Code, pe.RequestID
+		if a := powerbi.Advice(err); a != "" {
+			info.Message = a
+		}
+	}
+	tr.Failed(info)
+	sum := Summary{Outcome: OutcomeFailed, ExitCode: exitFailure, Table: p.req.Table}
+	if code, ok := ExitCode(err); ok {
+		sum.ExitCode = code
+	}
+	if sum.ExitCode == exitInterrupted {
+		sum.Outcome = OutcomeInterrupted
+	}
+	return tr.Finish(sum), err
+}
+
+func powerbiColumns(cols []schema.Column) []powerbi.Column {
+	out := make([]powerbi.Column, len(cols))
+	for i, c := range cols {
+		out[i] = powerbi.Column{Name: c.Name, DataType: c.Type.String()}
+	}
+	return out
+}

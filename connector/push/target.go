@@ -1,0 +1,150 @@
+package push
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/schema"
+)
+
+// resolved is the target as it stands before a push: what exists and what
+// the push would have to create.
+type resolved struct {
+	group   powerbi.Group
+	dataset *powerbi.Dataset // nil: the push creates it (with the table)
+	table   *powerbi.Table   // nil: created with the dataset
+	// tableRows is what the existing table holds now.
+	tableRows int64
+	// existing are the table's columns as types, nil when the table is new or
+	// the service did not list its columns.
+	existing  []schema.Column
+	retention schema.Retention // the dataset's, or the requested one for a new dataset
+	warnings  []string
+}
+
+// resolveTarget finds the workspace, the dataset and the table, reading only.
+// Every way the target cannot take the push is a *TargetError (3: change the
+// target; 5: Power BI refuses) or a Power BI error.
+func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolved, error) {
+	var r resolved
+	g, err := c.FindGroup(ctx, req.Group)
+	var dup *powerbi.DuplicateNameError
+	switch {
+	case errors.As(err, &dup):
+		return r, &TargetError{Code: exitInvalid, Err: err, Msg: fmt.Sprintf(
+			"several workspaces are named %q (ids %s): pass --group with the id of the one to write to",
+			req.Group, strings.Join(dup.IDs, ", "))}
+	case errors.Is(err, powerbi.ErrNoSuchGroup):
+		// Not visible is what no access looks like from outside: Power BI's
+		// refusal, exit 5, with the names the identity can see.
+		return r, &TargetError{Code: exitRefused, Err: err, Msg: fmt.Sprintf(
+			"workspace %q: %v. Check the name (pbiwb groups lists the workspaces this identity sees), "+
+				"or ask the workspace's admin to add this identity as a Member or Contributor", req.Group, err)}
+	case err != nil:
+		return r, err
+	}
+	r.group = g
+	if g.IsReadOnly {
+		return r, &TargetError{Code: exitRefused, Msg: fmt.Sprintf(
+			"workspace %q is read-only for this identity (a Viewer role, or a read-only capacity): nothing was written. "+
+				"Ask the workspace's admin for the Contributor role or higher, or choose another --group", g.Name)}
+	}
+
+	ds, err := c.FindDataset(ctx, g.ID, req.Dataset)
+	switch {
+	case errors.As(err, &dup):
+		return r, &TargetError{Code: exitInvalid, Err: err, Msg: fmt.Sprintf(
+			"workspace %q holds several datasets named %q (ids %s); Power BI allows repeated names but pbiwb "+
+				"cannot tell which one to write to: delete or rename the extra ones in Power BI, or choose another --dataset name",
+			g.Name, req.Dataset, strings.Join(dup.IDs, ", "))}
+	case errors.Is(err, powerbi.ErrNoSuchDataset):
+		r.retention = req.retention()
+		return r, nil // created with the table by Run
+	case err != nil:
+		return r, err
+	}
+	if !ds.IsPush() {
+		return r, &TargetError{Code: exitRefused, Msg: fmt.Sprintf(
+			"dataset %q (id %s) in workspace %q is not a push dataset (it was imported or published from Power BI Desktop), "+
+				"so Power BI refuses rows sent to it: choose another --dataset name and pbiwb creates a push dataset of that name",
+			ds.Name, ds.ID, g.Name)}
+	}
+	r.dataset = &ds
+	r.retention = schema.RetentionNone
+	if strings.EqualFold(ds.DefaultRetentionPolicy, powerbi.RetentionFIFO) {
+		r.retention = schema.RetentionFIFO
+	}
+	if req.Retention != "" && r.retention != req.retention() && req.Retention != RetentionNone {
+		r.warnings = append(r.warnings, fmt.Sprintf("dataset %q exists with retention %s; --retention %s applies only "+
+			"when a dataset is created (Power BI fixes it then)", ds.Name, retentionWord(r.retention), req.Retention))
+	}
+
+	tables, err := c.Tables(ctx, g.ID, ds.ID)
+	if err != nil {
+		return r, err
+	}
+	t := findTable(tables, req.Table)
+	if t == nil {
+		names := make([]string, len(tables))
+		for i, t := range tables {
+			names[i] = fmt.Sprintf("%q", t.Name)
+		}
+		has := "no tables"
+		if len(names) > 0 {
+			has = "the tables " + strings.Join(names, ", ")
+		}
+		return r, &TargetError{Code: exitInvalid, Msg: fmt.Sprintf(
+			"dataset %q exists with %s but no table %q, and Power BI cannot add a table to an existing push dataset "+
+				"(a table's schema can be updated, not created): choose a new --dataset name (pbiwb creates it with the table), "+
+				"or write to one of its tables", ds.Name, has, req.Table)}
+	}
+	r.table = t
+	if len(t.Columns) == 0 {
+		// UNCONFIRMED whether the real service lists a push table's columns
+		// (reference §2.3): without them there is nothing to compare, and a
+		// mismatch shows as Power BI refusing the first batch.
+		r.warnings = append(r.warnings, fmt.Sprintf("Power BI did not list the columns of table %q: the input's columns are assumed to match it", t.Name))
+	} else {
+		r.existing = make([]schema.Column, len(t.Columns))
+		for i, col := range t.Columns {
+			typ, err := schema.ParseType(col.DataType)
+			if err != nil {
+				return r, &TargetError{Code: exitInvalid, Msg: fmt.Sprintf(
+					"table %q: column %q has the type %q, which a push table should not have: write to a new table", t.Name, col.Name, col.DataType)}
+			}
+			r.existing[i] = schema.Column{Name: col.Name, Type: typ}
+		}
+	}
+	n, err := c.CountRows(ctx, g.ID, ds.ID, t.Name)
+	if err != nil {
+		return r, fmt.Errorf("count the rows of table %q: %w", t.Name, err)
+	}
+	r.tableRows = n
+	return r, nil
+}
+
+// findTable is the table of that name: exactly, else ignoring case (Power BI
+// treats names that differ only in case as one, UNCONFIRMED for push tables).
+func findTable(tables []powerbi.Table, name string) *powerbi.Table {
+	for i := range tables {
+		if tables[i].Name == name {
+			return &tables[i]
+		}
+	}
+	for i := range tables {
+		if strings.EqualFold(tables[i].Name, name) {
+			return &tables[i]
+		}
+	}
+	return nil
+}
+
+func retentionWord(r schema.Retention) string {
+	if r == schema.RetentionFIFO {
+		return "fifo (basicFIFO)"
+	}
+	return "none"
+}
