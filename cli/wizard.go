@@ -5,41 +5,122 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
+	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox"
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/home"
+	"github.com/pbiwb/pbiwb/ui"
 )
 
-// runWizard is `pbiwb` with no command. Until the wizard lands (issue 6),
-// `pbiwb --sandbox` starts an in-process sandbox and shows how to use it.
+// runUI is the wizard itself; tests replace it to see what it would be given.
+var runUI = ui.Run
+
+// runWizard is `pbiwb` with no command: the wizard on the terminal. With
+// --sandbox and no URL it first starts a sandbox in this process (it stops
+// with the wizard); with --sandbox URL it uses that one. Either way the demo
+// identities are prefilled.
 func runWizard(ctx context.Context, g Globals, args []string, env Env) error {
 	fs := flag.NewFlagSet("pbiwb", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
+	fs.Usage = func() { usage(env.Stderr) }
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
 	}
+	if fs.NArg() > 0 {
+		return exit(ExitUsage, "the wizard takes no arguments (got %q); see `pbiwb help`", fs.Arg(0))
+	}
+	// Checked before starting anything: a script that ran `pbiwb` by mistake
+	// gets its answer at once.
+	if env.IsTerminal == nil || !env.IsTerminal() {
+		return exit(ExitUsage, "the wizard needs a terminal (stdin and stdout); for scripts and schedules use `pbiwb push` (see `pbiwb push -h`)")
+	}
+	dirs, err := home.Resolve(g.Home)
+	if err != nil {
+		return err
+	}
+
+	var inProcess string // the address of a sandbox that lives as long as the wizard
 	if g.Sandbox && g.SandboxURL == "" {
-		fmt.Fprintln(env.Stderr, "The wizard is not built yet (issue 6); starting the sandbox so you can try pbiwb's commands against it.")
-		return serveSandbox(ctx, sandbox.Options{Addr: "127.0.0.1:0"}, env.Stdout, true)
+		srv, err := sandbox.New(sandbox.Options{Addr: "127.0.0.1:0"})
+		if err != nil {
+			return fmt.Errorf("starting the sandbox: %w", err)
+		}
+		if err := srv.Start(); err != nil {
+			return fmt.Errorf("starting the sandbox: %w", err)
+		}
+		defer srv.Close()
+		g.SandboxURL = srv.URL()
+		inProcess = strings.TrimPrefix(g.SandboxURL, "https://")
 	}
-	if !env.IsTerminal() {
-		return exit(ExitUsage, "the wizard needs a terminal; for scripts use `pbiwb push` (see `pbiwb push -h`)")
+
+	opts := ui.Options{
+		NoColor: env.Getenv("NO_COLOR") != "",
+		In:      env.Stdin,
+		Out:     env.Stderr, // the screen goes to stderr, as gum does: stdout stays free
+		Command: wizardCommand(g),
 	}
-	return exit(ExitFailure, "the wizard is not built yet (issue 6); try `pbiwb --sandbox` or `pbiwb sandbox`")
+	if g.Sandbox {
+		opts.Prefill = demoPrefill()
+	}
+	b := newWizardBackend(g, dirs)
+	b.inProcessSandbox = inProcess
+
+	// Nothing may write to the terminal behind the wizard's back: a library
+	// logging through the standard logger would draw over the screen.
+	prev := log.Writer()
+	log.SetOutput(io.Discard)
+	code, err := runUI(ctx, b, opts)
+	log.SetOutput(prev)
+	b.close()
+
+	if err != nil {
+		return exit(ExitFailure, "%v", err)
+	}
+	if code != ExitOK {
+		return &exitError{code: code, err: errSilent} // the wizard has said why
+	}
+	return nil
 }
 
+// demoPrefill is the sandbox's demo identities (CONTRACT.md), so the demo is
+// a matter of pressing enter.
+func demoPrefill() ui.Credentials {
+	return ui.Credentials{
+		Name: "sandbox", Method: ui.MethodPassword, Cloud: "public",
+		TenantID: demo.TenantID, ClientID: demo.ClientID, ClientSecret: demo.ClientSecret,
+		Username: demo.Username, Password: demo.Password,
+		DomoClientID: demo.DomoClientID, DomoClientSecret: demo.DomoClientSecret,
+	}
+}
+
+// wizardCommand is how the command lines the wizard shows start: the global
+// flags in force, so that a line copied from the screen reaches the same
+// sandbox and the same home.
+func wizardCommand(g Globals) string {
+	words := []string{"pbiwb"}
+	if g.Sandbox && g.SandboxURL != "" {
+		words = append(words, "--sandbox", shellWord(g.SandboxURL))
+	}
+	if g.Home != "" {
+		words = append(words, "--home", shellWord(g.Home))
+	}
+	return strings.Join(words, " ")
+}
+
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// printTour was the stand-in for the wizard; serveSandbox still takes a flag
+// for it, which `pbiwb sandbox` leaves off.
 func printTour(out io.Writer, url string) {
-	fmt.Fprintf(out, `
-Try it from another terminal:
-  curl -sk %[1]s/_sandbox/state
-  pbiwb --sandbox %[1]s version
-`, url)
-}
-
-// usageError turns a flag parse error into exit 2 (the flag package has
-// already printed the problem and the usage).
-func usageError(err error) error {
-	if err == flag.ErrHelp {
-		return &exitError{code: ExitOK, err: errSilent}
-	}
-	return &exitError{code: ExitUsage, err: errSilent}
+	fmt.Fprintf(out, "\nTry it from another terminal:\n  curl -sk %[1]s/_sandbox/state\n  pbiwb --sandbox %[1]s version\n", url)
 }

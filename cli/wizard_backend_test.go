@@ -1,0 +1,381 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/home"
+	"github.com/pbiwb/pbiwb/keystore"
+	"github.com/pbiwb/pbiwb/ui"
+)
+
+// The adapter against a real sandbox (newFixture: a temporary home and an
+// in-memory keyring wired into the cli's seams).
+
+func (f *fixture) wizard() *wizardBackend {
+	f.t.Helper()
+	dirs, err := home.Resolve(f.home)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return newWizardBackend(Globals{Sandbox: true, SandboxURL: f.sb.URL(), Home: f.home}, dirs)
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestWizardSignInSaveAndReopen(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := f.wizard()
+
+	acc, err := b.SignIn(ctx, demoPrefill(), nil)
+	if err != nil {
+		t.Fatalf("SignIn: %v", err)
+	}
+	if acc.Name != "sandbox" || acc.Username != demo.Username || !acc.HasDomo || acc.Method != ui.MethodPassword {
+		t.Errorf("SignIn summary = %+v", acc)
+	}
+	ws, err := b.Workspaces(ctx, "sandbox")
+	if err != nil {
+		t.Fatalf("Workspaces: %v", err)
+	}
+	want := map[string]bool{demo.WorkspaceSales: false, demo.WorkspaceFinance: false, demo.WorkspaceOperations: false, demo.WorkspaceExecutive: true}
+	for _, w := range ws {
+		if ro, ok := want[w.Name]; ok {
+			if w.ReadOnly != ro {
+				t.Errorf("%s read-only = %v, want %v", w.Name, w.ReadOnly, ro)
+			}
+			delete(want, w.Name)
+		}
+		if w.Name == demo.WorkspaceHidden {
+			t.Errorf("the demo user should not see %s", w.Name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("workspaces %v missing from %+v", want, ws)
+	}
+	sets, err := b.Datasets(ctx, "sandbox", demo.WorkspaceFinanceID)
+	if err != nil || slices.Contains(sets, demo.ImportedDatasetName) {
+		t.Errorf("Datasets(Finance) = %q, %v; the imported dataset is not a push dataset", sets, err)
+	}
+
+	if err := b.SaveAccount(ctx, demoPrefill()); err != nil {
+		t.Fatalf("SaveAccount: %v", err)
+	}
+	f.assertNoSecrets(nil)
+	items := f.items()
+	if len(items) == 0 {
+		t.Fatal("nothing in the keyring after SaveAccount")
+	}
+
+	// A later run: the saved account opens from its token cache, without a
+	// new sign-in.
+	b2 := f.wizard()
+	list, err := b2.Accounts(ctx)
+	if err != nil || len(list) != 1 || list[0].Name != "sandbox" || list[0].Cloud != cloudSandbox || !list[0].HasDomo {
+		t.Fatalf("Accounts = %+v, %v", list, err)
+	}
+	before := f.tokens.Load()
+	got, err := b2.OpenAccount(ctx, "sandbox", nil)
+	if err != nil {
+		t.Fatalf("OpenAccount: %v", err)
+	}
+	if n := f.tokens.Load() - before; n != 0 {
+		t.Errorf("OpenAccount made %d token requests; want the cached token", n)
+	}
+	if got.LastUsed.IsZero() || got.Username != demo.Username {
+		t.Errorf("OpenAccount = %+v", got)
+	}
+	// Its Domo secret comes from the keyring when a Domo input needs it.
+	rep, err := b2.InspectInput(ctx, "sandbox", "domo:"+demo.DomoDataSetID, nil)
+	if err != nil || rep.Name != demo.DomoDataSetName || rep.Rows == 0 {
+		t.Errorf("InspectInput(domo) with the saved account = %+v, %v", rep, err)
+	}
+	if _, err := b2.OpenAccount(ctx, "nobody", nil); err == nil || !strings.Contains(err.Error(), `"nobody"`) {
+		t.Errorf("OpenAccount(nobody) = %v", err)
+	}
+}
+
+// Every classic mistake reaches the wizard as a FieldError naming the field
+// at fault, with the fix as advice and exit code 4.
+func TestWizardSignInAdvice(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := f.wizard()
+	cases := []struct {
+		name  string
+		edit  func(*ui.Credentials)
+		field string
+	}{
+		{"secret ID instead of value", func(c *ui.Credentials) { c.ClientSecret = demo.SecretID }, ui.FieldClientSecret},
+		{"wrong password", func(c *ui.Credentials) { c.Password = "not-the-password" }, ui.FieldPassword},
+		{"MFA user", func(c *ui.Credentials) { c.Username = demo.MFAUsername }, ui.FieldUsername},
+		{"public client flows off", func(c *ui.Credentials) { c.ClientID, c.ClientSecret = demo.ClientIDNoPublicFlow, "" }, ui.FieldAppRegistration},
+		{"expired secret", func(c *ui.Credentials) { c.ClientID = demo.ClientIDExpired }, ui.FieldClientSecret},
+		{"no admin consent", func(c *ui.Credentials) { c.ClientID, c.ClientSecret = demo.ClientIDNoConsent, "" }, ui.FieldAppRegistration},
+		{"unknown app", func(c *ui.Credentials) { c.ClientID = "00000000-0000-4000-8000-0000000fffff" }, ui.FieldClientID},
+		{"unknown tenant", func(c *ui.Credentials) { c.TenantID = "00000000-0000-4000-8000-00000000ffff" }, ui.FieldTenantID},
+		{"wrong Domo secret", func(c *ui.Credentials) { c.DomoClientSecret = "wrong" }, ui.FieldDomoClientSecret},
+		{"Domo secret missing", func(c *ui.Credentials) { c.DomoClientSecret = "" }, ui.FieldDomoClientSecret},
+		{"bad account name", func(c *ui.Credentials) { c.Name = "-x" }, ui.FieldAccountName},
+		{"client ID not a GUID", func(c *ui.Credentials) { c.ClientID = "my-app" }, ui.FieldClientID},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := demoPrefill()
+			tc.edit(&c)
+			_, err := b.SignIn(ctx, c, nil)
+			var fe ui.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("SignIn error %v (%T) is not a ui.FieldError", err, err)
+			}
+			if fe.Field() != tc.field {
+				t.Errorf("Field() = %q, want %q (%v)", fe.Field(), tc.field, err)
+			}
+			var ec interface{ ExitCode() int }
+			if !errors.As(err, &ec) || (ec.ExitCode() != ExitSignIn && ec.ExitCode() != ExitUsage) {
+				t.Errorf("no sign-in or usage exit code on %v", err)
+			}
+			for _, s := range secretValues {
+				if strings.Contains(err.Error()+fe.Advice(), s) {
+					t.Errorf("secret %q in %q", s, err.Error()+fe.Advice())
+				}
+			}
+		})
+	}
+	// Entra's failures carry its fix as the advice, its summary in the text.
+	c := demoPrefill()
+	c.ClientSecret = demo.SecretID
+	_, err := b.SignIn(ctx, c, nil)
+	var fe ui.FieldError
+	if errors.As(err, &fe) && (!strings.Contains(err.Error(), "AADSTS7000215") || !strings.Contains(fe.Advice(), "Certificates & secrets")) {
+		t.Errorf("Error() = %q, Advice() = %q", err.Error(), fe.Advice())
+	}
+	// A failed sign-in keeps nothing.
+	if list, _ := b.Accounts(ctx); len(list) != 0 {
+		t.Errorf("Accounts after failed sign-ins = %+v", list)
+	}
+}
+
+// No keyring: SaveAccount says so as ui.ErrKeyringUnavailable (without
+// keystore's --insecure-storage advice, the wizard asks itself); the account
+// still works for this run, and insecure storage saves it to the 0600 file.
+func TestWizardNoKeyring(t *testing.T) {
+	f := newFixture(t)
+	f.backend = noKeyring{}
+	ctx := testCtx(t)
+	b := f.wizard()
+	if _, err := b.SignIn(ctx, demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
+	err := b.SaveAccount(ctx, demoPrefill())
+	if !errors.Is(err, ui.ErrKeyringUnavailable) || !errors.Is(err, keystore.ErrNoKeyring) {
+		t.Fatalf("SaveAccount = %v; want ErrKeyringUnavailable", err)
+	}
+	if strings.Contains(err.Error(), "--insecure-storage") || !strings.Contains(err.Error(), "Secret Service") {
+		t.Errorf("message %q: want the fix without the command-line flag", err)
+	}
+	// Declined: used for this run only.
+	if _, err := b.Workspaces(ctx, "sandbox"); err != nil {
+		t.Errorf("Workspaces of the unsaved account: %v", err)
+	}
+	list, _ := b.Accounts(ctx)
+	if len(list) != 1 || list[0].Name != "sandbox" {
+		t.Errorf("Accounts lists the unsaved one: %+v", list)
+	}
+	if _, err := b.OpenAccount(ctx, "sandbox", nil); err != nil {
+		t.Errorf("OpenAccount of the unsaved one: %v", err)
+	}
+	// Chosen explicitly: the file.
+	c := demoPrefill()
+	c.InsecureStorage = true
+	if err := b.SaveAccount(ctx, c); err != nil {
+		t.Fatalf("SaveAccount(insecure): %v", err)
+	}
+	dirs, _ := home.Resolve(f.home)
+	data, err := os.ReadFile(keystore.NewFileBackend(dirs).Path())
+	if err != nil || !strings.Contains(string(data), demo.Password) {
+		t.Errorf("insecure file: %v", err)
+	}
+	f.assertNoSecrets(nil)
+	// A later run reads it from the file, with no keyring.
+	if _, err := f.wizard().OpenAccount(ctx, "sandbox", nil); err != nil {
+		t.Errorf("OpenAccount(insecure) in a later run: %v", err)
+	}
+}
+
+func TestWizardInspectCSV(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := f.wizard()
+	if _, err := b.SignIn(ctx, demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "orders.csv")
+	csv := "id,qty,note\n1,3,a\n2,4,b\n3,lots,\"two\nlines\"\n4,5,c\n"
+	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	rep, err := b.InspectInput(ctx, "sandbox", path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rows != 4 || rep.Name != "orders.csv" || rep.Kind != "CSV file" || len(rep.Findings) != 0 {
+		t.Errorf("clean inspect = %+v", rep)
+	}
+	types := map[string]string{}
+	for _, c := range rep.Columns {
+		types[c.Name] = c.Type + " " + c.Origin
+	}
+	if types["id"] != "Int64 inferred" || types["qty"] != "String inferred" {
+		t.Errorf("columns = %v", types)
+	}
+
+	// Forcing qty to Int64 makes line 4 (where the record starts) a finding.
+	rep, err = b.InspectInput(ctx, "sandbox", path, map[string]string{"qty": "Int64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 1 || rep.Findings[0].Line != 4 || rep.Findings[0].Column != "qty" || rep.Findings[0].Message == "" {
+		t.Fatalf("findings = %+v", rep.Findings)
+	}
+	for _, c := range rep.Columns {
+		if c.Name == "qty" && (c.Type != "Int64" || c.Origin != "set by you") {
+			t.Errorf("qty = %+v", c)
+		}
+	}
+
+	if _, err := b.InspectInput(ctx, "sandbox", path, map[string]string{"qty": "Money"}); err == nil {
+		t.Error("an unknown type was accepted")
+	}
+	if _, err := b.InspectInput(ctx, "sandbox", filepath.Join(t.TempDir(), "none.csv"), nil); err == nil || !strings.Contains(err.Error(), "none.csv") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestWizardInspectDomo(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := f.wizard()
+	c := demoPrefill()
+	c.DomoClientID, c.DomoClientSecret = "", ""
+	if _, err := b.SignIn(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Without a Domo client the input cannot be read, and the error says how to add one.
+	var fe ui.FieldError
+	if _, err := b.InspectInput(ctx, "sandbox", "domo:"+demo.DomoDataSetID, nil); !errors.As(err, &fe) || fe.Field() != ui.FieldDomoClientID {
+		t.Errorf("Domo input without a Domo client: %v", err)
+	}
+
+	if _, err := b.SignIn(ctx, demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.InspectInput(ctx, "sandbox", "domo:"+demo.DomoDataSetID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Name != demo.DomoDataSetName || rep.Kind != "Domo DataSet" || rep.Rows < 1000 || len(rep.Findings) != 0 {
+		t.Errorf("Domo inspect = %+v", rep)
+	}
+	for _, col := range rep.Columns {
+		if !strings.HasPrefix(col.Origin, "Domo ") {
+			t.Errorf("column %q origin %q; want its Domo type", col.Name, col.Origin)
+		}
+	}
+	if _, err := b.InspectInput(ctx, "sandbox", "domo:00000000-0000-4000-8000-000000000bad", nil); err == nil || !strings.Contains(err.Error(), "00000000-0000-4000-8000-000000000bad") {
+		t.Errorf("unknown DataSet: %v", err)
+	}
+}
+
+// Device code: Entra's message reaches the wizard's prompts channel verbatim.
+// (Entra's poll interval makes this test take about five seconds.)
+func TestWizardDeviceCodeRelayed(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := f.wizard()
+	c := ui.Credentials{Name: "dev", Method: ui.MethodDeviceCode, Cloud: "public", TenantID: demo.TenantID, ClientID: demo.ClientID}
+	prompts := make(chan string, 1)
+	type result struct {
+		acc ui.AccountSummary
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		acc, err := b.SignIn(ctx, c, prompts)
+		done <- result{acc, err}
+	}()
+	var msg string
+	select {
+	case msg = <-prompts:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no device-code message on the prompts channel")
+	}
+	buf := &syncBuffer{}
+	buf.Write([]byte(msg + "\n"))
+	approveDeviceCode(t, f, buf) // checks the wording and approves as the demo user
+	select {
+	case r := <-done:
+		if r.err != nil || r.acc.Username != demo.Username {
+			t.Fatalf("device code sign-in = %+v, %v", r.acc, r.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("SignIn did not finish after approval")
+	}
+}
+
+func TestWizardNeedsTerminal(t *testing.T) {
+	env, _, errb := testEnv(nil)
+	start := time.Now()
+	code := Main(context.Background(), []string{"--sandbox"}, env)
+	if code != ExitUsage || !strings.Contains(errb.String(), "pbiwb push") {
+		t.Errorf("no terminal: exit %d, %q", code, errb.String())
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Errorf("took %s: nothing should start without a terminal", time.Since(start))
+	}
+}
+
+// `pbiwb --sandbox` starts a sandbox the backend reaches, prefills the demo
+// identities and shows command lines carrying the global flags.
+func TestWizardInProcessSandbox(t *testing.T) {
+	env, _, _ := testEnv(map[string]string{"NO_COLOR": "1"})
+	env.IsTerminal = func() bool { return true }
+	homeDir := t.TempDir()
+	old := runUI
+	t.Cleanup(func() { runUI = old })
+	var got ui.Options
+	runUI = func(ctx context.Context, b ui.Backend, o ui.Options) (int, error) {
+		got = o
+		if _, err := b.SignIn(ctx, o.Prefill, nil); err != nil {
+			return 1, err
+		}
+		ws, err := b.Workspaces(ctx, o.Prefill.Name)
+		if err != nil || len(ws) == 0 {
+			return 1, err
+		}
+		return 130, nil
+	}
+	code := Main(context.Background(), []string{"--sandbox", "--home", homeDir}, env)
+	if code != ExitInterrupted {
+		t.Errorf("exit %d; want the wizard's own 130", code)
+	}
+	if got.Prefill != demoPrefill() || !got.NoColor {
+		t.Errorf("options = %+v", got)
+	}
+	if !strings.HasPrefix(got.Command, "pbiwb --sandbox https://127.0.0.1:") || !strings.HasSuffix(got.Command, " --home "+homeDir) {
+		t.Errorf("Command = %q", got.Command)
+	}
+}
