@@ -5,15 +5,16 @@ import (
 )
 
 // CommandLine is the `pbiwb push` command that does what req asks, for the
-// wizard's last screen and the resume hint: global is what goes between
-// "pbiwb" and "push" (Services.Invocation, e.g. "--account NAME"), already
-// quoted. Every value is shell-quoted (POSIX sh) where it needs it.
+// wizard's last screen and the resume hint: global is the global and
+// credential flags (Services.Invocation, e.g. "--sandbox URL --account
+// NAME"), already quoted; they go after "push", where both kinds are read.
+// Every value is shell-quoted (POSIX sh) where it needs it.
 func CommandLine(global string, req Request) string {
-	parts := []string{"pbiwb"}
+	parts := []string{"pbiwb", "push"}
 	if g := strings.TrimSpace(global); g != "" {
 		parts = append(parts, g)
 	}
-	parts = append(parts, "push",
+	parts = append(parts,
 		"--input", ShellQuote(req.Input),
 		"--group", ShellQuote(req.Group),
 		"--dataset", ShellQuote(req.Dataset),

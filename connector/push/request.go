@@ -62,9 +62,9 @@ type Services struct {
 	Dirs home.Dirs
 	// Stdin is read for Input "-".
 	Stdin io.Reader
-	// Invocation is what goes between "pbiwb" and "push" in the command lines
-	// the engine suggests (the resume hint), e.g. "--sandbox URL --account
-	// NAME": the global and credential flags of this identity. Never secrets.
+	// Invocation is the global and credential flags of the command lines the
+	// engine suggests (the resume hint), e.g. "--sandbox URL --account NAME",
+	// shell-quoted. Never secrets.
 	Invocation string
 	// Clock is the time of pacing and progress; nil is the system clock.
 	Clock Clock

@@ -163,3 +163,36 @@ func powerbiColumns(cols []schema.Column) []powerbi.Column {
 	}
 	return out
 }
+
+// Abandon records a push that Prepare refused (the history keeps every run,
+// also one that never wrote) and returns its summary, for a face to show.
+// plan may be nil; when Prepare returned one (a validation error), Run
+// records it instead.
+func Abandon(svc Services, req Request, err error) Summary {
+	sum := Summary{Outcome: OutcomeFailed, ExitCode: exitFailure, Table: req.Table, Errors: []ErrorInfo{errorInfo(err)}}
+	if code, ok := ExitCode(err); ok {
+		sum.ExitCode = code
+	}
+	if sum.ExitCode == exitInterrupted {
+		sum.Outcome = OutcomeInterrupted
+	}
+	if svc.Dirs.State == "" {
+		return sum
+	}
+	rec := history.Record{Input: req.Input, Mode: req.Mode, Resumed: req.Resume, ExitCode: -1,
+		Target: history.Target{WorkspaceName: req.Group, DatasetName: req.Dataset, Table: req.Table}}
+	if svc.PowerBI != nil {
+		rec.Target.APIBase = svc.PowerBI.Endpoints().APIBase
+	}
+	run, herr := history.New(svc.Dirs.History()).Start(rec)
+	if herr == nil {
+		outcome := history.Failed
+		if sum.Outcome == OutcomeInterrupted {
+			outcome = history.Interrupted
+		}
+		run.Finish(outcome, sum.ExitCode, func(r *history.Record) {
+			r.Errors = []history.Error{{Message: err.Error()}}
+		})
+	}
+	return sum
+}

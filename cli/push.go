@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/domo"
+	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/home"
+)
+
+// repeated is a flag that may be given several times (--column).
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+// pushFlags are `pbiwb push`'s own flags (CONTRACT.md).
+type pushFlags struct {
+	req    push.Request
+	dryRun bool
+	asJSON bool
+}
+
+// runPush is `pbiwb push`: one input into one push-dataset table, headless.
+func runPush(ctx context.Context, g Globals, args []string, env Env) error {
+	fs := flag.NewFlagSet("pbiwb push", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cf := addCredFlags(fs, true)
+	var pf pushFlags
+	var columns repeated
+	fs.StringVar(&pf.req.Group, "group", "", "the workspace's `NAME-or-ID` (\"My workspace\" for the personal one)")
+	fs.StringVar(&pf.req.Dataset, "dataset", "", "push dataset `NAME` (created when the workspace has none of that name)")
+	fs.StringVar(&pf.req.Table, "table", "", "table `NAME`")
+	fs.StringVar(&pf.req.Input, "input", "", "a CSV/TSV file `PATH`, - for stdin, or domo:GUID for a Domo DataSet")
+	fs.StringVar(&pf.req.Mode, "mode", push.ModeReplace, "`replace` (delete the table's rows, then write) or append")
+	fs.StringVar(&pf.req.Retention, "retention", push.RetentionNone, "retention of a new dataset: `none` or fifo (200,000 rows kept)")
+	fs.Var(&columns, "column", "force a column's type, `NAME=TYPE` (Int64, Double, Decimal, Boolean, Datetime, String); repeatable")
+	fs.BoolVar(&pf.dryRun, "dry-run", false, "read and validate the whole input, resolve the target, print the plan and its ETA; write nothing")
+	fs.BoolVar(&pf.req.Resume, "resume", false, "continue the interrupted push of the same input and target from its checkpoint")
+	fs.BoolVar(&pf.req.Restart, "restart", false, "discard the checkpoint of an interrupted push and start over")
+	fs.BoolVar(&pf.asJSON, "json", false, "progress as JSON lines on stdout and a final JSON summary (with --dry-run: the plan as one JSON document)")
+	fs.Usage = func() {
+		fmt.Fprint(env.Stderr, `Usage: pbiwb push --group NAME-or-ID --dataset NAME --table NAME --input PATH|-|domo:GUID [flags]
+            [--account NAME | --tenant ID --client-id ID [--username UPN] --auth METHOD]
+
+Writes one input into one push-dataset table, every row exactly once, as fast as
+Power BI's limits allow. The whole input is checked before anything is written.
+Unsaved credentials take their secrets from PBIWB_CLIENT_SECRET and PBIWB_PASSWORD;
+a Domo input needs PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET (or an account
+saved with --domo-client-id).
+
+Exit codes: 0 done and verified · 2 usage · 3 invalid input or target (nothing written)
+· 4 sign-in failed · 5 Power BI refused · 6 stopped part-way (--resume continues)
+· 130 interrupted (--resume continues) · 1 anything else.
+
+`)
+		fs.PrintDefaults()
+	}
+	if err := parseCredFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return exit(ExitUsage, "push takes no arguments (got %q); give the input with --input", fs.Arg(0))
+	}
+	pf.req.Columns = columns
+	var missing []string
+	for _, f := range []struct{ flag, v string }{{"--group", pf.req.Group}, {"--dataset", pf.req.Dataset}, {"--table", pf.req.Table}, {"--input", pf.req.Input}} {
+		if strings.TrimSpace(f.v) == "" {
+			missing = append(missing, f.flag)
+		}
+	}
+	if len(missing) > 0 {
+		return exit(ExitUsage, "push needs %s (see pbiwb push -h)", strings.Join(missing, ", "))
+	}
+	if pf.dryRun && (pf.req.Resume || pf.req.Restart) {
+		return exit(ExitUsage, "--dry-run writes nothing, so it takes neither --resume nor --restart")
+	}
+	if pf.req.Input == "-" && env.Stdin == nil {
+		return exit(ExitUsage, "--input - reads standard input, which is not available")
+	}
+	return pushCommand(ctx, g, cf, pf, env)
+}
+
+func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, env Env) error {
+	id, err := cf.resolve(ctx, g, env)
+	if err != nil {
+		return commandError(err)
+	}
+	if err := id.ready(ctx, env); err != nil {
+		return commandError(err)
+	}
+	dirs, err := home.Resolve(g.Home)
+	if err != nil {
+		return commandError(err)
+	}
+	svc := push.Services{
+		PowerBI:    powerbi.New(id.Endpoints, id.Session),
+		Dirs:       dirs,
+		Stdin:      env.Stdin,
+		Invocation: invocation(g, cf),
+	}
+	if strings.HasPrefix(pf.req.Input, "domo:") {
+		cid, secret, ok, err := id.Domo(ctx, env.Getenv)
+		if err != nil {
+			return commandError(err)
+		}
+		if !ok {
+			how := fmt.Sprintf("set %s and %s", EnvDomoClientID, EnvDomoClientSecret)
+			if id.Account != nil {
+				how = fmt.Sprintf("save the Domo API client with the account (pbiwb accounts add %s ... --domo-client-id ID, secret from %s or the prompt), or %s",
+					id.Account.Name, EnvDomoClientSecret, how)
+			}
+			return exit(ExitUsage, "--input %s is a Domo DataSet, and reading it needs a Domo API client: %s", pf.req.Input, how)
+		}
+		svc.Domo = domo.New(id.Endpoints, cid, secret)
+	}
+
+	// Progress: words on stderr; with --json, events on stdout. A dry run
+	// with --json prints one document, so its phases stay in words.
+	printer := push.NewPrinter(env.Stderr, env.Stdout, push.PrinterOptions{JSON: pf.asJSON && !pf.dryRun})
+	plan, err := push.Prepare(ctx, svc, pf.req, printer.Observe)
+	if plan != nil {
+		defer plan.Close()
+	}
+	if pf.dryRun {
+		return dryRun(plan, err, pf, env)
+	}
+	if err != nil {
+		return prepareFailed(svc, pf, err, env)
+	}
+	sum, err := plan.Run(ctx, printer.Observe)
+	if err == nil {
+		return nil
+	}
+	// The printer's summary has said what happened and how to go on.
+	return &exitError{code: sum.ExitCode, err: errSilent}
+}
+
+// prepareFailed reports an error of Prepare: exit code, history record (for
+// anything past the flags), and with --json a summary line on stdout.
+func prepareFailed(svc push.Services, pf pushFlags, err error, env Env) error {
+	code, ok := push.ExitCode(err)
+	mapped := err
+	if !ok {
+		mapped = commandError(err)
+		var ee *exitError
+		if errors.As(mapped, &ee) {
+			code = ee.code
+		}
+	} else {
+		mapped = &exitError{code: code, err: err}
+	}
+	if code == ExitUsage {
+		return mapped
+	}
+	sum := push.Abandon(svc, pf.req, err)
+	sum.ExitCode = code
+	if pf.asJSON {
+		ev := push.Event{Kind: push.KindSummary, Time: time.Now(), Phase: push.PhaseDone, Summary: &sum}
+		b, _ := json.Marshal(ev)
+		fmt.Fprintln(env.Stdout, string(b))
+	}
+	return mapped
+}
+
+// dryRun prints the plan (words on stdout, or one JSON document), and the
+// findings when the input or target breaks a rule (exit 3).
+func dryRun(plan *push.Plan, err error, pf pushFlags, env Env) error {
+	if plan == nil {
+		code, ok := push.ExitCode(err)
+		if !ok {
+			return commandError(err)
+		}
+		return &exitError{code: code, err: err}
+	}
+	r := plan.Report()
+	if pf.asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if werr := enc.Encode(r); werr != nil {
+			return exit(ExitFailure, "write the plan: %v", werr)
+		}
+	} else if werr := r.WriteText(env.Stdout); werr != nil {
+		return exit(ExitFailure, "write the plan: %v", werr)
+	}
+	if err != nil {
+		code, _ := push.ExitCode(err)
+		if pf.asJSON {
+			return &exitError{code: code, err: err}
+		}
+		// The findings are in the plan just printed.
+		fmt.Fprintf(env.Stderr, "pbiwb: the input or target breaks Power BI's rules in %d places; nothing would be written (exit %d)\n", findingsTotal(r), code)
+		return &exitError{code: code, err: errSilent}
+	}
+	return nil
+}
+
+func findingsTotal(r push.PlanReport) int {
+	if r.Findings == nil {
+		return 0
+	}
+	return r.Findings.Total
+}
+
+// invocation is the flags a suggested command repeats after "pbiwb push":
+// the global flags and the identity's flags, never a secret.
+func invocation(g Globals, cf *credFlags) string {
+	var parts []string
+	if g.Sandbox && g.SandboxURL != "" {
+		parts = append(parts, "--sandbox", push.ShellQuote(g.SandboxURL))
+	}
+	if g.Home != "" {
+		parts = append(parts, "--home", push.ShellQuote(g.Home))
+	}
+	switch {
+	case cf.account != "":
+		parts = append(parts, "--account", push.ShellQuote(cf.account))
+	case cf.unsaved():
+		for _, f := range []struct{ name, v string }{{"--tenant", cf.tenant}, {"--client-id", cf.clientID}, {"--username", cf.username}, {"--auth", cf.auth}, {"--domo-client-id", cf.domoClientID}} {
+			if f.v != "" {
+				parts = append(parts, f.name, push.ShellQuote(f.v))
+			}
+		}
+		if cf.cloud != "" && cf.cloud != "public" {
+			parts = append(parts, "--cloud", push.ShellQuote(cf.cloud))
+		}
+	}
+	return strings.Join(parts, " ")
+}
