@@ -72,8 +72,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"push", "write one input into one push-dataset table", runPush},
-		{"doctor", "check sign-in, access and limits, with a fix for each failure", notBuilt("doctor", "guided troubleshooting (issue 7)")},
-		{"history", "list past runs, or show one run in detail", notBuilt("history", "the writeback engine (issue 5) and troubleshooting (issue 7)")},
+		{"doctor", "check sign-in, access and limits, with a fix for each failure", runDoctor},
+		{"history", "list past runs, or show one run in detail", runHistory},
 		{"accounts", "list, add or remove saved accounts", runAccounts},
 		{"groups", "list the workspaces an account can see", runGroups},
 		{"sandbox", "run the Entra ID + Power BI + Domo emulator", runSandbox},

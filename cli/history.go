@@ -1,0 +1,353 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/home"
+)
+
+// defaultHistoryLast is how many runs `pbiwb history` lists without --last.
+const defaultHistoryLast = 20
+
+// runHistory is `pbiwb history [--json] [--last N] [RUN-ID]`.
+func runHistory(_ context.Context, g Globals, args []string, env Env) error {
+	fs := flag.NewFlagSet("pbiwb history", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprint(env.Stderr, `Usage: pbiwb history [--json] [--last N] [RUN-ID]
+
+Lists past runs of pbiwb push, newest first; with RUN-ID (or a unique start of
+it), shows one run in detail: its errors with Power BI's RequestIds, waits,
+retries, and the command that continues an interrupted run.
+
+`)
+		fs.PrintDefaults()
+	}
+	asJSON := fs.Bool("json", false, "print JSON (an array of runs, or one run)")
+	last := fs.Int("last", defaultHistoryLast, "list the last `N` runs (0 for all)")
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageError(err)
+	}
+	if len(positional) > 1 {
+		return exit(ExitUsage, "history takes at most one RUN-ID (got %q)", strings.Join(positional, " "))
+	}
+	if *last < 0 {
+		return exit(ExitUsage, "--last must be 0 (all) or more, not %d", *last)
+	}
+	dirs, err := home.Resolve(g.Home)
+	if err != nil {
+		return err
+	}
+	store := history.New(dirs.History())
+	if len(positional) == 1 {
+		return histShow(store, positional[0], *asJSON, env)
+	}
+	runs, err := store.List(*last)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if runs == nil {
+			runs = []history.Record{}
+		}
+		return histJSON(env.Stdout, runs)
+	}
+	if len(runs) == 0 {
+		fmt.Fprintf(env.Stderr, "No runs recorded yet (in %s): every `pbiwb push` records its run here.\n", store.Dir)
+		return nil
+	}
+	return historyTable(env.Stdout, runs)
+}
+
+func histJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// historyTable is the list: when, input, target, mode, rows, duration, outcome.
+func historyTable(w io.Writer, runs []history.Record) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tWHEN\tINPUT\tTARGET\tMODE\tROWS\tDURATION\tOUTCOME")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, histWhen(r.Start), histShorten(r.Input, 40),
+			histShorten(histTarget(r.Target), 50), histMode(r), histRows(r), histDuration(r), histOutcome(r))
+	}
+	return tw.Flush()
+}
+
+func histWhen(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
+
+func histMode(r history.Record) string {
+	m := r.Mode
+	if m == "" {
+		m = "-"
+	}
+	if r.DryRun {
+		m += " (dry run)"
+	}
+	if r.Resumed {
+		m += " (resumed)"
+	}
+	return m
+}
+
+func histRows(r history.Record) string {
+	if r.RowsTotal > 0 && r.RowsWritten != r.RowsTotal {
+		return fmt.Sprintf("%s/%s", histThousands(r.RowsWritten), histThousands(r.RowsTotal))
+	}
+	return histThousands(r.RowsWritten)
+}
+
+func histDuration(r history.Record) string {
+	end := r.End
+	if end.IsZero() {
+		end = r.Updated
+	}
+	if end.Before(r.Start) {
+		return "-"
+	}
+	d := end.Sub(r.Start)
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+func histOutcome(r history.Record) string {
+	s := r.Outcome
+	if r.Throttled > 0 {
+		s += fmt.Sprintf(" (%d×429)", r.Throttled)
+	}
+	return s
+}
+
+func histTarget(t history.Target) string {
+	ws := t.WorkspaceName
+	if ws == "" {
+		ws = t.WorkspaceID
+	}
+	ds := t.DatasetName
+	if ds == "" {
+		ds = t.DatasetID
+	}
+	var parts []string
+	for _, p := range []string{ws, ds, t.Table} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, " / ")
+}
+
+func histShorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return "…" + string(r[len(r)-n+1:])
+}
+
+// thousands formats n with comma separators.
+func histThousands(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+// showRun prints one run; an unknown id is exit 1 with the ids that come
+// closest.
+func histShow(store *history.Store, id string, asJSON bool, env Env) error {
+	r, err := store.Get(id)
+	if errors.Is(err, history.ErrNotFound) {
+		all, lerr := store.List(0)
+		if lerr != nil {
+			return lerr
+		}
+		if len(all) == 0 {
+			return exit(ExitFailure, "no run %q: no runs are recorded yet (in %s)", id, store.Dir)
+		}
+		return exit(ExitFailure, "no run %q; closest: %s (pbiwb history lists them all)", id, strings.Join(histCloseIDs(id, all), ", "))
+	}
+	if err != nil {
+		return exit(ExitFailure, "%v", err)
+	}
+	if asJSON {
+		return histJSON(env.Stdout, r)
+	}
+	histDetail(env.Stdout, r)
+	return nil
+}
+
+// closeIDs are up to five run ids nearest id: fewest edits between id and an
+// id's start of the same length (a typo in a prefix), then newest first.
+func histCloseIDs(id string, runs []history.Record) []string {
+	type cand struct {
+		id   string
+		dist int
+		i    int
+	}
+	var cs []cand
+	for i, r := range runs {
+		p := r.ID
+		if len(p) > len(id) {
+			p = p[:len(id)]
+		}
+		cs = append(cs, cand{r.ID, histEditDistance(strings.ToLower(id), strings.ToLower(p)), i})
+	}
+	sort.SliceStable(cs, func(a, b int) bool {
+		if cs[a].dist != cs[b].dist {
+			return cs[a].dist < cs[b].dist
+		}
+		return cs[a].i < cs[b].i
+	})
+	var out []string
+	for _, c := range cs {
+		if len(out) == 5 {
+			break
+		}
+		out = append(out, c.id)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes: run ids
+// are ASCII).
+func histEditDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// runDetail prints every field a support conversation needs.
+func histDetail(w io.Writer, r history.Record) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	line := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, a...)) }
+	outcome := r.Outcome
+	if r.ExitCode >= 0 {
+		outcome += fmt.Sprintf(" (exit %d)", r.ExitCode)
+	}
+	line("Run", "%s", r.ID)
+	line("Outcome", "%s", outcome)
+	if r.Note != "" {
+		line("Note", "%s", r.Note)
+	}
+	line("Started", "%s", r.Start.Local().Format(time.DateTime+" MST"))
+	if !r.End.IsZero() {
+		line("Ended", "%s (%s)", r.End.Local().Format(time.DateTime+" MST"), histDuration(r))
+	} else {
+		line("Last update", "%s", r.Updated.Local().Format(time.DateTime+" MST"))
+	}
+	line("Input", "%s", r.Input)
+	t := r.Target
+	line("Workspace", "%s", histIDName(t.WorkspaceName, t.WorkspaceID))
+	line("Dataset", "%s", histIDName(t.DatasetName, t.DatasetID))
+	line("Table", "%s", histDash(t.Table))
+	if t.APIBase != "" {
+		line("API", "%s", t.APIBase)
+	}
+	line("Mode", "%s", histMode(r))
+	line("Rows", "%s of %s written; %d of %d batches", histThousands(r.RowsWritten), histThousands(r.RowsTotal), r.BatchesDone, r.BatchesTotal)
+	verified := "no"
+	if r.Verified {
+		verified = "yes (the table's row count matched)"
+	}
+	line("Verified", "%s", verified)
+	line("Retries", "%d", r.Retries)
+	line("Throttled", "%d (429 answers)", r.Throttled)
+	if len(r.Waits) == 0 {
+		line("Waits", "none")
+	} else {
+		keys := make([]string, 0, len(r.Waits))
+		for k := range r.Waits {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			label := ""
+			if i == 0 {
+				label = "Waits"
+			}
+			wt := r.Waits[k]
+			line(label, "%s: %d× , %s in all", k, wt.Count, (time.Duration(wt.Seconds * float64(time.Second))).Round(time.Second))
+		}
+	}
+	if r.Host != "" {
+		line("Host", "%s (pid %d)", r.Host, r.PID)
+	}
+	tw.Flush()
+	if len(r.Errors) > 0 {
+		fmt.Fprintf(w, "\nErrors (%d):\n", len(r.Errors))
+		for _, e := range r.Errors {
+			head := "  "
+			if !e.Time.IsZero() {
+				head += e.Time.Local().Format(time.TimeOnly) + " "
+			}
+			if e.Status != 0 {
+				head += fmt.Sprintf("%d ", e.Status)
+			}
+			if e.Code != "" {
+				head += e.Code + " "
+			}
+			fmt.Fprintf(w, "%s%s\n", head, strings.TrimSpace(e.Message))
+			if e.RequestID != "" {
+				fmt.Fprintf(w, "    RequestId %s (quote it to Microsoft support)\n", e.RequestID)
+			}
+		}
+	}
+	if r.ResumeHint != "" && (r.Outcome == history.Stopped || r.Outcome == history.Interrupted) {
+		fmt.Fprintf(w, "\nContinue this run with:\n  %s\n", r.ResumeHint)
+	}
+}
+
+func histIDName(name, id string) string {
+	switch {
+	case name != "" && id != "":
+		return name + " (" + id + ")"
+	case name != "":
+		return name
+	}
+	return histDash(id)
+}
+
+func histDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,168 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/keystore"
+)
+
+// checkAccount checks that the identity is complete: a saved account's
+// fields, that its keyring answers, and that each secret its method needs is
+// stored; for unsaved credentials, the flags and environment variables.
+// It reads the secrets the sign-in check uses; they never appear in a Result.
+func (d *Doctor) checkAccount(ctx context.Context) Result {
+	switch {
+	case d.cfg.Account != nil:
+		return d.checkSaved(ctx)
+	case d.cfg.Unsaved != nil:
+		return d.checkUnsaved()
+	}
+	return fail("no account to check", d.cfg.NoIdentity)
+}
+
+func (d *Doctor) checkSaved(ctx context.Context) Result {
+	a, store := *d.cfg.Account, d.cfg.Store
+	c := entra.Credentials{TenantID: a.TenantID, ClientID: a.ClientID, Username: a.Username, Method: entra.Method(a.Auth)}
+	who := fmt.Sprintf("account %s (%s", a.Name, a.Auth)
+	if a.Username != "" {
+		who += ", " + a.Username
+	}
+	who += ")"
+	again := fmt.Sprintf("Save it again: pbiwb accounts add %s %s", a.Name, addFlags(a))
+
+	// The storage first: a keyring that does not answer explains every
+	// missing secret at once.
+	var details []string
+	if a.Insecure() {
+		details = append(details, "secrets are in the plain-text --insecure-storage file "+store.InsecurePath())
+	} else if a.Storage == keystore.StorageKeyring {
+		if err := keystore.Probe(ctx, store.Backend()); err != nil {
+			return fail(who+": the OS keyring holding its secrets does not work: "+err.Error(),
+				"Unlock or start the keyring (the message above says how on this system), then run pbiwb doctor again.")
+		}
+		details = append(details, "the OS keyring answers")
+	}
+
+	var missing []string
+	get := func(kind keystore.Kind, required bool) string {
+		v, err := store.Secret(ctx, a.Name, kind)
+		switch {
+		case errors.Is(err, keystore.ErrNotFound):
+			if required {
+				missing = append(missing, string(kind))
+			}
+			return ""
+		case err != nil:
+			missing = append(missing, fmt.Sprintf("%s (cannot read: %v)", kind, err))
+			return ""
+		}
+		details = append(details, string(kind)+" stored")
+		return v
+	}
+	switch c.Method {
+	case entra.MethodPassword:
+		c.Password = get(keystore.Password, true)
+		if c.ClientSecret = get(keystore.ClientSecret, false); c.ClientSecret == "" {
+			details = append(details, "no client secret stored: the app registration must allow public client flows")
+		}
+	case entra.MethodServicePrincipal:
+		c.ClientSecret = get(keystore.ClientSecret, true)
+	case entra.MethodDeviceCode:
+		if get(keystore.TokenCache, false) == "" {
+			details = append(details, "no saved sign-in (token cache): the device-code sign-in must be done again")
+		}
+	}
+	if a.DomoClientID != "" {
+		d.domoID = a.DomoClientID
+		d.domoSecret = get(keystore.DomoClientSecret, true)
+	} else {
+		d.domoMissing = fmt.Sprintf("account %s has no Domo API client: add it with pbiwb accounts add %s %s --domo-client-id ID (its secret from %s or a prompt)",
+			a.Name, a.Name, addFlags(a), "PBIWB_DOMO_CLIENT_SECRET")
+	}
+	var invalid []string
+	for _, fe := range entra.ValidateCredentials(c) {
+		if fe.Field != "password" && fe.Field != "client secret" {
+			invalid = append(invalid, fe.Error())
+		}
+	}
+	if len(invalid) > 0 {
+		return fail(who+": "+strings.Join(invalid, "; "), again, details...)
+	}
+	if len(missing) > 0 {
+		return fail(fmt.Sprintf("%s: missing from its storage (%s): %s", who, a.Storage, strings.Join(missing, ", ")), again, details...)
+	}
+	d.creds = c
+	if c.Method == entra.MethodDeviceCode {
+		d.cache = store.TokenCache(a.Name)
+	}
+	return pass(who+", cloud "+cloudName(a.Cloud)+", secrets in "+a.Storage, details...)
+}
+
+func (d *Doctor) checkUnsaved() Result {
+	c := *d.cfg.Unsaved
+	who := fmt.Sprintf("unsaved credentials (%s", c.Method)
+	if c.Username != "" {
+		who += ", " + c.Username
+	}
+	who += ")"
+	set := "no secret environment variable is set"
+	if len(d.cfg.EnvSet) > 0 {
+		set = "set: " + strings.Join(d.cfg.EnvSet, ", ")
+	}
+	if d.cfg.DomoClientID != "" {
+		d.domoID, d.domoSecret = d.cfg.DomoClientID, d.cfg.DomoClientSecret
+		if d.domoSecret == "" {
+			d.domoMissing = "a Domo client ID is given but PBIWB_DOMO_CLIENT_SECRET is empty: set it to the Domo API client's secret"
+			d.domoID = ""
+		}
+	} else {
+		d.domoMissing = "no Domo API client: set PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET (or --domo-client-id ID)"
+	}
+	if errs := entra.ValidateCredentials(c); len(errs) > 0 {
+		var lines []string
+		for _, fe := range errs {
+			lines = append(lines, fe.Field+where(fe.Field)+": "+fe.Message)
+		}
+		return fail(who+": "+strings.Join(lines, "; ")+" ("+set+")",
+			"Give each credential where pbiwb reads it: identifiers as flags (--tenant, --client-id, --username, --auth), secrets in PBIWB_CLIENT_SECRET and PBIWB_PASSWORD.")
+	}
+	if c.Method == entra.MethodPassword && c.ClientSecret == "" {
+		set += "; no client secret: the app registration must allow public client flows"
+	}
+	d.creds = c
+	return pass(who + ", " + set)
+}
+
+// where names the flag or variable of a credential field.
+func where(field string) string {
+	w := map[string]string{"tenant ID": "--tenant", "client ID": "--client-id", "username": "--username",
+		"auth method": "--auth", "client secret": "PBIWB_CLIENT_SECRET", "password": "PBIWB_PASSWORD"}[field]
+	if w == "" {
+		return ""
+	}
+	return " (" + w + ")"
+}
+
+// addFlags are the accounts add flags that re-create a.
+func addFlags(a keystore.Account) string {
+	f := "--tenant " + a.TenantID + " --client-id " + a.ClientID
+	if a.Username != "" {
+		f += " --username " + a.Username
+	}
+	f += " --auth " + a.Auth
+	if a.Cloud != "" && a.Cloud != "public" && a.Cloud != "sandbox" {
+		f += " --cloud " + a.Cloud
+	}
+	return f
+}
+
+func cloudName(c string) string {
+	if c == "" {
+		return "public"
+	}
+	return c
+}
