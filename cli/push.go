@@ -28,6 +28,12 @@ type pushFlags struct {
 	asJSON bool
 }
 
+// pushReadRetry retries the requests that are safe to repeat (reads, DELETE
+// rows, PUT table) longer than powerbi.DefaultRetry: a push runs for hours,
+// and one unlucky read should not stop it. POST rows and creating a dataset
+// are never retried by the client; the engine decides for them.
+var pushReadRetry = powerbi.RetryPolicy{Attempts: 6, MaxWait: 2 * time.Minute, Backoff: 500 * time.Millisecond}
+
 // runPush is `pbiwb push`: one input into one push-dataset table, headless.
 func runPush(ctx context.Context, g Globals, args []string, env Env) error {
 	fs := flag.NewFlagSet("pbiwb push", flag.ContinueOnError)
@@ -101,7 +107,7 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 		return commandError(err)
 	}
 	svc := push.Services{
-		PowerBI:    powerbi.New(id.Endpoints, id.Session),
+		PowerBI:    powerbi.New(id.Endpoints, id.Session, powerbi.WithRetry(pushReadRetry)),
 		Dirs:       dirs,
 		Stdin:      env.Stdin,
 		Invocation: invocation(g, cf),

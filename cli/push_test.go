@@ -1,0 +1,666 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/domo"
+	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/connector/sandbox"
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
+	"github.com/pbiwb/pbiwb/home"
+	"github.com/pbiwb/pbiwb/keystore"
+)
+
+// newFixtureWith is newFixture with sandbox options (latency, time scale,
+// token lifetime).
+func newFixtureWith(t *testing.T, opts sandbox.Options) *fixture {
+	t.Helper()
+	sb, err := sandbox.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, sb: sb, home: t.TempDir(), backend: keystore.NewMemoryBackend(keystore.WindowsMaxValue)}
+	oldStore, oldSandbox, oldReader := openStore, sandboxEndpoints, newSecretReader
+	openStore = func(dirs home.Dirs, insecure bool) *keystore.Store { return keystore.Open(dirs, f.backend) }
+	sandboxEndpoints = func(ctx context.Context, url string) (cloud.Endpoints, error) { return cloud.Sandbox(ctx, url) }
+	newSecretReader = func(Env) secretReader { return nil }
+	t.Cleanup(func() {
+		openStore, sandboxEndpoints, newSecretReader = oldStore, oldSandbox, oldReader
+		sb.Client().CloseIdleConnections()
+		sb.Close()
+	})
+	return f
+}
+
+// pushArgs is `push` as the demo user with the given flags.
+func pushArgs(flags ...string) []string {
+	return append(append([]string{"push"}, demoUserFlags...), flags...)
+}
+
+// sandboxState is the part of GET /_sandbox/state the tests read.
+type sandboxState struct {
+	Workspaces []struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Datasets []struct {
+			ID        string `json:"id"`
+			Name      string `json:"name"`
+			Retention string `json:"defaultRetentionPolicy"`
+			Tables    []struct {
+				Name     string `json:"name"`
+				RowCount int64  `json:"rowCount"`
+				Columns  []struct {
+					Name     string `json:"name"`
+					DataType string `json:"dataType"`
+				} `json:"columns"`
+			} `json:"tables"`
+			Counters map[string]int64 `json:"counters"`
+		} `json:"datasets"`
+	} `json:"workspaces"`
+}
+
+func (f *fixture) state() sandboxState {
+	f.t.Helper()
+	resp, err := f.sb.Client().Get(f.sb.URL() + "/_sandbox/state")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s sandboxState
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		f.t.Fatal(err)
+	}
+	return s
+}
+
+// datasetIDs are the ids of the datasets of that name in a workspace.
+func (f *fixture) datasetIDs(workspace, name string) []string {
+	f.t.Helper()
+	var ids []string
+	for _, w := range f.state().Workspaces {
+		if w.Name != workspace {
+			continue
+		}
+		for _, d := range w.Datasets {
+			if d.Name == name {
+				ids = append(ids, d.ID)
+			}
+		}
+	}
+	return ids
+}
+
+func (f *fixture) datasetID(workspace, name string) string {
+	f.t.Helper()
+	ids := f.datasetIDs(workspace, name)
+	if len(ids) != 1 {
+		f.t.Fatalf("%d datasets named %q in %q, want 1", len(ids), name, workspace)
+	}
+	return ids[0]
+}
+
+// counters are the dataset's request counters.
+func (f *fixture) counters(workspace, name string) map[string]int64 {
+	for _, w := range f.state().Workspaces {
+		for _, d := range w.Datasets {
+			if w.Name == workspace && d.Name == name {
+				return d.Counters
+			}
+		}
+	}
+	return nil
+}
+
+// storedRows is what the sandbox holds in a table, numbers as json.Number.
+func (f *fixture) storedRows(datasetID, table string) []map[string]any {
+	f.t.Helper()
+	resp, err := f.sb.Client().Get(f.sb.URL() + "/_sandbox/rows?dataset=" + datasetID + "&table=" + table)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		f.t.Fatalf("GET /_sandbox/rows: %s", resp.Status)
+	}
+	var rows []map[string]any
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		d := json.NewDecoder(strings.NewReader(sc.Text()))
+		d.UseNumber()
+		var r map[string]any
+		if err := d.Decode(&r); err != nil {
+			f.t.Fatalf("row %q: %v", sc.Text(), err)
+		}
+		rows = append(rows, r)
+	}
+	if err := sc.Err(); err != nil {
+		f.t.Fatal(err)
+	}
+	return rows
+}
+
+func (f *fixture) fault(body string) {
+	f.t.Helper()
+	resp, err := f.sb.Client().Post(f.sb.URL()+"/_sandbox/faults", "application/json", strings.NewReader(body))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 && resp.StatusCode != 204 {
+		f.t.Fatalf("faults %s: %s", body, resp.Status)
+	}
+}
+
+// mustPush runs a push that must succeed.
+func (f *fixture) mustPush(flags ...string) (stdout, stderr string) {
+	f.t.Helper()
+	code, stdout, stderr := f.run(demoPasswordEnv, pushArgs(flags...)...)
+	if code != ExitOK {
+		f.t.Fatalf("push %v: exit %d\n%s", flags, code, stderr)
+	}
+	return stdout, stderr
+}
+
+// testRow is row i of the test CSV: every type, NULLs, empty strings,
+// quoting, non-ASCII text, a 64-bit integer.
+func testRow(i int) []string {
+	note := fmt.Sprintf(`"line %d, with ""quotes"" and
+a break"`, i)
+	switch i % 5 {
+	case 1:
+		note = "" // NULL
+	case 2:
+		note = `""` // an empty string
+	case 3:
+		note = "Zoë ✓ " + strconv.Itoa(i)
+	}
+	big := strconv.FormatInt(9007199254740993+int64(i), 10) // beyond float64's exact integers
+	return []string{strconv.Itoa(i), big, fmt.Sprintf("%d.%02d", i/7, i%100), fmt.Sprintf("2024-%02d-%02dT%02d:%02d:05", 1+i%12, 1+i%28, i%24, i%60),
+		strconv.FormatBool(i%3 == 0), note}
+}
+
+var testHeader = "id,big,amount,when,flag,note"
+
+// writeTestCSV writes rows [0, n) of testRow.
+func writeTestCSV(t testing.TB, dir string, n int) string {
+	t.Helper()
+	path := filepath.Join(dir, fmt.Sprintf("orders-%d.csv", n))
+	var b strings.Builder
+	b.WriteString(testHeader + "\n")
+	for i := range n {
+		b.WriteString(strings.Join(testRow(i), ",") + "\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// expectTestRow is row i as Power BI stores it.
+func expectTestRow(i int) map[string]any {
+	r := testRow(i)
+	when, _ := time.Parse("2006-01-02T15:04:05", r[3])
+	var note any = strings.ReplaceAll(strings.Trim(r[5], `"`), `""`, `"`)
+	switch i % 5 {
+	case 1:
+		note = nil
+	case 2:
+		note = ""
+	}
+	return map[string]any{"id": json.Number(r[0]), "big": json.Number(r[1]), "amount": r[2],
+		"when": when.UTC().Format("2006-01-02T15:04:05.000Z"), "flag": r[4] == "true", "note": note}
+}
+
+// checkTestRows compares the stored rows with rows [0, n) of the test CSV.
+// Batches go side by side, so the table's order is not the input's: rows
+// are matched by id.
+func checkTestRows(t *testing.T, rows []map[string]any, n int) {
+	t.Helper()
+	checkExactlyOnce(t, rows, n)
+	for _, got := range rows {
+		i, _ := strconv.Atoi(fmt.Sprint(got["id"]))
+		want := expectTestRow(i)
+		for k, w := range want {
+			g := got[k]
+			if k == "amount" {
+				if !sameNumber(g, w.(string)) {
+					t.Fatalf("row %d, %s: stored %v, want %v", i, k, g, w)
+				}
+				continue
+			}
+			if g != w {
+				t.Fatalf("row %d, %s: stored %#v, want %#v", i, k, g, w)
+			}
+		}
+	}
+}
+
+// sameNumber compares a stored JSON number with a decimal text exactly.
+func sameNumber(stored any, text string) bool {
+	n, ok := stored.(json.Number)
+	if !ok {
+		return false
+	}
+	a, ok1 := new(big.Rat).SetString(string(n))
+	b, ok2 := new(big.Rat).SetString(text)
+	return ok1 && ok2 && a.Cmp(b) == 0
+}
+
+// checkExactlyOnce checks that the table holds ids 0..n-1, each once.
+func checkExactlyOnce(t *testing.T, rows []map[string]any, n int) {
+	t.Helper()
+	seen := make([]int, n)
+	for _, r := range rows {
+		id, err := strconv.Atoi(fmt.Sprint(r["id"]))
+		if err != nil || id < 0 || id >= n {
+			t.Fatalf("stored a row with id %v", r["id"])
+		}
+		seen[id]++
+	}
+	var missing, dup int
+	for _, c := range seen {
+		switch {
+		case c == 0:
+			missing++
+		case c > 1:
+			dup++
+		}
+	}
+	if missing > 0 || dup > 0 || len(rows) != n {
+		t.Fatalf("%d rows stored for %d: %d missing, %d duplicated", len(rows), n, missing, dup)
+	}
+}
+
+func (f *fixture) history() []history.Record {
+	f.t.Helper()
+	dirs, err := home.Resolve(f.home)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	recs, err := history.New(dirs.History()).List(0)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return recs
+}
+
+func TestPushCSVLandsValueForValue(t *testing.T) {
+	f := newFixture(t)
+	path := writeTestCSV(t, t.TempDir(), 12345)
+	_, stderr := f.mustPush("--group", demo.WorkspaceSales, "--dataset", "Orders", "--table", "Orders", "--input", path)
+	if !strings.Contains(stderr, "Done: 12,345 rows") {
+		t.Errorf("no summary:\n%s", stderr)
+	}
+	checkTestRows(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "Orders"), "Orders"), 12345)
+	recs := f.history()
+	if len(recs) != 1 || recs[0].Outcome != history.Succeeded || recs[0].RowsWritten != 12345 || !recs[0].Verified {
+		t.Errorf("history: %+v", recs)
+	}
+}
+
+func TestPushDomoLandsValueForValue(t *testing.T) {
+	f := newFixture(t)
+	env := map[string]string{EnvPassword: demo.Password, EnvDomoClientID: demo.DomoClientID, EnvDomoClientSecret: demo.DomoClientSecret}
+	args := pushArgs("--group", demo.WorkspaceSales, "--dataset", "Sales", "--table", "Orders", "--input", "domo:"+demo.DomoDataSetID)
+	code, _, stderr := f.run(env, args...)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	want := domoapi.SalesOrders()
+	rows := f.storedRows(f.datasetID(demo.WorkspaceSales, "Sales"), "Orders")
+	if len(rows) != want.RowCount {
+		t.Fatalf("%d rows, want %d", len(rows), want.RowCount)
+	}
+	for i, got := range rows {
+		for j, v := range want.Row(i) {
+			col := want.Columns[j]
+			if err := sameDomoValue(col.Type, v, got[col.Name]); err != nil {
+				t.Fatalf("row %d, column %s (%s): %v", i, col.Name, col.Type, err)
+			}
+		}
+	}
+
+	// Without a Domo client: exit 2 saying how to add one.
+	code, _, stderr = f.run(demoPasswordEnv, args...)
+	if code != ExitUsage || !strings.Contains(stderr, EnvDomoClientID) {
+		t.Errorf("no Domo client: exit %d\n%s", code, stderr)
+	}
+}
+
+// sameDomoValue compares a Domo export cell with what Power BI stored.
+func sameDomoValue(typ string, v domoapi.Value, stored any) error {
+	if v.Null {
+		if stored != nil {
+			return fmt.Errorf("stored %#v for NULL", stored)
+		}
+		return nil
+	}
+	switch typ {
+	case domo.TypeString:
+		if stored != v.Text {
+			return fmt.Errorf("stored %#v, want %q", stored, v.Text)
+		}
+	case domo.TypeLong:
+		if n, ok := stored.(json.Number); !ok || string(n) != v.Text {
+			return fmt.Errorf("stored %#v, want %s", stored, v.Text)
+		}
+	case domo.TypeDouble, domo.TypeDecimal:
+		if !sameNumber(stored, v.Text) {
+			return fmt.Errorf("stored %#v, want %s", stored, v.Text)
+		}
+	case domo.TypeDate, domo.TypeDateTime:
+		layout := "2006-01-02T15:04:05"
+		if typ == domo.TypeDate {
+			layout = "2006-01-02"
+		}
+		w, err := time.Parse(layout, v.Text)
+		if err != nil {
+			return err
+		}
+		s, _ := stored.(string)
+		g, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil || !g.Equal(w) {
+			return fmt.Errorf("stored %#v, want %s", stored, v.Text)
+		}
+	default:
+		return fmt.Errorf("unknown Domo type %q", typ)
+	}
+	return nil
+}
+
+func TestPushReplaceThenAppend(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	small, large := writeTestCSV(t, dir, 3000), writeTestCSV(t, dir, 7000)
+	target := []string{"--group", demo.WorkspaceFinance, "--dataset", "Orders", "--table", "T"}
+	count := func() int64 {
+		return int64(len(f.storedRows(f.datasetID(demo.WorkspaceFinance, "Orders"), "T")))
+	}
+	steps := []struct {
+		input string
+		mode  string
+		want  int64
+	}{
+		{large, "replace", 7000},
+		{small, "append", 10000},
+		{small, "append", 13000},
+		{small, "replace", 3000},
+		{large, "append", 10000},
+	}
+	for i, s := range steps {
+		f.mustPush(append(target, "--input", s.input, "--mode", s.mode)...)
+		if got := count(); got != s.want {
+			t.Fatalf("step %d (%s): %d rows, want %d", i, s.mode, got, s.want)
+		}
+	}
+	if recs := f.history(); len(recs) != len(steps) {
+		t.Errorf("%d history records, want %d", len(recs), len(steps))
+	}
+}
+
+func TestPushFIFO(t *testing.T) {
+	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600})
+	dir := t.TempDir()
+	path := writeIDs(t, dir, 150_000)
+	target := []string{"--group", demo.WorkspaceSales, "--dataset", "Stream", "--table", "T", "--retention", "fifo"}
+	f.mustPush(append(target, "--input", path)...)
+	id := f.datasetID(demo.WorkspaceSales, "Stream")
+	for _, w := range f.state().Workspaces {
+		for _, d := range w.Datasets {
+			if d.ID == id && d.Retention != "basicFIFO" {
+				t.Errorf("retention %q, want basicFIFO", d.Retention)
+			}
+		}
+	}
+	// The plan of an append that overflows the cap says rows will be dropped.
+	stdout, _ := f.mustPush(append(target, "--input", path, "--mode", "append", "--dry-run")...)
+	if !strings.Contains(stdout, "Warning") || !strings.Contains(stdout, "200,000") {
+		t.Errorf("dry run of an overflowing FIFO append shows no warning:\n%s", stdout)
+	}
+	f.mustPush(append(target, "--input", path, "--mode", "append")...)
+	rows := f.storedRows(id, "T")
+	// basicFIFO keeps the newest rows: 200,000 (up to a batch more, as
+	// Power BI's "200,000–210,000"), so all of the second run's and the
+	// rest from the first.
+	if n := len(rows); n < 200_000 || n > 210_000 {
+		t.Fatalf("FIFO table holds %d rows", n)
+	}
+	seen := make([]bool, 150_000)
+	for _, r := range rows {
+		i, _ := strconv.Atoi(fmt.Sprint(r["id"]))
+		seen[i] = true
+	}
+	for i, ok := range seen {
+		if !ok {
+			t.Fatalf("row %d of the second run was evicted", i)
+		}
+	}
+}
+
+// writeIDs writes a small CSV of n rows: id, and a text.
+func writeIDs(t testing.TB, dir string, n int) string {
+	t.Helper()
+	path := filepath.Join(dir, fmt.Sprintf("ids-%d.csv", n))
+	fh, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(fh, 1<<20)
+	w.WriteString("id,label\n")
+	for i := range n {
+		w.WriteString(strconv.Itoa(i))
+		w.WriteString(",row ")
+		w.WriteString(strconv.Itoa(i))
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestPushDryRunWritesNothing(t *testing.T) {
+	f := newFixture(t)
+	path := writeTestCSV(t, t.TempDir(), 25000)
+	before := f.state()
+	target := []string{"--group", demo.WorkspaceSales, "--dataset", "Orders", "--table", "Orders", "--input", path, "--dry-run"}
+	stdout, _ := f.mustPush(target...)
+	for _, want := range []string{"create push dataset \"Orders\"", "25,000 rows in 3 batches", "ETA", "Int64", "Datetime", "pbiwb push"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("plan lacks %q:\n%s", want, stdout)
+		}
+	}
+	stdout, _ = f.mustPush(append(target, "--json")...)
+	var r push.PlanReport
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("--dry-run --json is not one JSON document: %v\n%s", err, stdout)
+	}
+	if r.Rows != 25000 || r.Batches != 3 || r.Dataset.Exists || len(r.Columns) != 6 || r.ETASeconds < 0 {
+		t.Errorf("plan: %+v", r)
+	}
+	if after := f.state(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("a dry run changed the sandbox")
+	}
+	if len(f.history()) != 0 {
+		t.Errorf("a dry run was recorded as a run")
+	}
+}
+
+func TestPushBadValueOnLine4000(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bad.csv")
+	var b strings.Builder
+	b.WriteString("id,amount\n")
+	for line := 2; line <= 6000; line++ {
+		v := strconv.Itoa(line)
+		if line == 4000 {
+			v = "12,5" // quoted below: a comma decimal is no Int64
+			fmt.Fprintf(&b, "%d,\"%s\"\n", line, v)
+			continue
+		}
+		fmt.Fprintf(&b, "%d,%s\n", line, v)
+	}
+	os.WriteFile(path, []byte(b.String()), 0o600)
+	for _, extra := range [][]string{nil, {"--dry-run"}} {
+		args := append([]string{"--group", demo.WorkspaceSales, "--dataset", "Orders", "--table", "T", "--input", path, "--column", "amount=Int64"}, extra...)
+		code, stdout, stderr := f.run(demoPasswordEnv, pushArgs(args...)...)
+		if code != ExitInvalid {
+			t.Fatalf("%v: exit %d, want 3\n%s", extra, code, stderr)
+		}
+		if out := stdout + stderr; !strings.Contains(out, "bad.csv:4000: column 2 (\"amount\")") || !strings.Contains(out, "[type]") {
+			t.Errorf("%v: the finding does not name line 4000, its column and rule:\n%s%s", extra, stdout, stderr)
+		}
+	}
+	if ids := f.datasetIDs(demo.WorkspaceSales, "Orders"); len(ids) != 0 {
+		t.Errorf("the sandbox was written to: %v", ids)
+	}
+	recs := f.history()
+	if len(recs) != 1 || recs[0].ExitCode != ExitInvalid || recs[0].Outcome != history.Failed {
+		t.Errorf("history of the refused run: %+v", recs)
+	}
+}
+
+func TestPushUsage(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--group", "x"}, "--dataset, --table, --input"},
+		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--mode", "upsert"}, "--mode"},
+		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--column", "a=Money"}, "--column"},
+		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--dry-run", "--resume"}, "--dry-run"},
+		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--resume", "--restart"}, "--resume and --restart"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := f.run(demoPasswordEnv, pushArgs(tt.args...)...)
+		if code != ExitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, want 2 naming %q\n%s", tt.args, code, tt.want, stderr)
+		}
+	}
+}
+
+func TestPushTargetProblems(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	ids := writeIDs(t, dir, 100)
+	// A dataset "Orders" with table T (id Int64, label String).
+	f.mustPush("--group", demo.WorkspaceOperations, "--dataset", "Orders", "--table", "T", "--input", ids)
+	// The same names twice.
+	f.mustPush("--group", demo.WorkspaceOperations, "--dataset", "Twice", "--table", "T", "--input", ids)
+	twice := f.datasetID(demo.WorkspaceOperations, "Twice")
+	dupFile := filepath.Join(dir, "dup.csv")
+	os.WriteFile(dupFile, []byte("id,label\n1,a\n"), 0o600)
+	createTwice(t, f, "Twice")
+
+	typeMismatch := filepath.Join(dir, "mismatch.csv")
+	os.WriteFile(typeMismatch, []byte("id,label\nA-1,a\n"), 0o600)
+
+	tests := []struct {
+		name  string
+		args  []string
+		code  int
+		wants []string
+	}{
+		{"missing table", []string{"--group", demo.WorkspaceOperations, "--dataset", "Orders", "--table", "Other", "--input", ids},
+			ExitInvalid, []string{"cannot add a table", "new --dataset name"}},
+		{"type mismatch", []string{"--group", demo.WorkspaceOperations, "--dataset", "Orders", "--table", "T", "--input", typeMismatch},
+			ExitInvalid, []string{"id"}},
+		{"forced type mismatch", []string{"--group", demo.WorkspaceOperations, "--dataset", "Orders", "--table", "T", "--input", ids, "--column", "label=Int64"},
+			ExitInvalid, []string{"label"}},
+		{"several datasets", []string{"--group", demo.WorkspaceOperations, "--dataset", "Twice", "--table", "T", "--input", ids},
+			ExitInvalid, []string{"several datasets", twice}},
+		{"not a push dataset", []string{"--group", demo.WorkspaceFinance, "--dataset", demo.ImportedDatasetName, "--table", "Budget", "--input", ids},
+			ExitRefused, []string{"not a push dataset"}},
+		{"read-only workspace", []string{"--group", demo.WorkspaceExecutive, "--dataset", "Orders", "--table", "T", "--input", ids},
+			ExitRefused, []string{"read-only"}},
+		{"workspace not visible", []string{"--group", demo.WorkspaceHidden, "--dataset", "Orders", "--table", "T", "--input", ids},
+			ExitRefused, []string{demo.WorkspaceHidden}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := fmt.Sprint(f.state())
+			code, _, stderr := f.run(demoPasswordEnv, pushArgs(tt.args...)...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tt.code, stderr)
+			}
+			for _, w := range tt.wants {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("message lacks %q:\n%s", w, stderr)
+				}
+			}
+			if after := fmt.Sprint(f.state()); after != before {
+				t.Errorf("the sandbox changed")
+			}
+		})
+	}
+}
+
+// createTwice creates a second push dataset of that name in Operations,
+// as Power BI allows.
+func createTwice(t *testing.T, f *fixture, name string) {
+	t.Helper()
+	c := demoClient(t, f)
+	_, err := c.CreateDataset(context.Background(), demo.WorkspaceOperationsID, powerbi.CreateDataset{Name: name,
+		Tables: []powerbi.Table{{Name: "T", Columns: []powerbi.Column{{Name: "id", DataType: "Int64"}}}}}, powerbi.RetentionNone)
+	if err != nil {
+		t.Fatalf("create a second %q: %v", name, err)
+	}
+}
+
+// demoClient is a Power BI client of the fixture's sandbox as the demo user.
+func demoClient(t testing.TB, f *fixture) *powerbi.Client {
+	t.Helper()
+	ctx := context.Background()
+	ep, err := cloud.Sandbox(ctx, f.sb.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := entra.New(ep, entra.Credentials{TenantID: demo.TenantID, ClientID: demo.ClientID, Username: demo.Username,
+		Password: demo.Password, Method: entra.MethodPassword}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return powerbi.New(ep, s)
+}
+
+func TestPushAddsColumns(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	ids := writeIDs(t, dir, 100)
+	f.mustPush("--group", demo.WorkspaceSales, "--dataset", "Grow", "--table", "T", "--input", ids)
+	wider := filepath.Join(dir, "wider.csv")
+	os.WriteFile(wider, []byte("id,label,extra\n1,a,2.5\n2,b,\n"), 0o600)
+	stdout, _ := f.mustPush("--group", demo.WorkspaceSales, "--dataset", "Grow", "--table", "T", "--input", wider, "--dry-run")
+	if !strings.Contains(stdout, "add columns extra Double") {
+		t.Errorf("plan does not say it adds the column:\n%s", stdout)
+	}
+	f.mustPush("--group", demo.WorkspaceSales, "--dataset", "Grow", "--table", "T", "--input", wider, "--mode", "append")
+	rows := f.storedRows(f.datasetID(demo.WorkspaceSales, "Grow"), "T")
+	if len(rows) != 102 || fmt.Sprint(rows[100]["extra"]) != "2.5" || rows[101]["extra"] != nil {
+		t.Errorf("after adding a column: %d rows, last %v %v", len(rows), rows[100], rows[101])
+	}
+}
