@@ -39,7 +39,7 @@ func (d *Doctor) checkSaved(ctx context.Context) Result {
 	var details []string
 	if a.Insecure() {
 		details = append(details, "secrets are in the plain-text --insecure-storage file "+store.InsecurePath())
-	} else if a.Storage == keystore.StorageKeyring {
+	} else if store.Backend().Kind() == a.Storage { // the OS keyring (or a test's stand-in)
 		if err := keystore.Probe(ctx, store.Backend()); err != nil {
 			return fail(who+": the OS keyring holding its secrets does not work: "+err.Error(),
 				"Unlock or start the keyring (the message above says how on this system), then run pbiwb doctor again.")
