@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,7 +21,9 @@ import (
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/connector/source"
 	"github.com/pbiwb/pbiwb/home"
@@ -592,17 +596,244 @@ func unwrapExit(err error) string {
 	return err.Error()
 }
 
-// preparedPush is a Plan kept for the Push that follows it.
-type preparedPush struct{}
-
-func (p *preparedPush) close() {}
-
-// Plan resolves the target and says what a push would do.
-func (b *wizardBackend) Plan(ctx context.Context, r ui.Request) (ui.PlanReport, error) {
-	return ui.PlanReport{}, errors.New("TODO: push engine")
+// preparedPush is the Plan of the Review screen, kept for the Push that
+// follows it, so the input is not read (or exported from Domo) once more.
+type preparedPush struct {
+	account string
+	req     push.Request
+	plan    *push.Plan
 }
 
-// Push runs the writeback.
+func (p *preparedPush) close() { p.plan.Close() }
+
+// Plan is the dry run: push.Prepare reads and checks the whole input and
+// resolves the target, writing nothing.
+func (b *wizardBackend) Plan(ctx context.Context, r ui.Request) (ui.PlanReport, error) {
+	s, err := b.session(r.Account)
+	if err != nil {
+		return ui.PlanReport{}, err
+	}
+	req := pushRequest(r)
+	plan, err := b.prepare(ctx, s, r, req)
+	if err != nil {
+		return ui.PlanReport{}, err
+	}
+	rep := plan.Report()
+	b.keepPlan(&preparedPush{account: r.Account, req: req, plan: plan})
+	out := ui.PlanReport{Actions: rep.Actions, Rows: rep.Rows, Batches: rep.Batches, Warnings: rep.Warnings, ETA: -1}
+	if rep.ETASeconds >= 0 {
+		out.ETA = time.Duration(rep.ETASeconds * float64(time.Second))
+	}
+	if b.inProcessSandbox != "" {
+		// The command line below the plan names this sandbox's URL, which
+		// lives only as long as the wizard.
+		out.Warnings = append(out.Warnings, "this sandbox lives inside the wizard and stops when the wizard ends;",
+			"before using the command below later, run: pbiwb sandbox --addr "+b.inProcessSandbox)
+	}
+	// Command stays empty: the wizard lays the command line out itself, with
+	// the account and the global flags, broken into pasteable lines.
+	return out, nil
+}
+
+func (b *wizardBackend) prepare(ctx context.Context, s *wizardSession, r ui.Request, req push.Request) (*push.Plan, error) {
+	svc := push.Services{PowerBI: s.pbi, Dirs: b.dirs, Invocation: b.invocation(r.Account)}
+	if strings.HasPrefix(req.Input, "domo:") {
+		client, err := s.domoClient(ctx)
+		if err != nil {
+			return nil, err
+		}
+		svc.Domo = client
+	}
+	plan, err := push.Prepare(ctx, svc, req)
+	if err != nil {
+		if plan != nil {
+			plan.Close()
+		}
+		return nil, pushError(err, 0)
+	}
+	return plan, nil
+}
+
+// keepPlan replaces the kept plan, releasing the one before.
+func (b *wizardBackend) keepPlan(p *preparedPush) {
+	b.mu.Lock()
+	old := b.prepared
+	b.prepared = p
+	b.mu.Unlock()
+	if old != nil {
+		old.close()
+	}
+}
+
+// takePlan hands out the kept plan when it is for this request.
+func (b *wizardBackend) takePlan(account string, req push.Request) *push.Plan {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := b.prepared
+	if p == nil || !strings.EqualFold(p.account, account) || !reflect.DeepEqual(p.req, req) {
+		return nil
+	}
+	b.prepared = nil
+	return p.plan
+}
+
+// invocation is what goes between "pbiwb" and "push" in the engine's resume
+// hint: the global flags and the account.
+func (b *wizardBackend) invocation(account string) string {
+	g := strings.TrimSpace(strings.TrimPrefix(wizardCommand(b.g), "pbiwb"))
+	return strings.TrimSpace(g + " --account " + shellWord(account))
+}
+
+// pushRequest is the wizard's answers as `pbiwb push` flags. The workspace
+// goes by ID: the user picked it from the list, and two workspaces may share
+// a name.
+func pushRequest(r ui.Request) push.Request {
+	req := push.Request{Input: r.Input, Group: r.WorkspaceID, Dataset: r.Dataset, Table: r.Table,
+		Mode: r.Mode, Retention: r.Retention, Resume: r.Resume}
+	if req.Group == "" {
+		req.Group = r.WorkspaceName
+	}
+	for name, t := range r.Columns {
+		req.Columns = append(req.Columns, name+"="+t)
+	}
+	slices.Sort(req.Columns)
+	return req
+}
+
+// Push runs the writeback, relaying the engine's events as snapshots.
 func (b *wizardBackend) Push(ctx context.Context, r ui.Request, events chan<- ui.ProgressEvent) (ui.Result, error) {
-	return ui.Result{}, errors.New("TODO: push engine")
+	s, err := b.session(r.Account)
+	if err != nil {
+		return ui.Result{}, err
+	}
+	req := pushRequest(r)
+	plan := b.takePlan(r.Account, req)
+	if plan == nil {
+		if plan, err = b.prepare(ctx, s, r, req); err != nil {
+			return ui.Result{}, err
+		}
+	}
+	defer plan.Close()
+	datasetID := plan.Report().Dataset.ID
+
+	started := b.now()
+	relay := &progressRelay{ctx: ctx, events: events, now: b.now}
+	sum, runErr := plan.Run(ctx, relay.observe)
+	res := ui.Result{RowsWritten: sum.RowsWritten, RowsVerified: sum.TableRows, Batches: sum.BatchesDone, Retries: sum.Retries,
+		Elapsed: time.Duration(sum.ElapsedSeconds * float64(time.Second)), DatasetID: datasetID}
+	if rec, ok := b.findRun(r, started); ok {
+		res.RunID = rec.ID
+		if rec.Target.DatasetID != "" {
+			res.DatasetID = rec.Target.DatasetID
+		}
+	}
+	if runErr != nil {
+		return res, pushError(runErr, sum.ExitCode)
+	}
+	return res, nil
+}
+
+// findRun is the history record Run wrote for this push. push.Summary does
+// not carry the run's ID, so it is looked up: the newest record of this
+// input and table that started with the push.
+func (b *wizardBackend) findRun(r ui.Request, started time.Time) (history.Record, bool) {
+	list, err := history.New(b.dirs.History()).List(10)
+	if err != nil {
+		return history.Record{}, false
+	}
+	for _, rec := range list {
+		if rec.Input == r.Input && rec.Target.WorkspaceID == r.WorkspaceID && strings.EqualFold(rec.Target.Table, r.Table) &&
+			!rec.Start.Before(started.Add(-time.Second)) {
+			return rec, true
+		}
+	}
+	return history.Record{}, false
+}
+
+// pushError words an engine error for the wizard with its exit code: the
+// engine's own (code, or push.ExitCode), else what commandError says.
+func pushError(err error, code int) error {
+	if errors.Is(err, context.Canceled) {
+		return &codedError{code: ExitInterrupted, err: err}
+	}
+	if code == 0 {
+		code, _ = push.ExitCode(err)
+	}
+	mapped := wizardError(err)
+	if code == 0 {
+		return mapped
+	}
+	if fe, ok := mapped.(*wizardFieldError); ok {
+		fe.code = code
+		return fe
+	}
+	msg := err.Error()
+	if a := powerbi.Advice(err); a != "" {
+		msg = a
+	}
+	return &codedError{code: code, err: errors.New(msg)}
+}
+
+// progressRelay turns the engine's events into the wizard's snapshots. The
+// engine calls it in order, from one event at a time; every send gives up
+// when ctx is done (the wizard stopped listening), and progress events come
+// at most every progressEvery so the push never waits on the screen.
+type progressRelay struct {
+	ctx    context.Context
+	events chan<- ui.ProgressEvent
+	now    func() time.Time
+	last   time.Time
+}
+
+const progressEvery = 50 * time.Millisecond
+
+func (p *progressRelay) observe(e push.Event) {
+	ev := snapshot(e, p.now())
+	if e.Kind == push.KindProgress && ev.Error == nil && ev.RowsWritten < ev.RowsTotal && p.now().Sub(p.last) < progressEvery {
+		return
+	}
+	p.last = p.now()
+	select {
+	case p.events <- ev:
+	case <-p.ctx.Done():
+	}
+}
+
+// snapshot is one event as the Push screen shows it.
+func snapshot(e push.Event, now time.Time) ui.ProgressEvent {
+	pr := e.Progress
+	ev := ui.ProgressEvent{RowsWritten: pr.RowsWritten, RowsTotal: pr.RowsTotal, BatchesDone: pr.BatchesDone, BatchesTotal: pr.BatchesTotal,
+		InFlight: pr.InFlight, Retries: pr.Retries, Throttled: pr.Throttled, RowsPerSecond: pr.RowsPerSecond, ETA: -1}
+	if pr.ETASeconds >= 0 {
+		ev.ETA = time.Duration(pr.ETASeconds * float64(time.Second))
+	}
+	if w := pr.Wait; w != nil {
+		reason := w.Limit
+		if reason == "" {
+			reason = w.Reason
+		}
+		left := time.Duration(0)
+		switch {
+		case !w.Until.IsZero():
+			left = w.Until.Sub(now)
+		case w.Seconds > 0:
+			left = time.Duration(w.Seconds * float64(time.Second))
+		default:
+			reason += " (until a request in flight is answered)"
+		}
+		ev.Wait = &ui.Wait{Reason: reason, Left: max(left, 0)}
+	}
+	switch {
+	case e.Kind == push.KindError && e.Error != nil:
+		msg := e.Error.Message
+		if e.Error.Batch > 0 {
+			msg = fmt.Sprintf("batch %d: %s", e.Error.Batch, msg)
+		}
+		ev.Error = &ui.PushError{Message: msg, RequestID: e.Error.RequestID}
+	case e.Kind == push.KindRetry && e.Retry != nil:
+		r := e.Retry
+		ev.Error = &ui.PushError{RequestID: r.RequestID,
+			Message: fmt.Sprintf("batch %d: %s; sending it again in %s (attempt %d)", r.Batch, r.Cause, (time.Duration(r.DelaySeconds * float64(time.Second))).Round(time.Millisecond), r.Attempt)}
+	}
+	return ev
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -377,5 +378,138 @@ func TestWizardInProcessSandbox(t *testing.T) {
 	}
 	if !strings.HasPrefix(got.Command, "pbiwb --sandbox https://127.0.0.1:") || !strings.HasSuffix(got.Command, " --home "+homeDir) {
 		t.Errorf("Command = %q", got.Command)
+	}
+}
+
+// sandboxTable is a table's row count in the sandbox's /_sandbox/state.
+func sandboxTable(t *testing.T, f *fixture, workspace, dataset, table string) (int64, bool) {
+	t.Helper()
+	resp, err := f.sb.Client().Get(f.sb.URL() + "/_sandbox/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Workspaces []struct {
+			Name     string
+			Datasets []struct {
+				Name   string
+				Tables []struct {
+					Name     string
+					RowCount int64
+				}
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range st.Workspaces {
+		for _, d := range w.Datasets {
+			for _, tb := range d.Tables {
+				if w.Name == workspace && d.Name == dataset && tb.Name == table {
+					return tb.RowCount, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// The Domo demo DataSet, planned and pushed through the engine: the plan
+// says what will happen, progress arrives as snapshots, the row count is
+// verified, the run is in the history, and the sandbox holds the rows.
+func TestWizardPlanAndPushDomo(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := f.wizard()
+	if _, err := b.SignIn(ctx, demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
+	req := ui.Request{Account: "sandbox", Input: "domo:" + demo.DomoDataSetID, WorkspaceID: demo.WorkspaceSalesID,
+		WorkspaceName: demo.WorkspaceSales, Dataset: "Wizard Orders", Table: "Orders", Mode: "replace", Retention: "none"}
+	plan, err := b.Plan(ctx, req)
+	if err != nil {
+		t.Fatalf("Plan: %v", err)
+	}
+	if plan.Rows != 5000 || plan.Batches < 1 || len(plan.Actions) == 0 || plan.ETA < 0 {
+		t.Errorf("plan = %+v", plan)
+	}
+	if !strings.Contains(strings.Join(plan.Actions, "\n"), "Wizard Orders") {
+		t.Errorf("actions do not name the new dataset: %q", plan.Actions)
+	}
+	if _, exists := sandboxTable(t, f, demo.WorkspaceSales, "Wizard Orders", "Orders"); exists {
+		t.Fatal("the dry run created the table")
+	}
+
+	events := make(chan ui.ProgressEvent, 16)
+	var seen []ui.ProgressEvent
+	drained := make(chan struct{})
+	go func() {
+		for ev := range events {
+			seen = append(seen, ev)
+		}
+		close(drained)
+	}()
+	res, err := b.Push(ctx, req, events)
+	close(events)
+	<-drained
+	if err != nil {
+		t.Fatalf("Push: %v", err)
+	}
+	if res.RowsWritten != 5000 || res.RowsVerified != 5000 || res.RunID == "" || res.DatasetID == "" || res.Batches < 1 {
+		t.Errorf("result = %+v", res)
+	}
+	if len(seen) == 0 || seen[len(seen)-1].RowsWritten != 5000 || seen[len(seen)-1].RowsTotal != 5000 {
+		t.Errorf("events: %d, last %+v", len(seen), seen[len(seen)-1:])
+	}
+	if n, ok := sandboxTable(t, f, demo.WorkspaceSales, "Wizard Orders", "Orders"); !ok || n != 5000 {
+		t.Errorf("sandbox holds %d rows (table found: %v)", n, ok)
+	}
+	sets, err := b.Datasets(ctx, "sandbox", demo.WorkspaceSalesID)
+	if err != nil || !slices.Contains(sets, "Wizard Orders") {
+		t.Errorf("Datasets after the push = %q, %v", sets, err)
+	}
+}
+
+// A type the values do not fit stops the dry run with exit 3 and the
+// finding's line; a read-only workspace is Power BI's refusal, exit 5.
+func TestWizardPlanRefusals(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := f.wizard()
+	if _, err := b.SignIn(ctx, demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "orders.csv")
+	if err := os.WriteFile(path, []byte("id,qty\n1,3\n2,lots\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := ui.Request{Account: "sandbox", Input: path, WorkspaceID: demo.WorkspaceSalesID, WorkspaceName: demo.WorkspaceSales,
+		Dataset: "Refusals", Table: "T", Mode: "replace"}
+	cases := []struct {
+		name string
+		edit func(*ui.Request)
+		code int
+		want string
+	}{
+		{"bad value", func(r *ui.Request) { r.Columns = map[string]string{"qty": "Int64"} }, ExitInvalid, `orders.csv:3: column 2 ("qty")`},
+		{"read-only workspace", func(r *ui.Request) {
+			r.WorkspaceID, r.WorkspaceName = demo.WorkspaceExecutiveID, demo.WorkspaceExecutive
+		}, ExitRefused, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := base
+			tc.edit(&r)
+			_, err := b.Plan(ctx, r)
+			var ec interface{ ExitCode() int }
+			if !errors.As(err, &ec) || ec.ExitCode() != tc.code {
+				t.Fatalf("Plan = %v; want exit %d", err, tc.code)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%q does not say %q", err, tc.want)
+			}
+		})
 	}
 }
