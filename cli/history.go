@@ -81,7 +81,7 @@ func historyTable(w io.Writer, runs []history.Record) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tWHEN\tINPUT\tTARGET\tMODE\tROWS\tDURATION\tOUTCOME")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, histWhen(r.Start), histShorten(r.Input, 40),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, histWhen(r.Start), histShorten(r.Input, 44),
 			histShorten(histTarget(r.Target), 50), histMode(r), histRows(r), histDuration(r), histOutcome(r))
 	}
 	return tw.Flush()
@@ -304,7 +304,7 @@ func histDetail(w io.Writer, r history.Record) {
 				label = "Waits"
 			}
 			wt := r.Waits[k]
-			line(label, "%s: %d× , %s in all", k, wt.Count, (time.Duration(wt.Seconds * float64(time.Second))).Round(time.Second))
+			line(label, "%s: %d %s, %s in all", k, wt.Count, histWaits(wt.Count), (time.Duration(wt.Seconds * float64(time.Second))).Round(time.Second))
 		}
 	}
 	if r.Host != "" {
@@ -333,6 +333,13 @@ func histDetail(w io.Writer, r history.Record) {
 	if r.ResumeHint != "" && (r.Outcome == history.Stopped || r.Outcome == history.Interrupted) {
 		fmt.Fprintf(w, "\nContinue this run with:\n  %s\n", r.ResumeHint)
 	}
+}
+
+func histWaits(n int) string {
+	if n == 1 {
+		return "wait"
+	}
+	return "waits"
 }
 
 func histIDName(name, id string) string {
