@@ -417,3 +417,23 @@ func (lockedKeyring) err() error {
 func (k lockedKeyring) Set(context.Context, string, string, string) error   { return k.err() }
 func (k lockedKeyring) Get(context.Context, string, string) (string, error) { return "", k.err() }
 func (k lockedKeyring) Delete(context.Context, string, string) error        { return k.err() }
+
+// A saved device-code account whose sign-in is gone, without a terminal: the
+// doctor cannot show a code, and says where to sign in again.
+func TestDoctorDeviceCodeWithoutTerminal(t *testing.T) {
+	f := newFixture(t)
+	dirs, _ := home.Resolve(f.home)
+	store := keystore.Open(dirs, f.backend)
+	if _, err := store.Save(context.Background(), keystore.Account{Name: "dev", Cloud: cloudSandbox, TenantID: demo.TenantID,
+		ClientID: demo.ClientID, Auth: keystore.AuthDeviceCode}, keystore.Secrets{}); err != nil {
+		t.Fatal(err)
+	}
+	code, got, _ := f.doctorJSON(t, nil, "--account", "dev")
+	acct, signIn := got[doctor.CheckAccount], got[doctor.CheckSignIn]
+	if code != ExitFailure || acct.Status != doctor.Pass || !strings.Contains(strings.Join(acct.Details, "\n"), "no saved sign-in") {
+		t.Errorf("exit %d, account %+v", code, acct)
+	}
+	if signIn.Status != doctor.Fail || !strings.Contains(signIn.Found, "no terminal") || !strings.Contains(signIn.Fix, "in a terminal") {
+		t.Errorf("sign-in %+v", signIn)
+	}
+}
