@@ -143,7 +143,10 @@ func summaryOf(a keystore.Account) ui.AccountSummary {
 // account whose sign-in lapsed) with a new device code relayed on prompts.
 func (b *wizardBackend) OpenAccount(ctx context.Context, name string, prompts chan<- string) (ui.AccountSummary, error) {
 	if s, err := b.session(name); err == nil {
-		if err := ensureToken(ctx, s.entra, prompts); err != nil {
+		err := ensureToken(ctx, s.entra, prompts)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if err != nil {
 			return s.summary, wizardError(err)
 		}
 		s.summary.LastUsed = b.now()
@@ -370,7 +373,7 @@ func (s *wizardSession) domoClient(ctx context.Context) (*domo.Client, error) {
 		}
 	}
 	return nil, &wizardFieldError{field: ui.FieldDomoClientID, code: ExitSignIn,
-		msg:    fmt.Sprintf("account %s has no Domo API client, which a Domo DataSet input needs", s.summary.Name),
+		msg:    "this account has no Domo API client, which a Domo DataSet input needs",
 		advice: "Add the account again (first screen › + Add a new account, same name) with the Domo Client ID and Secret from developer.domo.com › My Account › Manage Clients"}
 }
 
@@ -809,7 +812,10 @@ func snapshot(e push.Event, now time.Time) ui.ProgressEvent {
 	}
 	if w := pr.Wait; w != nil {
 		reason := w.Limit
-		if reason == "" {
+		switch {
+		case w.Reason == "retryAfter":
+			reason = "Retry-After from Power BI: it answered 429, too many requests"
+		case reason == "":
 			reason = w.Reason
 		}
 		left := time.Duration(0)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
@@ -511,5 +512,122 @@ func TestWizardPlanRefusals(t *testing.T) {
 				t.Errorf("%q does not say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// pushCSV signs in, writes a small CSV and pushes it into Sales Analytics,
+// collecting the events; before runs once the plan is made.
+func pushCSV(t *testing.T, f *fixture, ctx context.Context, dataset string, before func()) (ui.Result, []ui.ProgressEvent, error) {
+	t.Helper()
+	b := f.wizard()
+	if _, err := b.SignIn(testCtx(t), demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "small.csv")
+	if err := os.WriteFile(path, []byte("id,name\n1,a\n2,b\n3,c\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	req := ui.Request{Account: "sandbox", Input: path, WorkspaceID: demo.WorkspaceSalesID, WorkspaceName: demo.WorkspaceSales,
+		Dataset: dataset, Table: "T", Mode: "replace", Retention: "none"}
+	if _, err := b.Plan(testCtx(t), req); err != nil {
+		t.Fatal(err)
+	}
+	before()
+	events := make(chan ui.ProgressEvent, 16)
+	var seen []ui.ProgressEvent
+	drained := make(chan struct{})
+	go func() {
+		for ev := range events {
+			seen = append(seen, ev)
+		}
+		close(drained)
+	}()
+	res, err := b.Push(ctx, req, events)
+	close(events) // as the wizard does: a send after Push returned would panic
+	<-drained
+	return res, seen, err
+}
+
+func (f *fixture) faults(t *testing.T, body string) {
+	t.Helper()
+	resp, err := f.sb.Client().Post(f.sb.URL()+"/_sandbox/faults", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 && resp.StatusCode != 204 {
+		t.Fatalf("faults %s: HTTP %d", body, resp.StatusCode)
+	}
+}
+
+// A 429 from Power BI shows as a wait with its reason and a retry with the
+// cause, then the push completes.
+func TestWizardPushThrottledShowsWaitAndRetry(t *testing.T) {
+	f := newFixture(t)
+	res, seen, err := pushCSV(t, f, testCtx(t), "Throttled", func() { f.faults(t, `{"throttleFor":"1s"}`) })
+	if err != nil || res.RowsVerified != 3 {
+		t.Fatalf("Push = %+v, %v", res, err)
+	}
+	var waited, retried, throttled bool
+	for _, ev := range seen {
+		if ev.Wait != nil && strings.Contains(ev.Wait.Reason, "Retry-After") && ev.Wait.Left <= 2*time.Second {
+			waited = true
+		}
+		if ev.Error != nil && strings.Contains(ev.Error.Message, "batch 1") {
+			retried = true
+		}
+		throttled = throttled || ev.Throttled > 0
+	}
+	if !waited || !retried || !throttled {
+		t.Errorf("waited %v, retried %v, throttled %v in %+v", waited, retried, throttled, seen)
+	}
+}
+
+// Stopping a push (the wizard cancels its context) ends it with exit 130.
+func TestWizardPushInterrupted(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		cancel()
+	}()
+	start := time.Now()
+	_, _, err := pushCSV(t, f, ctx, "Interrupted", func() { f.faults(t, `{"latency":"3s"}`) })
+	var ec interface{ ExitCode() int }
+	if !errors.As(err, &ec) || ec.ExitCode() != ExitInterrupted {
+		t.Errorf("Push after cancel = %v; want exit 130", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("stopping took %s", d)
+	}
+}
+
+func TestSnapshotWaits(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		wait   *push.WaitInfo
+		reason string
+		left   time.Duration
+	}{
+		{"quota", &push.WaitInfo{Reason: "rowsPerHour", Limit: "1,000,000 rows per hour per dataset", Seconds: 90, Until: now.Add(80 * time.Second)},
+			"1,000,000 rows per hour per dataset", 80 * time.Second},
+		{"server", &push.WaitInfo{Reason: "retryAfter", Limit: "server Retry-After", Seconds: 5, Until: now.Add(5 * time.Second)},
+			"Retry-After from Power BI", 5 * time.Second},
+		{"in flight", &push.WaitInfo{Reason: "postsPerMinute", Limit: "120 POST rows requests per minute per dataset"},
+			"120 POST rows requests per minute per dataset (until a request in flight is answered)", 0},
+		{"past", &push.WaitInfo{Reason: "rowsPerHour", Limit: "x", Until: now.Add(-time.Second)}, "x", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := snapshot(push.Event{Kind: push.KindWait, Progress: push.Progress{RowsTotal: 10, ETASeconds: -1, Wait: tc.wait}}, now)
+			if ev.Wait == nil || !strings.HasPrefix(ev.Wait.Reason, tc.reason) || ev.Wait.Left != tc.left || ev.ETA >= 0 {
+				t.Errorf("snapshot = %+v, wait %+v; want %q, %s", ev, ev.Wait, tc.reason, tc.left)
+			}
+		})
+	}
+	ev := snapshot(push.Event{Kind: push.KindError, Error: &push.ErrorInfo{Message: "refused", RequestID: "r-1", Batch: 4}}, now)
+	if ev.Error == nil || ev.Error.Message != "batch 4: refused" || ev.Error.RequestID != "r-1" {
+		t.Errorf("error snapshot = %+v", ev.Error)
 	}
 }
