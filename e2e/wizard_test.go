@@ -8,8 +8,11 @@ package e2e
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
@@ -72,11 +76,23 @@ func TestWizardDemoEndToEnd(t *testing.T) {
 	tm.waitFor(t, "details-filled", "Dataset Name                     E2E Orders", "Table Name                       Orders", "(new: will be created)")
 	tm.keys(t, "Enter", "Enter")
 
-	tm.waitFor(t, "review", "5/7 Review", "The plan", "5,000 rows", "--account sandbox", "pbiwb sandbox --addr 127.0.0.1:")
+	screen = tm.waitFor(t, "review", "5/7 Review", "The plan", "5,000 rows", "--account sandbox", "pbiwb sandbox --addr 127.0.0.1:")
+	// The in-process sandbox's URL is on the command line shown; slow its
+	// answers down so the Push screen stays long enough to be seen.
+	m := regexp.MustCompile(`pbiwb --sandbox (https://127\.0\.0\.1:\d+)`).FindStringSubmatch(screen)
+	if m == nil {
+		t.Fatalf("no sandbox URL on the Review screen:\n%s", screen)
+	}
+	sb := sandboxClient(t, m[1])
+	sb.post(t, "/_sandbox/faults", `{"latency":"700ms"}`)
 	tm.keys(t, "Enter")
 
+	tm.waitFor(t, "push", "6/7 Push", "Writing domo:"+demo.DomoDataSetID+" → Sales Analytics › E2E Orders › Orders (replace)", "Rows")
 	tm.waitFor(t, "done", "7/7 Done", "5,000 rows written and verified: the table holds 5,000 rows",
 		"Sales Analytics › E2E Orders › Orders")
+	if n := sb.rowCount(t, demo.WorkspaceSales, "E2E Orders", "Orders"); n != 5000 {
+		t.Errorf("the sandbox holds %d rows in Sales Analytics › E2E Orders › Orders; want 5,000", n)
+	}
 	tm.keys(t, "q")
 	tm.waitFor(t, "exit", "PBIWB-EXIT=0")
 
@@ -94,6 +110,70 @@ func TestWizardDemoEndToEnd(t *testing.T) {
 			t.Errorf("insecure-storage file: %v %v", err, fi)
 		}
 	}
+}
+
+// sandbox is the wizard's in-process sandbox, reached with its own CA.
+type sandbox struct {
+	url  string
+	http *http.Client
+}
+
+func sandboxClient(t *testing.T, url string) *sandbox {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ep, err := cloud.Sandbox(ctx, url)
+	if err != nil {
+		t.Fatalf("reaching the wizard's sandbox at %s: %v", url, err)
+	}
+	return &sandbox{url: url, http: ep.HTTP}
+}
+
+func (s *sandbox) post(t *testing.T, path, body string) {
+	t.Helper()
+	resp, err := s.http.Post(s.url+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("POST %s: HTTP %d", path, resp.StatusCode)
+	}
+}
+
+// rowCount reads a table's row count from GET /_sandbox/state (-1: no such table).
+func (s *sandbox) rowCount(t *testing.T, workspace, dataset, table string) int64 {
+	t.Helper()
+	resp, err := s.http.Get(s.url + "/_sandbox/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Workspaces []struct {
+			Name     string `json:"name"`
+			Datasets []struct {
+				Name   string `json:"name"`
+				Tables []struct {
+					Name     string `json:"name"`
+					RowCount int64  `json:"rowCount"`
+				} `json:"tables"`
+			} `json:"datasets"`
+		} `json:"workspaces"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range st.Workspaces {
+		for _, d := range w.Datasets {
+			for _, tb := range d.Tables {
+				if w.Name == workspace && d.Name == dataset && tb.Name == table {
+					return tb.RowCount
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // hasColour reports whether s sets a foreground or background colour (SGR
