@@ -631,3 +631,46 @@ func TestSnapshotWaits(t *testing.T) {
 		t.Errorf("error snapshot = %+v", ev.Error)
 	}
 }
+
+func TestWizardCommand(t *testing.T) {
+	for _, tc := range []struct {
+		g    Globals
+		want string
+	}{
+		{Globals{}, "pbiwb"},
+		{Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:8443"}, "pbiwb --sandbox https://127.0.0.1:8443"},
+		{Globals{Home: "/tmp/my home"}, "pbiwb --home '/tmp/my home'"},
+		{Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:9", Home: "/h"}, "pbiwb --sandbox https://127.0.0.1:9 --home /h"},
+	} {
+		if got := wizardCommand(tc.g); got != tc.want {
+			t.Errorf("wizardCommand(%+v) = %q, want %q", tc.g, got, tc.want)
+		}
+	}
+	b := newWizardBackend(Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:9"}, home.Dirs{})
+	if got := b.invocation("it's"); got != `--sandbox https://127.0.0.1:9 --account 'it'\''s'` {
+		t.Errorf("invocation = %q", got)
+	}
+}
+
+// `pbiwb --sandbox URL` uses that sandbox (none is started) and prefills the
+// same identities.
+func TestWizardRunningSandbox(t *testing.T) {
+	f := newFixture(t)
+	env, _, _ := testEnv(nil)
+	env.IsTerminal = func() bool { return true }
+	old := runUI
+	t.Cleanup(func() { runUI = old })
+	var got ui.Options
+	var inProcess string
+	runUI = func(ctx context.Context, b ui.Backend, o ui.Options) (int, error) {
+		got, inProcess = o, b.(*wizardBackend).inProcessSandbox
+		_, err := b.SignIn(ctx, o.Prefill, nil)
+		return 0, err
+	}
+	if code := Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home}, env); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if got.Prefill != demoPrefill() || got.NoColor || inProcess != "" || got.Command != "pbiwb --sandbox "+f.sb.URL()+" --home "+f.home {
+		t.Errorf("options = %+v, in-process %q", got, inProcess)
+	}
+}
