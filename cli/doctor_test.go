@@ -354,7 +354,7 @@ func TestDoctorAfterARealThrottledPush(t *testing.T) {
 	}
 	code, got, _ := f.doctorJSON(t, env, demoUserFlags...)
 	r := got[doctor.CheckHistory]
-	if code != ExitFailure || r.Status != doctor.Fail || !strings.Contains(r.Found, "throttling answers (429)") {
+	if code != ExitFailure || r.Status != doctor.Fail || !strings.Contains(r.Found, "(429)") {
 		t.Errorf("exit %d, history %+v", code, r)
 	}
 }

@@ -190,3 +190,33 @@ func TestHistoryCloseIDs(t *testing.T) {
 		t.Errorf("distance %d", d)
 	}
 }
+
+// Run ids carry the start second and a random suffix: two runs of one second
+// are still listed newest first.
+func TestHistorySameSecondOrder(t *testing.T) {
+	dir := t.TempDir()
+	dirs, _ := home.Resolve(dir)
+	store := history.New(dirs.History())
+	base := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := range 6 {
+		at := base.Add(time.Duration(i) * 100 * time.Millisecond)
+		store.Now = func() time.Time { return at }
+		run, err := store.Start(history.Record{Input: "in.csv", Mode: "append"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run.Finish(history.Succeeded, 0, nil)
+		ids = append(ids, run.ID())
+	}
+	code, stdout, _ := runHistoryCmd(t, dir, "--json")
+	var got []history.Record
+	if code != ExitOK || json.Unmarshal([]byte(stdout), &got) != nil || len(got) != len(ids) {
+		t.Fatalf("exit %d\n%s", code, stdout)
+	}
+	for i, r := range got {
+		if r.ID != ids[len(ids)-1-i] {
+			t.Errorf("position %d: %s, want %s", i, r.ID, ids[len(ids)-1-i])
+		}
+	}
+}

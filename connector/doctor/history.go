@@ -26,6 +26,8 @@ func (d *Doctor) checkHistory(ctx context.Context) Result {
 	if len(runs) == 0 {
 		return pass("no runs recorded yet")
 	}
+	// Run ids order runs by their start second only; order within a second.
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Start.After(runs[j].Start) })
 	since := d.cfg.Now().Add(-d.cfg.Recent)
 	var problems, details []string
 	var fix []string
@@ -39,7 +41,11 @@ func (d *Doctor) checkHistory(ctx context.Context) Result {
 		key := targetKey(r)
 		label := fmt.Sprintf("run %s (%s, %s → %s)", r.ID, r.Start.Local().Format(time.DateTime), r.Input, targetText(r.Target))
 		if r.Throttled > 0 {
-			problems = append(problems, fmt.Sprintf("%s met %d throttling answers (429)", label, r.Throttled))
+			answers := "throttling answers"
+			if r.Throttled == 1 {
+				answers = "throttling answer"
+			}
+			problems = append(problems, fmt.Sprintf("%s met %d %s (429)", label, r.Throttled, answers))
 			fix = appendOnce(fix, "Power BI throttled runs although pbiwb paces itself: another program (or an overlapping pbiwb run) writes to the same dataset and shares its limits "+
 				"(120 POSTs a minute, 1,000,000 rows an hour). Space the runs apart or stop the other writer; pbiwb waits as Power BI asks.")
 		}
