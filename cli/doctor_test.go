@@ -16,6 +16,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -170,6 +171,14 @@ func TestDoctorBrokenSetUps(t *testing.T) {
 		{"Domo secret wrong", map[string]string{EnvPassword: demo.Password, EnvDomoClientID: demo.DomoClientID, EnvDomoClientSecret: "wrong"},
 			append(good, "--input", "domo:"+demo.DomoDataSetID), []want{
 				{doctor.CheckInput, doctor.Fail, []string{"Domo", "Manage Clients"}},
+			}},
+		{"Domo DataSet not owned or co-owned", map[string]string{EnvPassword: demo.Password, EnvDomoClientID: demo.DomoClientID, EnvDomoClientSecret: demo.DomoClientSecret},
+			append(good, "--input", "domo:"+domoapi.RestrictedDataSetID), []want{
+				{doctor.CheckInput, doctor.Fail, []string{domoapi.RestrictedDataSetID, "Access is denied", "co-own"}},
+			}},
+		{"Domo client without the data scope", map[string]string{EnvPassword: demo.Password, EnvDomoClientID: domoapi.ClientIDUserScopeOnly, EnvDomoClientSecret: demo.DomoClientSecret},
+			append(good, "--input", "domo:"+demo.DomoDataSetID), []want{
+				{doctor.CheckInput, doctor.Fail, []string{"data scope"}},
 			}},
 		{"Domo DataSet unknown", map[string]string{EnvPassword: demo.Password, EnvDomoClientID: demo.DomoClientID, EnvDomoClientSecret: demo.DomoClientSecret},
 			append(good, "--input", "domo:00000000-0000-4000-8000-000000000bad"), []want{
