@@ -13,6 +13,7 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -302,7 +303,15 @@ func (b *wizardBackend) SaveAccount(ctx context.Context, c ui.Credentials) error
 type keyringUnavailable struct{ err error }
 
 func (e *keyringUnavailable) Error() string {
-	return strings.TrimSuffix(e.err.Error(), keystore.InsecureAlternative)
+	var ke *keystore.KeyringError
+	if !errors.As(e.err, &ke) {
+		return strings.TrimSuffix(e.err.Error(), keystore.InsecureAlternative)
+	}
+	what := fmt.Sprintf("%s it failed: %v", ke.Op, ke.Cause)
+	if ke.Timeout > 0 {
+		what = fmt.Sprintf("it did not answer within %s", ke.Timeout)
+	}
+	return what + "; " + keystore.KeyringFix(runtime.GOOS)
 }
 func (e *keyringUnavailable) Unwrap() error { return e.err }
 func (e *keyringUnavailable) Is(target error) bool {
