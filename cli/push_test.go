@@ -664,3 +664,98 @@ func TestPushAddsColumns(t *testing.T) {
 		t.Errorf("after adding a column: %d rows, last %v %v", len(rows), rows[100], rows[101])
 	}
 }
+
+// Faults injected into a push into an existing table all end with every
+// row exactly once.
+func TestPushFaultsExactlyOnce(t *testing.T) {
+	const n = 100_000 // 11 batches
+	tests := []struct {
+		name  string
+		opts  sandbox.Options
+		fault string
+		saw   string // what the progress must show
+	}{
+		{"5xx", sandbox.Options{TimeScale: 3600}, `{"errorRate":0.2,"status":503}`, "retrying"},
+		{"dropped after commit", sandbox.Options{TimeScale: 3600}, `{"dropAfterCommitRate":0.3}`, ""},
+		// throttleFor is real time; the sandbox scales the Retry-After it sends.
+		{"429 storm", sandbox.Options{TimeScale: 3600}, `{"throttleFor":"400ms"}`, "Retry-After"},
+		// Tokens last a second; the push lasts several.
+		{"token expiry", sandbox.Options{Latency: 150 * time.Millisecond, TokenLifetime: 1500 * time.Millisecond}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixtureWith(t, tt.opts)
+			path := writeIDs(t, t.TempDir(), n)
+			target := []string{"--group", demo.WorkspaceSales, "--dataset", "Faults", "--table", "T"}
+			f.mustPush(append(target, "--input", writeIDs(t, t.TempDir(), 10))...) // the dataset exists before the faults
+			if tt.fault != "" {
+				f.fault(tt.fault)
+			}
+			_, stderr := f.mustPush(append(target, "--input", path)...)
+			f.fault(`{}`)
+			if tt.saw != "" && !strings.Contains(stderr, tt.saw) {
+				t.Errorf("progress does not show %q:\n%s", tt.saw, stderr)
+			}
+			checkExactlyOnce(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "Faults"), "T"), n)
+		})
+	}
+}
+
+// runCtx is f.run with a context.
+func (f *fixture) runCtx(ctx context.Context, vars map[string]string, args ...string) (int, string, string) {
+	env, out, errb := testEnv(vars)
+	code := Main(ctx, append([]string{"--sandbox", f.sb.URL(), "--home", f.home}, args...), env)
+	return code, out.String(), errb.String()
+}
+
+// Ctrl-C part-way: exit 130 with the resume command; a run without --resume
+// is refused in append mode; --resume writes only what is missing.
+func TestPushInterruptThenResume(t *testing.T) {
+	const n = 200_000
+	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600, Latency: 40 * time.Millisecond})
+	path := writeIDs(t, t.TempDir(), n)
+	target := []string{"--group", demo.WorkspaceSales, "--dataset", "Resume", "--table", "T", "--input", path, "--mode", "append"}
+	f.mustPush("--group", demo.WorkspaceSales, "--dataset", "Resume", "--table", "T", "--input", writeIDs(t, t.TempDir(), 0))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if c := f.counters(demo.WorkspaceSales, "Resume"); c["rowsAccepted"] > 30_000 {
+				cancel()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	code, _, stderr := f.runCtx(ctx, demoPasswordEnv, pushArgs(target...)...)
+	if code != ExitInterrupted || !strings.Contains(stderr, "--resume") {
+		t.Fatalf("interrupted: exit %d, want 130 with the resume command\n%s", code, stderr)
+	}
+	written := len(f.storedRows(f.datasetID(demo.WorkspaceSales, "Resume"), "T"))
+	if written == 0 || written >= n {
+		t.Fatalf("interrupted after %d rows: the test did not interrupt part-way", written)
+	}
+
+	code, _, stderr = f.run(demoPasswordEnv, pushArgs(target...)...)
+	if code != ExitUsage || !strings.Contains(stderr, "--resume") || !strings.Contains(stderr, "--restart") {
+		t.Fatalf("append over a checkpoint without --resume: exit %d, want 2\n%s", code, stderr)
+	}
+	_, stderr = f.mustPush(append(target, "--resume")...)
+	if !strings.Contains(stderr, "resumed") {
+		t.Errorf("the resumed run does not say so:\n%s", stderr)
+	}
+	checkExactlyOnce(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "Resume"), "T"), n)
+
+	code, _, stderr = f.run(demoPasswordEnv, pushArgs(append(target, "--resume")...)...)
+	if code == ExitOK || !strings.Contains(stderr, "no interrupted push") {
+		t.Errorf("--resume after success: exit %d\n%s", code, stderr)
+	}
+	var outcomes []string
+	for _, r := range f.history() {
+		outcomes = append(outcomes, r.Outcome)
+	}
+	if got := strings.Join(outcomes, ","); !strings.Contains(got, "succeeded,interrupted,succeeded") {
+		t.Errorf("history outcomes (newest first): %s", got)
+	}
+}

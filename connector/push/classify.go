@@ -10,7 +10,8 @@ import (
 // ClassifyPowerBI is the Classifier of connector/powerbi's errors, as its
 // PostRows documents them: a request sent without an answer is Ambiguous
 // (settle by counting); a 429 is Throttled with the server's Retry-After;
-// a 5xx answer or a request that never left is Transient (nothing was stored);
+// a 5xx answer, a token refused as expired, or a request that never left is
+// Transient (nothing was stored);
 // everything else is Fatal, keeping the status, code and RequestId for people.
 func ClassifyPowerBI(err error) Failure {
 	var (
@@ -28,7 +29,10 @@ func ClassifyPowerBI(err error) Failure {
 		return Failure{Kind: Throttled, RetryAfter: pe.RetryAfter, Status: pe.Status, Code: pe.Code, RequestID: pe.RequestID}
 	case errors.As(err, &pe):
 		f := Failure{Kind: Fatal, Status: pe.Status, Code: pe.Code, RequestID: pe.RequestID}
-		if pe.Status >= 500 {
+		// A token refused as expired even after the client's replay with a
+		// fresh one (a token that lapsed on the way): nothing was stored,
+		// and the next try gets another token.
+		if pe.Status >= 500 || pe.Code == powerbi.CodeTokenExpired {
 			f.Kind = Transient
 		}
 		return f
