@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -758,4 +761,92 @@ func TestPushInterruptThenResume(t *testing.T) {
 	if got := strings.Join(outcomes, ","); !strings.Contains(got, "succeeded,interrupted,succeeded") {
 		t.Errorf("history outcomes (newest first): %s", got)
 	}
+}
+
+// kill -9 at random moments, then --resume until the push succeeds: every
+// row exactly once, round after round. The binary is built once, and pushes
+// into a sandbox in this process (time-scaled, with latency so a push lasts
+// long enough to be killed part-way).
+func TestPushKill9ThenResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "pbiwb")
+	build := exec.Command("go", "build", "-o", bin, "github.com/pbiwb/pbiwb")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600, Latency: 25 * time.Millisecond})
+	const n = 150_000 // 16 batches
+	path := writeIDs(t, t.TempDir(), n)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
+	env := append(os.Environ(), EnvPassword+"="+demo.Password, "PBIWB_HOME=", "PBIWB_SANDBOX=")
+
+	run := func(resume bool, killAfter time.Duration) (code int, stderr string) {
+		args := append([]string{"--sandbox", f.sb.URL(), "--home", f.home}, pushArgs("--group", demo.WorkspaceSales,
+			"--dataset", "Killed", "--table", "T", "--input", path)...)
+		if resume {
+			args = append(args, "--resume")
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		var errb strings.Builder
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if killAfter > 0 {
+			timer := time.AfterFunc(killAfter, func() { cmd.Process.Kill() }) // SIGKILL
+			defer timer.Stop()
+		}
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			return 0, errb.String()
+		case errors.As(err, &ee) && ee.ExitCode() >= 0:
+			return ee.ExitCode(), errb.String()
+		case errors.As(err, &ee):
+			return -1, errb.String() // killed
+		}
+		t.Fatal(err)
+		return 0, ""
+	}
+
+	const rounds = 4
+	kills, resumed := 0, 0
+	for round := range rounds {
+		resume := false
+		for attempt := 0; ; attempt++ {
+			if attempt > 12 {
+				t.Fatalf("round %d: no success after %d attempts", round, attempt)
+			}
+			var killAfter time.Duration
+			if attempt < 3 { // kill the first runs of each round at a random moment
+				killAfter = time.Duration(50+rng.IntN(700)) * time.Millisecond
+			}
+			code, stderr := run(resume, killAfter)
+			if strings.Contains(stderr, "already written") {
+				resumed++
+			}
+			if code == -1 {
+				kills++
+				resume = true
+				continue
+			}
+			if code == ExitFailure && strings.Contains(stderr, "no interrupted push") {
+				resume = false // killed before its checkpoint existed: start over
+				continue
+			}
+			if code != 0 {
+				t.Fatalf("round %d, attempt %d (resume %v): exit %d\n%s", round, attempt, resume, code, stderr)
+			}
+			break
+		}
+		checkExactlyOnce(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "Killed"), "T"), n)
+	}
+	if kills < rounds || resumed == 0 {
+		t.Errorf("%d runs killed before they finished, %d resumed part-way: the test did not exercise resuming", kills, resumed)
+	}
+	t.Logf("%d rounds, %d kills, %d runs resumed part-way", rounds, kills, resumed)
 }
