@@ -57,9 +57,6 @@ retries, and the command that continues an interrupted run.
 	if err != nil {
 		return err
 	}
-	// Run ids order runs by their start second only (the rest is random), so
-	// two runs of the same second are put in order here.
-	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Start.After(runs[j].Start) })
 	if *asJSON {
 		if runs == nil {
 			runs = []history.Record{}

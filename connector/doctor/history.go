@@ -26,8 +26,6 @@ func (d *Doctor) checkHistory(ctx context.Context) Result {
 	if len(runs) == 0 {
 		return pass("no runs recorded yet")
 	}
-	// Run ids order runs by their start second only; order within a second.
-	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Start.After(runs[j].Start) })
 	since := d.cfg.Now().Add(-d.cfg.Recent)
 	var problems, details []string
 	var fix []string

@@ -344,13 +344,15 @@ func (s *Store) resolve(r *Record) {
 	}
 }
 
-// newID is sortable by start time: 20261127-093000-7f3a2c (UTC).
+// newID is sortable by start time: 20261127-093000.123-7f3a2c (UTC).
 func newID(t time.Time) (string, error) {
 	var b [3]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("history: run id: %w", err)
 	}
-	return t.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:]), nil
+	// Milliseconds keep runs started in the same second in order: List sorts
+	// by id, so the id alone must order runs by their start.
+	return t.UTC().Format("20060102-150405.000") + "-" + hex.EncodeToString(b[:]), nil
 }
 
 // writeAtomic replaces dir/name with data: whole or not at all.

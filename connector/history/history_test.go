@@ -47,7 +47,7 @@ func TestRunLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(run.ID(), "20261127-093000-") || len(run.ID()) != len("20261127-093000-abcdef") {
+	if !strings.HasPrefix(run.ID(), "20261127-093000.000-") || len(run.ID()) != len("20261127-093000.000-abcdef") {
 		t.Fatalf("id %q", run.ID())
 	}
 	got, err := s.Get(run.ID())
@@ -269,5 +269,29 @@ func TestConcurrentUpdates(t *testing.T) {
 	run.Finish(Succeeded, 0, nil)
 	if got, _ := s.Get(run.ID()); got.BatchesDone != 400 {
 		t.Errorf("batches %d, want 400", got.BatchesDone)
+	}
+}
+
+// Runs started within one second keep their order: ids carry milliseconds.
+func TestListOrdersRunsOfOneSecond(t *testing.T) {
+	s, c := newStore(t)
+	var ids []string
+	for range 20 {
+		run, err := s.Start(sample())
+		if err != nil {
+			t.Fatal(err)
+		}
+		run.Finish(Succeeded, 0, nil)
+		ids = append(ids, run.ID())
+		c.advance(7 * time.Millisecond)
+	}
+	got, err := s.List(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range got {
+		if want := ids[len(ids)-1-i]; r.ID != want {
+			t.Errorf("List(3)[%d] = %s, want %s", i, r.ID, want)
+		}
 	}
 }
