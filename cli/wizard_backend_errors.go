@@ -1,0 +1,81 @@
+package cli
+
+// Errors as the wizard shows them, with their exit codes.
+
+import (
+	"context"
+	"errors"
+
+	"github.com/pbiwb/pbiwb/connector/domo"
+	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/ui"
+)
+
+// wizardFieldError is a failure the wizard shows beside one credential
+// field (ui.FieldError), with the exit code it stands for.
+type wizardFieldError struct {
+	field, msg, advice string
+	code               int
+	err                error
+}
+
+func (e *wizardFieldError) Error() string  { return e.msg }
+func (e *wizardFieldError) Field() string  { return e.field }
+func (e *wizardFieldError) Advice() string { return e.advice }
+func (e *wizardFieldError) ExitCode() int  { return e.code }
+func (e *wizardFieldError) Unwrap() error  { return e.err }
+
+// codedError is a message for people with the exit code of CONTRACT.md it
+// stands for (ui reads ExitCode).
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
+func (e *codedError) ExitCode() int { return e.code }
+
+// wizardError maps what the engine returns to what the wizard shows: a
+// sign-in failure beside the credential at fault (entra's Field as is, its
+// Fix as the advice), everything else as commandError words it, with its
+// exit code.
+func wizardError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		ae  *entra.Error
+		fes entra.FieldErrors
+		de  *domo.Error
+	)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.As(err, &ae):
+		// Error() keeps entra's wording (what failed, the AADSTS code, the
+		// correlation ID); the wizard leaves the Fix out of it and shows it as
+		// the advice.
+		return &wizardFieldError{field: ae.Field, msg: ae.Error(), advice: ae.Fix, code: ExitSignIn, err: err}
+	case errors.As(err, &fes) && len(fes) > 0:
+		// One field at a time: the wizard's own checks catch most of these
+		// before any call, so a second one is rare.
+		return &wizardFieldError{field: fes[0].Field, msg: fes[0].Error(), code: ExitUsage, err: err}
+	case errors.As(err, &de) && errors.Is(err, domo.ErrSignIn):
+		return &wizardFieldError{field: ui.FieldDomoClientSecret, msg: de.Error(), advice: de.Advice, code: ExitSignIn, err: err}
+	}
+	var ee *exitError
+	if errors.As(commandError(err), &ee) {
+		return &codedError{code: ee.code, err: ee.err}
+	}
+	return err
+}
+
+// unwrapExit is an exitError's message without the code.
+func unwrapExit(err error) string {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.err.Error()
+	}
+	return err.Error()
+}

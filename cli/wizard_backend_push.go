@@ -1,0 +1,195 @@
+package cli
+
+// The plan (dry run) and the push.
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/ui"
+)
+
+// preparedPush is the Plan of the Review screen, kept for the Push that
+// follows it, so the input is not read (or exported from Domo) once more.
+type preparedPush struct {
+	account string
+	req     push.Request
+	plan    *push.Plan
+}
+
+func (p *preparedPush) close() { p.plan.Close() }
+
+// Plan is the dry run: push.Prepare reads and checks the whole input and
+// resolves the target, writing nothing.
+func (b *wizardBackend) Plan(ctx context.Context, r ui.Request) (ui.PlanReport, error) {
+	s, err := b.session(r.Account)
+	if err != nil {
+		return ui.PlanReport{}, err
+	}
+	req := pushRequest(r)
+	plan, err := b.prepare(ctx, s, r, req)
+	if err != nil {
+		return ui.PlanReport{}, err
+	}
+	rep := plan.Report()
+	b.keepPlan(&preparedPush{account: r.Account, req: req, plan: plan})
+	out := ui.PlanReport{Actions: rep.Actions, Rows: rep.Rows, Batches: rep.Batches, Warnings: rep.Warnings, ETA: -1}
+	if rep.ETASeconds >= 0 {
+		out.ETA = time.Duration(rep.ETASeconds * float64(time.Second))
+	}
+	if b.inProcessSandbox != "" {
+		// The command line below the plan names this sandbox's URL, which
+		// lives only as long as the wizard.
+		out.Warnings = append(out.Warnings, "this sandbox lives inside the wizard and stops when the wizard ends;",
+			"before using the command below later, run: pbiwb sandbox --addr "+b.inProcessSandbox)
+	}
+	// Command stays empty: the wizard lays the command line out itself, with
+	// the account and the global flags, broken into pasteable lines.
+	return out, nil
+}
+
+func (b *wizardBackend) prepare(ctx context.Context, s *wizardSession, r ui.Request, req push.Request) (*push.Plan, error) {
+	svc := push.Services{PowerBI: s.pbi, Dirs: b.dirs, Invocation: b.invocation(r.Account)}
+	if strings.HasPrefix(req.Input, "domo:") {
+		client, err := s.domoClient(ctx)
+		if err != nil {
+			return nil, err
+		}
+		svc.Domo = client
+	}
+	plan, err := push.Prepare(ctx, svc, req)
+	if err != nil {
+		if plan != nil {
+			plan.Close()
+		}
+		return nil, pushError(err, 0)
+	}
+	return plan, nil
+}
+
+// keepPlan replaces the kept plan, releasing the one before.
+func (b *wizardBackend) keepPlan(p *preparedPush) {
+	b.mu.Lock()
+	old := b.prepared
+	b.prepared = p
+	b.mu.Unlock()
+	if old != nil {
+		old.close()
+	}
+}
+
+// takePlan hands out the kept plan when it is for this request.
+func (b *wizardBackend) takePlan(account string, req push.Request) *push.Plan {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := b.prepared
+	if p == nil || !strings.EqualFold(p.account, account) || !reflect.DeepEqual(p.req, req) {
+		return nil
+	}
+	b.prepared = nil
+	return p.plan
+}
+
+// invocation is what goes between "pbiwb" and "push" in the engine's resume
+// hint: the global flags and the account.
+func (b *wizardBackend) invocation(account string) string {
+	g := strings.TrimSpace(strings.TrimPrefix(wizardCommand(b.g), "pbiwb"))
+	return strings.TrimSpace(g + " --account " + shellWord(account))
+}
+
+// pushRequest is the wizard's answers as `pbiwb push` flags. The workspace
+// goes by ID: the user picked it from the list, and two workspaces may share
+// a name.
+func pushRequest(r ui.Request) push.Request {
+	req := push.Request{Input: r.Input, Group: r.WorkspaceID, Dataset: r.Dataset, Table: r.Table,
+		Mode: r.Mode, Retention: r.Retention, Resume: r.Resume}
+	if req.Group == "" {
+		req.Group = r.WorkspaceName
+	}
+	for name, t := range r.Columns {
+		req.Columns = append(req.Columns, name+"="+t)
+	}
+	slices.Sort(req.Columns)
+	return req
+}
+
+// Push runs the writeback, relaying the engine's events as snapshots.
+func (b *wizardBackend) Push(ctx context.Context, r ui.Request, events chan<- ui.ProgressEvent) (ui.Result, error) {
+	s, err := b.session(r.Account)
+	if err != nil {
+		return ui.Result{}, err
+	}
+	req := pushRequest(r)
+	plan := b.takePlan(r.Account, req)
+	if plan == nil {
+		if plan, err = b.prepare(ctx, s, r, req); err != nil {
+			return ui.Result{}, err
+		}
+	}
+	defer plan.Close()
+	datasetID := plan.Report().Dataset.ID
+
+	started := b.now()
+	relay := &progressRelay{ctx: ctx, events: events, now: b.now}
+	sum, runErr := plan.Run(ctx, relay.observe)
+	res := ui.Result{RowsWritten: sum.RowsWritten, RowsVerified: sum.TableRows, Batches: sum.BatchesDone, Retries: sum.Retries,
+		Elapsed: time.Duration(sum.ElapsedSeconds * float64(time.Second)), DatasetID: datasetID}
+	if rec, ok := b.findRun(r, started); ok {
+		res.RunID = rec.ID
+		if rec.Target.DatasetID != "" {
+			res.DatasetID = rec.Target.DatasetID
+		}
+	}
+	if runErr != nil {
+		return res, pushError(runErr, sum.ExitCode)
+	}
+	return res, nil
+}
+
+// findRun is the history record Run wrote for this push. push.Summary does
+// not carry the run's ID, so it is looked up: the newest record of this
+// input and table that started with the push.
+func (b *wizardBackend) findRun(r ui.Request, started time.Time) (history.Record, bool) {
+	list, err := history.New(b.dirs.History()).List(10)
+	if err != nil {
+		return history.Record{}, false
+	}
+	for _, rec := range list {
+		if rec.Input == r.Input && rec.Target.WorkspaceID == r.WorkspaceID && strings.EqualFold(rec.Target.Table, r.Table) &&
+			!rec.Start.Before(started.Add(-time.Second)) {
+			return rec, true
+		}
+	}
+	return history.Record{}, false
+}
+
+// pushError words an engine error for the wizard with its exit code: the
+// engine's own (code, or push.ExitCode), else what commandError says.
+func pushError(err error, code int) error {
+	if errors.Is(err, context.Canceled) {
+		return &codedError{code: ExitInterrupted, err: err}
+	}
+	if code == 0 {
+		code, _ = push.ExitCode(err)
+	}
+	mapped := wizardError(err)
+	if code == 0 {
+		return mapped
+	}
+	if fe, ok := mapped.(*wizardFieldError); ok {
+		fe.code = code
+		return fe
+	}
+	msg := err.Error()
+	if a := powerbi.Advice(err); a != "" {
+		msg = a
+	}
+	return &codedError{code: code, err: errors.New(msg)}
+}

@@ -1,0 +1,46 @@
+package cli
+
+// The target lists: workspaces and their push datasets.
+
+import (
+	"context"
+
+	"github.com/pbiwb/pbiwb/ui"
+)
+
+// Workspaces lists the workspaces the account can see.
+func (b *wizardBackend) Workspaces(ctx context.Context, account string) ([]ui.Workspace, error) {
+	s, err := b.session(account)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.pbi.Groups(ctx, "")
+	if err != nil {
+		return nil, wizardError(err)
+	}
+	out := make([]ui.Workspace, len(groups))
+	for i, g := range groups {
+		out[i] = ui.Workspace{ID: g.ID, Name: g.Name, ReadOnly: g.IsReadOnly}
+	}
+	return out, nil
+}
+
+// Datasets lists the push datasets of a workspace; imported datasets cannot
+// take rows, so they are not offered.
+func (b *wizardBackend) Datasets(ctx context.Context, account, workspaceID string) ([]string, error) {
+	s, err := b.session(account)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.pbi.Datasets(ctx, workspaceID)
+	if err != nil {
+		return nil, wizardError(err)
+	}
+	var names []string
+	for _, d := range list {
+		if d.IsPush() {
+			names = append(names, d.Name)
+		}
+	}
+	return names, nil
+}
