@@ -63,6 +63,7 @@ func runWizard(ctx context.Context, g Globals, args []string, env Env) error {
 	}
 	if g.Sandbox {
 		opts.Prefill = demoPrefill()
+		opts.InputSuggestion = demo.DomoDataSetID
 	}
 	b := newWizardBackend(g, dirs)
 	b.inProcessSandbox = inProcess

@@ -140,7 +140,7 @@ func (b *wizardBackend) SignIn(ctx context.Context, c ui.Credentials, prompts ch
 		username = ""
 	}
 	s.summary = ui.AccountSummary{Name: c.Name, Method: string(ec.Method), Cloud: accountCloud(ep), TenantID: ec.TenantID,
-		ClientID: ec.ClientID, Username: username, LastUsed: b.now(), HasDomo: s.domoID != ""}
+		ClientID: ec.ClientID, Username: username, LastUsed: b.now(), HasDomo: s.domoID != "", Notes: res.Notes}
 	b.keep(s)
 	return s.summary, nil
 }

@@ -70,6 +70,7 @@ func (b *wizardBackend) InspectInput(ctx context.Context, account, input string,
 	report := ui.InputReport{Input: input, Name: in.name, Kind: in.kind}
 	if p != nil {
 		report.Rows = int64(p.Rows)
+		report.Warnings = p.Warnings
 		if p.Delimiter == '\t' && in.kind == kindCSV {
 			report.Kind = "TSV file"
 		}

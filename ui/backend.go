@@ -109,6 +109,9 @@ type AccountSummary struct {
 	Username string // or the service principal's display name
 	LastUsed time.Time
 	HasDomo  bool // a Domo API client is saved with it
+	// Notes are advice from a sign-in that did not stop it (e.g. "turn on
+	// Allow public client flows"); the Credentials screen shows them once.
+	Notes []string
 }
 
 // Workspace is one Power BI workspace (group).
@@ -140,6 +143,9 @@ type InputReport struct {
 	Rows     int64
 	Columns  []Column
 	Findings []Finding
+	// Warnings do not stop the push (a column read as String because of a
+	// late value, say) but are worth reading first.
+	Warnings []string
 }
 
 // Request is one writeback, the wizard's answers; it maps one to one onto

@@ -26,6 +26,8 @@ type Common struct {
 
 	running *tracker // pushes in flight
 	command string   // how the user runs pbiwb: "pbiwb", "pbiwb --sandbox URL"
+	// inputSuggestion prefills the Input screen (Options.InputSuggestion).
+	inputSuggestion string
 
 	// readDir lists a directory for path completion (os.ReadDir outside tests).
 	readDir func(dir string) ([]fs.DirEntry, error)

@@ -20,6 +20,7 @@ type credentials struct {
 
 	signedIn    *AccountSummary // signed in, not yet saved
 	askInsecure error           // the keyring is unavailable: offer the 0600 file
+	showNotes   bool            // signed in with notes: shown until enter
 }
 
 type (
@@ -181,7 +182,7 @@ func (cr *credentials) Update(msg tea.Msg) (screen, tea.Cmd) {
 			cr.err = errors.New("signed in, but the account could not be saved: " + msg.err.Error())
 			return cr, nil
 		}
-		return cr, cr.ready()
+		return cr, cr.proceed()
 	case deviceCodeMsg:
 		return cr, cr.busy.onPrompt(msg, cr.prompts)
 	case tea.KeyPressMsg:
@@ -208,7 +209,16 @@ func (cr *credentials) key(msg tea.KeyPressMsg) tea.Cmd {
 		case keyIs(msg, k.No):
 			// Use the account for this session only.
 			cr.askInsecure = nil
+			return cr.proceed()
+		}
+		return nil
+	case cr.showNotes:
+		switch msg.String() {
+		case "enter":
+			cr.showNotes = false
 			return cr.ready()
+		case "esc":
+			cr.showNotes = false
 		}
 		return nil
 	case msg.String() == "esc":
@@ -271,6 +281,16 @@ func (cr *credentials) save(insecure bool) tea.Cmd {
 	return tea.Batch(tick, func() tea.Msg { return savedMsg{gen, b.SaveAccount(ctx, creds)} })
 }
 
+// proceed moves on once the account is saved (or kept for this session),
+// first showing the sign-in's notes when it had any.
+func (cr *credentials) proceed() tea.Cmd {
+	if len(cr.signedIn.Notes) > 0 {
+		cr.showNotes = true
+		return nil
+	}
+	return cr.ready()
+}
+
 func (cr *credentials) ready() tea.Cmd {
 	acc := *cr.signedIn
 	if acc.Name == "" {
@@ -318,6 +338,13 @@ func (cr *credentials) View() string {
 	if cr.busy.active() {
 		return cr.busy.view(s, w)
 	}
+	if cr.showNotes {
+		lines := []string{s.OK.Render("✓ Signed in as " + cr.creds().Name + "."), "", "Entra ID signed you in, with advice worth acting on:"}
+		for _, n := range cr.signedIn.Notes {
+			lines = append(lines, s.Warn.Render(wrap("! "+n, w)))
+		}
+		return strings.Join(append(lines, "", s.Hint.Render("enter continues to the input; esc returns to the credentials")), "\n")
+	}
 	if cr.askInsecure != nil {
 		return strings.Join([]string{
 			s.OK.Render("✓ Signed in."),
@@ -358,6 +385,8 @@ func (cr *credentials) Help() string {
 		return s.helpLine(cr.c.width, keyHelp(k.Back, "esc", "cancel"), k.Quit)
 	case cr.askInsecure != nil:
 		return s.helpLine(cr.c.width, k.Yes, k.No, k.Quit)
+	case cr.showNotes:
+		return s.helpLine(cr.c.width, keyHelp(k.Next, "enter", "continue"), k.Back, k.Quit)
 	}
 	next := keyHelp(k.Next, "enter", "sign in")
 	if cr.fields[cr.focus].options != nil {

@@ -31,6 +31,7 @@ type fakeBackend struct {
 	pushGate     chan struct{} // when set, Push waits for it after event pushPause
 	pushPause    int
 	pushEnded    chan struct{} // closed when Push returns
+	signInNotes  []string      // a successful SignIn's notes
 }
 
 func newFakeBackend() *fakeBackend { return &fakeBackend{step: time.Millisecond} }
@@ -112,6 +113,9 @@ func (f *fakeBackend) SignIn(ctx context.Context, c Credentials, prompts chan<- 
 		}
 		acc.Username = demo.Username
 	case MethodPassword:
+		f.mu.Lock()
+		acc.Notes = f.signInNotes
+		f.mu.Unlock()
 		switch {
 		case c.Username == demo.MFAUsername:
 			return acc, &signInError{"AADSTS50076", FieldUsername, "this user must use multi-factor authentication",
@@ -179,6 +183,9 @@ func (f *fakeBackend) InspectInput(ctx context.Context, account, input string, o
 		r := InputReport{Input: input, Name: "stores.csv", Kind: "CSV file", Rows: 4001, Columns: typed([]Column{
 			{"store", "String", "inferred"}, {"zip", "Int64", "inferred"}, {"opened", "Datetime", "inferred"},
 		})}
+		if overrides["opened"] == "String" {
+			r.Warnings = []string{`stores.csv:3999: column 3 ("opened") will be a String: its values read as Datetime until this line; to have such values reported instead, force the type with --column opened=Datetime`}
+		}
 		if overrides["zip"] != "String" {
 			r.Findings = []Finding{
 				{Line: 4000, Column: "zip", Message: `"00501-1234" is not an Int64; make the column a String`},

@@ -51,6 +51,10 @@ var PowerBITypes = []string{"Int64", "Double", "Decimal", "Boolean", "Datetime",
 
 func newInput(c *Common, account string, hasDomo bool) *input {
 	f := newField(c.styles, "input", "Domo DataSet ID or file", "A Domo DataSet ID (GUID, from its URL) or a CSV file path; tab completes", true, nil)
+	if c.inputSuggestion != "" {
+		f.setValue(c.inputSuggestion)
+		f.input.CursorEnd()
+	}
 	return &input{c: c, account: account, hasDomo: hasDomo, path: f, busy: newBusy(c.styles), overrides: map[string]string{}}
 }
 
@@ -318,7 +322,8 @@ func (in *input) reportView() []string {
 		lines = append(lines, truncate(mark+row, w))
 	}
 	if len(r.Findings) == 0 {
-		return append(lines, s.OK.Render("✓ No findings: every row converts to its column's type."))
+		lines = append(lines, s.OK.Render("✓ No findings: every row converts to its column's type."))
+		return append(lines, in.warningLines(room-colRows-1)...)
 	}
 	lines = append(lines, s.Error.Render(fmt.Sprintf("✗ %s (nothing will be written until they are fixed):", plural(len(r.Findings), "finding", "findings"))))
 	shown := max(room-colRows-1, 2)
@@ -327,6 +332,24 @@ func (in *input) reportView() []string {
 	}
 	if rest := len(r.Findings) - in.findTop - shown; rest > 0 {
 		lines = append(lines, s.Hint.Render(fmt.Sprintf("  … %d more (pgdn)", rest)))
+	}
+	return lines
+}
+
+// warningLines are the scan's warnings, wrapped, in the room left (at least
+// three lines); what does not fit is counted.
+func (in *input) warningLines(room int) []string {
+	s, w, warns := in.c.styles, in.c.width, in.report.Warnings
+	room = max(room, 3)
+	var lines []string
+	for i, warn := range warns {
+		wrapped := strings.Split(wrap("! "+warn, w), "\n")
+		if len(lines)+len(wrapped) > room-1 && i < len(warns) {
+			return append(lines, s.Hint.Render(fmt.Sprintf("  … %s more (pbiwb push --dry-run lists them)", plural(len(warns)-i, "warning", "warnings"))))
+		}
+		for _, l := range wrapped {
+			lines = append(lines, s.Warn.Render(l))
+		}
 	}
 	return lines
 }

@@ -46,7 +46,7 @@ type (
 // New builds the wizard's root model. ctx bounds every backend call.
 func New(ctx context.Context, b Backend, o Options) *Model {
 	c := &Common{ctx: ctx, backend: b, styles: NewStyles(o.NoColor), keys: DefaultKeyMap(), width: 80, height: 24,
-		readDir: o.readDir, running: &tracker{}, command: o.Command}
+		readDir: o.readDir, running: &tracker{}, command: o.Command, inputSuggestion: o.InputSuggestion}
 	if c.command == "" {
 		c.command = "pbiwb"
 	}

@@ -27,6 +27,9 @@ type Options struct {
 	// Command is how the user invokes pbiwb, for the command lines the wizard
 	// shows ("pbiwb --sandbox https://127.0.0.1:8443"); default "pbiwb".
 	Command string
+	// InputSuggestion prefills the Input screen's field (the demo Domo
+	// DataSet ID under --sandbox); the user may clear it.
+	InputSuggestion string
 
 	readDir func(string) ([]fs.DirEntry, error) // tests only
 }
