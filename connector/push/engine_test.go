@@ -1,0 +1,188 @@
+package push_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/domo"
+	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/connector/sandbox"
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/connector/schema"
+)
+
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		global string
+		req    push.Request
+		want   string
+	}{
+		{"", push.Request{Input: "orders.csv", Group: "Sales Analytics", Dataset: "Orders", Table: "T"},
+			"pbiwb push --input orders.csv --group 'Sales Analytics' --dataset Orders --table T"},
+		{"--account demo", push.Request{Input: "domo:845305d8", Group: "g", Dataset: "it's", Table: "T", Mode: "append",
+			Retention: "fifo", Columns: []string{"zip=String", "a b=Int64"}, Resume: true},
+			"pbiwb push --account demo --input domo:845305d8 --group g --dataset 'it'\\''s' --table T --mode append --retention fifo " +
+				"--column zip=String --column 'a b=Int64' --resume"},
+		{"", push.Request{Input: "", Group: "$HOME", Dataset: "d", Table: "t", Mode: "replace", Retention: "none", Restart: true},
+			"pbiwb push --input '' --group '$HOME' --dataset d --table t --restart"},
+	}
+	for _, tt := range tests {
+		if got := push.CommandLine(tt.global, tt.req); got != tt.want {
+			t.Errorf("CommandLine(%q, %+v)\n got %s\nwant %s", tt.global, tt.req, got, tt.want)
+		}
+	}
+}
+
+func TestClassifyPowerBI(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want push.Failure
+	}{
+		{"429", &powerbi.Error{Status: 429, Code: "TooManyRequests", RetryAfter: 3 * time.Second, RequestID: "r1"},
+			push.Failure{Kind: push.Throttled, RetryAfter: 3 * time.Second, Status: 429, Code: "TooManyRequests", RequestID: "r1"}},
+		{"503", fmt.Errorf("wrapped: %w", &powerbi.Error{Status: 503, RequestID: "r2"}),
+			push.Failure{Kind: push.Transient, Status: 503, RequestID: "r2"}},
+		{"token expired after the replay", &powerbi.Error{Status: 403, Code: powerbi.CodeTokenExpired},
+			push.Failure{Kind: push.Transient, Status: 403, Code: powerbi.CodeTokenExpired}},
+		{"404", &powerbi.Error{Status: 404, Code: powerbi.CodeItemNotFound, RequestID: "r3"},
+			push.Failure{Kind: push.Fatal, Status: 404, Code: powerbi.CodeItemNotFound, RequestID: "r3"}},
+		{"sent, no answer", &powerbi.TransportError{Sent: true, Err: errors.New("EOF")}, push.Failure{Kind: push.Ambiguous}},
+		{"never sent", &powerbi.TransportError{Sent: false, Err: errors.New("refused")}, push.Failure{Kind: push.Transient}},
+		{"anything else", errors.New("disk full"), push.Failure{Kind: push.Fatal}},
+	}
+	for _, tt := range tests {
+		if got := push.ClassifyPowerBI(tt.err); got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		code int
+		ok   bool
+	}{
+		{nil, 0, true},
+		{context.Canceled, 130, true},
+		{&push.UsageError{Msg: "x"}, 2, true},
+		{push.ErrCheckpointExists, 2, true},
+		{push.ErrNoDomo, 2, true},
+		{&schema.ValidationError{Total: 1}, 3, true},
+		{fmt.Errorf("x: %w", &powerbi.DuplicateNameError{Kind: "dataset"}), 3, true},
+		{&push.TargetError{Code: 5, Msg: "read-only"}, 5, true},
+		{&push.TargetError{Code: 3, Msg: "no table"}, 3, true},
+		{push.ErrNothingToResume, 1, true},
+		{fmt.Errorf("x: %w", domo.ErrSignIn), 4, true},
+		{&powerbi.Error{Status: 403}, 5, true},
+		{&powerbi.TokenError{Err: errors.New("sign-in")}, 0, false},
+		{errors.New("other"), 0, false},
+	}
+	for _, tt := range tests {
+		code, ok := push.ExitCode(tt.err)
+		if code != tt.code || ok != tt.ok {
+			t.Errorf("ExitCode(%v) = %d, %v; want %d, %v", tt.err, code, ok, tt.code, tt.ok)
+		}
+	}
+}
+
+// The API end to end against the sandbox: a plan for a new dataset, run;
+// then a plan against the table it made; events in order; refusals.
+func TestPrepareReportRun(t *testing.T) {
+	env := newSandboxEnv(t, sandbox.Options{TimeScale: 3600})
+	ctx := context.Background()
+	path := writeIDs(t, t.TempDir(), 25_000)
+	req := push.Request{Input: path, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T", Columns: []string{"label=String"}}
+
+	var phases []push.Phase
+	var last push.Event
+	obs := func(e push.Event) {
+		if e.Kind == push.KindPhase {
+			phases = append(phases, e.Phase)
+		}
+		last = e
+	}
+	plan, err := push.Prepare(ctx, env.svc, req, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := plan.Report()
+	if r.Dataset.Exists || r.Table.Exists || r.Rows != 25_000 || r.Batches != 3 || r.Workspace.ID != demo.WorkspaceOperationsID ||
+		!strings.Contains(r.Actions[0], "create push dataset") || r.Columns[0].Type != schema.Int64 || r.Columns[1].Inferred {
+		t.Errorf("plan of a new dataset: %+v", r)
+	}
+	if _, err := json.Marshal(r); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := plan.Run(ctx, obs)
+	plan.Close()
+	if err != nil || sum.ExitCode != 0 || !sum.Verified || sum.TableRows != 25_000 {
+		t.Fatalf("run: %v, %+v", err, sum)
+	}
+	if last.Kind != push.KindSummary {
+		t.Errorf("last event %s, want the summary", last.Kind)
+	}
+	want := []push.Phase{push.PhaseResolving, push.PhaseValidating, push.PhaseResolving, push.PhaseDeleting, push.PhaseWriting, push.PhaseVerifying}
+	if fmt.Sprint(phases) != fmt.Sprint(want) {
+		t.Errorf("phases %v, want %v", phases, want)
+	}
+	if _, err := plan.Run(ctx); err == nil {
+		t.Error("a plan ran twice")
+	}
+
+	// Against the table it made: append, existing rows counted.
+	req.Mode = push.ModeAppend
+	plan, err = push.Prepare(ctx, env.svc, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = plan.Report()
+	plan.Close()
+	if !r.Dataset.Exists || !r.Table.Exists || r.Table.Rows != 25_000 || r.Table.RowsAfter != 50_000 || r.Columns[0].Action != "exists" {
+		t.Errorf("plan against the existing table: %+v", r)
+	}
+
+	// Refusals come before anything is written.
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("id,label\n1,a\nx,b\n"), 0o600)
+	tests := []struct {
+		name string
+		req  push.Request
+		code int
+	}{
+		{"resume without checkpoint", push.Request{Input: path, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T", Resume: true}, 1},
+		{"bad value", push.Request{Input: bad, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T"}, 3},
+		{"domo without client", push.Request{Input: "domo:" + demo.DomoDataSetID, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T"}, 2},
+		{"bad mode", push.Request{Input: path, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T", Mode: "merge"}, 2},
+		{"missing table", push.Request{Input: path, Group: demo.WorkspaceOperations, Dataset: "API", Table: "Other"}, 3},
+		{"read-only", push.Request{Input: path, Group: demo.WorkspaceExecutive, Dataset: "API", Table: "T"}, 5},
+		{"not push", push.Request{Input: path, Group: demo.WorkspaceFinance, Dataset: demo.ImportedDatasetName, Table: "Budget"}, 5},
+	}
+	for _, tt := range tests {
+		plan, err := push.Prepare(ctx, env.svc, tt.req)
+		code, _ := push.ExitCode(err)
+		if err == nil || code != tt.code {
+			t.Errorf("%s: %v (exit %d), want exit %d", tt.name, err, code, tt.code)
+		}
+		if tt.code == 3 && tt.name == "bad value" {
+			if plan == nil || plan.Report().Findings == nil {
+				t.Errorf("%s: no plan with findings", tt.name)
+			} else if sum, err := plan.Run(ctx); err == nil || sum.ExitCode != 3 {
+				t.Errorf("%s: Run of an invalid plan: %v, %+v", tt.name, err, sum)
+			}
+		}
+		plan.Close()
+	}
+	if c := env.counters(t, "API"); c["rowsAccepted"] != 25_000 {
+		t.Errorf("the refusals wrote rows: %v", c)
+	}
+}
