@@ -162,6 +162,7 @@ func TestPrepareReportRun(t *testing.T) {
 		{"resume without checkpoint", push.Request{Input: path, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T", Resume: true}, 1},
 		{"bad value", push.Request{Input: bad, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T"}, 3},
 		{"domo without client", push.Request{Input: "domo:" + demo.DomoDataSetID, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T"}, 2},
+		{"no such file", push.Request{Input: path + ".missing", Group: demo.WorkspaceOperations, Dataset: "API", Table: "T"}, 2},
 		{"bad mode", push.Request{Input: path, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T", Mode: "merge"}, 2},
 		{"missing table", push.Request{Input: path, Group: demo.WorkspaceOperations, Dataset: "API", Table: "Other"}, 3},
 		{"read-only", push.Request{Input: path, Group: demo.WorkspaceExecutive, Dataset: "API", Table: "T"}, 5},

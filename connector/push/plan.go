@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/schema"
@@ -51,6 +52,9 @@ func Prepare(ctx context.Context, svc Services, req Request, obs ...Observer) (*
 	}
 	if svc.Clock == nil {
 		svc.Clock = SystemClock{}
+	}
+	if err := checkInputPath(req.Input); err != nil {
+		return nil, err
 	}
 	tr := NewTracker(svc.Clock, 0, 0, obs...)
 
@@ -186,4 +190,21 @@ func openSource(ctx context.Context, svc Services, input string) (*source.Source
 		return source.Domo(ctx, svc.Domo, id)
 	}
 	return source.File(input, svc.Stdin), nil
+}
+
+// checkInputPath fails early, before any request, on a file that cannot be
+// read: a wrong --input is a usage error, not something to sign in for.
+func checkInputPath(input string) error {
+	if input == "-" || strings.HasPrefix(input, "domo:") {
+		return nil
+	}
+	f, err := os.Open(input)
+	if err != nil {
+		return &UsageError{Msg: fmt.Sprintf("--input %s: %v", input, errors.Unwrap(err))}
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return &UsageError{Msg: fmt.Sprintf("--input %s is a directory: give a CSV file", input)}
+	}
+	return nil
 }
