@@ -155,6 +155,10 @@ func (p *Plan) jobTarget() Target {
 	return t
 }
 
+// Limits are the limits the plan paces to (the sandbox's, with its time
+// scale, or the documented ones).
+func (p *Plan) Limits() schema.Limits { return p.limits }
+
 // batching describes how rows are cut into batches; a resume must match it.
 func (p *Plan) batching() string {
 	return fmt.Sprintf("rows=%d bytes=%d distinct=%d", p.limits.MaxRowsPerPost, p.limits.MaxBytesPerPost, p.limits.MaxPendingPosts)
