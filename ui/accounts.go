@@ -95,6 +95,11 @@ func (a *accounts) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case keyIs(msg, k.Back):
 		return back
+	case keyIs(msg, k.Troubleshoot):
+		return troubleshootCmd(Target{Account: a.highlighted()})
+	case keyIs(msg, k.History):
+		account := a.highlighted()
+		return func() tea.Msg { return historyMsg{account} }
 	case keyIs(msg, k.Next):
 		it := a.list.selected()
 		if it == nil {
@@ -145,7 +150,10 @@ func (a *accounts) Help() string {
 	if a.busy.active() {
 		return a.c.styles.helpLine(a.c.width, k.Back, k.Quit)
 	}
-	return a.c.styles.helpLine(a.c.width, k.Up, keyHelp(k.Next, "enter", "choose"), k.Retry, k.Quit)
+	if a.err != nil {
+		return a.c.styles.helpLine(a.c.width, k.Up, keyHelp(k.Next, "enter", "choose"), k.Retry, k.Troubleshoot, k.History, k.Quit)
+	}
+	return a.c.styles.helpLine(a.c.width, k.Up, keyHelp(k.Next, "enter", "choose"), k.Troubleshoot, k.History, k.Quit)
 }
 
 // accountItems lists the accounts, most recently used first, then "add new".
@@ -170,4 +178,14 @@ func accountItems(list []AccountSummary) []pickItem {
 // fillFrom turns a saved account into Credentials to mend (no secrets).
 func fillFrom(a AccountSummary) Credentials {
 	return Credentials{Name: a.Name, Method: a.Method, Cloud: a.Cloud, TenantID: a.TenantID, ClientID: a.ClientID, Username: a.Username}
+}
+
+// highlighted is the name of the account under the cursor, "" on "add new".
+func (a *accounts) highlighted() string {
+	if it := a.list.selected(); it != nil {
+		if acc, ok := it.value.(AccountSummary); ok {
+			return acc.Name
+		}
+	}
+	return ""
 }

@@ -41,6 +41,17 @@ type Backend interface {
 	// must also give up when ctx is done (select on ctx.Done()), and nothing
 	// may be sent once Push has returned (the wizard closes the channel).
 	Push(ctx context.Context, r Request, events chan<- ProgressEvent) (Result, error)
+
+	// Troubleshoot runs the doctor's checks for what the user has chosen so
+	// far (see Target), sending each result on results as soon as it is
+	// known (selecting on ctx.Done()); nothing is sent after it returns. An
+	// error means the checks could not run at all.
+	Troubleshoot(ctx context.Context, t Target, results chan<- CheckResult) error
+	// History lists the recorded runs, newest first.
+	History(ctx context.Context) ([]RunSummary, error)
+	// Run is one recorded run in full, with the request that resumes it
+	// when it can be resumed.
+	Run(ctx context.Context, id string) (RunDetail, error)
 }
 
 // ErrKeyringUnavailable is wrapped by SaveAccount's error when no OS keyring
@@ -213,3 +224,80 @@ type Result struct {
 // exitCoder is implemented by backend errors that know their exit code
 // (CONTRACT.md): 3 invalid input, 4 sign-in, 5 refused, 6 stopped part-way.
 type exitCoder interface{ ExitCode() int }
+
+// Target is what Troubleshoot checks: whatever the user has chosen so far.
+type Target struct {
+	// Account is the signed-in or saved account to check ("" for none).
+	Account string
+	// Credentials, when set, are typed on the Credentials screen and not
+	// (yet) signed in: they are checked instead of the saved account when
+	// they carry the secret their method needs.
+	Credentials *Credentials
+
+	WorkspaceID, WorkspaceName string
+	Dataset, Table             string
+	Input                      string // "domo:GUID" or a path
+}
+
+// Check statuses, as connector/doctor spells them.
+const (
+	CheckPass = "pass"
+	CheckFail = "fail"
+	CheckSkip = "skip"
+)
+
+// CheckResult is one troubleshooting check's outcome.
+type CheckResult struct {
+	Name    string // stable: "network", "sign-in", ...
+	Title   string // what was checked
+	Status  string // one of the Check* constants
+	Found   string // what was found
+	Fix     string // what to do, when it failed
+	Details []string
+}
+
+// RunSummary is one recorded run, as the History screen lists it.
+type RunSummary struct {
+	ID                       string
+	Start                    time.Time
+	Elapsed                  time.Duration // 0 while it runs
+	Input                    string
+	Workspace, Dataset       string
+	Table, Mode              string
+	RowsWritten, RowsTotal   int64
+	Outcome                  string // succeeded, failed, interrupted, stopped, running, unknown
+	DryRun, Resumed, Running bool
+}
+
+// RunDetail is one run in full.
+type RunDetail struct {
+	RunSummary
+	BatchesDone, BatchesTotal int
+	Retries, Throttled        int
+	Verified                  bool
+	ExitCode                  int
+	Waits                     []RunWait
+	Errors                    []RunError
+	Note                      string // how an outcome was inferred (a dead process)
+	Command                   string // the command that continues the run, when recorded
+	// Resume is the request that continues the run (Resume set), nil when
+	// it cannot be resumed from the wizard; ResumeNote says why not, or what
+	// the resume assumes (e.g. the account it uses).
+	Resume     *Request
+	ResumeNote string
+}
+
+// RunWait is the waits of one reason in a run.
+type RunWait struct {
+	Reason string // "rows per hour", "Retry-After", ...
+	Count  int
+	Total  time.Duration
+}
+
+// RunError is one error a run met.
+type RunError struct {
+	Time      time.Time
+	Status    int
+	Message   string
+	RequestID string
+}

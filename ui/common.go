@@ -28,6 +28,8 @@ type Common struct {
 	command string   // how the user runs pbiwb: "pbiwb", "pbiwb --sandbox URL"
 	// inputSuggestion prefills the Input screen (Options.InputSuggestion).
 	inputSuggestion string
+	// location is where times are shown (time.Local outside tests).
+	location *time.Location
 
 	// readDir lists a directory for path completion (os.ReadDir outside tests).
 	readDir func(dir string) ([]fs.DirEntry, error)
@@ -191,4 +193,12 @@ func (t *tracker) wait(d time.Duration) {
 	case <-ch:
 	case <-time.After(d):
 	}
+}
+
+// loc is the time zone times are shown in.
+func (c *Common) loc() *time.Location {
+	if c.location == nil {
+		return time.Local
+	}
+	return c.location
 }

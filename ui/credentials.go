@@ -223,6 +223,9 @@ func (cr *credentials) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case msg.String() == "esc":
 		return back
+	case keyIs(msg, k.Troubleshoot):
+		creds := cr.creds()
+		return troubleshootCmd(Target{Account: creds.Name, Credentials: &creds})
 	case msg.String() == "enter":
 		return cr.submit()
 	case msg.String() == "tab" || msg.String() == "down":
@@ -389,8 +392,25 @@ func (cr *credentials) Help() string {
 		return s.helpLine(cr.c.width, keyHelp(k.Next, "enter", "continue"), k.Back, k.Quit)
 	}
 	next := keyHelp(k.Next, "enter", "sign in")
+	if cr.failed() {
+		return s.helpLine(cr.c.width, next, k.Troubleshoot, keyHelp(k.NextItem, "tab/↓", "next field"), k.Back, k.Quit)
+	}
 	if cr.fields[cr.focus].options != nil {
 		return s.helpLine(cr.c.width, k.Change, keyHelp(k.NextItem, "tab/↓", "next field"), next, k.Back, k.Quit)
 	}
 	return s.helpLine(cr.c.width, keyHelp(k.NextItem, "tab/↓", "next field"), next, k.Back, k.Quit)
+}
+
+// failed reports whether a sign-in failure is on show (the troubleshoot key
+// is then offered in the help line; it works at any time).
+func (cr *credentials) failed() bool {
+	if cr.err != nil {
+		return true
+	}
+	for _, f := range cr.fields {
+		if f.advice != "" {
+			return true
+		}
+	}
+	return false
 }

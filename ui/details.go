@@ -146,6 +146,12 @@ func (d *details) key(msg tea.KeyPressMsg) tea.Cmd {
 		d.busy.stop()
 		d.loadingSets.stop()
 		return back
+	case keyIs(msg, d.c.keys.Troubleshoot):
+		t := requestTarget(d.req)
+		if d.group != nil {
+			t.WorkspaceID, t.WorkspaceName = d.group.ID, d.group.Name
+		}
+		return troubleshootCmd(t)
 	case k == "ctrl+r":
 		if d.groupsErr != nil || (d.focus == 0 && !d.busy.active()) {
 			return d.loadGroups()
@@ -313,7 +319,7 @@ func (d *details) View() string {
 			lines = append(lines, "  "+d.busy.view(s, w))
 		case d.groupsErr != nil:
 			lines = append(lines, indent(s.Error.Render(wrap("✗ Could not list the workspaces: "+d.groupsErr.Error(), w-2)), "  "),
-				"  "+s.Advice.Render("ctrl+r retries"))
+				"  "+s.Advice.Render("ctrl+r retries; ctrl+t troubleshoots (network, sign-in, permissions)"))
 		default:
 			lines = append(lines, d.groups.view(s, true, w, max(d.c.bodyHeight()-10, 3)), "")
 		}
@@ -362,6 +368,9 @@ func (d *details) datasetsLine() string {
 
 func (d *details) Help() string {
 	k, s, w := d.c.keys, d.c.styles, d.c.width
+	if d.focus == 0 && d.groupsErr != nil {
+		return s.helpLine(w, k.Retry, k.Troubleshoot, k.Back, k.Quit)
+	}
 	if d.focus == 0 {
 		return s.helpLine(w, keyHelp(k.Up, "↑/↓", "move"), keyHelp(k.NextItem, "type", "filter"), keyHelp(k.Next, "enter", "choose"), k.Retry, k.Back, k.Quit)
 	}

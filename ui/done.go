@@ -51,6 +51,11 @@ func (d *done) Update(msg tea.Msg) (screen, tea.Cmd) {
 		return d, func() tea.Msg { return quitMsg{code, farewell} }
 	case "n":
 		return d, func() tea.Msg { return newRunMsg{} }
+	case "t", "ctrl+t":
+		return d, troubleshootCmd(requestTarget(d.req))
+	case "h", "ctrl+o":
+		account := d.req.Account
+		return d, func() tea.Msg { return historyMsg{account} }
 	}
 	return d, nil
 }
@@ -104,5 +109,8 @@ func (d *done) View() string {
 
 func (d *done) Help() string {
 	k, s := d.c.keys, d.c.styles
-	return s.helpLine(d.c.width, keyHelp(k.Next, "q/enter", "quit"), k.New)
+	if d.err != nil {
+		return s.helpLine(d.c.width, keyHelp(k.Troubleshoot, "t", "troubleshoot"), keyHelp(k.History, "h", "history"), keyHelp(k.Next, "q/enter", "quit"), k.New)
+	}
+	return s.helpLine(d.c.width, keyHelp(k.Next, "q/enter", "quit"), k.New, keyHelp(k.History, "h", "history"))
 }

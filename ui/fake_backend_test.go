@@ -32,6 +32,7 @@ type fakeBackend struct {
 	pushPause    int
 	pushEnded    chan struct{} // closed when Push returns
 	signInNotes  []string      // a successful SignIn's notes
+	checkGate    chan struct{} // when set, Troubleshoot waits for it before its third result
 }
 
 func newFakeBackend() *fakeBackend { return &fakeBackend{step: time.Millisecond} }

@@ -22,6 +22,10 @@ type KeyMap struct {
 	Yes      key.Binding
 	No       key.Binding
 	New      key.Binding
+	// Troubleshoot opens the doctor's checks; History the recorded runs.
+	Troubleshoot key.Binding
+	History      key.Binding
+	Resume       key.Binding
 }
 
 // DefaultKeyMap is the wizard's keymap.
@@ -41,6 +45,11 @@ func DefaultKeyMap() *KeyMap {
 		Yes:      key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
 		No:       key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
 		New:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new writeback")),
+		// Control keys: most screens have a field or a filter that takes
+		// letters. ctrl+h would be backspace in many terminals, so ctrl+o.
+		Troubleshoot: key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "troubleshoot")),
+		History:      key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "history")),
+		Resume:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
 	}
 }
 

@@ -56,6 +56,8 @@ func (r *review) Update(msg tea.Msg) (screen, tea.Cmd) {
 		case k == "esc" || k == "shift+tab":
 			r.busy.stop()
 			return r, back
+		case keyIs(msg, r.c.keys.Troubleshoot) && !r.busy.active():
+			return r, troubleshootCmd(requestTarget(r.req))
 		case k == "ctrl+r" && !r.busy.active():
 			return r, r.Init()
 		case k == "enter" && r.plan != nil && !r.busy.active():
@@ -86,7 +88,7 @@ func (r *review) View() string {
 	case r.busy.active():
 		lines = append(lines, r.busy.view(s, w))
 	case r.err != nil:
-		lines = append(lines, s.Error.Render(wrap("✗ The dry run failed: "+r.err.Error(), w)), s.Advice.Render("  ctrl+r retries; esc goes back to change the answers."))
+		lines = append(lines, s.Error.Render(wrap("✗ The dry run failed: "+r.err.Error(), w)), s.Advice.Render("  ctrl+r retries; ctrl+t troubleshoots; esc goes back to change the answers."))
 	case r.plan != nil:
 		p := r.plan
 		lines = append(lines, s.Selected.Render("The plan (a dry run: nothing is written until you press enter)"))
@@ -107,6 +109,9 @@ func (r *review) Help() string {
 	k, s := r.c.keys, r.c.styles
 	if r.plan != nil && !r.busy.active() {
 		return s.helpLine(r.c.width, keyHelp(k.Next, "enter", "push"), k.Back, k.Quit)
+	}
+	if r.err != nil {
+		return s.helpLine(r.c.width, k.Retry, k.Troubleshoot, k.Back, k.Quit)
 	}
 	return s.helpLine(r.c.width, k.Retry, k.Back, k.Quit)
 }

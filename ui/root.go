@@ -46,7 +46,7 @@ type (
 // New builds the wizard's root model. ctx bounds every backend call.
 func New(ctx context.Context, b Backend, o Options) *Model {
 	c := &Common{ctx: ctx, backend: b, styles: NewStyles(o.NoColor), keys: DefaultKeyMap(), width: 80, height: 24,
-		readDir: o.readDir, running: &tracker{}, command: o.Command, inputSuggestion: o.InputSuggestion}
+		readDir: o.readDir, running: &tracker{}, command: o.Command, inputSuggestion: o.InputSuggestion, location: o.location}
 	if c.command == "" {
 		c.command = "pbiwb"
 	}
@@ -111,6 +111,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		d := newDone(m.c, m.req, msg.res, msg.err)
 		m.stack = []screen{d} // nothing to go back to once rows were written
 		return m, d.Init()
+	case troubleshootMsg:
+		if m.pushing {
+			return m, nil
+		}
+		return m, m.push(newTroubleshoot(m.c, msg.target))
+	case historyMsg:
+		return m, m.push(newHistory(m.c, msg.account))
+	case runDetailMsg:
+		return m, m.push(newRunDetail(m.c, msg.id, msg.account))
+	case resumeRunMsg:
+		m.account, m.req, m.pushing = msg.account, msg.req, true
+		return m, m.push(newPushScreen(m.c, msg.req))
 	case newRunMsg:
 		m.stack = m.stack[:0]
 		m.pushing = false

@@ -31,7 +31,8 @@ type Options struct {
 	// DataSet ID under --sandbox); the user may clear it.
 	InputSuggestion string
 
-	readDir func(string) ([]fs.DirEntry, error) // tests only
+	readDir  func(string) ([]fs.DirEntry, error) // tests only
+	location *time.Location                      // tests only (time.Local otherwise)
 }
 
 // stopGrace bounds how long Run waits, after the screen is gone, for a

@@ -1,0 +1,224 @@
+package cli
+
+// The History screen: the recorded runs, and the request that resumes an
+// interrupted or stopped one.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/ui"
+)
+
+// historyShown bounds the History screen's list (`pbiwb history` pages the rest).
+const historyShown = 200
+
+// History lists the recorded runs, newest first.
+func (b *wizardBackend) History(ctx context.Context) ([]ui.RunSummary, error) {
+	list, err := history.New(b.dirs.History()).List(historyShown)
+	if err != nil {
+		return nil, fmt.Errorf("reading the history in %s: %w", b.dirs.History(), err)
+	}
+	out := make([]ui.RunSummary, len(list))
+	for i, r := range list {
+		out[i] = runSummary(r)
+	}
+	return out, ctx.Err()
+}
+
+func runSummary(r history.Record) ui.RunSummary {
+	s := ui.RunSummary{ID: r.ID, Start: r.Start, Input: r.Input, Workspace: r.Target.WorkspaceName, Dataset: r.Target.DatasetName,
+		Table: r.Target.Table, Mode: r.Mode, RowsWritten: r.RowsWritten, RowsTotal: r.RowsTotal, Outcome: r.Outcome,
+		DryRun: r.DryRun, Resumed: r.Resumed, Running: r.Outcome == history.Running}
+	if s.Workspace == "" {
+		s.Workspace = r.Target.WorkspaceID
+	}
+	if s.Dataset == "" {
+		s.Dataset = r.Target.DatasetID
+	}
+	if !r.End.IsZero() {
+		s.Elapsed = r.End.Sub(r.Start)
+	}
+	return s
+}
+
+// Run is one run in full, with the request that resumes it when it stopped
+// part-way.
+func (b *wizardBackend) Run(ctx context.Context, id string) (ui.RunDetail, error) {
+	r, err := history.New(b.dirs.History()).Get(id)
+	if errors.Is(err, history.ErrNotFound) {
+		return ui.RunDetail{}, fmt.Errorf("no run %q in the history (%s)", id, b.dirs.History())
+	}
+	if err != nil {
+		return ui.RunDetail{}, err
+	}
+	d := ui.RunDetail{RunSummary: runSummary(r), BatchesDone: r.BatchesDone, BatchesTotal: r.BatchesTotal, Retries: r.Retries,
+		Throttled: r.Throttled, Verified: r.Verified, ExitCode: r.ExitCode, Note: r.Note, Command: r.ResumeHint}
+	for _, reason := range slices.Sorted(maps.Keys(r.Waits)) {
+		w := r.Waits[reason]
+		d.Waits = append(d.Waits, ui.RunWait{Reason: waitReason(reason), Count: w.Count, Total: time.Duration(w.Seconds * float64(time.Second))})
+	}
+	for _, e := range r.Errors {
+		d.Errors = append(d.Errors, ui.RunError{Time: e.Time, Status: e.Status, Message: e.Message, RequestID: e.RequestID})
+	}
+	if r.Outcome == history.Interrupted || r.Outcome == history.Stopped {
+		d.Resume, d.ResumeNote = resumeRequest(r)
+	}
+	return d, ctx.Err()
+}
+
+// waitReason words the engine's wait reasons (pacer reason keys) for people.
+func waitReason(key string) string {
+	words := map[string]string{
+		"postsPerMinute":    "POSTs per minute limit",
+		"rowsPerHour":       "rows per hour limit",
+		"postsPerHourLarge": "POSTs per hour on a large table",
+		"retryAfter":        "Retry-After from Power BI (429)",
+		"pending":           "requests in flight",
+	}
+	if w, ok := words[key]; ok {
+		return w
+	}
+	return key
+}
+
+// resumeRequest rebuilds the request of an interrupted or stopped run, with
+// Resume set. The record holds the input, target and mode; the rest of the
+// request (the account, --column overrides, --retention) is only in the
+// resume hint the engine writes when the run ends cleanly, so a run whose
+// process died (kill -9, a crash) resumes without them, and the note says so.
+func resumeRequest(r history.Record) (*ui.Request, string) {
+	if r.DryRun {
+		return nil, "a dry run writes nothing, so there is nothing to resume"
+	}
+	if r.Input == "-" {
+		return nil, "the run read standard input, which cannot be read again: run the same pipe with `pbiwb push --resume`"
+	}
+	req := &ui.Request{Input: r.Input, WorkspaceID: r.Target.WorkspaceID, WorkspaceName: r.Target.WorkspaceName,
+		Dataset: r.Target.DatasetName, Table: r.Target.Table, Mode: r.Mode, Resume: true}
+	if req.Dataset == "" {
+		req.Dataset = r.Target.DatasetID
+	}
+	if req.WorkspaceName == "" {
+		req.WorkspaceName = req.WorkspaceID
+	}
+	if r.ResumeHint == "" {
+		return req, "This run ended without its resume command (its process was stopped abruptly), so the history does not say which " +
+			"account ran it or whether it forced column types: the resume uses the account chosen in the wizard and the types as inferred. " +
+			"If the run used --column, resume it from a shell with the same flags and --resume instead."
+	}
+	flags, err := hintFlags(r.ResumeHint)
+	if err != nil {
+		return nil, "its resume command could not be read (" + err.Error() + "); run it from a shell: " + r.ResumeHint
+	}
+	req.Account = flags.get("--account")
+	req.Retention = flags.get("--retention")
+	for _, c := range flags["--column"] {
+		name, t, ok := strings.Cut(c, "=")
+		if !ok {
+			return nil, fmt.Sprintf("its --column %q is not NAME=TYPE; run the resume command from a shell", c)
+		}
+		if req.Columns == nil {
+			req.Columns = map[string]string{}
+		}
+		req.Columns[name] = t
+	}
+	for flag, into := range map[string]*string{"--input": &req.Input, "--dataset": &req.Dataset, "--table": &req.Table, "--mode": &req.Mode} {
+		if v := flags.get(flag); v != "" {
+			*into = v
+		}
+	}
+	if g := flags.get("--group"); g != "" && g != req.WorkspaceID {
+		req.WorkspaceID, req.WorkspaceName = "", g // a name: the engine resolves it
+		if g == r.Target.WorkspaceName {
+			req.WorkspaceID = r.Target.WorkspaceID
+		}
+	}
+	if req.Mode == "" {
+		req.Mode = "replace"
+	}
+	return req, ""
+}
+
+// hintValues are a command line's flag values, by flag.
+type hintValues map[string][]string
+
+func (h hintValues) get(flag string) string {
+	if v := h[flag]; len(v) > 0 {
+		return v[len(v)-1]
+	}
+	return ""
+}
+
+// hintFlags reads the flags of a command line that push.CommandLine wrote:
+// words separated by spaces, single-quoted where needed (a single quote
+// inside is closed, escaped with a backslash and reopened).
+func hintFlags(line string) (hintValues, error) {
+	words, err := shellWords(line)
+	if err != nil {
+		return nil, err
+	}
+	out := hintValues{}
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if !strings.HasPrefix(w, "--") {
+			continue
+		}
+		if name, v, ok := strings.Cut(w, "="); ok {
+			out[name] = append(out[name], v)
+			continue
+		}
+		if i+1 < len(words) && !strings.HasPrefix(words[i+1], "--") {
+			out[w] = append(out[w], words[i+1])
+			i++
+		} else {
+			out[w] = append(out[w], "")
+		}
+	}
+	return out, nil
+}
+
+// shellWords splits a POSIX command line that uses spaces, single quotes
+// and backslashes only (what push.ShellQuote writes).
+func shellWords(line string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord, quoted := false, false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quoted && c == '\'':
+			quoted = false
+		case quoted:
+			cur.WriteByte(c)
+		case c == '\'':
+			quoted, inWord = true, true
+		case c == '\\' && i+1 < len(line):
+			i++
+			cur.WriteByte(line[i])
+			inWord = true
+		case c == ' ' || c == '\t' || c == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if quoted {
+		return nil, errors.New("an unterminated quote")
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}

@@ -1,0 +1,259 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// runDetail is one recorded run in full: its numbers, waits, errors with
+// their RequestIds, and, for an interrupted or stopped run, a key that
+// resumes it (after signing in with the run's account).
+type runDetail struct {
+	c       *Common
+	id      string
+	account string // used when the run does not name its account
+	busy    busy
+	run     *RunDetail
+	err     error // loading the run, or signing in to resume it
+	notice  string
+	scroll  scroller
+	prompts chan string
+}
+
+type (
+	runLoadedMsg struct {
+		gen int
+		run RunDetail
+		err error
+	}
+	resumeSignedInMsg struct {
+		gen     int
+		account AccountSummary
+		err     error
+	}
+	// resumeRunMsg asks the root to run req (a resume) on the Push screen.
+	resumeRunMsg struct {
+		account AccountSummary
+		req     Request
+	}
+)
+
+func newRunDetail(c *Common, id, account string) *runDetail {
+	return &runDetail{c: c, id: id, account: account, busy: newBusy(c.styles)}
+}
+
+func (d *runDetail) Title() string { return "History › " + d.id }
+
+func (d *runDetail) Init() tea.Cmd {
+	ctx, gen, tick := d.busy.start(d.c, "Reading run "+d.id+"…")
+	b, id := d.c.backend, d.id
+	return tea.Batch(tick, func() tea.Msg {
+		r, err := b.Run(ctx, id)
+		return runLoadedMsg{gen, r, err}
+	})
+}
+
+// resumable reports whether the run stopped part-way with a request to go on.
+func (d *runDetail) resumable() bool {
+	return d.run != nil && d.run.Resume != nil && (d.run.Outcome == "interrupted" || d.run.Outcome == "stopped")
+}
+
+func (d *runDetail) Update(msg tea.Msg) (screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case runLoadedMsg:
+		if !d.busy.current(msg.gen) {
+			return d, nil
+		}
+		d.busy.done()
+		d.err = msg.err
+		if msg.err == nil {
+			d.run = &msg.run
+		}
+		return d, nil
+	case resumeSignedInMsg:
+		if !d.busy.current(msg.gen) {
+			return d, nil
+		}
+		d.busy.done()
+		if msg.err != nil {
+			d.err = fmt.Errorf("signing in as %s to resume: %w", msg.account.Name, msg.err)
+			return d, nil
+		}
+		req := *d.run.Resume
+		req.Account, req.Resume = msg.account.Name, true
+		acc := msg.account
+		return d, func() tea.Msg { return resumeRunMsg{acc, req} }
+	case deviceCodeMsg:
+		return d, d.busy.onPrompt(msg, d.prompts)
+	case tea.KeyPressMsg:
+		return d, d.key(msg)
+	}
+	return d, d.busy.update(msg)
+}
+
+func (d *runDetail) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := d.c.keys
+	d.notice = ""
+	switch {
+	case keyIs(msg, k.Back):
+		d.busy.stop()
+		return back
+	case d.busy.active():
+		return nil
+	case keyIs(msg, k.Resume) && d.resumable():
+		return d.resume()
+	case keyIs(msg, k.Resume) && d.run != nil:
+		d.notice = "Only an interrupted or stopped run can be resumed."
+		if d.run.ResumeNote != "" {
+			d.notice = d.run.ResumeNote
+		}
+		return nil
+	case keyIs(msg, k.Troubleshoot) && d.run != nil:
+		t := Target{Account: d.accountName(), WorkspaceName: d.run.Workspace, Dataset: d.run.Dataset, Table: d.run.Table, Input: d.run.Input}
+		if r := d.run.Resume; r != nil {
+			t = requestTarget(*r)
+			t.Account = d.accountName()
+		}
+		return troubleshootCmd(t)
+	}
+	d.scroll.key(msg.String(), d.c.bodyHeight())
+	return nil
+}
+
+// accountName is the account a resume signs in with: the run's, else the
+// one chosen in the wizard.
+func (d *runDetail) accountName() string {
+	if d.run != nil && d.run.Resume != nil && d.run.Resume.Account != "" {
+		return d.run.Resume.Account
+	}
+	return d.account
+}
+
+func (d *runDetail) resume() tea.Cmd {
+	name := d.accountName()
+	if name == "" {
+		d.notice = "The run does not record its account: go back to the first screen, highlight the account, and open the history with ctrl+o."
+		return nil
+	}
+	d.err = nil
+	ctx, gen, tick := d.busy.start(d.c, "Signing in as "+name+" to resume…")
+	d.prompts = make(chan string, 1)
+	prompts, b := d.prompts, d.c.backend
+	return tea.Batch(tick, d.busy.waitPrompt(prompts, gen), func() tea.Msg {
+		defer close(prompts)
+		acc, err := b.OpenAccount(ctx, name, prompts)
+		if acc.Name == "" {
+			acc.Name = name
+		}
+		return resumeSignedInMsg{gen, acc, err}
+	})
+}
+
+func (d *runDetail) View() string {
+	s, w := d.c.styles, d.c.width
+	var lines []string
+	switch {
+	case d.busy.active() && d.run == nil:
+		return d.busy.view(s, w)
+	case d.run == nil && d.err != nil:
+		return s.Error.Render(wrap("✗ Could not read run "+d.id+": "+d.err.Error(), w))
+	case d.run != nil:
+		lines = d.runLines()
+	}
+	switch {
+	case d.busy.active():
+		lines = append(lines, "", d.busy.view(s, w))
+	case d.err != nil:
+		lines = append(lines, "", s.Error.Render(wrap("✗ "+d.err.Error(), w)), s.Advice.Render("  ctrl+t troubleshoots this account and target."))
+	}
+	if d.notice != "" {
+		lines = append(lines, "", s.Warn.Render(wrap(d.notice, w)))
+	}
+	return strings.Join(d.scroll.window(s, lines, d.c.bodyHeight()), "\n")
+}
+
+// runLines is the run's record, for people.
+func (d *runDetail) runLines() []string {
+	s, w, r := d.c.styles, d.c.width, d.run
+	row := func(label, value string) string { return truncate(fmt.Sprintf("  %-9s %s", label, value), w) }
+	when := r.Start.In(d.c.loc()).Format("2006-01-02 15:04:05")
+	if r.Elapsed > 0 {
+		when += " · took " + duration(r.Elapsed)
+	}
+	mode := r.Mode
+	if r.DryRun {
+		mode += " (dry run)"
+	}
+	if r.Resumed {
+		mode += " · resumed from a checkpoint"
+	}
+	outcome := outcomeText(r.Outcome)
+	if r.ExitCode >= 0 && !r.Running {
+		outcome += fmt.Sprintf(" (exit %d)", r.ExitCode)
+	}
+	rows := count(r.RowsWritten) + " / " + count(r.RowsTotal)
+	if r.Verified {
+		rows += " · verified"
+	}
+	retries := count(r.Retries)
+	if r.Throttled > 0 {
+		retries += " · " + plural(r.Throttled, "429", "429s") + " met"
+	}
+	lines := []string{
+		row("When", when), row("Input", r.Input), row("Target", strings.Join(nonEmpty(r.Workspace, r.Dataset, r.Table), " › ")),
+		row("Mode", mode), row("Outcome", outcome), row("Rows", rows),
+		row("Batches", count(r.BatchesDone)+" / "+count(r.BatchesTotal)), row("Retries", retries),
+	}
+	if r.Note != "" {
+		lines = append(lines, indent(s.Hint.Render(wrap(r.Note, w-12)), strings.Repeat(" ", 12)))
+	}
+	if len(r.Waits) > 0 {
+		lines = append(lines, "", "Waits:")
+		for _, wt := range r.Waits {
+			lines = append(lines, truncate(fmt.Sprintf("  %s: %s, %s in all", wt.Reason, plural(wt.Count, "wait", "waits"), duration(wt.Total)), w))
+		}
+	}
+	if len(r.Errors) > 0 {
+		lines = append(lines, "", "Errors (give the RequestId to support):")
+		for _, e := range r.Errors {
+			head := "✗ "
+			if !e.Time.IsZero() {
+				head += e.Time.In(d.c.loc()).Format(time.TimeOnly) + " "
+			}
+			if e.Status > 0 {
+				head += fmt.Sprintf("HTTP %d: ", e.Status)
+			}
+			lines = append(lines, indent(s.Error.Render(wrap(head+e.Message, w-4)), "  "))
+			if e.RequestID != "" {
+				lines = append(lines, "    "+s.Hint.Render("RequestId "+e.RequestID))
+			}
+		}
+	}
+	switch {
+	case d.resumable():
+		lines = append(lines, "", s.Selected.Render("r resumes it: only the rows not yet written are sent."))
+		if r.ResumeNote != "" {
+			lines = append(lines, s.Hint.Render(wrap(r.ResumeNote, w)))
+		}
+	case (r.Outcome == "interrupted" || r.Outcome == "stopped") && r.ResumeNote != "":
+		lines = append(lines, "", s.Warn.Render(wrap("It cannot be resumed from here: "+r.ResumeNote, w)))
+	}
+	if r.Command != "" {
+		lines = append(lines, "", s.Hint.Render("The command that continues it:"), indent(wrap(r.Command, w-2), "  "))
+	}
+	return lines
+}
+
+func (d *runDetail) Help() string {
+	k, s, w := d.c.keys, d.c.styles, d.c.width
+	if d.busy.active() {
+		return s.helpLine(w, keyHelp(k.Back, "esc", "cancel"), k.Quit)
+	}
+	if d.resumable() {
+		return s.helpLine(w, k.Resume, keyHelp(k.Up, "↑/↓", "scroll"), k.Troubleshoot, k.Back, k.Quit)
+	}
+	return s.helpLine(w, keyHelp(k.Up, "↑/↓", "scroll"), k.Troubleshoot, k.Back, k.Quit)
+}
