@@ -151,13 +151,18 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 		GetConn:      func(string) { sent.Store(false) },
 		WroteRequest: func(i httptrace.WroteRequestInfo) { sent.Store(i.Err == nil) },
 	}
-	var body io.Reader
-	if c.body != nil {
-		body = bytes.NewReader(c.body) // lets http.Client re-send it on a 307/308
-	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), c.method, u, body)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), c.method, u, nil)
 	if err != nil {
 		return 0, nil, nil, &TransportError{Op: c.op, Method: c.method, Host: cl.base.Host, Path: ex.Path, Err: err}
+	}
+	if c.body != nil {
+		// The caller may reuse c.body once this returns (the push engine
+		// recycles batch buffers): wait until net/http has let go of it.
+		rb := newRequestBody(c.body)
+		defer rb.wait()
+		req.Body, _ = rb.reader()
+		req.GetBody = rb.reader // lets http.Client re-send it on a 307/308
+		req.ContentLength = int64(len(c.body))
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "pbiwb")
