@@ -166,6 +166,9 @@ func prepareFailed(svc push.Services, pf pushFlags, err error, env Env) error {
 	if code == ExitUsage {
 		return mapped
 	}
+	if code == ExitInterrupted {
+		mapped = exit(ExitInterrupted, "interrupted before anything was written")
+	}
 	sum := push.Abandon(svc, pf.req, err)
 	sum.ExitCode = code
 	if pf.asJSON {

@@ -554,6 +554,7 @@ func TestPushUsage(t *testing.T) {
 	}{
 		{[]string{"--group", "x"}, "--dataset, --table, --input"},
 		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--mode", "upsert"}, "--mode"},
+		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "no-such.csv"}, "no-such.csv: no such file"},
 		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--column", "a=Money"}, "--column"},
 		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--dry-run", "--resume"}, "--dry-run"},
 		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--resume", "--restart"}, "--resume and --restart"},
