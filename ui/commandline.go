@@ -15,7 +15,15 @@ func commandLine(command string, r Request) string {
 // columns with shell continuations, so it can be copied from the screen and
 // pasted into a shell as it is (never broken inside a value).
 func commandBlock(command string, r Request, width int) string {
-	args := commandArgs(command, r)
+	return packArgs(commandArgs(command, r), width)
+}
+
+// packArgs lays out a command's words (the command, its subcommand, then
+// flags each with its value) in lines of at most width columns.
+func packArgs(args []string, width int) string {
+	if len(args) < 2 {
+		return strings.Join(args, " ")
+	}
 	var lines []string
 	line := args[0] + " " + args[1] // command and "push"
 	for i := 2; i < len(args); {
@@ -83,4 +91,36 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// splitCommand splits a shell-quoted command line (as shellQuote writes
+// values) into its words, keeping their quotes, so packArgs can break it
+// between words only.
+func splitCommand(line string) []string {
+	var words []string
+	var cur strings.Builder
+	quoted := false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case c == '\\' && !quoted && i+1 < len(line):
+			cur.WriteByte(c)
+			i++
+			cur.WriteByte(line[i])
+		case c == '\'':
+			quoted = !quoted
+			cur.WriteByte(c)
+		case c == ' ' && !quoted:
+			if cur.Len() > 0 {
+				words = append(words, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if cur.Len() > 0 {
+		words = append(words, cur.String())
+	}
+	return words
 }

@@ -145,7 +145,10 @@ func (h *history) View() string {
 	case h.loaded && h.runs == 0:
 		lines = append(lines, s.Hint.Render("No runs yet: each push (and dry run) is recorded here."))
 	default:
-		lines = append(lines, truncate(s.Hint.Render("  "+historyColumns), w), h.list.view(s, true, w, h.c.bodyHeight()-3))
+		lines = append(lines, truncate(s.Hint.Render("  "+historyColumns), w), h.list.view(s, true, w, h.c.bodyHeight()-5))
+		if it := h.list.selected(); it != nil {
+			lines = append(lines, "", s.Selected.Render(wrap(runWhere(it.value.(RunSummary)), w)))
+		}
 	}
 	return strings.Join(lines, "\n")
 }

@@ -200,7 +200,7 @@ func (d *runDetail) runLines() []string {
 	}
 	retries := count(r.Retries)
 	if r.Throttled > 0 {
-		retries += " · " + plural(r.Throttled, "429", "429s") + " met"
+		retries += fmt.Sprintf(" · throttled (429) %s", plural(r.Throttled, "time", "times"))
 	}
 	lines := []string{
 		row("When", when), row("Input", r.Input), row("Target", strings.Join(nonEmpty(r.Workspace, r.Dataset, r.Table), " › ")),
@@ -242,7 +242,7 @@ func (d *runDetail) runLines() []string {
 		lines = append(lines, "", s.Warn.Render(wrap("It cannot be resumed from here: "+r.ResumeNote, w)))
 	}
 	if r.Command != "" {
-		lines = append(lines, "", s.Hint.Render("The command that continues it:"), indent(wrap(r.Command, w-2), "  "))
+		lines = append(lines, "", s.Hint.Render("The command that continues it:"), indent(packArgs(splitCommand(r.Command), w-2), "  "))
 	}
 	return lines
 }

@@ -1,6 +1,9 @@
 package ui
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // scroller shows a window of lines that ↑/↓ and pgup/pgdn move, for screens
 // whose text may be longer than the terminal (Troubleshoot, a run's details).
@@ -31,8 +34,12 @@ func (sc *scroller) key(k string, page int) bool {
 
 // window is the lines to draw in height rows, with a last row saying how
 // many lines are below when they do not all fit.
-func (sc *scroller) window(s *Styles, lines []string, height int) []string {
+func (sc *scroller) window(s *Styles, text []string, height int) []string {
 	height = max(height, 2)
+	var lines []string // one per row: an entry may hold several
+	for _, t := range text {
+		lines = append(lines, strings.Split(t, "\n")...)
+	}
 	if len(lines) <= height {
 		sc.top = 0
 		return lines

@@ -19,6 +19,7 @@ type troubleshoot struct {
 	ended   bool
 	scroll  scroller
 	ch      chan CheckResult
+	errc    chan error // Troubleshoot's error, read once ch is closed
 }
 
 type (
@@ -48,18 +49,26 @@ func (ts *troubleshoot) Title() string { return "Troubleshoot" }
 func (ts *troubleshoot) Init() tea.Cmd {
 	ctx, gen, tick := ts.busy.start(ts.c, "Running the next check…")
 	ts.results, ts.err, ts.ended = nil, nil, false
-	ts.ch = make(chan CheckResult, 4)
-	ch, b, t := ts.ch, ts.c.backend, ts.target
+	ts.ch, ts.errc = make(chan CheckResult, 4), make(chan error, 1)
+	ch, errc, b, t := ts.ch, ts.errc, ts.c.backend, ts.target
 	run := func() tea.Msg {
-		err := b.Troubleshoot(ctx, t, ch)
+		errc <- b.Troubleshoot(ctx, t, ch)
 		close(ch)
-		return checksDoneMsg{gen, err}
+		return nil
 	}
 	return tea.Batch(tick, run, ts.listen(gen))
 }
 
+// listen delivers the next result; once the channel is closed (every result
+// delivered), the end of the checks with their error.
 func (ts *troubleshoot) listen(gen int) tea.Cmd {
-	return forward(ts.ch, func(r CheckResult) tea.Msg { return checkResultMsg{gen, r} })
+	ch, errc := ts.ch, ts.errc
+	return func() tea.Msg {
+		if r, ok := <-ch; ok {
+			return checkResultMsg{gen, r}
+		}
+		return checksDoneMsg{gen, <-errc}
+	}
 }
 
 func (ts *troubleshoot) Update(msg tea.Msg) (screen, tea.Cmd) {
