@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/sandbox"
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/ui"
+)
+
+// wizardPush runs b.Push as the wizard does: events drained, the channel
+// closed once Push returns.
+func wizardPush(ctx context.Context, b *wizardBackend, req ui.Request) (ui.Result, error) {
+	events := make(chan ui.ProgressEvent, 16)
+	drained := make(chan struct{})
+	go func() {
+		for range events {
+		}
+		close(drained)
+	}()
+	res, err := b.Push(ctx, req, events)
+	close(events)
+	<-drained
+	return res, err
+}
+
+// A push made in the test is listed first, with its details.
+func TestWizardHistoryListsThePush(t *testing.T) {
+	f := newFixture(t)
+	res, _, err := pushCSV(t, f, testCtx(t), "Listed", func() {})
+	if err != nil || res.RunID == "" {
+		t.Fatalf("Push = %+v, %v", res, err)
+	}
+	b := f.wizard()
+	runs, err := b.History(testCtx(t))
+	if err != nil || len(runs) == 0 {
+		t.Fatalf("History = %+v, %v", runs, err)
+	}
+	r := runs[0]
+	if r.ID != res.RunID || r.Outcome != "succeeded" || r.RowsWritten != 3 || r.Dataset != "Listed" || r.Table != "T" ||
+		r.Workspace != demo.WorkspaceSales || r.Mode != "replace" || r.Elapsed <= 0 {
+		t.Errorf("History()[0] = %+v; want the push %s", r, res.RunID)
+	}
+	d, err := b.Run(testCtx(t), res.RunID)
+	if err != nil || !d.Verified || d.BatchesDone != 1 || d.Resume != nil {
+		t.Errorf("Run = %+v, %v; a succeeded run is verified and not resumable", d, err)
+	}
+	if _, err := b.Run(testCtx(t), "nope"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("Run(nope) = %v", err)
+	}
+}
+
+// An interrupted push, resumed from its history entry, ends with every row
+// in the table exactly once.
+func TestWizardResumeFromHistory(t *testing.T) {
+	const n = 60_000
+	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600, Latency: 40 * time.Millisecond})
+	b := f.wizard()
+	if _, err := b.SignIn(testCtx(t), demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
+	path := writeIDs(t, t.TempDir(), n)
+	req := ui.Request{Account: "sandbox", Input: path, WorkspaceID: demo.WorkspaceSalesID, WorkspaceName: demo.WorkspaceSales,
+		Dataset: "Resumed", Table: "T", Mode: "append", Retention: "none", Columns: map[string]string{"label": "String"}}
+	if _, err := b.Plan(testCtx(t), req); err != nil {
+		t.Fatal(err)
+	}
+	// Stopped (as the wizard's Ctrl-C does, by its context) once some
+	// batches are in.
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if c := f.counters(demo.WorkspaceSales, "Resumed"); c["rowsAccepted"] > 20_000 {
+				cancel()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	_, err := wizardPush(ctx, b, req)
+	var ec interface{ ExitCode() int }
+	if !errors.As(err, &ec) || ec.ExitCode() != ExitInterrupted {
+		t.Fatalf("Push after cancel = %v; want exit 130", err)
+	}
+	written := len(f.storedRows(f.datasetID(demo.WorkspaceSales, "Resumed"), "T"))
+	if written == 0 || written >= n {
+		t.Fatalf("interrupted after %d rows: the test did not interrupt part-way", written)
+	}
+
+	// A new wizard (as after a restart) finds the run and resumes it.
+	b2 := f.wizard()
+	runs, err := b2.History(testCtx(t))
+	if err != nil || len(runs) == 0 || runs[0].Outcome != "interrupted" {
+		t.Fatalf("History = %+v, %v", runs, err)
+	}
+	d, err := b2.Run(testCtx(t), runs[0].ID)
+	if err != nil || d.Resume == nil {
+		t.Fatalf("Run = %+v, %v; want a resumable run", d, err)
+	}
+	got := *d.Resume
+	if got.Account != "sandbox" || got.Input != path || got.Dataset != "Resumed" || got.Table != "T" || got.Mode != "append" ||
+		got.Columns["label"] != "String" || !got.Resume || d.ResumeNote != "" {
+		t.Errorf("resume request = %+v (note %q)", got, d.ResumeNote)
+	}
+	// The account was not saved: sign in again, as the wizard would.
+	if _, err := b2.SignIn(testCtx(t), demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := wizardPush(testCtx(t), b2, got)
+	if err != nil {
+		t.Fatalf("resumed Push = %+v, %v", res, err)
+	}
+	checkExactlyOnce(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "Resumed"), "T"), n)
+	if res.RowsVerified != n {
+		t.Errorf("verified %d rows, want %d", res.RowsVerified, n)
+	}
+	if runs, _ := b2.History(testCtx(t)); len(runs) == 0 || !runs[0].Resumed || runs[0].Outcome != "succeeded" {
+		t.Errorf("the resumed run in the history = %+v", runs[0])
+	}
+}
+
+func TestHintFlags(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want map[string][]string
+	}{
+		{"pbiwb push --sandbox https://127.0.0.1:8443 --account sandbox --input a.csv --resume",
+			map[string][]string{"--sandbox": {"https://127.0.0.1:8443"}, "--account": {"sandbox"}, "--input": {"a.csv"}, "--resume": {""}}},
+		{`pbiwb push --account 'ops team' --group 'Bob'\''s' --column a=Int64 --column 'b c=String'`,
+			map[string][]string{"--account": {"ops team"}, "--group": {"Bob's"}, "--column": {"a=Int64", "b c=String"}}},
+		{"pbiwb push --mode=append", map[string][]string{"--mode": {"append"}}},
+	} {
+		got, err := hintFlags(tc.line)
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(hintValues(tc.want)) {
+			t.Errorf("hintFlags(%q) = %v, %v; want %v", tc.line, got, err, tc.want)
+		}
+	}
+	if _, err := hintFlags("pbiwb push --group 'open"); err == nil {
+		t.Error("an unterminated quote should be an error")
+	}
+}
