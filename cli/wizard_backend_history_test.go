@@ -58,7 +58,7 @@ func TestWizardHistoryListsThePush(t *testing.T) {
 // An interrupted push, resumed from its history entry, ends with every row
 // in the table exactly once.
 func TestWizardResumeFromHistory(t *testing.T) {
-	const n = 60_000
+	const n = 120_000
 	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600, Latency: 40 * time.Millisecond})
 	b := f.wizard()
 	if _, err := b.SignIn(testCtx(t), demoPrefill(), nil); err != nil {
