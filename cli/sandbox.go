@@ -29,12 +29,12 @@ func runSandbox(ctx context.Context, _ Globals, args []string, env Env) error {
 	if opts.TimeScale < 1 {
 		return exit(ExitUsage, "--time-scale must be 1 or more")
 	}
-	return serveSandbox(ctx, opts, env.Stdout, false)
+	return serveSandbox(ctx, opts, env.Stdout)
 }
 
 // serveSandbox runs a sandbox until ctx ends, printing its URL first (the
 // contract's first line) and then the demo identities.
-func serveSandbox(ctx context.Context, opts sandbox.Options, out io.Writer, tour bool) error {
+func serveSandbox(ctx context.Context, opts sandbox.Options, out io.Writer) error {
 	srv, err := sandbox.New(opts)
 	if err != nil {
 		return err
@@ -44,9 +44,6 @@ func serveSandbox(ctx context.Context, opts sandbox.Options, out io.Writer, tour
 	}
 	fmt.Fprintf(out, "sandbox listening on %s\n", srv.URL())
 	printIdentities(out, srv.URL(), opts)
-	if tour {
-		printTour(out, srv.URL())
-	}
 	<-ctx.Done()
 	fmt.Fprintln(out, "sandbox stopping")
 	return srv.Close()

@@ -119,9 +119,3 @@ func shellWord(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
-
-// printTour was the stand-in for the wizard; serveSandbox still takes a flag
-// for it, which `pbiwb sandbox` leaves off.
-func printTour(out io.Writer, url string) {
-	fmt.Fprintf(out, "\nTry it from another terminal:\n  curl -sk %[1]s/_sandbox/state\n  pbiwb --sandbox %[1]s version\n", url)
-}
