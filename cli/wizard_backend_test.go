@@ -374,7 +374,7 @@ func TestWizardInProcessSandbox(t *testing.T) {
 	if code != ExitInterrupted {
 		t.Errorf("exit %d; want the wizard's own 130", code)
 	}
-	if got.Prefill != demoPrefill() || !got.NoColor {
+	if got.Prefill != demoPrefill() || !got.NoColor || got.InputSuggestion != demo.DomoDataSetID {
 		t.Errorf("options = %+v", got)
 	}
 	if !strings.HasPrefix(got.Command, "pbiwb --sandbox https://127.0.0.1:") || !strings.HasSuffix(got.Command, " --home "+homeDir) {
@@ -670,7 +670,7 @@ func TestWizardRunningSandbox(t *testing.T) {
 	if code := Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home}, env); code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	if got.Prefill != demoPrefill() || got.NoColor || inProcess != "" || got.Command != "pbiwb --sandbox "+f.sb.URL()+" --home "+f.home {
+	if got.Prefill != demoPrefill() || got.InputSuggestion != demo.DomoDataSetID || got.NoColor || inProcess != "" || got.Command != "pbiwb --sandbox "+f.sb.URL()+" --home "+f.home {
 		t.Errorf("options = %+v, in-process %q", got, inProcess)
 	}
 }
