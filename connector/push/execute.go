@@ -30,6 +30,9 @@ type Job struct {
 	// TableCap is the rows a basicFIFO table keeps (Limits.MaxRowsFIFO); 0 without retention.
 	TableCap int64
 	Resume   bool
+	// Created says the table was created for this run: a replace has no
+	// rows to delete.
+	Created bool
 
 	TotalRows int64
 	Batches   int
@@ -182,7 +185,7 @@ func openCheckpoint(ctx context.Context, j Job) (*Checkpoint, *CheckpointState, 
 		}
 		return c, st, nil
 	}
-	if j.Target.Mode == "replace" {
+	if j.Target.Mode == "replace" && !j.Created {
 		j.Tracker.Phase(PhaseDeleting, "")
 		if err := j.Table.DeleteRows(ctx); err != nil {
 			return nil, nil, stopOnTable(j, "delete the table's rows", err)

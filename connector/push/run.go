@@ -50,6 +50,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	if p.invalid != nil {
 		return p.fail(tr, p.invalid)
 	}
+	created := p.target.dataset == nil
 	if err := p.prepareTable(ctx, tr); err != nil {
 		return p.fail(tr, err)
 	}
@@ -69,7 +70,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	resume.Resume, resume.Restart = true, false
 	job := Job{
 		Limits: p.limits, Fingerprint: p.fingerprint, Target: p.jobTarget(), TableName: p.target.table.Name,
-		TableCap: capRows, Resume: p.req.Resume,
+		TableCap: capRows, Resume: p.req.Resume, Created: created,
 		TotalRows: int64(p.pipe.Rows), Batches: p.batches, Batching: p.batching(),
 		Open: func(ctx context.Context, from int) iter.Seq2[Batch, error] {
 			return func(yield func(Batch, error) bool) {
