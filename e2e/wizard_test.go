@@ -66,8 +66,9 @@ func TestWizardDemoEndToEnd(t *testing.T) {
 		tm.keys(t, "y")
 	}
 
-	tm.waitFor(t, "input", "3/7 Input", "Domo DataSet ID or file")
-	tm.keys(t, "domo:"+demo.DomoDataSetID, "Enter")
+	// --sandbox suggests the demo DataSet: enter takes it.
+	tm.waitFor(t, "input", "3/7 Input", "Domo DataSet ID or file", demo.DomoDataSetID)
+	tm.keys(t, "Enter")
 	tm.waitFor(t, "input-checked", "Sales Orders · Domo DataSet · 5,000 rows", "No findings")
 	tm.keys(t, "Enter")
 
@@ -95,6 +96,16 @@ func TestWizardDemoEndToEnd(t *testing.T) {
 	if n := sb.rowCount(t, demo.WorkspaceSales, "E2E Orders", "Orders"); n != 5000 {
 		t.Errorf("the sandbox holds %d rows in Sales Analytics › E2E Orders › Orders; want 5,000", n)
 	}
+	// The run is in the History screen, opened from Done; back returns there.
+	tm.keys(t, "h")
+	tm.waitFor(t, "history", "History", "✓ succeeded", "5,000", "Sales Analytics › E2E Orders › Orders")
+	tm.keys(t, "Enter")
+	tm.waitFor(t, "history-run", "History › ", "✓ succeeded (exit 0)", "5,000 / 5,000 · verified")
+	// One esc at a time: two in a row can arrive as alt+esc.
+	tm.keys(t, "Escape")
+	tm.waitFor(t, "history-back", "Runs recorded on this machine")
+	tm.keys(t, "Escape")
+	tm.waitFor(t, "done-again", "7/7 Done", "5,000 rows written and verified")
 	tm.keys(t, "q")
 	tm.waitFor(t, "exit", "PBIWB-EXIT=0")
 
