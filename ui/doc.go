@@ -3,7 +3,11 @@
 // Credentials and Details panes.
 //
 // Screens (one file each): Accounts → Credentials → Input → Details →
-// Review → Push → Done. The root (root.go) owns navigation and the answers;
+// Review → Push → Done, and beside them Troubleshoot (ctrl+t from the
+// Accounts screen and from any failure: sign-in, the workspace list, the
+// plan; t on a failed push's Done screen) and History with a run's details
+// (ctrl+o on the Accounts screen, h on Done), where r resumes an
+// interrupted or stopped run on the Push screen. The root (root.go) owns navigation and the answers;
 // screens send it typed messages. Nothing here does I/O except through a
 // tea.Cmd: every Backend call runs in a command and comes back as a message
 // tagged with a generation, and replies of an older generation are dropped.
@@ -21,6 +25,12 @@
 //     ErrorInfo or a retry cause with its RequestId as Error).
 //   - errors whose exit code matters (CONTRACT.md) implement ExitCode() int.
 //   - Accounts' LastUsed should move when an account is opened or saved.
+//   - entra.Result.Notes → AccountSummary.Notes (shown once after sign-in);
+//     the scan's warnings → InputReport.Warnings.
+//   - doctor.Result → CheckResult, one send per check as it finishes.
+//   - history.Record → RunSummary / RunDetail; RunDetail.Resume is the
+//     request rebuilt from the record and its resume hint (Account,
+//     Columns, Retention are only in the hint).
 //
 // Run is the entry point; Options.Command lets command lines shown to the
 // user carry the global flags in force (e.g. "pbiwb --sandbox URL").
