@@ -172,7 +172,7 @@ func (p *Plan) actions(r PlanReport) []string {
 	case r.Mode == ModeReplace && r.Table.Exists:
 		a = append(a, fmt.Sprintf("delete the %s rows of table %q", thousands(r.Table.Rows), r.Table.Name))
 	}
-	a = append(a, fmt.Sprintf("write %s rows in %s batches (%s of request bodies)", thousands(r.Rows), thousands(int64(r.Batches)), byteSize(r.Bytes)))
+	a = append(a, fmt.Sprintf("write %s in %s (%s of request bodies)", plural(int(r.Rows), "row", "rows"), plural(r.Batches, "batch", "batches"), byteSize(r.Bytes)))
 	a = append(a, "verify the table's row count")
 	return a
 }
