@@ -27,6 +27,13 @@ func TestScreensFitTheWindow(t *testing.T) {
 		"done": func(c *Common) screen {
 			return newDone(c, salesRequest(), Result{RowsWritten: 10, RowsVerified: 10, RunID: "r1"}, nil)
 		},
+		"troubleshoot": func(c *Common) screen {
+			t := requestTarget(salesRequest())
+			t.Table = "Missing"
+			return newTroubleshoot(c, t)
+		},
+		"history":    func(c *Common) screen { return newHistory(c, "sandbox") },
+		"run detail": func(c *Common) screen { return newRunDetail(c, fakeRuns[1].ID, "sandbox") },
 	}
 	for name, build := range screens {
 		for _, size := range [][2]int{{80, 24}, {60, 16}, {132, 40}} {

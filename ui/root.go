@@ -140,8 +140,11 @@ func (m *Model) View() tea.View {
 	top := m.top()
 	head := s.Title.Render("pbiwb") + s.Hint.Render(" · Power BI writeback")
 	step := s.Step.Render(top.Title())
+	if lipglossWidth(head)+1+lipglossWidth(step) > c.width {
+		head = s.Title.Render("pbiwb") // a narrow window keeps the step's title
+	}
 	gap := max(c.width-lipglossWidth(head)-lipglossWidth(step), 1)
-	lines := []string{head + strings.Repeat(" ", gap) + step, ""}
+	lines := []string{truncate(head+strings.Repeat(" ", gap)+step, c.width), ""}
 
 	body := strings.Split(top.View(), "\n")
 	room := max(c.height-3, 1)
