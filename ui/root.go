@@ -83,6 +83,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case backMsg:
 		if len(m.stack) > 1 && !m.pushing {
 			m.stack = m.stack[:len(m.stack)-1]
+			if a, ok := m.top().(*accounts); ok {
+				return m, a.Init() // an account may have been saved meanwhile
+			}
 		}
 		return m, nil
 	case quitMsg:
