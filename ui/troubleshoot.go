@@ -178,7 +178,7 @@ func checkLines(s *Styles, r CheckResult, w int) []string {
 		add(s.Advice.Render, "Fix: "+r.Fix)
 	}
 	for _, d := range r.Details {
-		lines = append(lines, truncate("    "+s.Hint.Render(d), w))
+		add(s.Hint.Render, d)
 	}
 	return lines
 }
