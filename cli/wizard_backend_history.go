@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/ui"
 )
 
@@ -69,8 +70,23 @@ func (b *wizardBackend) Run(ctx context.Context, id string) (ui.RunDetail, error
 	}
 	if r.Outcome == history.Interrupted || r.Outcome == history.Stopped {
 		d.Resume, d.ResumeNote = resumeRequest(r)
+		if d.Resume != nil && !b.checkpointLeft(r) {
+			d.Resume, d.ResumeNote = nil, "it left no checkpoint (it stopped before its first batch was sent, or a later run of the same "+
+				"input and table finished or started over), so there is nothing to resume: run the push again from the first screen"
+		}
 	}
 	return d, ctx.Err()
+}
+
+// checkpointLeft says whether the run's checkpoint is still there, as
+// `pbiwb push --resume` needs it: a run stopped before its first batch has
+// none, and a later run of the same input and target may have removed it.
+func (b *wizardBackend) checkpointLeft(r history.Record) bool {
+	if r.Fingerprint == "" || r.Target.DatasetID == "" {
+		return false
+	}
+	return push.CheckpointExists(b.dirs.Checkpoints(), push.CheckpointKey{Fingerprint: r.Fingerprint, Target: push.Target{
+		APIBase: r.Target.APIBase, WorkspaceID: r.Target.WorkspaceID, DatasetID: r.Target.DatasetID, Table: r.Target.Table, Mode: r.Mode}})
 }
 
 // waitReason words the engine's wait reasons (pacer reason keys) for people.

@@ -145,3 +145,24 @@ func TestHintFlags(t *testing.T) {
 		t.Error("an unterminated quote should be an error")
 	}
 }
+
+// A push stopped before its first batch leaves no checkpoint: its history
+// entry is not offered for resuming (push --resume would refuse it), and
+// the note says why.
+func TestWizardStoppedBeforeFirstBatchIsNotResumable(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	time.AfterFunc(300*time.Millisecond, cancel)
+	if _, _, err := pushCSV(t, f, ctx, "Early", func() { f.faults(t, `{"latency":"2s"}`) }); err == nil {
+		t.Fatal("the push was not stopped")
+	}
+	b := f.wizard()
+	runs, err := b.History(testCtx(t))
+	if err != nil || len(runs) == 0 || runs[0].Outcome != "interrupted" || runs[0].RowsWritten != 0 {
+		t.Fatalf("History = %+v, %v", runs, err)
+	}
+	d, err := b.Run(testCtx(t), runs[0].ID)
+	if err != nil || d.Resume != nil || !strings.Contains(d.ResumeNote, "no checkpoint") {
+		t.Errorf("Run = resume %+v, note %q, %v; want no resume, with the reason", d.Resume, d.ResumeNote, err)
+	}
+}
