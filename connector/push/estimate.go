@@ -18,37 +18,66 @@ func MinimumDuration(l schema.Limits, totalRows, batchRows, tableRowsBefore int)
 	return EstimateDuration(l, totalRows, batchRows, int64(tableRowsBefore), 0)
 }
 
+// MinimumDurationOf is MinimumDuration for batches sized by rows (the
+// engine's HourlyBatchRows), rather than all of one size.
+func MinimumDurationOf(l schema.Limits, totalRows int, rows BatchRowsFunc, tableRowsBefore int) time.Duration {
+	return EstimateDurationOf(l, totalRows, rows, int64(tableRowsBefore), 0)
+}
+
 // EstimateDuration is the time the pacer needs for the push when every request
 // takes latency (5 in flight at most, as the limits say): the ETA of a push
 // before it starts. It returns -1 when the limits are unusable or a batch can
 // never go (batchRows above the hourly quota).
 func EstimateDuration(l schema.Limits, totalRows, batchRows int, tableRowsBefore int64, latency time.Duration) time.Duration {
+	if totalRows > 0 && (batchRows < 1 || batchRows > l.RowsPerHour) {
+		return -1
+	}
+	return EstimateDurationOf(l, totalRows, uniform(batchRows), tableRowsBefore, latency)
+}
+
+// EstimateDurationOf is EstimateDuration for batches sized by rows.
+func EstimateDurationOf(l schema.Limits, totalRows int, rows BatchRowsFunc, tableRowsBefore int64, latency time.Duration) time.Duration {
 	if totalRows <= 0 {
 		return 0
 	}
-	if checkLimits(l) != nil || batchRows < 1 || batchRows > l.RowsPerHour {
+	if checkLimits(l) != nil {
 		return -1
 	}
 	start := time.Unix(0, 0).UTC()
 	clock := NewFakeClock(start)
 	p := newPacer(l, clock, false)
 	p.tableRows = tableRowsBefore
-	return simulate(p, clock, totalRows, batchRows, latency).Sub(start)
+	end, ok := simulate(p, clock, 0, totalRows, rows, latency)
+	if !ok {
+		return -1
+	}
+	return end.Sub(start)
 }
 
-// simulate runs the pacer's schedule as discrete events on a fake clock and
-// returns when the last request finishes.
-func simulate(p *Pacer, clock *FakeClock, totalRows, batchRows int, latency time.Duration) time.Time {
+func uniform(batchRows int) BatchRowsFunc {
+	return func(int, int) int { return batchRows }
+}
+
+// simulate runs the pacer's schedule as discrete events on a fake clock for
+// rows [firstRow, firstRow+totalRows) of the input, batches sized by rows
+// (bounded by what is left), and returns when the last request finishes. It
+// is not ok when a batch can never go (more rows than the hourly quota, or
+// none).
+func simulate(p *Pacer, clock *FakeClock, firstRow, totalRows int, sizes BatchRowsFunc, latency time.Duration) (time.Time, bool) {
 	var flying completions
-	for left := totalRows; left > 0 || len(flying) > 0; {
+	index, row, end := 0, firstRow, firstRow+totalRows
+	for row < end || len(flying) > 0 {
 		now := clock.Now()
 		for len(flying) > 0 && !flying[0].at.After(now) {
 			heap.Pop(&flying).(completion).permit.Done(Accepted)
 		}
-		if left > 0 {
-			rows := min(batchRows, left)
+		if row < end {
+			rows := min(sizes(index, row), end-row)
+			if rows < 1 || rows > p.lim.RowsPerHour {
+				return time.Time{}, false
+			}
 			if pm, w := p.TryAcquire(rows); pm != nil {
-				left -= rows
+				index, row = index+1, row+rows
 				if latency <= 0 {
 					pm.Done(Accepted)
 				} else {
@@ -65,7 +94,7 @@ func simulate(p *Pacer, clock *FakeClock, totalRows, batchRows int, latency time
 		}
 		clock.Advance(flying[0].at.Sub(now))
 	}
-	return clock.Now()
+	return clock.Now(), true
 }
 
 type completion struct {
@@ -91,10 +120,20 @@ func (c *completions) Pop() any {
 // starts from the windows as they are (requests in flight end after latency)
 // and honours a pending Retry-After.
 func (p *Pacer) EstimateRemaining(rows int64, batchRows int, latency time.Duration) time.Duration {
+	if batchRows < 1 || batchRows > p.lim.RowsPerHour {
+		return -1
+	}
+	return p.EstimateRemainingFrom(0, rows, uniform(batchRows), latency)
+}
+
+// EstimateRemainingFrom is EstimateRemaining for the rows from input row
+// firstRow on, in batches sized by sizes (the engine's HourlyBatchRows, whose
+// cuts depend on where the batches start).
+func (p *Pacer) EstimateRemainingFrom(firstRow int, rows int64, sizes BatchRowsFunc, latency time.Duration) time.Duration {
 	if rows <= 0 {
 		return 0
 	}
-	if batchRows < 1 || batchRows > p.lim.RowsPerHour || int64(int(rows)) != rows {
+	if int64(int(rows)) != rows || firstRow < 0 {
 		return -1
 	}
 	p.mu.Lock()
@@ -109,5 +148,9 @@ func (p *Pacer) EstimateRemaining(rows int64, batchRows int, latency time.Durati
 		sim.record(Sent{End: now.Add(latency), Rows: p.inflightRows / max(p.inflight, 1)})
 	}
 	p.mu.Unlock()
-	return simulate(sim, clock, int(rows), batchRows, latency).Sub(now)
+	end, ok := simulate(sim, clock, firstRow, int(rows), sizes, latency)
+	if !ok {
+		return -1
+	}
+	return end.Sub(now)
 }

@@ -37,6 +37,13 @@ type Job struct {
 	TotalRows int64
 	Batches   int
 	Batching  string // how rows were cut into batches; a resume must match
+	// BatchRows is how the batches were sized (HourlyBatchRows), for the ETA;
+	// nil: all alike, TotalRows / Batches.
+	BatchRows BatchRowsFunc
+	// FullBatchRows is the batch size of the fastest push the limits allow
+	// (MaxRowsPerPost, or fewer when the byte limit cuts batches), the
+	// yardstick of Summary.MinimumSeconds; 0: TotalRows / Batches.
+	FullBatchRows int
 	// Open yields the input's batches from index from on.
 	Open func(ctx context.Context, from int) iter.Seq2[Batch, error]
 	// Recycle, if set, takes a batch body back once sent.
@@ -111,7 +118,11 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 		return sum, err
 	}
 	defer c.Close()
-	sum.MinimumSeconds = seconds(MinimumDuration(j.Limits, int(j.TotalRows-st.AckedRows()), avgBatch(j), int(st.Header.CountBefore+st.AckedRows())))
+	full := j.FullBatchRows
+	if full < 1 {
+		full = avgBatch(j)
+	}
+	sum.MinimumSeconds = seconds(MinimumDuration(j.Limits, int(j.TotalRows-st.AckedRows()), full, int(st.Header.CountBefore+st.AckedRows())))
 
 	pacer, err := NewPacer(PacerConfig{Limits: j.Limits, Clock: j.Clock, TableCap: j.TableCap,
 		TableRows: st.Header.CountBefore + st.AckedRows(), History: append(append([]Sent(nil), j.History...), st.Posts...),
@@ -120,7 +131,15 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 		return sum, err
 	}
 	j.Tracker.Resumed(st.AckedRows(), len(st.Acked))
-	j.Tracker.ETA = func(left int64) time.Duration { return pacer.EstimateRemaining(left, avgBatch(j), 0) }
+	sizes := j.BatchRows
+	if sizes == nil {
+		sizes = uniform(avgBatch(j))
+	}
+	// The rows left are the input's last ones (resumed batches are a prefix
+	// but for a few settled out of order): where they start decides the cuts.
+	j.Tracker.ETA = func(left int64) time.Duration {
+		return pacer.EstimateRemainingFrom(int(max(j.TotalRows-left, 0)), left, sizes, 0)
+	}
 	w, err := NewWriter(WriterConfig{Table: j.Table, Classify: j.Classify, Pacer: pacer, Checkpoint: c,
 		Tracker: j.Tracker, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
 		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
@@ -130,8 +149,8 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 	}
 	message := ""
 	if len(st.Acked) > 0 {
-		message = fmt.Sprintf("Writing %s rows in %s batches (resumed: %s batches already written)",
-			thousands(j.TotalRows), thousands(int64(j.Batches)), thousands(int64(len(st.Acked))))
+		message = fmt.Sprintf("Writing %s in %s (resumed: %s already written)",
+			plural(int(j.TotalRows), "row", "rows"), plural(j.Batches, "batch", "batches"), plural(len(st.Acked), "batch", "batches"))
 	}
 	j.Tracker.Phase(PhaseWriting, message)
 	err = w.Write(ctx, j.Open(ctx, st.NextBatch()))

@@ -80,7 +80,7 @@ func Prepare(ctx context.Context, svc Services, req Request, obs ...Observer) (*
 	pipe, err := source.Scan(ctx, src, source.Options{
 		Limits: limits, Table: req.Table, Columns: forced, Retention: tgt.retention, ExistingRows: existingRows,
 		Existing: tgt.existing, TempDir: svc.TempDir,
-		BatchRows: func(i int) int { return DistinctBatchRows(i, limits.MaxRowsPerPost, limits.MaxPendingPosts) },
+		BatchRows: HourlyBatchRows(limits),
 	})
 	if pipe == nil {
 		return nil, err
@@ -161,7 +161,29 @@ func (p *Plan) Limits() schema.Limits { return p.limits }
 
 // batching describes how rows are cut into batches; a resume must match it.
 func (p *Plan) batching() string {
-	return fmt.Sprintf("rows=%d bytes=%d distinct=%d", p.limits.MaxRowsPerPost, p.limits.MaxBytesPerPost, p.limits.MaxPendingPosts)
+	return fmt.Sprintf("rows=%d bytes=%d distinct=%d hour=%d", p.limits.MaxRowsPerPost, p.limits.MaxBytesPerPost,
+		p.limits.MaxPendingPosts, p.limits.RowsPerHour)
+}
+
+// batchSizing is how a plan's batches are sized, for the estimates.
+type batchSizing struct {
+	rows BatchRowsFunc // the batches' sizes by where they start
+	full int           // the size of the fastest push's batches: the yardstick
+}
+
+// sizing is HourlyBatchRows with full MaxRowsPerPost batches as the
+// yardstick, unless the byte limit cut batches (more batches than rows
+// alone make): then the batches' average, for both.
+func (p *Plan) sizing() batchSizing {
+	rows := HourlyBatchRows(p.limits)
+	if p.batches <= len(PlanBatches(p.pipe.Rows, rows)) {
+		return batchSizing{rows: rows, full: max(1, min(p.limits.MaxRowsPerPost, p.limits.RowsPerHour))}
+	}
+	avg := 1
+	if p.batches > 0 {
+		avg = max(1, (p.pipe.Rows+p.batches-1)/p.batches)
+	}
+	return batchSizing{rows: uniform(avg), full: avg}
 }
 
 // Close removes the input's temporary copy, if any.

@@ -130,7 +130,7 @@ func phaseLine(e Event) string {
 	case PhaseSettling:
 		return "Counting the table's rows to settle batches whose outcome is unknown"
 	case PhaseWriting:
-		return fmt.Sprintf("Writing %s rows in %s batches", thousands(e.Progress.RowsTotal), thousands(int64(e.Progress.BatchesTotal)))
+		return fmt.Sprintf("Writing %s in %s", plural(int(e.Progress.RowsTotal), "row", "rows"), plural(e.Progress.BatchesTotal, "batch", "batches"))
 	case PhaseVerifying:
 		return "Verifying the table's row count"
 	}
@@ -210,10 +210,10 @@ func summaryText(s Summary) string {
 	}
 	switch s.Outcome {
 	case OutcomeSucceeded:
-		fmt.Fprintf(&b, "Done: %s rows in %s batches written%s in %s", thousands(s.RowsWritten),
-			thousands(int64(s.BatchesDone)), into, elapsed)
+		fmt.Fprintf(&b, "Done: %s in %s written%s in %s", plural(int(s.RowsWritten), "row", "rows"),
+			plural(s.BatchesDone, "batch", "batches"), into, elapsed)
 		if s.Verified {
-			fmt.Fprintf(&b, "; the table holds %s rows", thousands(s.TableRows))
+			fmt.Fprintf(&b, "; the table holds %s", plural(int(s.TableRows), "row", "rows"))
 		}
 		b.WriteString(".")
 	default:
@@ -221,8 +221,8 @@ func summaryText(s Summary) string {
 		if verb == "" {
 			verb = "Failed"
 		}
-		fmt.Fprintf(&b, "%s after %s of %s rows (%s of %s batches) in %s.", verb, thousands(s.RowsWritten),
-			thousands(s.RowsTotal), thousands(int64(s.BatchesDone)), thousands(int64(s.BatchesTotal)), elapsed)
+		fmt.Fprintf(&b, "%s after %s of %s (%s of %s) in %s.", verb, thousands(s.RowsWritten),
+			plural(int(s.RowsTotal), "row", "rows"), thousands(int64(s.BatchesDone)), plural(s.BatchesTotal, "batch", "batches"), elapsed)
 	}
 	if s.MinimumSeconds > 0 && s.ElapsedSeconds > 0 && s.Outcome == OutcomeSucceeded {
 		fmt.Fprintf(&b, "\n  %.1f%% of the fastest the limits allow (%s).", 100*s.MinimumSeconds/s.ElapsedSeconds,

@@ -131,12 +131,11 @@ func (p *Plan) Report() PlanReport {
 	if t.retention == schema.RetentionFIFO {
 		r.Table.RowsAfter = min(r.Table.RowsAfter, int64(p.limits.MaxRowsFIFO))
 	}
-	avg := p.limits.MaxRowsPerPost
-	if p.batches > 0 {
-		avg = int((r.Rows + int64(p.batches) - 1) / int64(p.batches))
-	}
-	r.MinimumSeconds = seconds(MinimumDuration(p.limits, int(r.Rows), avg, int(before)))
-	eta := EstimateDuration(p.limits, int(r.Rows), avg, before, 0)
+	// The minimum is the limits' own (full batches); the ETA is for the
+	// batches as they are cut.
+	sz := p.sizing()
+	r.MinimumSeconds = seconds(MinimumDuration(p.limits, int(r.Rows), sz.full, int(before)))
+	eta := EstimateDurationOf(p.limits, int(r.Rows), sz.rows, before, 0)
 	r.ETASeconds = -1
 	if eta >= 0 {
 		r.ETASeconds = seconds(eta)

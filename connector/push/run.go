@@ -66,12 +66,14 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	if p.target.retention == schema.RetentionFIFO {
 		capRows = int64(p.limits.MaxRowsFIFO)
 	}
+	sizing := p.sizing()
 	resume := p.req
 	resume.Resume, resume.Restart = true, false
 	job := Job{
 		Limits: p.limits, Fingerprint: p.fingerprint, Target: p.jobTarget(), TableName: p.target.table.Name,
 		TableCap: capRows, Resume: p.req.Resume, Created: created,
 		TotalRows: int64(p.pipe.Rows), Batches: p.batches, Batching: p.batching(),
+		BatchRows: sizing.rows, FullBatchRows: sizing.full,
 		Open: func(ctx context.Context, from int) iter.Seq2[Batch, error] {
 			return func(yield func(Batch, error) bool) {
 				for b, err := range p.pipe.Batches(ctx, from) {

@@ -174,7 +174,7 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 		b.Rows++
 		b.LastLine = r.Line()
 		row++
-		if b.Rows >= p.batchRows(b.Index, maxRows) {
+		if b.Rows >= p.batchRows(b.Index, b.FirstRow, maxRows) {
 			if !flush() {
 				return nil
 			}
@@ -192,13 +192,13 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 	return nil
 }
 
-// batchRows is the row count batch index closes at: Options.BatchRows,
-// bounded to [1, maxRows].
-func (p *Pipeline) batchRows(index, maxRows int) int {
+// batchRows is the row count batch index, starting at row firstRow, closes
+// at: Options.BatchRows, bounded to [1, maxRows].
+func (p *Pipeline) batchRows(index, firstRow, maxRows int) int {
 	if p.opts.BatchRows == nil {
 		return maxRows
 	}
-	return min(max(p.opts.BatchRows(index), 1), maxRows)
+	return min(max(p.opts.BatchRows(index, firstRow), 1), maxRows)
 }
 
 // reopen gives the second pass the same bytes as the first.

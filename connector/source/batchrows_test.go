@@ -20,15 +20,18 @@ func TestBatchRowsOption(t *testing.T) {
 	lim.MaxRowsPerPost = 100
 	tests := []struct {
 		name  string
-		rows  func(int) int
+		rows  func(index, firstRow int) int
 		bytes int64
 		want  []int // the first batches' rows
 	}{
 		{"nil takes the maximum", nil, 0, []int{100, 100, 100}},
-		{"distinct sizes", func(i int) int { return 100 - 1<<(i%3) }, 0, []int{99, 98, 96, 99, 98, 96}},
-		{"above the maximum is the maximum", func(int) int { return 1000 }, 0, []int{100, 100}},
-		{"zero or less is one row", func(int) int { return 0 }, 0, []int{1, 1, 1}},
-		{"bytes end a batch early", func(int) int { return 99 }, 500, nil},
+		{"distinct sizes", func(i, _ int) int { return 100 - 1<<(i%3) }, 0, []int{99, 98, 96, 99, 98, 96}},
+		// firstRow is the batch's first row: here each 250-row block is
+		// closed by a short batch (99+98+... up to 250).
+		{"cut at multiples of 250", func(i, first int) int { return min(100-1<<(i%3), 250-first%250) }, 0, []int{99, 98, 53, 99, 98, 53}},
+		{"above the maximum is the maximum", func(int, int) int { return 1000 }, 0, []int{100, 100}},
+		{"zero or less is one row", func(int, int) int { return 0 }, 0, []int{1, 1, 1}},
+		{"bytes end a batch early", func(int, int) int { return 99 }, 500, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +55,11 @@ func TestBatchRowsOption(t *testing.T) {
 			for _, bt := range batches {
 				if int64(len(bt.Body)) > l.MaxBytesPerPost || bt.Rows > l.MaxRowsPerPost {
 					t.Fatalf("batch %d: %d rows, %d bytes, over the limits", bt.Index, bt.Rows, len(bt.Body))
+				}
+			}
+			for i := 1; i < len(batches); i++ {
+				if batches[i].FirstRow != batches[i-1].FirstRow+batches[i-1].Rows {
+					t.Fatalf("batch %d starts at row %d, not after batch %d", i, batches[i].FirstRow, i-1)
 				}
 			}
 			// A resume from batch 2 gets the same batches.

@@ -42,12 +42,15 @@ type Options struct {
 	// TempDir holds the copy of a source that cannot be read twice;
 	// "" means os.TempDir(). The copy is removed by Pipeline.Close.
 	TempDir string
-	// BatchRows, if set, is the row count of batch index (at most
-	// Limits.MaxRowsPerPost; a batch may still end early to stay within
-	// MaxBytesPerPost). The push engine passes push.DistinctBatchRows, so
-	// that the batches a killed run left in flight can be told apart by the
-	// table's row count. nil: every batch takes Limits.MaxRowsPerPost rows.
-	BatchRows func(index int) int
+	// BatchRows, if set, is the row count of batch index, which starts at
+	// row firstRow (0-based, header excluded): at most Limits.MaxRowsPerPost,
+	// and a batch may still end early to stay within MaxBytesPerPost. It
+	// must depend only on its arguments, so that a resumed push finds the
+	// same batches. The push engine passes push.HourlyBatchRows: sizes a
+	// killed run's batches in flight can be told apart by, cut so that each
+	// hour's row quota is used whole. nil: every batch takes
+	// Limits.MaxRowsPerPost rows.
+	BatchRows func(index, firstRow int) int
 }
 
 // Pipeline is an input read once through (Scan): its columns and types
