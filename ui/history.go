@@ -95,7 +95,7 @@ func (h *history) items(runs []RunSummary) []pickItem {
 }
 
 // historyColumns is the heading of runRow's columns.
-var historyColumns = fmt.Sprintf("%-12s  %-15s %11s %6s  %-7s  %s", "When", "Outcome", "Rows", "Took", "Mode", "Target ← input")
+var historyColumns = fmt.Sprintf("%-12s  %-13s %14s %5s  %-7s  %s", "When", "Outcome", "Rows", "Took", "Mode", "Target ← input")
 
 // runRow is a run's fixed-width columns.
 func runRow(r RunSummary, loc *time.Location) string {
@@ -103,15 +103,23 @@ func runRow(r RunSummary, loc *time.Location) string {
 	if r.RowsTotal > 0 && r.RowsTotal != r.RowsWritten {
 		rows += "/" + count(r.RowsTotal)
 	}
-	took := "—"
-	if r.Elapsed > 0 {
-		took = duration(r.Elapsed)
-	}
+	took := tookText(r.Elapsed)
 	mode := r.Mode
 	if r.DryRun {
 		mode = "dry-run"
 	}
-	return fmt.Sprintf("%-12s  %-15s %11s %6s  %-7s", r.Start.In(loc).Format("Jan 02 15:04"), outcomeText(r.Outcome), rows, took, mode)
+	return fmt.Sprintf("%-12s  %-13s %14s %5s  %-7s", r.Start.In(loc).Format("Jan 02 15:04"), outcomeText(r.Outcome), rows, took, mode)
+}
+
+// tookText is a run's duration: "—" while unknown, "<1s" for a quick one.
+func tookText(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "—"
+	case d < time.Second:
+		return "<1s"
+	}
+	return duration(d)
 }
 
 // runWhere is where a run wrote and what it read.

@@ -181,7 +181,7 @@ func (d *runDetail) runLines() []string {
 	row := func(label, value string) string { return truncate(fmt.Sprintf("  %-9s %s", label, value), w) }
 	when := r.Start.In(d.c.loc()).Format("2006-01-02 15:04:05")
 	if r.Elapsed > 0 {
-		when += " · took " + duration(r.Elapsed)
+		when += " · took " + tookText(r.Elapsed)
 	}
 	mode := r.Mode
 	if r.DryRun {
