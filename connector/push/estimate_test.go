@@ -165,6 +165,12 @@ type simResult struct {
 // answers. foreign are requests another writer made, unknown to the pacer;
 // the server then throttles with a Retry-After until its quota resets.
 func simulatePush(tb testing.TB, l schema.Limits, total, batch int, foreign []simPost) simResult {
+	return simulatePushSized(tb, l, total, uniform(batch), MinimumDuration(l, total, batch, 0), foreign)
+}
+
+// simulatePushSized is simulatePush with batches sized by sizes (from the
+// first row not yet sent) and minimum as the yardstick.
+func simulatePushSized(tb testing.TB, l schema.Limits, total int, sizes BatchRowsFunc, minimum time.Duration, foreign []simPost) simResult {
 	clock := NewFakeClock(t0)
 	p, err := NewPacer(PacerConfig{Limits: l, Clock: clock})
 	if err != nil {
@@ -182,7 +188,7 @@ func simulatePush(tb testing.TB, l schema.Limits, total, batch int, foreign []si
 		return time.Duration(float64(50*time.Millisecond+time.Duration(rng.Int64N(int64(750*time.Millisecond)))) / scale)
 	}
 	var q simEvents
-	seq, left, posts := 0, total, 0
+	seq, left, posts, index := 0, total, 0, 0
 	for left > 0 || q.Len() > 0 {
 		now := clock.Now()
 		for q.Len() > 0 && !q[0].at.After(now) {
@@ -207,11 +213,12 @@ func simulatePush(tb testing.TB, l schema.Limits, total, batch int, foreign []si
 		}
 		var wakeAt time.Time
 		if left > 0 {
-			rows := min(batch, left)
+			rows := min(sizes(index, total-left), left)
 			pm, w := p.TryAcquire(rows)
 			if pm != nil {
 				left -= rows
 				posts++
+				index++
 				lat := latency()
 				seq++
 				heap.Push(&q, &simEvent{at: now.Add(lat / 2), arrive: true, permit: pm, rows: rows, answer: now.Add(lat), seq: seq})
@@ -231,7 +238,7 @@ func simulatePush(tb testing.TB, l schema.Limits, total, batch int, foreign []si
 	for _, f := range foreign {
 		stored -= f.rows
 	}
-	return simResult{took: clock.Now().Sub(t0), minimum: MinimumDuration(l, total, batch, 0), posts: posts,
+	return simResult{took: clock.Now().Sub(t0), minimum: minimum, posts: posts,
 		throttled: srv.throttled, stored: stored, pacerHeld: len(p.done)}
 }
 
@@ -250,9 +257,20 @@ func TestPacerAgainstSimulatedServer(t *testing.T) {
 		{"documented limits", schema.DocumentedLimits(), 3_000_000, 10_000},
 		{"time scale 3600", scaled, 3_000_000, 10_000},
 		{"small batches hit the large-table limit", schema.DocumentedLimits(), 600_000, 2_000},
+		// The engine's batches: distinct sizes, a filler closing each hour's
+		// million; the yardstick stays full 10,000-row batches.
+		{"hourly batches, documented limits", schema.DocumentedLimits(), 3_000_000, 0},
+		{"hourly batches, time scale 3600", scaled, 3_000_000, 0},
+		{"hourly batches, 2,500,000 rows", schema.DocumentedLimits(), 2_500_000, 0},
+		{"hourly batches, 1,000,001 rows", schema.DocumentedLimits(), 1_000_001, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := simulatePush(t, tc.limits, tc.total, tc.batch, nil)
+			var r simResult
+			if tc.batch > 0 {
+				r = simulatePush(t, tc.limits, tc.total, tc.batch, nil)
+			} else {
+				r = simulatePushSized(t, tc.limits, tc.total, HourlyBatchRows(tc.limits), MinimumDuration(tc.limits, tc.total, 10_000, 0), nil)
+			}
 			ratio := r.minimum.Seconds() / r.took.Seconds()
 			t.Logf("%d rows in %d POSTs: %v, minimum %v, ratio %.4f, 429s %d", r.stored, r.posts, r.took, r.minimum, ratio, r.throttled)
 			if r.throttled != 0 {
@@ -292,6 +310,24 @@ func TestPacerWithAnotherWriter(t *testing.T) {
 	}
 	if r.took > l.Minute()+5*time.Second {
 		t.Errorf("took %v: longer than waiting out the other writer's minute", r.took)
+	}
+}
+
+// Distinct sizes alone (what the engine cut before HourlyBatchRows) make
+// 3,000,000 rows 301 batches, and the 301st waits for a fourth hour window:
+// the yardstick above is not met without the fillers.
+func TestDistinctBatchesAloneMissTheMinimum(t *testing.T) {
+	l := schema.DocumentedLimits()
+	distinct := func(i, _ int) int { return DistinctBatchRows(i, l.MaxRowsPerPost, l.MaxPendingPosts) }
+	r := simulatePushSized(t, l, 3_000_000, distinct, MinimumDuration(l, 3_000_000, 10_000, 0), nil)
+	if ratio := r.minimum.Seconds() / r.took.Seconds(); ratio > 0.7 || r.posts != 301 {
+		t.Errorf("%d POSTs, ratio %.3f: want 301 POSTs about 2/3 of the speed", r.posts, ratio)
+	}
+	if got, want := MinimumDurationOf(l, 3_000_000, distinct, 0), 3*time.Hour; got != want {
+		t.Errorf("MinimumDurationOf distinct sizes = %v, want %v", got, want)
+	}
+	if got, want := MinimumDurationOf(l, 3_000_000, HourlyBatchRows(l), 0), 2*time.Hour; got != want {
+		t.Errorf("MinimumDurationOf hourly batches = %v, want %v", got, want)
 	}
 }
 
