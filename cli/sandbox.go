@@ -9,6 +9,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
 )
 
 func runSandbox(ctx context.Context, _ Globals, args []string, env Env) error {
@@ -62,16 +63,20 @@ Demo identities (fixed; see CONTRACT.md):
                          %s no admin consent
   Domo client / secret   %s / %s
   Domo DataSet           %s (%q)
+                         %s (a million rows)
+                         %s (the demo Domo client may not read it)
   workspaces             %s, %s, %s, %s
 `, demo.TenantID, demo.TenantDomain, demo.ClientID, demo.ClientSecret, demo.SecretID,
 		demo.Username, demo.Password, demo.MFAUsername,
 		demo.ClientIDNoPublicFlow, demo.ClientIDExpired, demo.ClientIDNoConsent,
 		demo.DomoClientID, demo.DomoClientSecret, demo.DomoDataSetID, demo.DomoDataSetName,
+		domoapi.LargeDataSetID, domoapi.RestrictedDataSetID,
 		demo.WorkspaceSales, demo.WorkspaceFinance, demo.WorkspaceOperations, demo.WorkspaceExecutive)
 	scale := opts.TimeScale
 	if scale < 1 {
 		scale = 1
 	}
 	fmt.Fprintf(out, "  time scale             %g (an hour lasts %s)\n", scale, time.Duration(float64(time.Hour)/scale).Round(time.Millisecond))
+	fmt.Fprintf(out, "  device-code sign-in    %s/common/oauth2/deviceauth (approve a code as a demo user)\n", url)
 	fmt.Fprintf(out, "  CA certificate         %s/_sandbox/ca.pem\n\nPress Ctrl-C to stop.\n", url)
 }
