@@ -155,6 +155,13 @@ type Pacer struct {
 	tableCap     int64
 	blockedUntil time.Time
 	changed      chan struct{} // closed and replaced on every change that may let a waiter go
+	// Acquire serves its callers in the order they came (tickets): the
+	// writer calls it in batch order, and a later batch overtaking an
+	// earlier one at an hour's boundary (a 10,000-row batch of the next hour
+	// taking the quota the hour's short filler was cut for) would push the
+	// filler, and every hour after, one window late.
+	ticket  uint64
+	waiting []uint64 // tickets of the Acquire calls waiting, in order
 }
 
 // NewPacer returns a pacer for the limits. The limits must be positive.
@@ -216,9 +223,47 @@ func (pm *Permit) Done(o Outcome) {
 var ErrBatchTooLarge = errors.New("batch larger than the limits allow")
 
 // Acquire blocks until a POST of rows may be sent, and takes an in-flight
-// slot. It reports every wait through OnWait as it begins. It returns early
-// with ctx's error.
+// slot. Callers are served in the order they called. It reports every wait
+// through OnWait as it begins. It returns early with ctx's error.
 func (p *Pacer) Acquire(ctx context.Context, rows int) (*Permit, error) {
+	return p.acquire(ctx, p.enqueue(), rows)
+}
+
+// Reservation is a place in the pacer's line, taken before the POST is
+// ready to ask for its permit.
+type Reservation struct {
+	p      *Pacer
+	ticket uint64
+}
+
+// Reserve takes a place in line now for a permit asked later with
+// AcquireReserved. A writer that dispatches batches in order to goroutines
+// reserves as it dispatches, so the batches get their permits in batch order
+// whatever the goroutines' timing: a batch of the next hour's block must not
+// take the quota the end of this hour's block was cut for. Cancel a
+// reservation that will not be used, or the line stops behind it.
+func (p *Pacer) Reserve() Reservation {
+	return Reservation{p: p, ticket: p.enqueue()}
+}
+
+// Cancel gives the place up (a no-op once AcquireReserved has returned).
+func (r Reservation) Cancel() {
+	if r.p != nil {
+		r.p.dequeue(r.ticket)
+	}
+}
+
+// AcquireReserved is Acquire in the place r holds; it gives the place up
+// when it returns, with or without a permit.
+func (p *Pacer) AcquireReserved(ctx context.Context, r Reservation, rows int) (*Permit, error) {
+	if r.p != p || r.ticket == 0 {
+		return p.Acquire(ctx, rows)
+	}
+	return p.acquire(ctx, r.ticket, rows)
+}
+
+func (p *Pacer) acquire(ctx context.Context, ticket uint64, rows int) (*Permit, error) {
+	defer p.dequeue(ticket)
 	if rows < 1 || rows > p.lim.RowsPerHour || (p.lim.MaxRowsPerPost > 0 && rows > p.lim.MaxRowsPerPost) {
 		return nil, fmt.Errorf("%w: %d rows (at most %d per POST and %d per hour)",
 			ErrBatchTooLarge, rows, p.lim.MaxRowsPerPost, p.lim.RowsPerHour)
@@ -228,7 +273,7 @@ func (p *Pacer) Acquire(ctx context.Context, rows int) (*Permit, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err // a stopping run gets no permit, even one free now
 		}
-		pm, w, changed := p.try(rows)
+		pm, w, changed := p.try(rows, ticket)
 		if pm != nil {
 			if n := len(waits); n > 0 {
 				waits[n-1].End = p.clock.Now()
@@ -264,17 +309,47 @@ func (p *Pacer) Acquire(ctx context.Context, rows int) (*Permit, error) {
 // TryAcquire takes a permit if a POST of rows may go now; otherwise it says
 // what the send waits for (Until zero: until a request in flight finishes).
 // Unlike Acquire it does not check rows against the limits: a batch over the
-// hourly quota would wait forever.
+// hourly quota would wait forever. It comes after every Acquire waiting.
 func (p *Pacer) TryAcquire(rows int) (*Permit, Wait) {
-	pm, w, _ := p.try(rows)
+	pm, w, _ := p.try(rows, 0)
 	return pm, w
 }
 
-func (p *Pacer) try(rows int) (*Permit, Wait, <-chan struct{}) {
+// enqueue gives an Acquire call its place in line.
+func (p *Pacer) enqueue() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ticket++
+	p.waiting = append(p.waiting, p.ticket)
+	return p.ticket
+}
+
+// dequeue takes an Acquire call out of line (permit taken or given up) and
+// wakes the one behind it.
+func (p *Pacer) dequeue(ticket uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, t := range p.waiting {
+		if t == ticket {
+			p.waiting = append(p.waiting[:i], p.waiting[i+1:]...)
+			p.broadcast()
+			return
+		}
+	}
+}
+
+// try takes a permit for the caller holding ticket (0: TryAcquire, after
+// every waiting Acquire) if it is first in line and the limits allow.
+func (p *Pacer) try(rows int, ticket uint64) (*Permit, Wait, <-chan struct{}) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.clock.Now()
 	reason, until := p.check(now, rows)
+	if reason == ReasonNone && len(p.waiting) > 0 && p.waiting[0] != ticket {
+		// Free for these rows, but an earlier caller waits: behind it, as
+		// for a request in flight (woken when it goes).
+		reason, until = ReasonPending, time.Time{}
+	}
 	if reason == ReasonNone {
 		p.inflight++
 		p.inflightRows += rows
