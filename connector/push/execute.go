@@ -63,6 +63,12 @@ type Job struct {
 	Clock   Clock
 	// Backoff and MaxBackoff tune the writer's retries (defaults 1s, 1m).
 	Backoff, MaxBackoff time.Duration
+	// StopGrace is how long an interrupted push waits for the POSTs in
+	// flight to answer (WriterConfig.StopGrace; default DefaultStopGrace).
+	StopGrace time.Duration
+	// Stability is how settling waits for the row count to hold still
+	// (default DefaultStability).
+	Stability Stability
 }
 
 // Exit codes of CONTRACT.md that a push can end with.
@@ -143,7 +149,7 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 	w, err := NewWriter(WriterConfig{Table: j.Table, Classify: j.Classify, Pacer: pacer, Checkpoint: c,
 		Tracker: j.Tracker, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
 		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
-		Recycle: j.Recycle})
+		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability})
 	if err != nil {
 		return sum, err
 	}
@@ -197,7 +203,7 @@ func openCheckpoint(ctx context.Context, j Job) (*Checkpoint, *CheckpointState, 
 		}
 		if len(st.Unresolved) > 0 {
 			j.Tracker.Phase(PhaseSettling, "")
-			if err := SettleResume(ctx, j.Table, j.Classify, c, st); err != nil {
+			if err := SettleResume(ctx, j.Table, j.Classify, c, st, j.Stability); err != nil {
 				c.Close()
 				return nil, nil, err
 			}

@@ -87,7 +87,20 @@ type WriterConfig struct {
 	Backoff, MaxBackoff time.Duration
 	// Recycle, if set, takes a body back once its batch is done.
 	Recycle func([]byte)
+	// StopGrace is how long, once Write's ctx is cancelled (an interrupt),
+	// the POSTs already in flight may go on to get their answers, in real
+	// time: their outcomes are then recorded, not left for a resume to
+	// guess. Default DefaultStopGrace; negative: cut them off at once.
+	StopGrace time.Duration
+	// Stability is how settling waits for the row count to hold still;
+	// zero fields take DefaultStability's.
+	Stability Stability
 }
+
+// DefaultStopGrace is WriterConfig.StopGrace's default: long enough for a
+// POST of 10,000 rows on a slow link, short enough that Ctrl-C feels like
+// it works. A second Ctrl-C ends the process at once (main.go).
+const DefaultStopGrace = 15 * time.Second
 
 // StopError ends a write part-way; the checkpoint keeps what was written.
 type StopError struct {
@@ -114,6 +127,7 @@ type Writer struct {
 
 	mu        sync.Mutex
 	ackedRows int64
+	posting   int              // POSTs waiting for their answer
 	active    map[int]bool     // dispatched and not finished
 	ambiguous map[int]BatchRef // waiting to be settled
 	settled   map[int]bool     // settled: true landed, false send again
@@ -141,6 +155,10 @@ func NewWriter(c WriterConfig) (*Writer, error) {
 	if c.MaxBackoff < c.Backoff {
 		c.MaxBackoff = max(time.Minute, c.Backoff)
 	}
+	if c.StopGrace == 0 {
+		c.StopGrace = DefaultStopGrace
+	}
+	c.Stability = c.Stability.withDefaults()
 	w := &Writer{c: c, active: map[int]bool{}, ambiguous: map[int]BatchRef{}, settled: map[int]bool{},
 		changed: make(chan struct{}), rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 	for _, rows := range c.Acked {
@@ -158,14 +176,24 @@ func (w *Writer) AckedRows() int64 {
 
 // Write sends every batch of batches not yet acknowledged. It returns nil
 // when all are acknowledged, ctx's error when interrupted, a *StopError or a
-// *SettleError when it had to stop. Batches in flight when it stops stay
-// "sent" in the checkpoint, for the resume to settle.
+// *SettleError when it had to stop. When ctx is cancelled it sends nothing
+// more, gives the POSTs in flight StopGrace to answer and records their
+// outcomes; those still unanswered stay "sent" in the checkpoint, for the
+// resume to settle.
 func (w *Writer) Write(ctx context.Context, batches iter.Seq2[Batch, error]) error {
-	// stop ends dispatching, waits and retries at the first failure; requests
-	// already in flight finish under ctx, so their outcome is known — only an
-	// interrupt (ctx) cuts them off and leaves them for the resume to settle.
+	// stop ends dispatching, waits and retries at the first failure or at an
+	// interrupt (ctx). The POSTs themselves run under posts, which ctx does
+	// not cancel: a POST cut off by the client may still be committed by the
+	// server (it has the body; nothing tells it to give up), so cutting it
+	// leaves an outcome that only a later row count can tell. Letting it
+	// answer is better; only the grace's end (or the process's) cuts it.
 	stop, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	posts, cut := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cut(nil)
+	done := make(chan struct{})
+	defer close(done)
+	go w.graceOnInterrupt(ctx, done, cut)
 	var wg sync.WaitGroup
 	var srcErr error
 	for b, err := range batches {
@@ -183,7 +211,7 @@ func (w *Writer) Write(ctx context.Context, batches iter.Seq2[Batch, error]) err
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := w.send(stop, ctx, b); err != nil {
+			if err := w.send(stop, posts, b); err != nil {
 				cancel(err)
 			}
 			w.finish(b)
@@ -194,6 +222,38 @@ func (w *Writer) Write(ctx context.Context, batches iter.Seq2[Batch, error]) err
 		return err
 	}
 	return srcErr
+}
+
+// graceOnInterrupt waits for an interrupt (ctx), says what it waits for, and
+// cuts the POSTs still in flight once StopGrace has passed — in real time,
+// whatever the sandbox's time scale: it bounds how long a person waits.
+func (w *Writer) graceOnInterrupt(ctx context.Context, done <-chan struct{}, cut context.CancelCauseFunc) {
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	grace := w.c.StopGrace
+	if grace < 0 {
+		cut(context.Cause(ctx))
+		return
+	}
+	w.mu.Lock()
+	n := w.posting
+	w.mu.Unlock()
+	if n > 0 {
+		w.tracker(func(t *Tracker) {
+			t.Phase(PhaseWriting, fmt.Sprintf("Stopping: waiting for %s in flight (up to %s; Ctrl-C again to quit now — --resume settles them)",
+				plural(n, "batch", "batches"), grace))
+		})
+	}
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		cut(context.Cause(ctx))
+	}
 }
 
 // waitForWindow holds batch i until fewer than Window batches are active and
@@ -259,6 +319,9 @@ func (w *Writer) send(stop, ctx context.Context, b Batch) error {
 		case postFailed:
 			return err
 		}
+		if stop.Err() != nil { // refused while stopping: recorded, not retried
+			return context.Cause(stop)
+		}
 		// Refused, or settled as not landed: send again after a pause.
 		var delay time.Duration
 		switch f.Kind {
@@ -297,16 +360,28 @@ const (
 	postCancelled             // the run is ending
 )
 
-// post makes one attempt under the gate and records its outcome.
+// post makes one attempt under the gate and records its outcome. The POST
+// runs under ctx, which an interrupt cuts only after StopGrace.
 func (w *Writer) post(stop, ctx context.Context, b Batch, pm *Permit) (postOutcome, Failure, error) {
 	w.gate.RLock()
+	if stop.Err() != nil { // stopping: send nothing more
+		w.gate.RUnlock()
+		pm.Done(Refused)
+		return postCancelled, Failure{}, nil
+	}
 	if err := w.c.Checkpoint.Sent(b.Ref()); err != nil {
 		w.gate.RUnlock()
 		pm.Done(Refused)
 		return postFailed, Failure{}, &StopError{Batch: b.Index, Err: err}
 	}
 	w.tracker(func(t *Tracker) { t.Sending() })
+	w.mu.Lock()
+	w.posting++
+	w.mu.Unlock()
 	err := w.c.Table.PostRows(ctx, b.Body)
+	w.mu.Lock()
+	w.posting--
+	w.mu.Unlock()
 	if err == nil {
 		pm.Done(Accepted)
 		ackErr := w.ack(b)
@@ -392,7 +467,7 @@ func (w *Writer) settle(ctx context.Context, i int) (bool, error) {
 
 	w.tracker(func(t *Tracker) { t.Phase(PhaseSettling, "") })
 	defer w.tracker(func(t *Tracker) { t.Phase(PhaseWriting, "") })
-	counted, err := w.countRows(ctx)
+	counted, err := w.c.Stability.Count(ctx, w.countRows)
 	if err != nil {
 		return false, err
 	}

@@ -1,6 +1,7 @@
 package push
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,8 @@ const (
 	refuse       // 404: stop
 	hangStored   // stored, then no answer until the run is interrupted
 	hangUnstored // not stored, no answer until the run is interrupted
+	slow         // stored and answered after lag, unless cut off first
+	lateStored   // no answer until cut off; stored lag after that (a late commit)
 )
 
 type fakeErr struct {
@@ -55,6 +58,8 @@ type fakeTable struct {
 	maxInflight int
 	fault       func(post, index int) fault
 	countFails  int // CountRows calls that fail with a 503 first
+	lag         time.Duration
+	late        sync.WaitGroup // late commits still to land
 }
 
 func newFakeTable(f func(post, index int) fault) *fakeTable {
@@ -91,6 +96,20 @@ func (t *fakeTable) PostRows(ctx context.Context, body []byte) error {
 		return errors.New("connection reset after sending")
 	case hangStored, hangUnstored:
 		<-ctx.Done()
+		return ctx.Err()
+	case slow:
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(t.lag):
+		}
+		t.mu.Lock()
+		store()
+		t.mu.Unlock()
+	case lateStored:
+		<-ctx.Done()
+		t.late.Add(1)
+		time.AfterFunc(t.lag, func() { t.mu.Lock(); store(); t.mu.Unlock(); t.late.Done() })
 		return ctx.Err()
 	}
 	return nil
@@ -138,14 +157,23 @@ func totalRows(n int) (total int64) {
 }
 
 type run struct {
-	dir     string
-	key     CheckpointKey
-	table   *fakeTable
-	tracker *Tracker
+	dir       string
+	key       CheckpointKey
+	table     *fakeTable
+	tracker   *Tracker
+	grace     time.Duration // WriterConfig.StopGrace; 0: testGrace
+	stability Stability     // zero: testStability
 }
 
+// testStability and testGrace keep the real-time waits of settling and of
+// stopping short in tests of the fake table, which commits nothing late
+// unless told to.
+var testStability = Stability{Quiet: 2 * time.Millisecond, Limit: time.Second}
+
+const testGrace = 5 * time.Millisecond
+
 // write runs one Writer over batches [0, n), fresh or resumed from the checkpoint.
-func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool) error {
+func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool, obs ...Observer) error {
 	t.Helper()
 	var (
 		c   *Checkpoint
@@ -157,7 +185,7 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool) error
 		if err != nil {
 			t.Fatalf("load checkpoint: %v", err)
 		}
-		if err := SettleResume(ctx, r.table, classifyFake, c, st); err != nil {
+		if err := SettleResume(ctx, r.table, classifyFake, c, st, r.stab()); err != nil {
 			c.Close()
 			return err
 		}
@@ -170,7 +198,7 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool) error
 	}
 	defer c.Close()
 	l := fastLimits()
-	r.tracker = NewTracker(nil, totalRows(n), n)
+	r.tracker = NewTracker(nil, totalRows(n), n, obs...)
 	r.tracker.Resumed(st.AckedRows(), len(st.Acked))
 	p, err := NewPacer(PacerConfig{Limits: l, History: st.Posts, OnWait: r.tracker.Waiting})
 	if err != nil {
@@ -178,7 +206,8 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool) error
 	}
 	w, err := NewWriter(WriterConfig{Table: r.table, Classify: classifyFake, Pacer: p, Checkpoint: c, Tracker: r.tracker,
 		Window: l.MaxPendingPosts, Acked: st.Acked, CountBefore: st.Header.CountBefore,
-		Attempts: 4, Backoff: 100 * time.Microsecond, MaxBackoff: time.Millisecond})
+		Attempts: 4, Backoff: 100 * time.Microsecond, MaxBackoff: time.Millisecond,
+		StopGrace: cmp.Or(r.grace, testGrace), Stability: r.stab()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,6 +220,13 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool) error
 			}
 		}
 	})
+}
+
+func (r *run) stab() Stability {
+	if r.stability == (Stability{}) {
+		return testStability
+	}
+	return r.stability
 }
 
 func (r *run) checkExactlyOnce(t *testing.T, n int) {
