@@ -65,6 +65,7 @@ func (x *execCase) job(ctx context.Context, mode string, resume bool, n int) (Su
 		},
 		Table: x.table, Classify: classifyFake, CheckpointDir: x.dir, Tracker: tr,
 		ResumeHint: "pbiwb push … --resume", Backoff: 100 * time.Microsecond, MaxBackoff: time.Millisecond,
+		StopGrace: testGrace, Stability: testStability,
 	})
 	rec, gerr := x.store.Get(run.ID())
 	if gerr != nil {
