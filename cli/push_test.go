@@ -767,6 +767,56 @@ func TestPushInterruptThenResume(t *testing.T) {
 	}
 }
 
+// The user's report: Ctrl-C while POSTs wait at a slow server, then --resume
+// at once. The POSTs in flight are let finish (their outcomes recorded), so
+// nothing is left to settle and no late commit duplicates a batch: every
+// row lands exactly once.
+func TestPushInterruptWithPostsInFlightThenResume(t *testing.T) {
+	t.Parallel()
+	const n = 60_000 // 7 batches, 5 in flight at once
+	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600})
+	path := writeIDs(t, t.TempDir(), n)
+	target := []string{"--group", demo.WorkspaceSales, "--dataset", "InFlight", "--table", "T", "--input", path}
+	// Every POST waits 2s at the server, then commits: longer than the
+	// resume takes to count the table, so a POST cut off by the interrupt
+	// would commit after that count, and be sent again.
+	f.fault(`{"latency":"2s"}`)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if f.counters(demo.WorkspaceSales, "InFlight")["rowsAccepted"] > 0 {
+				cancel() // the first batch landed; the next ones are at the server
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	start := time.Now()
+	code, _, stderr := f.runCtx(ctx, demoPasswordEnv, pushArgs(target...)...)
+	if code != ExitInterrupted || !strings.Contains(stderr, "--resume") {
+		t.Fatalf("interrupted: exit %d, want 130 with the resume command\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "Stopping: waiting for") || !strings.Contains(stderr, "in flight (up to 15s; Ctrl-C again") {
+		t.Errorf("the interrupted run does not say it waits for the batches in flight:\n%s", stderr)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the interrupted run took %s: it waited for more than the POSTs in flight", d)
+	}
+	written := len(f.storedRows(f.datasetID(demo.WorkspaceSales, "InFlight"), "T"))
+	if written == 0 || written >= n {
+		t.Fatalf("interrupted after %d rows: the test did not interrupt part-way", written)
+	}
+
+	f.fault(`{}`)
+	_, stderr = f.mustPush(append(target, "--resume")...)
+	if strings.Contains(stderr, "settle") {
+		t.Errorf("the resume had batches to settle, so the interrupted run did not record its POSTs in flight:\n%s", stderr)
+	}
+	checkExactlyOnce(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "InFlight"), "T"), n)
+}
+
 // kill -9 at random moments, then --resume until the push succeeds: every
 // row exactly once, round after round. The binary is built once, and pushes
 // into a sandbox in this process (time-scaled, with latency so a push lasts
@@ -781,7 +831,7 @@ func TestPushKill9ThenResume(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600, Latency: 60 * time.Millisecond})
+	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600, Latency: 20 * time.Millisecond})
 	const n = 60_000 // 7 batches
 	path := writeIDs(t, t.TempDir(), n)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
@@ -795,6 +845,15 @@ func TestPushKill9ThenResume(t *testing.T) {
 			"--dataset", "Killed", "--table", "T", "--input", path)...)
 		if resume {
 			args = append(args, "--resume")
+		}
+		// A killed run leaves POSTs waiting at the server, which commits
+		// them after the run has died: the resume, started at once, counts
+		// the table before they land and must wait for them before settling
+		// (push.Stability: counts 2s apart, longer than this latency).
+		if killAt > 0 {
+			f.fault(`{"latency":"1800ms"}`)
+		} else {
+			f.fault(`{}`)
 		}
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
@@ -835,8 +894,8 @@ func TestPushKill9ThenResume(t *testing.T) {
 		return 0, ""
 	}
 
-	const rounds = 3
-	kills, resumed := 0, 0
+	const rounds = 2
+	kills, resumed, settled := 0, 0, 0
 	for round := range rounds {
 		resume := false
 		for attempt := 0; ; attempt++ {
@@ -844,12 +903,15 @@ func TestPushKill9ThenResume(t *testing.T) {
 				t.Fatalf("round %d: no success after %d attempts", round, attempt)
 			}
 			var killAt int64
-			if attempt < 4 { // kill the first runs of each round at a random moment of the write
+			if attempt < 2 { // kill the first runs of each round at a random moment of the write
 				killAt = 1 + rng.Int64N(25_000)
 			}
 			code, stderr := run(resume, killAt)
 			if strings.Contains(stderr, "already written") {
 				resumed++
+			}
+			if strings.Contains(stderr, "to settle batches") {
+				settled++
 			}
 			if code == -1 {
 				kills++
@@ -867,8 +929,9 @@ func TestPushKill9ThenResume(t *testing.T) {
 		}
 		checkExactlyOnce(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "Killed"), "T"), n)
 	}
-	if kills < 2 || resumed == 0 {
-		t.Errorf("%d runs killed before they finished, %d resumed part-way: the test did not exercise resuming", kills, resumed)
+	if kills < 2 || resumed == 0 || settled == 0 {
+		t.Errorf("%d runs killed before they finished, %d resumed part-way, %d settled batches in flight: the test did not exercise resuming",
+			kills, resumed, settled)
 	}
-	t.Logf("%d rounds, %d kills, %d runs resumed part-way", rounds, kills, resumed)
+	t.Logf("%d rounds, %d kills, %d runs resumed part-way, %d settled batches in flight", rounds, kills, resumed, settled)
 }
