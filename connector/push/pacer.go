@@ -253,12 +253,15 @@ func (r Reservation) Cancel() {
 	}
 }
 
-// AcquireReserved is Acquire in the place r holds; it gives the place up
-// when it returns, with or without a permit.
+// AcquireReserved is Acquire in the place r holds; it leaves the line when
+// it returns, with or without a permit. Asking again with the same
+// reservation (a retry of a refused POST) takes the place back: ahead of
+// every reservation made after it.
 func (p *Pacer) AcquireReserved(ctx context.Context, r Reservation, rows int) (*Permit, error) {
 	if r.p != p || r.ticket == 0 {
 		return p.Acquire(ctx, rows)
 	}
+	p.rejoin(r.ticket)
 	return p.acquire(ctx, r.ticket, rows)
 }
 
@@ -322,6 +325,19 @@ func (p *Pacer) enqueue() uint64 {
 	p.ticket++
 	p.waiting = append(p.waiting, p.ticket)
 	return p.ticket
+}
+
+// rejoin puts ticket back in line, in ticket order, unless it is there.
+func (p *Pacer) rejoin(ticket uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := sort.Search(len(p.waiting), func(i int) bool { return p.waiting[i] >= ticket })
+	if i < len(p.waiting) && p.waiting[i] == ticket {
+		return
+	}
+	p.waiting = append(p.waiting, 0)
+	copy(p.waiting[i+1:], p.waiting[i:])
+	p.waiting[i] = ticket
 }
 
 // dequeue takes an Acquire call out of line (permit taken or given up) and

@@ -354,7 +354,9 @@ func waitFor(t *testing.T, cond func() bool) {
 // A reservation holds its place from Reserve on: a later reservation whose
 // goroutine asks first still waits for it, and a cancelled one frees the line.
 func TestPacerReservationsKeepBatchOrder(t *testing.T) {
-	p, _ := newTestPacer(t, PacerConfig{Limits: smallLimits()})
+	l := smallLimits()
+	l.PostsPerMinute = 100
+	p, _ := newTestPacer(t, PacerConfig{Limits: l})
 	ctx := context.Background()
 	first, second, third := p.Reserve(), p.Reserve(), p.Reserve()
 	got := make(chan string, 3)
@@ -392,6 +394,28 @@ func TestPacerReservationsKeepBatchOrder(t *testing.T) {
 	third.Cancel()
 	third.Cancel() // idempotent
 	if g := <-got; g != "plain" {
+		t.Fatalf("got %s", g)
+	}
+	// A retry with its reservation goes ahead of later ones.
+	fourth, fifth := p.Reserve(), p.Reserve()
+	go func() {
+		if pm, err := p.AcquireReserved(ctx, fifth, 10); err == nil {
+			pm.Done(Accepted)
+			got <- "fifth"
+		}
+	}()
+	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 2 })
+	p.rejoin(second.ticket) // second's POST was refused: it asks again
+	if p.waiting[0] != second.ticket {
+		t.Fatalf("line %v: the retry is not first", p.waiting)
+	}
+	if pm, err := p.AcquireReserved(ctx, second, 10); err != nil {
+		t.Fatal(err)
+	} else {
+		pm.Done(Refused)
+	}
+	fourth.Cancel()
+	if g := <-got; g != "fifth" {
 		t.Fatalf("got %s", g)
 	}
 	if _, err := p.AcquireReserved(ctx, Reservation{}, 1_000); !errors.Is(err, ErrBatchTooLarge) {
