@@ -33,8 +33,9 @@
 //     target) of every batch sent, acknowledged or void, that survives kill -9
 //     at any byte and seeds a resumed run's pacer.
 //   - Settle (settle.go): decides from the table's row count which batches
-//     with an unknown outcome landed; DistinctBatchRows sizes batches so that
-//     it always can.
+//     with an unknown outcome landed; HourlyBatchRows (batching.go) sizes
+//     batches so that it always can (distinct sizes) and so that each hour's
+//     row quota is used whole (a short filler closes every RowsPerHour).
 //   - Writer (writer.go): sends the batches through the pacer, at most
 //     MaxPendingPosts consecutive batches unresolved at once, retrying,
 //     honouring Retry-After, settling ambiguous POSTs.

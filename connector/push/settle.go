@@ -20,9 +20,13 @@ import (
 // stop. With several candidates (a kill -9 with 5 in flight) the difference
 // must be the sum of exactly one subset of them. Equal-sized batches make
 // subsets ambiguous (two of three 10,000-row batches landed — which two?), so
-// the engine sizes batches with DistinctBatchRows: any MaxPendingPosts
-// consecutive batches then have subset sums that are all different, and the
-// engine keeps its unresolved batches within that many consecutive indices.
+// the engine sizes batches with DistinctBatchRows (through HourlyBatchRows,
+// whose one short filler per hour keeps the property, see batching.go): any
+// MaxPendingPosts consecutive batches then have subset sums that are all
+// different, and the engine keeps its unresolved batches within that many
+// consecutive indices. The input's last batch, whatever rows are left, is
+// the exception: rarely, it makes a killed run's window ambiguous, and
+// Settle then stops with Undecidable rather than guess.
 
 // Candidate is a batch whose outcome is unknown.
 type Candidate struct {
