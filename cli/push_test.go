@@ -853,15 +853,7 @@ func TestPushKill9ThenResume(t *testing.T) {
 		if resume {
 			args = append(args, "--resume")
 		}
-		// A killed run leaves POSTs waiting at the server, which commits
-		// them after the run has died: the resume, started at once, counts
-		// the table before they land and must wait for them before settling
-		// (push.Stability: counts 2s apart, longer than this latency).
-		if killAt > 0 {
-			f.fault(`{"latency":"1800ms"}`)
-		} else {
-			f.fault(`{}`)
-		}
+		f.fault(`{}`)
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
 		var errb strings.Builder
@@ -873,13 +865,27 @@ func TestPushKill9ThenResume(t *testing.T) {
 		if killAt > 0 {
 			base := f.counters(demo.WorkspaceSales, "Killed")["rowsAccepted"]
 			go func() {
+				slow := false
 				for {
 					select {
 					case <-done:
 						return
 					case <-time.After(2 * time.Millisecond):
 					}
-					if f.counters(demo.WorkspaceSales, "Killed")["rowsAccepted"] >= base+killAt {
+					accepted := f.counters(demo.WorkspaceSales, "Killed")["rowsAccepted"]
+					if !slow && accepted > base {
+						// Writing has begun: from now on POSTs wait 1.8s at
+						// the server, which commits them after the run has
+						// died. The resume, started at once, counts the table
+						// before they land and must wait for them before
+						// settling (push.Stability: counts 2s apart). The
+						// pause lets slow POSTs replace the fast ones in flight.
+						f.fault(`{"latency":"1800ms"}`)
+						slow = true
+						time.Sleep(300 * time.Millisecond)
+						continue
+					}
+					if slow && accepted >= base+killAt {
 						cmd.Process.Kill() // SIGKILL
 						return
 					}
