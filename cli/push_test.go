@@ -844,9 +844,9 @@ func TestPushKill9ThenResume(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
 	env := append(os.Environ(), EnvPassword+"="+demo.Password, "PBIWB_HOME=", "PBIWB_SANDBOX=")
 
-	// run runs the binary; killAt > 0 kills it once the table has accepted
-	// that many rows more since it started (a moment in the write phase
-	// chosen at random by the caller), or when it ends without.
+	// run runs the binary; killAt > 0 kills it at a moment of the write
+	// phase that killAt chooses (the caller draws it at random), unless it
+	// ends first.
 	run := func(resume bool, killAt int64) (code int, stderr string) {
 		args := append([]string{"--sandbox", f.sb.URL(), "--home", f.home}, pushArgs("--group", demo.WorkspaceSales,
 			"--dataset", "Killed", "--table", "T", "--input", path)...)
@@ -882,10 +882,11 @@ func TestPushKill9ThenResume(t *testing.T) {
 						// pause lets slow POSTs replace the fast ones in flight.
 						f.fault(`{"latency":"1800ms"}`)
 						slow = true
-						time.Sleep(300 * time.Millisecond)
-						continue
+						// Killed between 0.3s and 1.5s later: the POSTs sent
+						// since are still waiting at the server.
+						time.Sleep(300*time.Millisecond + time.Duration(killAt%1200)*time.Millisecond)
 					}
-					if slow && accepted >= base+killAt {
+					if slow {
 						cmd.Process.Kill() // SIGKILL
 						return
 					}
