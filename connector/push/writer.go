@@ -208,10 +208,14 @@ func (w *Writer) Write(ctx context.Context, batches iter.Seq2[Batch, error]) err
 		if stop.Err() != nil || w.waitForWindow(stop, b.Index) != nil {
 			break
 		}
+		// The batch's place in the pacer's line, taken here in batch order:
+		// the goroutines may ask in any order, and a batch of the next hour's
+		// block must not take the quota the end of this hour's was cut for.
+		place := w.c.Pacer.Reserve()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := w.send(stop, posts, b); err != nil {
+			if err := w.send(stop, posts, b, place); err != nil {
 				cancel(err)
 			}
 			w.finish(b)
@@ -303,10 +307,12 @@ func (w *Writer) recycle(body []byte) {
 
 // send writes one batch, retrying until it is acknowledged or hopeless.
 // stop governs waiting; ctx governs the POST itself.
-func (w *Writer) send(stop, ctx context.Context, b Batch) error {
+func (w *Writer) send(stop, ctx context.Context, b Batch, place Reservation) error {
 	transient, throttled := 0, 0
 	for attempt := 1; ; attempt++ {
-		pm, err := w.c.Pacer.Acquire(stop, b.Rows)
+		// A retry keeps the batch's place; the line forgets it whenever
+		// AcquireReserved returns.
+		pm, err := w.c.Pacer.AcquireReserved(stop, place, b.Rows)
 		if err != nil {
 			return err
 		}
