@@ -773,7 +773,10 @@ func TestPushInterruptThenResume(t *testing.T) {
 // row lands exactly once.
 func TestPushInterruptWithPostsInFlightThenResume(t *testing.T) {
 	t.Parallel()
-	const n = 60_000 // 7 batches, 5 in flight at once
+	// 16 batches, 5 in flight at once: when the first lands, the next few may
+	// already be dispatched (they all wait 2s at the server), and the
+	// interrupt must still leave batches unsent.
+	const n = 150_000
 	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600})
 	path := writeIDs(t, t.TempDir(), n)
 	target := []string{"--group", demo.WorkspaceSales, "--dataset", "InFlight", "--table", "T", "--input", path}
