@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/home"
 )
 
@@ -105,9 +106,9 @@ func histMode(r history.Record) string {
 
 func histRows(r history.Record) string {
 	if r.RowsTotal > 0 && r.RowsWritten != r.RowsTotal {
-		return fmt.Sprintf("%s/%s", histThousands(r.RowsWritten), histThousands(r.RowsTotal))
+		return fmt.Sprintf("%s/%s", format.Thousands(r.RowsWritten), format.Thousands(r.RowsTotal))
 	}
-	return histThousands(r.RowsWritten)
+	return format.Thousands(r.RowsWritten)
 }
 
 func histDuration(r history.Record) string {
@@ -160,20 +161,6 @@ func histShorten(s string, n int) string {
 		return s
 	}
 	return "…" + string(r[len(r)-n+1:])
-}
-
-// thousands formats n with comma separators.
-func histThousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if neg {
-		return "-" + s
-	}
-	return s
 }
 
 // showRun prints one run; an unknown id is exit 1 with the ids that come
@@ -282,7 +269,7 @@ func histDetail(w io.Writer, r history.Record) {
 		line("API", "%s", t.APIBase)
 	}
 	line("Mode", "%s", histMode(r))
-	line("Rows", "%s of %s written; %d of %d batches", histThousands(r.RowsWritten), histThousands(r.RowsTotal), r.BatchesDone, r.BatchesTotal)
+	line("Rows", "%s of %s written; %d of %d batches", format.Thousands(r.RowsWritten), format.Thousands(r.RowsTotal), r.BatchesDone, r.BatchesTotal)
 	verified := "no"
 	if r.Verified {
 		verified = "yes (the table's row count matched)"

@@ -12,6 +12,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/home"
 )
 
@@ -223,22 +224,22 @@ func findingsTotal(r push.PlanReport) int {
 func invocation(g Globals, cf *credFlags) string {
 	var parts []string
 	if g.Sandbox && g.SandboxURL != "" {
-		parts = append(parts, "--sandbox", push.ShellQuote(g.SandboxURL))
+		parts = append(parts, "--sandbox", format.ShellQuote(g.SandboxURL))
 	}
 	if g.Home != "" {
-		parts = append(parts, "--home", push.ShellQuote(g.Home))
+		parts = append(parts, "--home", format.ShellQuote(g.Home))
 	}
 	switch {
 	case cf.account != "":
-		parts = append(parts, "--account", push.ShellQuote(cf.account))
+		parts = append(parts, "--account", format.ShellQuote(cf.account))
 	case cf.unsaved():
 		for _, f := range []struct{ name, v string }{{"--tenant", cf.tenant}, {"--client-id", cf.clientID}, {"--username", cf.username}, {"--auth", cf.auth}, {"--domo-client-id", cf.domoClientID}} {
 			if f.v != "" {
-				parts = append(parts, f.name, push.ShellQuote(f.v))
+				parts = append(parts, f.name, format.ShellQuote(f.v))
 			}
 		}
 		if cf.cloud != "" && cf.cloud != "public" {
-			parts = append(parts, "--cloud", push.ShellQuote(cf.cloud))
+			parts = append(parts, "--cloud", format.ShellQuote(cf.cloud))
 		}
 	}
 	return strings.Join(parts, " ")

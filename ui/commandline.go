@@ -3,6 +3,8 @@ package ui
 import (
 	"slices"
 	"strings"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // commandLine is the `pbiwb push` equivalent of a request, for scripts and
@@ -48,7 +50,7 @@ func commandArgs(command string, r Request) []string {
 	args := []string{command, "push"}
 	add := func(flag, v string) {
 		if v != "" {
-			args = append(args, flag, shellQuote(v))
+			args = append(args, flag, format.ShellQuote(v))
 		}
 	}
 	add("--account", r.Account)
@@ -76,21 +78,6 @@ func commandArgs(command string, r Request) []string {
 		args = append(args, "--resume")
 	}
 	return args
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	safe := s != ""
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // splitCommand splits a shell-quoted command line (as shellQuote writes

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/sandbox/token"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 func TestRunSkipsWhatDependsOnAFailure(t *testing.T) {
@@ -201,8 +202,8 @@ func TestHistoryCheck(t *testing.T) {
 
 func TestThousands(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 5_000_000: "5,000,000", -12345: "-12,345"} {
-		if got := thousands(n); got != want {
-			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		if got := format.Thousands(n); got != want {
+			t.Errorf("format.Thousands(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // powerbiFailure shows a Power BI refusal with its advice (which carries the
@@ -225,17 +226,17 @@ func (d *Doctor) checkRows(ctx context.Context) Result {
 	var details []string
 	if n >= int64(lim.LargeTableRows) {
 		details = append(details, fmt.Sprintf("over %s rows: Power BI accepts only %d POST requests an hour for this table; pbiwb paces itself to that",
-			thousands(int64(lim.LargeTableRows)), lim.PostsPerHourLarge))
+			format.Thousands(int64(lim.LargeTableRows)), lim.PostsPerHourLarge))
 	}
 	if fifo {
-		found := fmt.Sprintf("table %q holds %s rows; basicFIFO keeps the latest %s", d.table.Name, thousands(n), thousands(int64(lim.MaxRowsFIFO)))
+		found := fmt.Sprintf("table %q holds %s rows; basicFIFO keeps the latest %s", d.table.Name, format.Thousands(n), format.Thousands(int64(lim.MaxRowsFIFO)))
 		if n >= int64(lim.MaxRowsFIFO) {
 			details = append(details, "the table is full: every new row drops one of the oldest")
 		}
 		return pass(found, details...)
 	}
 	limit := int64(lim.MaxRowsNoRetention)
-	found := fmt.Sprintf("table %q holds %s of the %s rows a table without retention may hold", d.table.Name, thousands(n), thousands(limit))
+	found := fmt.Sprintf("table %q holds %s of the %s rows a table without retention may hold", d.table.Name, format.Thousands(n), format.Thousands(limit))
 	if n >= limit {
 		return fail(found+": it is full, so Power BI refuses more rows",
 			"Use --mode replace (deletes the rows first), delete the rows in the dataset, or push into a new dataset with --retention fifo.", details...)
@@ -244,18 +245,4 @@ func (d *Doctor) checkRows(ctx context.Context) Result {
 		details = append(details, "Power BI did not report the retention policy; the limit without retention is shown")
 	}
 	return pass(found, details...)
-}
-
-// thousands formats n with comma separators.
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if neg {
-		return "-" + s
-	}
-	return s
 }

@@ -2,6 +2,8 @@ package push
 
 import (
 	"strings"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // CommandLine is the `pbiwb push` command that does what req asks, for the
@@ -15,18 +17,18 @@ func CommandLine(global string, req Request) string {
 		parts = append(parts, g)
 	}
 	parts = append(parts,
-		"--input", ShellQuote(req.Input),
-		"--group", ShellQuote(req.Group),
-		"--dataset", ShellQuote(req.Dataset),
-		"--table", ShellQuote(req.Table))
+		"--input", format.ShellQuote(req.Input),
+		"--group", format.ShellQuote(req.Group),
+		"--dataset", format.ShellQuote(req.Dataset),
+		"--table", format.ShellQuote(req.Table))
 	if req.Mode != "" && req.Mode != ModeReplace {
-		parts = append(parts, "--mode", ShellQuote(req.Mode))
+		parts = append(parts, "--mode", format.ShellQuote(req.Mode))
 	}
 	if req.Retention != "" && req.Retention != RetentionNone {
-		parts = append(parts, "--retention", ShellQuote(req.Retention))
+		parts = append(parts, "--retention", format.ShellQuote(req.Retention))
 	}
 	for _, c := range req.Columns {
-		parts = append(parts, "--column", ShellQuote(c))
+		parts = append(parts, "--column", format.ShellQuote(c))
 	}
 	if req.Resume {
 		parts = append(parts, "--resume")
@@ -35,23 +37,4 @@ func CommandLine(global string, req Request) string {
 		parts = append(parts, "--restart")
 	}
 	return strings.Join(parts, " ")
-}
-
-// ShellQuote quotes s for a POSIX shell: as it is when it holds only
-// characters no shell treats specially, else in single quotes.
-func ShellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

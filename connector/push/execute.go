@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // Execute is the writing half of a push, once the input is validated and the
@@ -166,7 +167,7 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 	}
 	if got := w.AckedRows(); got != j.TotalRows {
 		return sum, fmt.Errorf("wrote %s rows but the input has %s: the input changed during the push",
-			thousands(got), thousands(j.TotalRows))
+			format.Thousands(got), format.Thousands(j.TotalRows))
 	}
 
 	j.Tracker.Phase(PhaseVerifying, "")

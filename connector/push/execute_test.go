@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // deletable adds DeleteRows to the fake table.
@@ -109,7 +110,7 @@ func TestExecuteReplaceThenAppend(t *testing.T) {
 	if x.table.deletes != 1 || sum.TableRows != 2*totalRows(30) {
 		t.Fatalf("append: deletes %d, table rows %d", x.table.deletes, sum.TableRows)
 	}
-	if !strings.Contains(x.printed.String(), "Done: "+thousands(totalRows(30))+" rows in 30 batches written into Orders") {
+	if !strings.Contains(x.printed.String(), "Done: "+format.Thousands(totalRows(30))+" rows in 30 batches written into Orders") {
 		t.Errorf("printed:\n%s", x.printed.String())
 	}
 }

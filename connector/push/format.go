@@ -6,26 +6,6 @@ import (
 	"time"
 )
 
-// thousands writes n with comma separators: 1000000 → "1,000,000".
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3)
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
-
 // humanDuration is a short duration for people: "41s", "3m05s", "1h02m".
 func humanDuration(d time.Duration) string {
 	if d < 0 {

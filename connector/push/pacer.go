@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // The pacer keeps every documented push limit of one dataset at once, as
@@ -80,14 +81,14 @@ func (r Reason) Key() string {
 func (r Reason) Describe(l schema.Limits) string {
 	switch r {
 	case ReasonPending:
-		return fmt.Sprintf("%s pending POST rows requests per dataset", thousands(int64(l.MaxPendingPosts)))
+		return fmt.Sprintf("%s pending POST rows requests per dataset", format.Thousands(int64(l.MaxPendingPosts)))
 	case ReasonPostsPerMinute:
-		return fmt.Sprintf("%s POST rows requests per minute per dataset", thousands(int64(l.PostsPerMinute)))
+		return fmt.Sprintf("%s POST rows requests per minute per dataset", format.Thousands(int64(l.PostsPerMinute)))
 	case ReasonRowsPerHour:
-		return fmt.Sprintf("%s rows per hour per dataset", thousands(int64(l.RowsPerHour)))
+		return fmt.Sprintf("%s rows per hour per dataset", format.Thousands(int64(l.RowsPerHour)))
 	case ReasonPostsPerHourLarge:
 		return fmt.Sprintf("%s POST rows requests per hour per dataset once the table holds %s rows",
-			thousands(int64(l.PostsPerHourLarge)), thousands(int64(l.LargeTableRows)))
+			format.Thousands(int64(l.PostsPerHourLarge)), format.Thousands(int64(l.LargeTableRows)))
 	case ReasonRetryAfter:
 		return "server Retry-After"
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // Printer is the headless face of the event stream (pbiwb push). People get
@@ -139,12 +141,12 @@ func phaseLine(e Event) string {
 
 func progressLine(p Progress, now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s / %s rows", thousands(p.RowsWritten), thousands(p.RowsTotal))
+	fmt.Fprintf(&b, "%s / %s rows", format.Thousands(p.RowsWritten), format.Thousands(p.RowsTotal))
 	if p.RowsTotal > 0 {
 		fmt.Fprintf(&b, " (%d%%)", p.RowsWritten*100/p.RowsTotal)
 	}
 	fmt.Fprintf(&b, " · batch %s/%s · %d in flight · %s rows/s",
-		thousands(int64(p.BatchesDone)), thousands(int64(p.BatchesTotal)), p.InFlight, thousands(int64(p.RowsPerSecond+0.5)))
+		format.Thousands(int64(p.BatchesDone)), format.Thousands(int64(p.BatchesTotal)), p.InFlight, format.Thousands(int64(p.RowsPerSecond+0.5)))
 	if p.ETASeconds > 0 {
 		b.WriteString(" · ETA " + humanDuration(secondsDuration(p.ETASeconds)))
 	}
@@ -165,7 +167,7 @@ func waitText(w WaitInfo, now time.Time) string {
 }
 
 func retryLine(r RetryInfo) string {
-	s := fmt.Sprintf("retrying batch %s (attempt %d) in %s: %s", thousands(int64(r.Batch)), r.Attempt,
+	s := fmt.Sprintf("retrying batch %s (attempt %d) in %s: %s", format.Thousands(int64(r.Batch)), r.Attempt,
 		humanDuration(secondsDuration(r.DelaySeconds)), r.Cause)
 	if r.RequestID != "" {
 		s += " (RequestId " + r.RequestID + ")"
@@ -177,7 +179,7 @@ func errorLine(e ErrorInfo) string {
 	s := "error: " + e.Message
 	var ctx []string
 	if e.Batch > 0 {
-		ctx = append(ctx, "batch "+thousands(int64(e.Batch)))
+		ctx = append(ctx, "batch "+format.Thousands(int64(e.Batch)))
 	}
 	if e.Status > 0 {
 		ctx = append(ctx, fmt.Sprintf("HTTP %d", e.Status))
@@ -221,8 +223,8 @@ func summaryText(s Summary) string {
 		if verb == "" {
 			verb = "Failed"
 		}
-		fmt.Fprintf(&b, "%s after %s of %s (%s of %s) in %s.", verb, thousands(s.RowsWritten),
-			plural(int(s.RowsTotal), "row", "rows"), thousands(int64(s.BatchesDone)), plural(s.BatchesTotal, "batch", "batches"), elapsed)
+		fmt.Fprintf(&b, "%s after %s of %s (%s of %s) in %s.", verb, format.Thousands(s.RowsWritten),
+			plural(int(s.RowsTotal), "row", "rows"), format.Thousands(int64(s.BatchesDone)), plural(s.BatchesTotal, "batch", "batches"), elapsed)
 	}
 	if s.MinimumSeconds > 0 && s.ElapsedSeconds > 0 && s.Outcome == OutcomeSucceeded {
 		fmt.Fprintf(&b, "\n  %.1f%% of the fastest the limits allow (%s).", 100*s.MinimumSeconds/s.ElapsedSeconds,
@@ -264,5 +266,5 @@ func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return thousands(int64(n)) + " " + many
+	return format.Thousands(int64(n)) + " " + many
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // PlanReport is what a push would do: the dry run's output (one JSON
@@ -169,7 +170,7 @@ func (p *Plan) actions(r PlanReport) []string {
 	case r.Resume:
 		a = append(a, fmt.Sprintf("resume the interrupted push from its checkpoint (rows already written are not sent again)"))
 	case r.Mode == ModeReplace && r.Table.Exists:
-		a = append(a, fmt.Sprintf("delete the %s rows of table %q", thousands(r.Table.Rows), r.Table.Name))
+		a = append(a, fmt.Sprintf("delete the %s rows of table %q", format.Thousands(r.Table.Rows), r.Table.Name))
 	}
 	a = append(a, fmt.Sprintf("write %s in %s (%s of request bodies)", plural(int(r.Rows), "row", "rows"), plural(r.Batches, "batch", "batches"), byteSize(r.Bytes)))
 	a = append(a, "verify the table's row count")
@@ -179,7 +180,7 @@ func (p *Plan) actions(r PlanReport) []string {
 // WriteText prints the report for people.
 func (r PlanReport) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Input      %s (%s, %s rows, %d columns)\n", r.Input, byteSize(r.InputBytes), thousands(r.Rows), len(r.Columns))
+	fmt.Fprintf(&b, "Input      %s (%s, %s rows, %d columns)\n", r.Input, byteSize(r.InputBytes), format.Thousands(r.Rows), len(r.Columns))
 	for _, c := range r.Columns {
 		note := ""
 		if c.Inferred {
@@ -197,9 +198,9 @@ func (r PlanReport) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "Dataset    %s (new, retention %s)\n", r.Dataset.Name, r.Dataset.Retention)
 	}
 	if r.Table.Exists {
-		fmt.Fprintf(&b, "Table      %s (%s rows now; %s after)\n", r.Table.Name, thousands(r.Table.Rows), thousands(r.Table.RowsAfter))
+		fmt.Fprintf(&b, "Table      %s (%s rows now; %s after)\n", r.Table.Name, format.Thousands(r.Table.Rows), format.Thousands(r.Table.RowsAfter))
 	} else {
-		fmt.Fprintf(&b, "Table      %s (new; %s rows after)\n", r.Table.Name, thousands(r.Table.RowsAfter))
+		fmt.Fprintf(&b, "Table      %s (new; %s rows after)\n", r.Table.Name, format.Thousands(r.Table.RowsAfter))
 	}
 	fmt.Fprintf(&b, "Mode       %s\n", r.Mode)
 	b.WriteString("Plan\n")
@@ -207,8 +208,8 @@ func (r PlanReport) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  %d. %s\n", i+1, a)
 	}
 	if r.Findings == nil {
-		fmt.Fprintf(&b, "Batches    %s, largest %s (limits: %s rows, %s per POST)\n", thousands(int64(r.Batches)),
-			byteSize(r.MaxBatchBytes), thousands(int64(r.Limits.MaxRowsPerPost)), byteSize(r.Limits.MaxBytesPerPost))
+		fmt.Fprintf(&b, "Batches    %s, largest %s (limits: %s rows, %s per POST)\n", format.Thousands(int64(r.Batches)),
+			byteSize(r.MaxBatchBytes), format.Thousands(int64(r.Limits.MaxRowsPerPost)), byteSize(r.Limits.MaxBytesPerPost))
 		eta := "never (a batch exceeds the hourly quota)"
 		if r.ETASeconds >= 0 {
 			eta = humanDuration(secondsDuration(r.ETASeconds))
@@ -228,7 +229,7 @@ func (r PlanReport) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  %s\n", f)
 		}
 		if more := r.Findings.Total - len(r.Findings.Findings); more > 0 {
-			fmt.Fprintf(&b, "  ... and %s more\n", thousands(int64(more)))
+			fmt.Fprintf(&b, "  ... and %s more\n", format.Thousands(int64(more)))
 		}
 	}
 	fmt.Fprintf(&b, "Command    %s\n", r.Command)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // Stability is how settling makes sure the row count it decides on is not
@@ -52,7 +54,7 @@ func (s Stability) Count(ctx context.Context, count func(context.Context) (int64
 	for {
 		if time.Now().Add(s.Quiet).After(deadline) {
 			return 0, &StopError{Batch: -1, Err: fmt.Errorf("%w for %s (now %s rows) while settling batches with an unknown outcome: "+
-				"someone else may be writing to the table; run again with --resume once it holds still", ErrCountUnsettled, s.Limit, thousands(last))}
+				"someone else may be writing to the table; run again with --resume once it holds still", ErrCountUnsettled, s.Limit, format.Thousands(last))}
 		}
 		t := time.NewTimer(s.Quiet)
 		select {
@@ -129,11 +131,11 @@ type VerifyError struct {
 func (e *VerifyError) Error() string {
 	if e.FIFO {
 		return fmt.Sprintf("the FIFO table holds %s rows, outside what its retention allows after writing (%s expected at most): "+
-			"someone else may be writing to it", thousands(e.Counted), thousands(e.Expected))
+			"someone else may be writing to it", format.Thousands(e.Counted), format.Thousands(e.Expected))
 	}
 	return fmt.Sprintf("the table holds %s rows but %s were expected (rows before the push plus every row written): "+
 		"someone else may have written to or deleted from it during the push; push again with --mode replace",
-		thousands(e.Counted), thousands(e.Expected))
+		format.Thousands(e.Counted), format.Thousands(e.Expected))
 }
 
 // Verify checks the table's row count at the end of a push: exactly

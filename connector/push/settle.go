@@ -3,6 +3,8 @@ package push
 import (
 	"fmt"
 	"sort"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // Settling an ambiguous POST (its body was sent, no answer came — or the run
@@ -85,11 +87,11 @@ func (e *SettleError) Error() string {
 	case ForeignRows:
 		return fmt.Sprintf("the table holds %s rows but this push accounts for %s, plus up to %s of batches %v whose outcome is unknown: "+
 			"someone else is writing to or deleting from the table; stop the other writer, then push again with --mode replace",
-			thousands(e.Counted), thousands(e.Expected), thousands(int64(pending)), batches)
+			format.Thousands(e.Counted), format.Thousands(e.Expected), format.Thousands(int64(pending)), batches)
 	case Undecidable:
 		return fmt.Sprintf("the table holds %s rows, %s more than acknowledged, but several combinations of batches %v add up to that: "+
 			"cannot tell which landed; push again with --mode replace",
-			thousands(e.Counted), thousands(e.Counted-e.Expected), batches)
+			format.Thousands(e.Counted), format.Thousands(e.Counted-e.Expected), batches)
 	case Unverifiable:
 		return fmt.Sprintf("batches %v may or may not have landed, and a FIFO table that may have evicted rows cannot be counted to tell: "+
 			"push again with --mode replace", batches)
