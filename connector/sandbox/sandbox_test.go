@@ -11,18 +11,12 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
+	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
 )
 
 func start(t *testing.T, opts sandbox.Options) *sandbox.Server {
 	t.Helper()
-	s, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s, _ := sandboxtest.Start(t, opts)
 	return s
 }
 
