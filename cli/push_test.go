@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +24,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
+	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -55,57 +55,12 @@ func pushArgs(flags ...string) []string {
 	return append(append([]string{"push"}, demoUserFlags...), flags...)
 }
 
-// sandboxState is the part of GET /_sandbox/state the tests read.
-type sandboxState struct {
-	Workspaces []struct {
-		ID       string `json:"id"`
-		Name     string `json:"name"`
-		Datasets []struct {
-			ID        string `json:"id"`
-			Name      string `json:"name"`
-			Retention string `json:"defaultRetentionPolicy"`
-			Tables    []struct {
-				Name     string `json:"name"`
-				RowCount int64  `json:"rowCount"`
-				Columns  []struct {
-					Name     string `json:"name"`
-					DataType string `json:"dataType"`
-				} `json:"columns"`
-			} `json:"tables"`
-			Counters map[string]int64 `json:"counters"`
-		} `json:"datasets"`
-	} `json:"workspaces"`
-}
-
-func (f *fixture) state() sandboxState {
-	f.t.Helper()
-	resp, err := f.sb.Client().Get(f.sb.URL() + "/_sandbox/state")
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s sandboxState
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		f.t.Fatal(err)
-	}
-	return s
-}
+func (f *fixture) state() sandboxtest.State { f.t.Helper(); return sandboxtest.GetState(f.t, f.sb) }
 
 // datasetIDs are the ids of the datasets of that name in a workspace.
 func (f *fixture) datasetIDs(workspace, name string) []string {
 	f.t.Helper()
-	var ids []string
-	for _, w := range f.state().Workspaces {
-		if w.Name != workspace {
-			continue
-		}
-		for _, d := range w.Datasets {
-			if d.Name == name {
-				ids = append(ids, d.ID)
-			}
-		}
-	}
-	return ids
+	return f.state().DatasetIDs(workspace, name)
 }
 
 func (f *fixture) datasetID(workspace, name string) string {
@@ -119,56 +74,16 @@ func (f *fixture) datasetID(workspace, name string) string {
 
 // counters are the dataset's request counters.
 func (f *fixture) counters(workspace, name string) map[string]int64 {
-	for _, w := range f.state().Workspaces {
-		for _, d := range w.Datasets {
-			if w.Name == workspace && d.Name == name {
-				return d.Counters
-			}
-		}
-	}
-	return nil
+	return f.state().Counters(workspace, name)
 }
 
 // storedRows is what the sandbox holds in a table, numbers as json.Number.
 func (f *fixture) storedRows(datasetID, table string) []map[string]any {
 	f.t.Helper()
-	resp, err := f.sb.Client().Get(f.sb.URL() + "/_sandbox/rows?dataset=" + datasetID + "&table=" + table)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		f.t.Fatalf("GET /_sandbox/rows: %s", resp.Status)
-	}
-	var rows []map[string]any
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		d := json.NewDecoder(strings.NewReader(sc.Text()))
-		d.UseNumber()
-		var r map[string]any
-		if err := d.Decode(&r); err != nil {
-			f.t.Fatalf("row %q: %v", sc.Text(), err)
-		}
-		rows = append(rows, r)
-	}
-	if err := sc.Err(); err != nil {
-		f.t.Fatal(err)
-	}
-	return rows
+	return sandboxtest.Rows(f.t, f.sb, datasetID, table)
 }
 
-func (f *fixture) fault(body string) {
-	f.t.Helper()
-	resp, err := f.sb.Client().Post(f.sb.URL()+"/_sandbox/faults", "application/json", strings.NewReader(body))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 && resp.StatusCode != 204 {
-		f.t.Fatalf("faults %s: %s", body, resp.Status)
-	}
-}
+func (f *fixture) fault(body string) { f.t.Helper(); sandboxtest.Fault(f.t, f.sb, body) }
 
 // mustPush runs a push that must succeed.
 func (f *fixture) mustPush(flags ...string) (stdout, stderr string) {
@@ -458,29 +373,7 @@ func TestPushFIFO(t *testing.T) {
 }
 
 // writeIDs writes a small CSV of n rows: id, and a text.
-func writeIDs(t testing.TB, dir string, n int) string {
-	t.Helper()
-	path := filepath.Join(dir, fmt.Sprintf("ids-%d.csv", n))
-	fh, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := bufio.NewWriterSize(fh, 1<<20)
-	w.WriteString("id,label\n")
-	for i := range n {
-		w.WriteString(strconv.Itoa(i))
-		w.WriteString(",row ")
-		w.WriteString(strconv.Itoa(i))
-		w.WriteByte('\n')
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := fh.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+var writeIDs = sandboxtest.WriteIDs
 
 func TestPushDryRunWritesNothing(t *testing.T) {
 	f := newFixture(t)
