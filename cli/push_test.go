@@ -826,6 +826,11 @@ func TestPushKill9ThenResume(t *testing.T) {
 			if code == -1 {
 				kills++
 				resume = true
+				// The killed run's record already holds the command that
+				// continues it (the wizard's History screen resumes from it).
+				if h := f.history(); len(h) == 0 || !strings.Contains(h[0].ResumeHint, "--resume") {
+					t.Errorf("the killed run's history record has no resume command: %+v", h)
+				}
 				continue
 			}
 			if code == ExitFailure && strings.Contains(stderr, "no interrupted push") {

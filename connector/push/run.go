@@ -28,9 +28,14 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		clock = SystemClock{}
 	}
 
+	resume := p.req
+	resume.Resume, resume.Restart = true, false
 	store := history.New(p.svc.Dirs.History())
+	// The resume command is recorded from the start, so a run killed without
+	// a word (kill -9, a crash) can still be continued from its record.
 	rec := history.Record{Input: p.req.Input, Fingerprint: p.fingerprint, Mode: p.req.Mode, Resumed: p.req.Resume,
 		RowsTotal: int64(p.pipe.Rows), BatchesTotal: p.batches, ExitCode: -1,
+		ResumeHint: CommandLine(p.svc.Invocation, resume),
 		Target: history.Target{APIBase: p.svc.PowerBI.Endpoints().APIBase, WorkspaceID: p.target.group.ID,
 			WorkspaceName: p.target.group.Name, DatasetName: p.req.Dataset, Table: p.req.Table}}
 	if p.target.dataset != nil {
@@ -67,8 +72,6 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		capRows = int64(p.limits.MaxRowsFIFO)
 	}
 	sizing := p.sizing()
-	resume := p.req
-	resume.Resume, resume.Restart = true, false
 	job := Job{
 		Limits: p.limits, Fingerprint: p.fingerprint, Target: p.jobTarget(), TableName: p.target.table.Name,
 		TableCap: capRows, Resume: p.req.Resume, Created: created,
