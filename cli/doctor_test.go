@@ -10,9 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/doctor"
-	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
@@ -31,16 +29,7 @@ const (
 func (f *fixture) createPushDataset(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	ep, err := cloud.Sandbox(ctx, f.sb.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := entra.New(ep, entra.Credentials{TenantID: demo.TenantID, ClientID: demo.ClientID, Username: demo.Username,
-		Password: demo.Password, Method: entra.MethodPassword}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := powerbi.New(ep, s)
+	c := demoClient(t, f)
 	ds, err := c.CreateDataset(ctx, demo.WorkspaceSalesID, powerbi.CreateDataset{Name: doctorDataset, Tables: []powerbi.Table{{
 		Name: doctorTable, Columns: []powerbi.Column{{Name: "id", DataType: "Int64"}, {Name: "name", DataType: "String"}}}}}, powerbi.RetentionNone)
 	if err != nil {
