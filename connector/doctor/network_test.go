@@ -30,10 +30,19 @@ func connectProxy(t *testing.T, used *atomic.Int32) *httptest.Server {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		w.WriteHeader(http.StatusOK)
+		// Hijack first, then answer on the raw connection. With WriteHeader
+		// before Hijack, Hijack flushes the 200 before it stops net/http's
+		// background read, so the client's TLS hello could land in the
+		// buffered reader this proxy ignores: a lost hello, EOF (9 of 300
+		// runs under CPU load; 0 of 300 this way).
 		conn, _, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			up.Close()
+			return
+		}
+		if _, err := io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+			up.Close()
+			conn.Close()
 			return
 		}
 		go func() { io.Copy(up, conn); up.Close() }()
