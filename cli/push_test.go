@@ -778,9 +778,14 @@ func TestPushKill9ThenResume(t *testing.T) {
 						// pause lets slow POSTs replace the fast ones in flight.
 						f.fault(`{"latency":"1800ms"}`)
 						slow = true
-						// Killed between 0.3s and 1.5s later: the POSTs sent
-						// since are still waiting at the server.
-						time.Sleep(300*time.Millisecond + time.Duration(killAt%1200)*time.Millisecond)
+						// Let the fast POSTs finish, wait until a slow one is
+						// held at the server, then kill within 1s: it is
+						// still waiting there when the run dies.
+						time.Sleep(300 * time.Millisecond)
+						for wait := time.Now(); f.state().PostRowsInFlight == 0 && time.Since(wait) < 10*time.Second; {
+							time.Sleep(5 * time.Millisecond)
+						}
+						time.Sleep(time.Duration(killAt%1000) * time.Millisecond)
 					}
 					if slow {
 						cmd.Process.Kill() // SIGKILL
@@ -804,10 +809,11 @@ func TestPushKill9ThenResume(t *testing.T) {
 		return 0, ""
 	}
 
-	// Two rounds; more (up to six) while no kill has yet left POSTs in flight
-	// for a resume to settle, which a loaded machine can make rarer.
+	// Two rounds; more (up to six) until two runs were killed and a resume
+	// settled POSTs left in flight (a kill waits for a POST held at the
+	// server, so a run with none left to send is not killed).
 	kills, resumed, settled, rounds := 0, 0, 0, 0
-	for round := 0; round < 2 || (settled == 0 && round < 6); round++ {
+	for round := 0; round < 2 || ((settled == 0 || kills < 2) && round < 6); round++ {
 		rounds++
 		resume := false
 		for attempt := 0; ; attempt++ {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox/simtime"
 	"github.com/pbiwb/pbiwb/connector/sandbox/token"
@@ -36,6 +37,11 @@ type Server struct {
 	mu    sync.RWMutex // guards st (replaced by Reset)
 	st    *store
 	fault faults
+
+	// postsArrived counts POST rows requests from their arrival (before any
+	// injected latency) to their answer: what a client has sent and not yet
+	// heard back about, for tests and trainers (GET /_sandbox/state).
+	postsArrived atomic.Int64
 }
 
 // New builds the emulator in the demo state, or with the state saved in
@@ -111,6 +117,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.noRoute(w, r)
 		return
+	}
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/rows") {
+		s.postsArrived.Add(1)
+		defer s.postsArrived.Add(-1)
 	}
 	s.mux.ServeHTTP(w, r) // (ServeMux sets the path values only on this path)
 }

@@ -42,6 +42,9 @@ func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request) {
 type stateJSON struct {
 	Workspaces  []stateWorkspace `json:"workspaces"`
 	MyWorkspace stateWorkspace   `json:"myWorkspace"`
+	// PostRowsInFlight are POST rows requests received and not yet answered,
+	// including those held by an injected latency.
+	PostRowsInFlight int64 `json:"postRowsInFlight"`
 }
 
 type stateWorkspace struct {
@@ -79,6 +82,7 @@ func (s *Server) snapshotState() stateJSON {
 	}
 	out.MyWorkspace = snapshotWorkspace(st.my)
 	out.MyWorkspace.Members = nil
+	out.PostRowsInFlight = s.postsArrived.Load()
 	return out
 }
 

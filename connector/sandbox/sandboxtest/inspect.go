@@ -34,6 +34,7 @@ type State struct {
 			Counters map[string]int64 `json:"counters"`
 		} `json:"datasets"`
 	} `json:"workspaces"`
+	PostRowsInFlight int64 `json:"postRowsInFlight"` // received, not yet answered
 }
 
 // GetState reads everything the sandbox stores.
