@@ -782,8 +782,15 @@ func TestPushKill9ThenResume(t *testing.T) {
 						// held at the server, then kill within 1s: it is
 						// still waiting there when the run dies.
 						time.Sleep(300 * time.Millisecond)
-						for wait := time.Now(); f.state().PostRowsInFlight == 0 && time.Since(wait) < 10*time.Second; {
-							time.Sleep(5 * time.Millisecond)
+						for wait := time.Now(); time.Since(wait) < 10*time.Second; {
+							select {
+							case <-done: // finished with nothing left in flight: no kill
+								return
+							case <-time.After(5 * time.Millisecond):
+							}
+							if f.state().PostRowsInFlight > 0 {
+								break
+							}
 						}
 						time.Sleep(time.Duration(killAt%1000) * time.Millisecond)
 					}
