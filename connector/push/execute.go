@@ -57,8 +57,11 @@ type Job struct {
 	// History is what the dataset received lately from earlier runs
 	// (history.Store.RecentPosts), to seed the pacer.
 	History []Sent
-	// ResumeHint is the command that continues this push, for the summary.
-	ResumeHint string
+	// ResumeHint is the command that continues this push, for the summary;
+	// RestartHint the one that runs it again, shown instead when the run
+	// stopped before its checkpoint existed (nothing to resume: --resume
+	// would be refused).
+	ResumeHint, RestartHint string
 
 	Tracker *Tracker // required: Execute reports through it
 	Clock   Clock
@@ -111,6 +114,9 @@ func Execute(ctx context.Context, j Job) (Summary, error) {
 			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeStopped, exitStopped, j.ResumeHint
 		}
 		j.Tracker.Failed(errorInfo(err))
+	}
+	if sum.ResumeHint != "" && !CheckpointExists(j.CheckpointDir, CheckpointKey{Fingerprint: j.Fingerprint, Target: j.Target}) {
+		sum.ResumeHint = j.RestartHint
 	}
 	return j.Tracker.Finish(sum), err
 }

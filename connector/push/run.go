@@ -92,6 +92,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		CheckpointDir: p.svc.Dirs.Checkpoints(),
 		History:       seed,
 		ResumeHint:    CommandLine(p.svc.Invocation, resume),
+		RestartHint:   CommandLine(p.svc.Invocation, p.req),
 		Tracker:       tr,
 		Clock:         clock,
 	}
