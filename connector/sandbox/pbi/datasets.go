@@ -91,16 +91,10 @@ func (c *call) postDataset() {
 			return
 		}
 	}
-	body, ok := c.readBody(c.s.limits.MaxBytesPerPost)
+	req, ok := c.decodeRequest(c.s.limits.MaxBytesPerPost, "CreateDatasetRequest", "dataset")
 	if !ok {
 		return
 	}
-	v, details := decodeBody(body, "CreateDatasetRequest", "dataset")
-	if len(details) > 0 {
-		badRequestDetails(c.w, details)
-		return
-	}
-	req, _ := v.(map[string]any)
 	if req == nil {
 		badRequest(c.w, "dataset", "The request body must be a JSON object describing the dataset (name, tables).")
 		return
@@ -331,16 +325,10 @@ func (c *call) tableNotFound() {
 // read null for the existing rows; removed columns lose their values
 // (UNCONFIRMED what the service does to rows; this is our choice).
 func (c *call) putTable() {
-	body, ok := c.readBody(c.s.limits.MaxBytesPerPost)
+	m, ok := c.decodeRequest(c.s.limits.MaxBytesPerPost, "Table", "requestMessage")
 	if !ok {
 		return
 	}
-	v, details := decodeBody(body, "Table", "requestMessage")
-	if len(details) > 0 {
-		badRequestDetails(c.w, details)
-		return
-	}
-	m, _ := v.(map[string]any)
 	if m == nil {
 		badRequest(c.w, "requestMessage", "The request body must be a JSON object describing the table (name, columns).")
 		return

@@ -22,16 +22,10 @@ const maxQueryRows = 100_000
 //
 // Anything else answers 400 DatasetExecuteQueriesError with a DetailsMessage.
 func (c *call) executeQueries() {
-	body, ok := c.readBody(1 << 20)
+	req, ok := c.decodeRequest(1<<20, "DatasetExecuteQueriesRequest", "requestMessage")
 	if !ok {
 		return
 	}
-	v, details := decodeBody(body, "DatasetExecuteQueriesRequest", "requestMessage")
-	if len(details) > 0 {
-		badRequestDetails(c.w, details)
-		return
-	}
-	req, _ := v.(map[string]any)
 	queries, _ := req["queries"].([]any)
 	if len(queries) != 1 {
 		badRequest(c.w, "requestMessage", "executeQueries takes exactly one query per request, not %d.", len(queries))

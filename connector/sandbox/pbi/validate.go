@@ -66,6 +66,23 @@ func serviceTypeName(def string) string {
 // the swagger definition def: unknown properties (property names are
 // case-sensitive, as the service treats them), missing required properties
 // and JSON types. Problems are returned as BadRequest details for target.
+// decodeRequest reads the request body (at most limit bytes) and checks it
+// against the swagger definition def; on a problem it has answered 400 and
+// returns false. The object is nil when the body is valid but not an object.
+func (c *call) decodeRequest(limit int64, def, target string) (map[string]any, bool) {
+	body, ok := c.readBody(limit)
+	if !ok {
+		return nil, false
+	}
+	v, details := decodeBody(body, def, target)
+	if len(details) > 0 {
+		badRequestDetails(c.w, details)
+		return nil, false
+	}
+	m, _ := v.(map[string]any)
+	return m, true
+}
+
 func decodeBody(body []byte, def, target string) (any, []errDetail) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
