@@ -611,8 +611,11 @@ func (f *fixture) runCtx(ctx context.Context, vars map[string]string, args ...st
 // is refused in append mode; --resume writes only what is missing.
 func TestPushInterruptThenResume(t *testing.T) {
 	t.Parallel()
-	const n = 120_000
-	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600, Latency: 40 * time.Millisecond})
+	// 30 batches at 100ms each, 5 at a time: the interrupt (after 2 batches)
+	// still leaves batches unsent on a loaded machine, once the 5 in flight
+	// are let finish.
+	const n = 300_000
+	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600, Latency: 100 * time.Millisecond})
 	path := writeIDs(t, t.TempDir(), n)
 	target := []string{"--group", demo.WorkspaceSales, "--dataset", "Resume", "--table", "T", "--input", path, "--mode", "append"}
 	f.mustPush("--group", demo.WorkspaceSales, "--dataset", "Resume", "--table", "T", "--input", writeIDs(t, t.TempDir(), 0))
