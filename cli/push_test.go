@@ -738,7 +738,7 @@ func TestPushKill9ThenResume(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600, Latency: 20 * time.Millisecond})
-	const n = 60_000 // 7 batches
+	const n = 200_000 // 20 batches: most are still unsent when the POSTs turn slow
 	path := writeIDs(t, t.TempDir(), n)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
 	env := append(os.Environ(), EnvPassword+"="+demo.Password, "PBIWB_HOME=", "PBIWB_SANDBOX=")
