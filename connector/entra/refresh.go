@@ -31,7 +31,7 @@ func (s *Session) Refresh(ctx context.Context, rejected string) (string, error) 
 		return "", explain(err, s.loginHost(), s.creds)
 	}
 	if tok == rejected {
-		return "", &Error{Err: errors.New("Entra ID handed out the refused token again"),
+		return "", &Error{Err: errors.New("the token Power BI refused was handed out again by Entra ID"),
 			Summary: "Power BI refused an access token as expired that Entra ID still considers valid.",
 			Fix:     "Check that this computer's clock is right (time zone and time sync), then try again."}
 	}

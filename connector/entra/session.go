@@ -187,7 +187,7 @@ func (s *Session) passwordGrant(ctx context.Context) (ar public.AuthResult, clie
 	if err != nil {
 		return ar, "", err
 	}
-	//nolint:staticcheck // SA1019: ROPC is deprecated in MSAL Go but is the seed's flow; see package doc.
+	//lint:ignore SA1019 ROPC is deprecated in MSAL Go but is the Credentials screen's flow; see the package doc.
 	ar, err = pub.AcquireTokenByUsernamePassword(ctx, scopes, s.creds.Username, s.creds.Password)
 	if err == nil {
 		return ar, clientPublic, nil

@@ -168,7 +168,7 @@ func (p *Plan) actions(r PlanReport) []string {
 	}
 	switch {
 	case r.Resume:
-		a = append(a, fmt.Sprintf("resume the interrupted push from its checkpoint (rows already written are not sent again)"))
+		a = append(a, "resume the interrupted push from its checkpoint (rows already written are not sent again)")
 	case r.Mode == ModeReplace && r.Table.Exists:
 		a = append(a, fmt.Sprintf("delete the %s rows of table %q", format.Thousands(r.Table.Rows), r.Table.Name))
 	}

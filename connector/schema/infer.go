@@ -68,7 +68,7 @@ func (v Votes) Type() Type {
 func Infer(values [][]byte) Type {
 	var v Votes
 	for _, raw := range values {
-		if raw != nil && len(raw) > 0 {
+		if len(raw) > 0 {
 			v.Add(raw)
 		}
 	}

@@ -117,11 +117,6 @@ func errDeviceCodeExpired() *aadError {
 	return fail(http.StatusBadRequest, "expired_token", 70019, "Verification code expired.")
 }
 
-func errBadDeviceCode() *aadError {
-	return fail(http.StatusBadRequest, "invalid_grant", 70000,
-		"The provided value for the 'device_code' parameter is not valid.")
-}
-
 func errRefreshTokenInvalid() *aadError {
 	return fail(http.StatusBadRequest, "invalid_grant", 70008,
 		"The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.")
