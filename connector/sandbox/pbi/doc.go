@@ -1,7 +1,8 @@
 package pbi
 
 // How the emulator answers, and the choices it makes where Microsoft's
-// behaviour is UNCONFIRMED (shared/reference/powerbi-rest-api.md §9). Each
+// behaviour is UNCONFIRMED (docs/sandbox.md, "Where the real service is
+// UNCONFIRMED"). Each
 // choice is also noted where it is made.
 //
 // Routes: exactly the swagger's method and path templates (routes.go; the

@@ -1,20 +1,23 @@
 //go:build ignore
 
 // gen_swagger derives swagger_subset.json from Microsoft's Power BI swagger
-// (PowerBI-CSharp sdk/swaggers/swagger.json, copied to
-// shared/reference/powerbi-swagger.json). It keeps only what the emulator
+// (PowerBI-CSharp sdk/swaggers/swagger.json, kept gzipped in
+// testdata/powerbi-swagger.json.gz; see testdata/PROVENANCE.md). It keeps only what the emulator
 // needs, so the package does not embed 1.5 MB:
 //   - definitions: the request-body types reachable from the operations the
 //     emulator serves (names, required lists, property types and $refs);
 //   - operations: method, path template and operationId of every operation
 //     under /v1.0/myorg, with the request body of each x-ms-example.
 //
-// Run: go run gen_swagger.go /path/to/powerbi-swagger.json > swagger_subset.json
+// Run: go run gen_swagger.go testdata/powerbi-swagger.json.gz > swagger_subset.json
+// (a plain .json file works too).
 package main
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -57,8 +60,25 @@ type rawSchema struct {
 
 func refName(r string) string { return strings.TrimPrefix(r, "#/definitions/") }
 
+// readSwagger reads the swagger file, gunzipping it when its name ends in .gz.
+func readSwagger(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if !strings.HasSuffix(path, ".gz") {
+		return io.ReadAll(f)
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return io.ReadAll(zr)
+}
+
 func main() {
-	b, err := os.ReadFile(os.Args[1])
+	b, err := readSwagger(os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -12,7 +12,7 @@ import (
 // the request-body definitions and the list of operations (with their
 // x-ms-examples request bodies, used by the contract test).
 //
-//go:generate go run gen_swagger.go ../../../../shared/reference/powerbi-swagger.json > swagger_subset.json
+//go:generate go run gen_swagger.go testdata/powerbi-swagger.json.gz > swagger_subset.json
 //go:embed swagger_subset.json
 var swaggerSubsetJSON []byte
 
