@@ -2,8 +2,7 @@ package pbi
 
 // How the emulator answers, and the choices it makes where Microsoft's
 // behaviour is UNCONFIRMED (docs/sandbox.md, "Where the real service is
-// UNCONFIRMED"). Each
-// choice is also noted where it is made.
+// UNCONFIRMED"). Each choice is also noted where it is made.
 //
 // Routes: exactly the swagger's method and path templates (routes.go; the
 // contract test checks them against swagger_subset.json, which
