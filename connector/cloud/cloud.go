@@ -57,7 +57,7 @@ func Lookup(name string) (Endpoints, error) {
 	}
 	e.Name = strings.ToLower(name)
 	e.DomoBase = DefaultDomoBase
-	e.HTTP = &http.Client{Timeout: 0, Transport: http.DefaultTransport}
+	e.HTTP = &http.Client{Transport: http.DefaultTransport, CheckRedirect: CheckRedirect}
 	return e, nil
 }
 
@@ -103,7 +103,7 @@ func ClientTrusting(caPEM []byte) (*http.Client, error) {
 		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 		MaxIdleConnsPerHost: 16,
 		IdleConnTimeout:     90 * time.Second,
-	}}, nil
+	}, CheckRedirect: CheckRedirect}, nil
 }
 
 func fetchCA(ctx context.Context, caURL string) ([]byte, error) {
@@ -112,6 +112,9 @@ func fetchCA(ctx context.Context, caURL string) ([]byte, error) {
 	insecure := &http.Client{Transport: &http.Transport{
 		Proxy:           nil,
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // loopback only, see Sandbox
+	}, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		// Followed, the unverified fetch could leave loopback.
+		return fmt.Errorf("it answered with a redirect to %s instead of the CA certificate", req.URL.Redacted())
 	}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, caURL, nil)
 	if err != nil {

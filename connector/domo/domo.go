@@ -91,12 +91,10 @@ func New(ep cloud.Endpoints, clientID, clientSecret string) *Client {
 	if base == "" {
 		base = cloud.DefaultDomoBase
 	}
-	hc := ep.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
 	return &Client{
-		base: base, http: hc,
+		// cloud's redirect policy: the Basic credentials and the bearer
+		// token never follow a redirect to http or to another host.
+		base: base, http: cloud.WithRedirectPolicy(ep.HTTP),
 		id: strings.TrimSpace(clientID), secret: clientSecret,
 		scope: "data", // reading DataSets needs Domo's data scope, nothing more
 		now:   time.Now,

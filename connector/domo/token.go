@@ -100,7 +100,10 @@ func (c *Client) fetchLocked(ctx context.Context) error {
 // stays visible to errors.Is (Ctrl-C is not a network problem).
 func unreachable(summary string, err error) *Error {
 	e := &Error{Kind: ErrUnreachable, Summary: summary, Cause: err}
-	if !errors.Is(err, context.Canceled) {
+	switch {
+	case errors.Is(err, cloud.ErrRedirectRefused):
+		e.Advice = "Domo's API does not redirect there: check the Domo API host and any proxy in between"
+	case !errors.Is(err, context.Canceled):
 		e.Advice = "Check the network connection and any proxy settings, then try again"
 	}
 	return e

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
+
+	"github.com/pbiwb/pbiwb/connector/cloud"
 )
 
 // Error is a sign-in failure explained for a person: what Entra ID refused
@@ -258,6 +260,10 @@ func transportError(err error, loginHost string) *Error {
 	var hn x509.HostnameError
 	var ci x509.CertificateInvalidError
 	switch {
+	case errors.Is(err, cloud.ErrRedirectRefused):
+		return &Error{Err: err,
+			Summary: fmt.Sprintf("the sign-in host %s answered with a redirect that is not followed (%v).", loginHost, rootCause(err)),
+			Fix:     "Check --cloud (or the --sandbox URL); a proxy in between must not redirect sign-in requests elsewhere."}
 	case errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci):
 		return &Error{Err: err,
 			Summary: fmt.Sprintf("the TLS certificate of the sign-in host %s is not trusted (%v).", loginHost, rootCause(err)),

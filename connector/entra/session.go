@@ -359,9 +359,7 @@ func (s *Session) publicClient() (*public.Client, error) {
 		return s.pub, nil
 	}
 	opts := []public.Option{public.WithAuthority(s.authority()), public.WithCache(&accessor{st: s.st})}
-	if s.ep.HTTP != nil {
-		opts = append(opts, public.WithHTTPClient(s.ep.HTTP))
-	}
+	opts = append(opts, public.WithHTTPClient(s.httpClient()))
 	if s.ep.Sandbox {
 		opts = append(opts, public.WithInstanceDiscovery(false))
 	}
@@ -372,6 +370,11 @@ func (s *Session) publicClient() (*public.Client, error) {
 	s.pub = &c
 	return s.pub, nil
 }
+
+// httpClient is the endpoints' client under cloud's redirect policy: a
+// password or client secret in a token request's body, replayed by a 307,
+// never goes over http or to another host.
+func (s *Session) httpClient() *http.Client { return cloud.WithRedirectPolicy(s.ep.HTTP) }
 
 func (s *Session) confidentialClient() (*confidential.Client, error) {
 	if s.conf != nil {
@@ -396,14 +399,7 @@ func (s *Session) newConfidentialClient(acc *accessor) (*confidential.Client, er
 	if err != nil {
 		return nil, fmt.Errorf("client secret: %w", err)
 	}
-	var hc interface {
-		Do(*http.Request) (*http.Response, error)
-		CloseIdleConnections()
-	} = http.DefaultClient
-	if s.ep.HTTP != nil {
-		hc = s.ep.HTTP
-	}
-	opts := []confidential.Option{confidential.WithHTTPClient(secretInjector{inner: hc, secret: s.creds.ClientSecret})}
+	opts := []confidential.Option{confidential.WithHTTPClient(secretInjector{inner: s.httpClient(), secret: s.creds.ClientSecret})}
 	if acc != nil {
 		opts = append(opts, confidential.WithCache(acc))
 	}

@@ -139,30 +139,17 @@ func New(ep cloud.Endpoints, ts TokenSource, opts ...Option) *Client {
 	return c
 }
 
-// withClusterRedirects returns a copy of h that keeps the Authorization
-// header when Power BI redirects (307) to one of its cluster hosts, such as
-// wabi-north-europe-redirect.analysis.windows.net (reference §0). Go drops the
-// header on a redirect to a host outside the original's domain; it is put back
-// only over HTTPS and only for the API host itself or the Power BI resource's
-// domain, which the token is issued for anyway.
+// withClusterRedirects returns a copy of h that follows redirects by pbiwb's
+// policy (cloud.RedirectPolicy: never from https to http, no Authorization or
+// request body to another host), with one exception: when Power BI redirects
+// (307) to one of its cluster hosts, such as
+// wabi-north-europe-redirect.analysis.windows.net (reference §0), the
+// Authorization header and the body go along, over HTTPS only and only to the
+// API host itself or the Power BI resource's domain, which the token is
+// issued for anyway. h's own CheckRedirect is replaced.
 func withClusterRedirects(h *http.Client, apiHost, resource string) *http.Client {
 	cp := *h
-	next := h.CheckRedirect
-	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if next != nil {
-			if err := next(req, via); err != nil {
-				return err
-			}
-		} else if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		auth := via[0].Header.Get("Authorization")
-		if auth != "" && req.Header.Get("Authorization") == "" && req.URL.Scheme == "https" &&
-			trustedHost(req.URL.Hostname(), apiHost, resource) {
-			req.Header.Set("Authorization", auth)
-		}
-		return nil
-	}
+	cp.CheckRedirect = cloud.RedirectPolicy(func(host string) bool { return trustedHost(host, apiHost, resource) })
 	return &cp
 }
 

@@ -8,13 +8,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
 )
 
 // TestClusterRedirectKeepsToken: a 307 to a Power BI cluster host keeps the
-// bearer token (Go drops it for a host outside the original's domain); a
-// redirect anywhere else does not get it.
+// bearer token (Go drops it for a host outside the original's domain) and
+// the rows; a redirect anywhere else gets neither.
 func TestClusterRedirectKeepsToken(t *testing.T) {
 	var clusterAuth []string
 	cluster := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,6 +61,16 @@ func TestClusterRedirectKeepsToken(t *testing.T) {
 		if len(clusterAuth) != 1 || !strings.HasPrefix(clusterAuth[0], tt.host) || !strings.HasSuffix(clusterAuth[0], strings.TrimPrefix(want, tt.host)) {
 			t.Errorf("redirect to %s: cluster saw %q, want Authorization %v", tt.host, clusterAuth, tt.wantAuth)
 		}
+
+		// Rows (a body) follow a 307 to a cluster host, and nowhere else.
+		clusterAuth = nil
+		err := c.PostRows(ctx, "g", "d", "T", []byte(`{"rows":[]}`))
+		if tt.wantAuth && (err != nil || len(clusterAuth) != 1 || !strings.HasSuffix(clusterAuth[0], "Bearer "+testToken)) {
+			t.Errorf("POST rows redirected to %s: err %v, cluster saw %q", tt.host, err, clusterAuth)
+		}
+		if !tt.wantAuth && (!errors.Is(err, cloud.ErrRedirectRefused) || len(clusterAuth) != 0) {
+			t.Errorf("POST rows redirected to %s: err %v, cluster saw %q; want refused, nothing sent", tt.host, err, clusterAuth)
+		}
 	}
 }
 
@@ -91,12 +102,67 @@ func TestRedirectTargetUnreachableIsNotAmbiguous(t *testing.T) {
 	}
 	dead := ln.Addr().String()
 	_ = ln.Close()
-	c, _ := testClient(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "http://"+dead+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	c, _ := tlsClient(t, func(w http.ResponseWriter, r *http.Request) {
+		// The API host on another port: followed (as a cluster host), body and all.
+		http.Redirect(w, r, "https://"+dead+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 	})
 	err = c.PostRows(context.Background(), "g", "d", "T", []byte(`{"rows":[]}`))
 	var te *TransportError
-	if !errors.As(err, &te) || te.Sent || te.Host != dead {
+	if !errors.As(err, &te) || te.Sent || te.Host != dead || errors.Is(err, cloud.ErrRedirectRefused) {
 		t.Fatalf("err = %v (%+v)", err, te)
+	}
+}
+
+// tlsClient is testClient over HTTPS.
+func tlsClient(t *testing.T, h http.HandlerFunc) (*Client, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	c := New(cloud.Endpoints{Name: "test", APIBase: srv.URL, HTTP: srv.Client()}, StaticToken(testToken))
+	c.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+	return c, srv
+}
+
+// TestRedirectNeverLeavesHTTPS: Power BI (or whatever answers in its place)
+// redirecting to http:// on the same host gets nothing in clear: not the
+// token, not the rows. The call fails, saying why, as a request that was not
+// carried out (a POST rows is not ambiguous), and is not retried.
+func TestRedirectNeverLeavesHTTPS(t *testing.T) {
+	var plain []string
+	plainSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		plain = append(plain, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization"))
+	}))
+	defer plainSrv.Close()
+	_, clearPort, _ := net.SplitHostPort(plainSrv.Listener.Addr().String())
+	answered := 0
+	c, _ := tlsClient(t, func(w http.ResponseWriter, r *http.Request) {
+		answered++
+		http.Redirect(w, r, "http://127.0.0.1:"+clearPort+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	})
+	ctx := context.Background()
+	for _, call := range []struct {
+		name string
+		do   func() error
+	}{
+		{"GET datasets", func() error { _, err := c.Datasets(ctx, "g"); return err }},
+		{"POST rows", func() error { return c.PostRows(ctx, "g", "d", "T", []byte(`{"rows":[{"a":1}]}`)) }},
+	} {
+		answered = 0
+		err := call.do()
+		var te *TransportError
+		if !errors.As(err, &te) || te.Sent || errors.Is(err, ErrAmbiguous) || !errors.Is(err, cloud.ErrRedirectRefused) {
+			t.Errorf("%s: err = %v (%+v), want a refused redirect, not sent", call.name, err, te)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "http://127.0.0.1:"+clearPort) || !strings.Contains(msg, "unencrypted") || strings.Contains(msg, testToken) {
+			t.Errorf("%s: message %q should name the http target and why, without the token", call.name, msg)
+		}
+		if answered != 1 {
+			t.Errorf("%s: the API host answered %d requests, want 1 (no retry of a refused redirect)", call.name, answered)
+		}
+	}
+	if len(plain) != 0 {
+		t.Errorf("requests reached the plain-http side: %q", plain)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/cloud"
 )
 
 // maxResponseBytes caps what the client reads from one response. The largest
@@ -51,7 +53,7 @@ func (cl *Client) do(ctx context.Context, c call) error {
 		attempt++
 		status, header, body, err := cl.roundTrip(ctx, c, tok, attempt)
 		if err != nil {
-			if !c.idempotent || attempt >= cl.retry.Attempts || ctx.Err() != nil {
+			if !c.idempotent || attempt >= cl.retry.Attempts || ctx.Err() != nil || errors.Is(err, cloud.ErrRedirectRefused) {
 				return err
 			}
 			if cl.sleep(ctx, cl.backoff(attempt)) != nil {
@@ -176,7 +178,10 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 	resp, err := cl.http.Do(req)
 	if err != nil {
 		ex.Err = err
-		return 0, nil, nil, &TransportError{Op: c.op, Method: c.method, Host: failedHost(err, req.URL.Host), Path: ex.Path, Sent: sent.Load(), Err: unwrapURLError(err)}
+		// A refused redirect was answered (3xx: not carried out here) and its
+		// target never asked: nothing is unknown.
+		wasSent := sent.Load() && !errors.Is(err, cloud.ErrRedirectRefused)
+		return 0, nil, nil, &TransportError{Op: c.op, Method: c.method, Host: failedHost(err, req.URL.Host), Path: ex.Path, Sent: wasSent, Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
 	ex.Status = resp.StatusCode
