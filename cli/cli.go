@@ -46,8 +46,14 @@ func OSEnv() Env {
 type Globals struct {
 	Sandbox    bool   // --sandbox given
 	SandboxURL string // its URL, or "" to start one in-process
-	Home       string // --home or PBIWB_HOME
+	// SandboxFrom names what asked for the sandbox ("--sandbox" or
+	// "PBIWB_SANDBOX"), for messages.
+	SandboxFrom string
+	Home        string // --home or PBIWB_HOME
 }
+
+// EnvSandbox is the environment variable with a running sandbox's URL.
+const EnvSandbox = "PBIWB_SANDBOX"
 
 // exitError carries an exit code with the message to print.
 type exitError struct {
@@ -135,8 +141,8 @@ var errSilent = errors.New("already reported")
 // alone starts an in-process sandbox.
 func parseGlobals(args []string, getenv func(string) string) (Globals, []string, error) {
 	g := Globals{Home: getenv("PBIWB_HOME")}
-	if u := getenv("PBIWB_SANDBOX"); u != "" {
-		g.Sandbox, g.SandboxURL = true, u
+	if u := getenv(EnvSandbox); u != "" {
+		g.Sandbox, g.SandboxURL, g.SandboxFrom = true, u, EnvSandbox
 	}
 	var rest []string
 	for i := 0; i < len(args); i++ {
@@ -151,7 +157,7 @@ func parseGlobals(args []string, getenv func(string) string) (Globals, []string,
 		}
 		switch name {
 		case "sandbox":
-			g.Sandbox, g.SandboxURL = true, ""
+			g.Sandbox, g.SandboxURL, g.SandboxFrom = true, "", "--sandbox"
 			if hasVal {
 				g.SandboxURL = val
 			} else if i+1 < len(args) && looksLikeURL(args[i+1]) {

@@ -26,12 +26,13 @@ func TestParseGlobals(t *testing.T) {
 		want Globals
 		rest []string
 	}{
-		{args: []string{"--sandbox"}, want: Globals{Sandbox: true}},
-		{args: []string{"--sandbox", "https://127.0.0.1:8443"}, want: Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:8443"}},
-		{args: []string{"push", "--sandbox=https://[::1]:1", "--table", "T"}, want: Globals{Sandbox: true, SandboxURL: "https://[::1]:1"}, rest: []string{"push", "--table", "T"}},
+		{args: []string{"--sandbox"}, want: Globals{Sandbox: true, SandboxFrom: "--sandbox"}},
+		{args: []string{"--sandbox", "https://127.0.0.1:8443"}, want: Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:8443", SandboxFrom: "--sandbox"}},
+		{args: []string{"push", "--sandbox=https://[::1]:1", "--table", "T"}, want: Globals{Sandbox: true, SandboxURL: "https://[::1]:1", SandboxFrom: "--sandbox"}, rest: []string{"push", "--table", "T"}},
 		{args: []string{"--home", "/x", "groups"}, want: Globals{Home: "/x"}, rest: []string{"groups"}},
-		{args: []string{"groups"}, env: map[string]string{"PBIWB_HOME": "/h", "PBIWB_SANDBOX": "https://127.0.0.1:9"}, want: Globals{Home: "/h", Sandbox: true, SandboxURL: "https://127.0.0.1:9"}, rest: []string{"groups"}},
-		{args: []string{"--sandbox", "push"}, want: Globals{Sandbox: true}, rest: []string{"push"}},
+		{args: []string{"groups"}, env: map[string]string{"PBIWB_HOME": "/h", "PBIWB_SANDBOX": "https://127.0.0.1:9"}, want: Globals{Home: "/h", Sandbox: true, SandboxURL: "https://127.0.0.1:9", SandboxFrom: EnvSandbox}, rest: []string{"groups"}},
+		{args: []string{"--sandbox", "https://127.0.0.1:8", "groups"}, env: map[string]string{"PBIWB_SANDBOX": "https://127.0.0.1:9"}, want: Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:8", SandboxFrom: "--sandbox"}, rest: []string{"groups"}},
+		{args: []string{"--sandbox", "push"}, want: Globals{Sandbox: true, SandboxFrom: "--sandbox"}, rest: []string{"push"}},
 		{args: []string{"push", "--", "--sandbox"}, rest: []string{"push", "--", "--sandbox"}},
 	}
 	for _, tt := range tests {

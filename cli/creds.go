@@ -260,8 +260,7 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 	if err != nil {
 		return nil, err
 	}
-	// --sandbox URL overrides the account's cloud: it sends every call there.
-	ep, err := endpoints(ctx, g, a.Cloud)
+	ep, err := accountEndpoints(ctx, g, a)
 	if err != nil {
 		return nil, err
 	}
@@ -319,6 +318,43 @@ func unknownAccount(store *keystore.Store, name string, code int) error {
 	return exit(code, "no account named %q; saved accounts: %s", name, strings.Join(names, ", "))
 }
 
+// accountEndpoints are the only hosts a saved account's credentials go to:
+// those of its own cloud. A sandbox is no place for an account of a real
+// cloud: whatever listens at the URL of --sandbox or PBIWB_SANDBOX would get
+// its password and client secrets (the sandbox's CA is trusted on first
+// use), so that is refused before any request, the CA fetch included. A
+// sandbox account goes only to a sandbox (endpoints asks for its URL).
+func accountEndpoints(ctx context.Context, g Globals, a keystore.Account) (cloud.Endpoints, error) {
+	if err := refuseSandboxFor(g, a); err != nil {
+		return cloud.Endpoints{}, err
+	}
+	return endpoints(ctx, g, a.Cloud)
+}
+
+// refuseSandboxFor is exit 2 when g points at a sandbox and a is an account
+// of a real cloud; it makes no request.
+func refuseSandboxFor(g Globals, a keystore.Account) error {
+	if !g.Sandbox || isSandboxCloud(a.Cloud) {
+		return nil
+	}
+	from, undo := g.SandboxFrom, "leave out --sandbox"
+	if from == "" {
+		from = "--sandbox"
+	}
+	if from == EnvSandbox {
+		undo = "unset " + EnvSandbox
+	}
+	where := "a sandbox"
+	if g.SandboxURL != "" {
+		where = "the sandbox at " + g.SandboxURL
+	}
+	return exit(ExitUsage, "account %q is saved for the %s cloud, but %s points at %s: a saved account's credentials go only to its own cloud, "+
+		"so nothing was sent. To use %s, %s; for the sandbox, use an account added against it (`pbiwb accounts add NAME --sandbox URL ...`) or unsaved credentials",
+		a.Name, cloudOrDefault(a.Cloud), from, where, a.Name, undo)
+}
+
+func isSandboxCloud(name string) bool { return strings.EqualFold(name, cloudSandbox) }
+
 // endpoints are the hosts of --cloud, or of the sandbox given with --sandbox URL.
 func endpoints(ctx context.Context, g Globals, cloudName string) (cloud.Endpoints, error) {
 	if g.Sandbox {
@@ -332,7 +368,7 @@ func endpoints(ctx context.Context, g Globals, cloudName string) (cloud.Endpoint
 		}
 		return ep, nil
 	}
-	if cloudName == cloudSandbox {
+	if isSandboxCloud(cloudName) {
 		return cloud.Endpoints{}, exit(ExitUsage, "this account was added against a sandbox: pass --sandbox URL with the URL `pbiwb sandbox` prints")
 	}
 	ep, err := cloud.Lookup(cloudName)

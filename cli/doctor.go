@@ -147,6 +147,9 @@ func doctorConfig(ctx context.Context, g Globals, cf *credFlags, env Env) (docto
 			if err != nil {
 				return cfg, err
 			}
+			if err := refuseSandboxFor(g, a); err != nil {
+				return cfg, err
+			}
 			if a.Insecure() {
 				fmt.Fprintf(env.Stderr, keystore.InsecureWarning+"\n", store.InsecurePath())
 			}

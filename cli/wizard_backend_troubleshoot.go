@@ -97,6 +97,9 @@ func (b *wizardBackend) doctorConfig(ctx context.Context, t ui.Target) (doctor.C
 		case err != nil:
 			return cfg, err
 		default:
+			if err := refuseSandboxFor(b.g, a); err != nil {
+				return cfg, err
+			}
 			cfg.Store, cfg.Account, cloudName = store, &a, a.Cloud
 		}
 	default:
