@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox"
@@ -30,12 +32,13 @@ func runSandbox(ctx context.Context, _ Globals, args []string, env Env) error {
 	if opts.TimeScale < 1 {
 		return exit(ExitUsage, "--time-scale must be 1 or more")
 	}
-	return serveSandbox(ctx, opts, env.Stdout)
+	return serveSandbox(ctx, opts, env.Stdout, env.Stderr)
 }
 
-// serveSandbox runs a sandbox until ctx ends, printing its URL first (the
-// contract's first line) and then the demo identities.
-func serveSandbox(ctx context.Context, opts sandbox.Options, out io.Writer) error {
+// serveSandbox runs a sandbox until ctx ends, printing the address it listens
+// on first (the contract's first line) and then the demo identities; a
+// sandbox within reach of other machines is announced on stderr.
+func serveSandbox(ctx context.Context, opts sandbox.Options, out, errOut io.Writer) error {
 	srv, err := sandbox.New(opts)
 	if err != nil {
 		return err
@@ -43,11 +46,31 @@ func serveSandbox(ctx context.Context, opts sandbox.Options, out io.Writer) erro
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "sandbox listening on %s\n", srv.URL())
+	fmt.Fprintf(out, "sandbox listening on %s\n", srv.ListenURL())
+	if !srv.Loopback() {
+		fmt.Fprintln(errOut, exposedWarning(srv))
+	}
 	printIdentities(out, srv.URL(), opts)
 	<-ctx.Done()
 	fmt.Fprintln(out, "sandbox stopping")
 	return srv.Close()
+}
+
+// exposedWarning says that a sandbox outside loopback is open to the network
+// with public secrets, and where pbiwb on this machine can reach it.
+func exposedWarning(srv *sandbox.Server) string {
+	u, _ := url.Parse(srv.ListenURL())
+	where := srv.ListenURL() + ", which is not a loopback address"
+	reach := "pbiwb accepts only a loopback sandbox URL, so it cannot use this one (a browser can, for the device-code page)."
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsUnspecified() {
+		// Loopback is one of the interfaces; the certificate covers it alone.
+		where = "every network interface (" + srv.ListenURL() + ")"
+		reach = "Its certificate is valid only for 127.0.0.1, ::1 and localhost, and pbiwb accepts only a loopback sandbox URL: " +
+			"on this machine, use --sandbox " + srv.URL() + "."
+	}
+	return "! Warning: the sandbox listens on " + where + ": it is reachable from the network, and its demo secrets " +
+		"(below) are public, so anyone who reaches it can sign in and read or change its data. " + reach +
+		" To keep it on this machine, use --addr 127.0.0.1:" + u.Port() + "."
 }
 
 func printIdentities(out io.Writer, url string, opts sandbox.Options) {

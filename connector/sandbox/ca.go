@@ -115,8 +115,9 @@ func newAuthority() (*authority, []byte, error) {
 	return a, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
 }
 
-// serverCert issues a leaf certificate for the loopback names and host.
-func (a *authority) serverCert(host string) (tls.Certificate, error) {
+// serverCert issues a leaf certificate for the loopback names and hosts
+// (names or IP addresses; an unspecified address such as 0.0.0.0 adds none).
+func (a *authority) serverCert(hosts ...string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, err
@@ -131,10 +132,12 @@ func (a *authority) serverCert(host string) (tls.Certificate, error) {
 		DNSNames:     []string{"localhost"},
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}
-	if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
-		tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-	} else if host != "" && ip == nil {
-		tmpl.DNSNames = append(tmpl.DNSNames, host)
+	for _, host := range hosts {
+		if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else if host != "" && ip == nil {
+			tmpl.DNSNames = append(tmpl.DNSNames, host)
+		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &key.PublicKey, a.key)
 	if err != nil {

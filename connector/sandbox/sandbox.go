@@ -49,9 +49,10 @@ type Server struct {
 	pbi   *pbi.Server
 	domo  *domoapi.Server
 
-	ln   net.Listener
-	http *http.Server
-	url  string
+	ln        net.Listener
+	http      *http.Server
+	url       string // what clients on this machine use
+	listenURL string // the address really listened on
 }
 
 // New builds a sandbox without listening yet.
@@ -92,16 +93,21 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("--addr %q: %w", s.opts.Addr, err)
 	}
-	cert, err := s.ca.serverCert(host)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", s.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
+	bound := ln.Addr().(*net.TCPAddr)
+	// Valid for the host as given and the address it resolved to, so that
+	// both URLs verify.
+	cert, err := s.ca.serverCert(host, bound.IP.String())
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	s.ln = ln
-	s.url = "https://" + displayAddr(ln.Addr().(*net.TCPAddr))
+	s.listenURL = "https://" + listenAddr(host, bound)
+	s.url = "https://" + clientAddr(bound)
 	s.http = &http.Server{
 		Handler:           s,
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
@@ -114,8 +120,20 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// URL is the base URL clients use, e.g. https://127.0.0.1:8443.
+// URL is the base URL clients on this machine use, e.g.
+// https://127.0.0.1:8443: for a sandbox listening on every interface
+// (0.0.0.0 or ::), its loopback address.
 func (s *Server) URL() string { return s.url }
+
+// ListenURL is the address the sandbox really listens on, e.g.
+// https://0.0.0.0:8443 where URL says https://127.0.0.1:8443.
+func (s *Server) ListenURL() string { return s.listenURL }
+
+// Loopback reports whether the sandbox listens on a loopback address only,
+// out of reach of other machines.
+func (s *Server) Loopback() bool {
+	return s.ln != nil && s.ln.Addr().(*net.TCPAddr).IP.IsLoopback()
+}
 
 // CAPEM is the sandbox CA certificate in PEM.
 func (s *Server) CAPEM() []byte { return s.ca.certPEM }
@@ -190,7 +208,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func displayAddr(a *net.TCPAddr) string {
+// listenAddr is the address listened on, as the user would name it: Go
+// reports a listener on 0.0.0.0 as [::] (it listens on IPv6 as well), so an
+// unspecified address keeps the form given.
+func listenAddr(host string, bound *net.TCPAddr) string {
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() && bound.IP.IsUnspecified() {
+		return net.JoinHostPort(ip.String(), fmt.Sprint(bound.Port))
+	}
+	return bound.String()
+}
+
+// clientAddr is where a client on this machine reaches a listener on a:
+// 127.0.0.1 when a is every interface (Go listens dual-stack on "::" too).
+func clientAddr(a *net.TCPAddr) string {
 	if a.IP.IsUnspecified() {
 		return net.JoinHostPort("127.0.0.1", fmt.Sprint(a.Port))
 	}
