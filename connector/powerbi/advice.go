@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/cloud"
 )
 
 // Advice explains err to a person: what Power BI refused, the likely cause,
@@ -212,6 +214,10 @@ func (e *TransportError) advice() string {
 	}
 	if errors.Is(e.Err, context.Canceled) {
 		return "The request to " + e.Host + " was cancelled before it was sent; nothing changed."
+	}
+	if errors.Is(e.Err, cloud.ErrRedirectRefused) {
+		return "Power BI's answer was a redirect that is not followed (" + e.Err.Error() + "); nothing was sent there. " +
+			"Check --cloud (or the --sandbox URL), and that no proxy in between redirects the API elsewhere."
 	}
 	return "Could not reach " + e.Host + " (" + e.Err.Error() + "); nothing was sent. Check the network " +
 		"connection, proxy (HTTPS_PROXY) and firewall, then try again."
