@@ -24,7 +24,11 @@ type Account struct {
 	Extra map[string]string `json:"extra,omitempty"`
 
 	// Set by the Store.
-	Storage  string    `json:"storage"` // where the secrets are: StorageKeyring, StorageFile, ...
+	Storage string `json:"storage"` // where the secrets are: StorageKeyring, StorageFile, ...
+	// Keyring is the keyring service the home keeps the secrets under; empty
+	// for an account saved by an older pbiwb (see service.go) or kept in the
+	// --insecure-storage file.
+	Keyring  string    `json:"keyringService,omitempty"`
 	Created  time.Time `json:"created"`
 	LastUsed time.Time `json:"lastUsed"`
 }
@@ -114,10 +118,18 @@ func (e *AccountNotFoundError) Is(target error) bool {
 type SecretNotFoundError struct {
 	Account string
 	Kind    Kind
+	// Shared: the account was saved by an older pbiwb in the keyring entry
+	// every home shared, which is now the default home's (see service.go).
+	Shared bool
 }
 
 func (e *SecretNotFoundError) Error() string {
-	return fmt.Sprintf("account %q has no %s saved", e.Account, e.Kind.label())
+	msg := fmt.Sprintf("account %q has no %s saved", e.Account, e.Kind.label())
+	if e.Shared {
+		msg += fmt.Sprintf(" in this home: an older pbiwb kept it in the keyring entry every home shared, which belongs to the default home's account %q, "+
+			"so it is not taken over here; add the account again in this home (pbiwb accounts add %s ... with this --home)", e.Account, e.Account)
+	}
+	return msg
 }
 
 func (e *SecretNotFoundError) Is(target error) bool { return target == ErrNotFound }

@@ -42,7 +42,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	msgs = append(msgs, err.Error())
 	b.failDelete = nil
 	// A torn chunked value.
-	must(t, b.MemoryBackend.Set(ctx, "pbiwb:demo", "token-cache#0", "x"))
+	must(t, b.MemoryBackend.Set(ctx, s.Service("demo"), "token-cache#0", "x"))
 	_, err = s.Secret(ctx, "demo", TokenCache)
 	if !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("torn value: %v", err)

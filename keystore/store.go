@@ -21,7 +21,11 @@ type Store struct {
 	dirs    home.Dirs
 	primary Backend
 	prefix  string
-	now     func() time.Time
+	tag     string // "" for the default home, else its "home-<hex>:" (see service.go)
+	// defaultConfig is the default home's config directory, "" when this is
+	// it or when there is none.
+	defaultConfig string
+	now           func() time.Time
 }
 
 // Option adjusts a Store.
@@ -31,6 +35,10 @@ type Option func(*Store)
 // per run so that they never touch real accounts).
 func WithServicePrefix(p string) Option { return func(s *Store) { s.prefix = p } }
 
+// WithDefaultHome sets the default home's config directory (tests use a
+// temporary one; Open finds the real one with home.Resolve).
+func WithDefaultHome(config string) Option { return func(s *Store) { s.defaultConfig = config } }
+
 // WithClock sets the clock used for Created and LastUsed.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
@@ -39,9 +47,17 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // --insecure-storage file) are still read from where they were saved.
 func Open(dirs home.Dirs, backend Backend, opts ...Option) *Store {
 	s := &Store{dirs: dirs, primary: backend, prefix: DefaultServicePrefix, now: time.Now}
+	if def, err := home.Resolve(""); err == nil {
+		s.defaultConfig = def.Config
+	}
 	for _, o := range opts {
 		o(s)
 	}
+	isDefault := s.defaultConfig != "" && canonicalDir(s.defaultConfig) == canonicalDir(dirs.Config)
+	if isDefault {
+		s.defaultConfig = ""
+	}
+	s.tag = homeTag(dirs.Config, isDefault)
 	return s
 }
 
@@ -60,9 +76,6 @@ func (s *Store) InsecurePath() string { return filepath.Join(s.dirs.Config, Inse
 
 // Backend is where new secrets go.
 func (s *Store) Backend() Backend { return s.primary }
-
-// Service is the keyring service holding an account's secrets.
-func (s *Store) Service(name string) string { return s.prefix + strings.ToLower(name) }
 
 // List returns the saved accounts, the one used last first.
 func (s *Store) List() ([]Account, error) {
@@ -120,6 +133,15 @@ func (s *Store) Save(ctx context.Context, a Account, secrets Secrets) (Account, 
 		return Account{}, err
 	}
 	idx := find(cf, a.Name)
+	if idx >= 0 && cf.Accounts[idx].Storage == s.primary.Kind() {
+		// The secrets this save keeps must be in the home's own entry.
+		if _, _, err := s.adoptLocked(ctx, a.Name, s.primary); err != nil {
+			return Account{}, fmt.Errorf("save account %q: %w", a.Name, err)
+		}
+		if cf, err = readConfig(s.ConfigPath()); err != nil {
+			return Account{}, err
+		}
+	}
 	now := s.now().UTC()
 	a.Storage, a.Created, a.LastUsed = s.primary.Kind(), now, now
 
@@ -142,7 +164,10 @@ func (s *Store) Save(ctx context.Context, a Account, secrets Secrets) (Account, 
 		writes[k] = v
 	}
 
-	svc := s.Service(a.Name)
+	svc := s.serviceOf(a)
+	if a.Storage != StorageFile {
+		a.Keyring = svc
+	}
 	if err := s.apply(ctx, s.primary, svc, writes); err != nil {
 		// Leave nothing of a failed new account — unless the keyring itself
 		// failed: it would only time out again, once per kind. What is left
@@ -184,7 +209,11 @@ func (s *Store) secret(ctx context.Context, name string, kind Kind, known *known
 	if err != nil {
 		return "", err
 	}
-	svc := s.Service(a.Name)
+	a, what, err := s.adopt(ctx, a, b)
+	if err != nil {
+		return "", err
+	}
+	svc := s.serviceOf(a)
 	v, err := getValue(ctx, b, svc, string(kind), known)
 	if errors.Is(err, ErrCorrupt) {
 		// Perhaps a writer was half-way: read again once it has finished.
@@ -197,7 +226,7 @@ func (s *Store) secret(ctx context.Context, name string, kind Kind, known *known
 	}
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return "", &SecretNotFoundError{Account: a.Name, Kind: kind}
+		return "", &SecretNotFoundError{Account: a.Name, Kind: kind, Shared: what == leftAlone}
 	case errors.Is(err, ErrCorrupt):
 		return "", fmt.Errorf("the saved %s of account %q is incomplete (an earlier save was interrupted); save it again: %w", kind.label(), a.Name, err)
 	case err != nil:
@@ -217,7 +246,10 @@ func (s *Store) SetSecret(ctx context.Context, name string, kind Kind, value str
 		return err
 	}
 	defer unlock()
-	if err := s.apply(ctx, b, s.Service(a.Name), Secrets{kind: value}); err != nil {
+	if a, _, err = s.adoptLocked(ctx, a.Name, b); err != nil {
+		return err
+	}
+	if err := s.apply(ctx, b, s.serviceOf(a), Secrets{kind: value}); err != nil {
 		return fmt.Errorf("save the %s of account %q: %w", kind.label(), a.Name, err)
 	}
 	return nil
@@ -275,7 +307,7 @@ func (s *Store) Update(ctx context.Context, name string, change func(*Account)) 
 	return s.update(ctx, name, func(a *Account) {
 		keep := *a
 		change(a)
-		a.Name, a.Storage, a.Created = keep.Name, keep.Storage, keep.Created
+		a.Name, a.Storage, a.Created, a.Keyring = keep.Name, keep.Storage, keep.Created, keep.Keyring
 	})
 }
 
@@ -323,8 +355,10 @@ func (s *Store) apply(ctx context.Context, b Backend, svc string, writes Secrets
 }
 
 // removeSecrets deletes every kind; a *RemoveError lists what is left.
+// Only the home's own entry goes: an old account's shared one is left to
+// the default home (see service.go).
 func (s *Store) removeSecrets(ctx context.Context, b Backend, a Account) (existed bool, err error) {
-	svc := s.Service(a.Name)
+	svc := s.serviceOf(a)
 	var left []Item
 	var first error
 	for _, k := range Kinds {

@@ -33,7 +33,7 @@ func TestSecretsOfEveryKindUnderItemLimits(t *testing.T) {
 				}
 			}
 			for _, it := range b.Items() {
-				if it.Service != "pbiwb:demo" {
+				if it.Service != s.Service("demo") {
 					t.Fatalf("item outside the account's service: %+v", it)
 				}
 			}
@@ -194,7 +194,7 @@ func TestSaveSemantics(t *testing.T) {
 
 	// A new account starts with only the secrets given, whatever was left
 	// in the keyring under its name.
-	must(t, b.Set(ctx, "pbiwb:fresh", "password", "stale"))
+	must(t, b.Set(ctx, s.Service("fresh"), "password", "stale"))
 	_, err = s.Save(ctx, testAccount("fresh"), Secrets{ClientSecret: "cs"})
 	must(t, err)
 	expectNoSecret(t, s, "fresh", Password)
@@ -296,7 +296,7 @@ func TestRemove(t *testing.T) {
 	if !found || !errors.As(err, &re) || !errors.Is(err, ErrNoKeyring) {
 		t.Fatalf("found=%v err=%v", found, err)
 	}
-	if len(re.Items) == 0 || !strings.Contains(err.Error(), "pbiwb:demo token-cache") || !strings.Contains(err.Error(), "removing it again") {
+	if len(re.Items) == 0 || !strings.Contains(err.Error(), s.Service("demo")+" token-cache") || !strings.Contains(err.Error(), "removing it again") {
 		t.Fatalf("RemoveError does not list what is left: %v", err)
 	}
 	if _, err := s.Get("demo"); err != nil {
@@ -309,7 +309,7 @@ func TestRemove(t *testing.T) {
 		t.Fatalf("second Remove: found=%v err=%v", found, err)
 	}
 	for _, it := range b.Items() {
-		if it.Service == "pbiwb:demo" {
+		if it.Service == s.Service("demo") {
 			t.Fatalf("left behind: %+v", it)
 		}
 	}

@@ -46,7 +46,7 @@ func TestTokenCache(t *testing.T) {
 	}
 
 	// A torn cache reads as none (MSAL signs in again) rather than failing.
-	must(t, b.MemoryBackend.Set(ctx, "pbiwb:demo", "token-cache#1", "garbage"))
+	must(t, b.MemoryBackend.Set(ctx, s.Service("demo"), "token-cache#1", "garbage"))
 	got, err = s.TokenCache("demo").Load(ctx)
 	if err != nil || got != nil {
 		t.Fatalf("torn cache: %d bytes, %v", len(got), err)
