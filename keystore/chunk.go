@@ -13,7 +13,8 @@ import (
 // ChunkSize is the most one keyring item holds; longer values are chunked.
 // Windows refuses more than 2,560 bytes; macOS refuses a security(1) command
 // line over 4,096 bytes, which with base64 (4/3), go-keyring's prefix and the
-// longest service ("pbiwb:" + 64) and key names leaves about 2,950 bytes.
+// longest service ("pbiwb:home-" + 12 hex digits + ":" + 64) and key names
+// leaves about 2,930 bytes.
 const ChunkSize = 2400
 
 // maxChunks caps a value at about 240 KB, far above an MSAL cache with

@@ -7,10 +7,13 @@
 //
 // # Secrets in the keyring
 //
-// Every account has its own keyring service, "pbiwb:<name in lower case>"
-// (lower case because Windows Credential Manager compares target names without
-// regard to case), and one item per secret kind ("client-secret", "password",
-// "domo-client-secret", "token-cache"). Every keyring call runs under a
+// Every account has its own keyring service: "pbiwb:<name in lower case>" in
+// the default home, "pbiwb:home-<hash of the home>:<name>" in any other
+// (--home), since one keyring serves every home of a user (service.go says how
+// accounts saved before homes were told apart are taken over). Names are in
+// lower case because Windows Credential Manager compares target names without
+// regard to case. Each service has one item per secret kind ("client-secret",
+// "password", "domo-client-secret", "token-cache"). Every keyring call runs under a
 // timeout (DefaultTimeout, ProbeTimeout for Probe): go-keyring can block for
 // 25–120 s while D-Bus activates a Secret Service, or forever on an unanswered
 // unlock prompt. A keyring that fails or does not answer yields an error that

@@ -22,6 +22,15 @@ var (
 
 func realKeyring(t *testing.T) *Store {
 	t.Helper()
+	b, prefix := realKeyringBackend(t)
+	return Open(tempDirs(t), b, WithServicePrefix(prefix))
+}
+
+// realKeyringBackend is the OS keyring and a service prefix of its own for
+// this test, so that it never touches real accounts; it skips the test where
+// no keyring is usable.
+func realKeyringBackend(t *testing.T) (Backend, string) {
+	t.Helper()
 	probeOnce.Do(func() { probeErr = Probe(context.Background(), NewKeyring(ProbeTimeout)) })
 	if probeErr != nil {
 		if os.Getenv("PBIWB_REQUIRE_KEYRING") == "1" {
@@ -33,7 +42,7 @@ func realKeyring(t *testing.T) *Store {
 	_, _ = rand.Read(r[:])
 	// A service prefix of its own per run: never touches real accounts,
 	// and what a failed run leaves is easy to find.
-	return Open(tempDirs(t), NewKeyring(DefaultTimeout), WithServicePrefix("pbiwb-test-"+hex.EncodeToString(r[:])+":"))
+	return NewKeyring(DefaultTimeout), "pbiwb-test-" + hex.EncodeToString(r[:]) + ":"
 }
 
 func TestRealKeyringAccountLifecycle(t *testing.T) {

@@ -35,10 +35,6 @@ type Option func(*Store)
 // per run so that they never touch real accounts).
 func WithServicePrefix(p string) Option { return func(s *Store) { s.prefix = p } }
 
-// WithDefaultHome sets the default home's config directory (tests use a
-// temporary one; Open finds the real one with home.Resolve).
-func WithDefaultHome(config string) Option { return func(s *Store) { s.defaultConfig = config } }
-
 // WithClock sets the clock used for Created and LastUsed.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
