@@ -15,7 +15,8 @@ import (
 )
 
 // The done-when with the real OS keyring (Secret Service through
-// go-keyring): add, groups without secrets, remove leaves nothing. It skips
+// go-keyring): add, groups without secrets (also after another home added
+// and removed an account of the same name), remove leaves nothing. It skips
 // where no keyring is usable, unless PBIWB_REQUIRE_KEYRING=1 (.ci/run).
 func TestRealKeyringAddGroupsRemove(t *testing.T) {
 	ctx := context.Background()
@@ -39,8 +40,21 @@ func TestRealKeyringAddGroupsRemove(t *testing.T) {
 		_, _ = keystore.Open(dirs, keyring, keystore.WithServicePrefix(prefix)).Remove(context.Background(), "demo")
 	})
 
-	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != ExitOK {
+	add := append([]string{"accounts", "add", "demo"}, demoUserFlags...)
+	if code, _, stderr := f.run(demoPasswordEnv, add...); code != ExitOK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
+	}
+	// The same name added and removed in another home leaves this one's.
+	scratch := t.TempDir()
+	scratchDirs, _ := home.Resolve(scratch)
+	t.Cleanup(func() {
+		_, _ = keystore.Open(scratchDirs, keyring, keystore.WithServicePrefix(prefix)).Remove(context.Background(), "demo")
+	})
+	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"--home", scratch}, add...)...); code != ExitOK {
+		t.Fatalf("accounts add in another home: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := f.run(nil, "--home", scratch, "accounts", "remove", "demo"); code != ExitOK {
+		t.Fatalf("accounts remove in another home: exit %d\n%s", code, stderr)
 	}
 	f.prompter = failingPrompter{t}
 	f.tokens.Store(0)
@@ -54,7 +68,7 @@ func TestRealKeyringAddGroupsRemove(t *testing.T) {
 	if code, _, stderr := f.run(nil, "accounts", "remove", "demo"); code != ExitOK {
 		t.Fatalf("remove: exit %d\n%s", code, stderr)
 	}
-	svc := prefix + "demo"
+	svc := keystore.Open(dirs, keyring, keystore.WithServicePrefix(prefix)).Service("demo")
 	for _, k := range keystore.Kinds {
 		for _, key := range []string{string(k), string(k) + "#0", string(k) + "#1"} {
 			if _, err := keyring.Get(ctx, svc, key); !errors.Is(err, keystore.ErrNotFound) {
