@@ -26,7 +26,7 @@ func startFlow(t *testing.T, fb *fakeBackend, fill Credentials) *teatest.TestMod
 func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 	t.Helper()
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(text)) },
-		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+		teatest.WithDuration(patience), teatest.WithCheckInterval(10*time.Millisecond))
 }
 
 func keys(tm *teatest.TestModel, names ...string) {
@@ -37,7 +37,7 @@ func keys(tm *teatest.TestModel, names ...string) {
 
 func finalModel(t *testing.T, tm *teatest.TestModel) *Model {
 	t.Helper()
-	return tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+	return tm.FinalModel(t, teatest.WithFinalTimeout(patience)).(*Model)
 }
 
 // signInAndPickInput walks a new user from the first screen to the Details
@@ -165,7 +165,7 @@ func TestFlowInterruptedPush(t *testing.T) {
 	}
 	select {
 	case <-fb.pushEnded:
-	case <-time.After(5 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("the push did not stop")
 	}
 }
@@ -188,7 +188,7 @@ func TestRunCtrlCExits130(t *testing.T) {
 		if code != 130 {
 			t.Errorf("exit code %d, want 130", code)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("Run did not end")
 	}
 }

@@ -68,7 +68,7 @@ func settleUntil(t *testing.T, m *Model, cmd tea.Cmd, until func() bool) {
 		go func() { msgs <- c() }()
 	}
 	run(cmd)
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(patience)
 	if until != nil && pending == 0 {
 		t.Fatal("nothing ran, so the condition cannot become true")
 	}
@@ -166,5 +166,10 @@ func salesRequest() Request {
 	return Request{Account: "sandbox", Input: "domo:845305d8-da3d-4107-a9d6-13ef3f86d4a4", WorkspaceID: "00000000-0000-4000-8000-00000000a001",
 		WorkspaceName: "Sales Analytics", Dataset: "Sales Orders", Table: "Sales_Orders", Mode: "replace"}
 }
+
+// patience bounds every wait for what takes milliseconds (a screen to show,
+// a program to end): a guard against a hang, never a timing, so it is far
+// above what a loaded machine needs.
+const patience = 30 * time.Second
 
 func ioPipe() (*io.PipeReader, *io.PipeWriter) { return io.Pipe() }

@@ -9,8 +9,11 @@ import (
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
 
-// A POST rows held by an injected latency shows in the state as in flight
-// from its arrival, so a test can kill a client while the server holds it.
+// A POST rows shows in the state as in flight from its arrival (before its
+// body is read, before any injected latency), so a test can kill a client
+// while the server holds it. The POST is held by a body that does not end
+// until released, not by a latency, so no load can make it answer before the
+// state is read.
 func TestStateCountsPostRowsInFlight(t *testing.T) {
 	e := newEnv(t, 1, schema.Limits{}, "")
 	ds := e.createDataset(t, demo.WorkspaceSalesID, "", intTable)
@@ -23,16 +26,20 @@ func TestStateCountsPostRowsInFlight(t *testing.T) {
 		}
 		return st.N
 	}
-	e.must(t, 200, e.do("POST", "/_sandbox/faults", `{"latency":"400ms"}`, ""))
+	release := make(chan struct{})
 	done := make(chan resp)
-	go func() { done <- e.do("POST", rowsPath(demo.WorkspaceSalesID, ds, "T"), intRows(0, 3), e.user) }()
-	deadline := time.Now().Add(5 * time.Second)
+	go func() {
+		done <- e.do("POST", rowsPath(demo.WorkspaceSalesID, ds, "T"), &blockingBody{release: release}, e.user)
+	}()
+	deadline := time.Now().Add(time.Minute)
 	for inFlight() != 1 {
 		if time.Now().After(deadline) {
-			t.Fatal("the POST held by the latency never showed as in flight")
+			close(release)
+			t.Fatal("the POST held by its body never showed as in flight")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	close(release)
 	if r := <-done; r.status != 200 {
 		t.Fatalf("POST rows: %v", r)
 	}
