@@ -1,0 +1,89 @@
+package redact
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Field is an identifier a person types, and that pbiwb repeats in messages.
+type Field string
+
+// The ID fields.
+const (
+	TenantID     Field = "tenant ID"
+	ClientID     Field = "client ID"
+	Username     Field = "username"
+	DomoClientID Field = "Domo client ID"
+	DataSetID    Field = "Domo DataSet id"
+)
+
+var (
+	guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	// Domo's client IDs have the 8-4-4-4-12 shape, though not always hex
+	// (its own example is 441e307a-b2a1-4a99-8561-174e5b153fsa).
+	guidShapeRE = regexp.MustCompile(`^[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}$`)
+	// A mistyped GUID: hex digits and dashes only, not much longer than one.
+	nearGUIDRE = regexp.MustCompile(`^[0-9a-fA-F-]{1,40}$`)
+	domainRE   = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,63}$`)
+	upnRE      = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
+	// What an identifier is made of; a secret may hold anything else.
+	idCharsRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+)
+
+// LooksLikeSecret reports whether v, given for field f, may be a secret typed
+// in the wrong place, and must then not be repeated. The rule:
+//
+//   - a value equal to a secret this process holds always is;
+//   - the tenant ID is a GUID or a domain name (or Entra's common,
+//     organizations, consumers), the client ID and the DataSet id are GUIDs,
+//     the username is a user principal name (name@domain): any other value
+//     is, except a mistyped GUID (hex digits and dashes, at most 40 of them;
+//     a Domo secret is 64 hex digits);
+//   - a Domo client ID of the 8-4-4-4-12 shape is not; any other is when it
+//     is 40 characters or longer (Domo's secrets are 64) or holds characters
+//     an ID never has (the sandbox's clients are named, not GUIDs).
+func LooksLikeSecret(f Field, v string) bool {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return false
+	}
+	if Held(v) {
+		return true
+	}
+	switch f {
+	case TenantID:
+		switch strings.ToLower(v) {
+		case "common", "organizations", "consumers":
+			return false
+		}
+		return !guidRE.MatchString(v) && !domainRE.MatchString(v) && !nearGUIDRE.MatchString(v)
+	case ClientID, DataSetID:
+		return !guidRE.MatchString(v) && !nearGUIDRE.MatchString(v)
+	case Username:
+		return !upnRE.MatchString(v)
+	case DomoClientID:
+		if guidShapeRE.MatchString(v) {
+			return false
+		}
+		return len(v) >= 40 || !idCharsRE.MatchString(v)
+	}
+	return false
+}
+
+// ID is v as messages may show it: v itself, or Mask when it looks like a
+// secret (LooksLikeSecret).
+func ID(f Field, v string) string {
+	if LooksLikeSecret(f, v) {
+		return Mask
+	}
+	return v
+}
+
+// Quoted is ID in double quotes, or Mask unquoted, so that a message does not
+// show "***" as if it were the value typed.
+func Quoted(f Field, v string) string {
+	if LooksLikeSecret(f, v) {
+		return Mask
+	}
+	return `"` + v + `"`
+}
