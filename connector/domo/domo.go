@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
 // Domo column types (the six Domo documents).
@@ -91,6 +92,12 @@ func New(ep cloud.Endpoints, clientID, clientSecret string) *Client {
 	if base == "" {
 		base = cloud.DefaultDomoBase
 	}
+	// The secret, and an ID that looks like one (swapped with it), are
+	// masked wherever pbiwb shows or stores text from now on.
+	redact.Secret(clientSecret)
+	if redact.LooksLikeSecret(redact.DomoClientID, clientID) {
+		redact.Secret(clientID)
+	}
 	return &Client{
 		// cloud's redirect policy: the Basic credentials and the bearer
 		// token never follow a redirect to http or to another host.
@@ -116,13 +123,13 @@ func checkID(id string) (string, error) {
 	if guidPattern.MatchString(id) {
 		return id, nil
 	}
-	shown := id
-	if len(shown) > 80 {
-		shown = shown[:80] + "…"
+	summary := "the DataSet id given is not a Domo DataSet id (it is not repeated here, in case it is a secret typed in the wrong place)"
+	if !redact.LooksLikeSecret(redact.DataSetID, id) {
+		summary = fmt.Sprintf("%q is not a Domo DataSet id", id)
 	}
 	return "", &Error{
 		Kind:    ErrInvalidID,
-		Summary: fmt.Sprintf("%q is not a Domo DataSet id", shown),
+		Summary: summary,
 		Advice: "A DataSet id is a GUID such as 845305d8-da3d-4107-a9d6-13ef3f86d4a4; " +
 			"open the DataSet in Domo and copy it from the address bar (…/datasources/ID/details/…)",
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
@@ -178,6 +179,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestFailures(t *testing.T) {
+	t.Cleanup(redact.Reset) // the swapped case makes the demo client ID a secret of this process
 	ep, _ := testSandbox(t)
 	const leaky = "sandbox-domo-secret-WRONG"
 	good := New(ep, demo.DomoClientID, demo.DomoClientSecret)
@@ -222,7 +224,11 @@ func TestFailures(t *testing.T) {
 		{"not a GUID", func(ctx context.Context) error {
 			_, err := good.DataSet(ctx, "Sales Orders")
 			return err
-		}, ErrInvalidID, []string{`"Sales Orders" is not a Domo DataSet id`, "address bar"}, false},
+		}, ErrInvalidID, []string{"the DataSet id given is not a Domo DataSet id", "not repeated", "address bar"}, false},
+		{"client ID and secret swapped", func(ctx context.Context) error {
+			_, err := New(ep, demo.DomoClientSecret, demo.DomoClientID).DataSet(ctx, demo.DomoDataSetID)
+			return err
+		}, ErrSignIn, []string{"client ID *** and its secret", "looks like a client secret", "PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET", "are not swapped"}, true},
 		{"not a GUID on export", func(ctx context.Context) error {
 			_, err := good.Export(ctx, "845305d8-da3d-4107-a9d6")
 			return err

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
 // Kinds of failure, for errors.Is. Every error the client returns for a
@@ -65,7 +67,7 @@ func (e *Error) Error() string {
 		b.WriteString(". ")
 		b.WriteString(e.Advice)
 	}
-	return b.String()
+	return redact.String(b.String())
 }
 
 // Unwrap exposes the kind and the cause to errors.Is and errors.As.
@@ -106,7 +108,10 @@ type answer struct {
 func readAnswer(resp *http.Response) answer {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	a := answer{status: resp.StatusCode, retry: resp.Header.Get("Retry-After")}
+	a := answer{status: resp.StatusCode}
+	if r := strings.TrimSpace(resp.Header.Get("Retry-After")); r != "" && strings.Trim(r, "0123456789") == "" && len(r) <= 9 {
+		a.retry = r // seconds; an HTTP date or anything else is not repeated
+	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	var j struct {
 		Message          string `json:"message"`
@@ -125,7 +130,8 @@ func readAnswer(resp *http.Response) answer {
 	default:
 		a.detail = firstLine(string(body))
 	}
-	a.detail = clip(oneLine(stripJavaPackage(a.detail)), 300)
+	// Masked before it is clipped, so that no part of a secret is left.
+	a.detail = clip(redact.String(oneLine(stripJavaPackage(a.detail))), 300)
 	return a
 }
 
@@ -209,16 +215,26 @@ func (c *Client) tokenFailure(a answer) *Error {
 	switch {
 	case a.oauthErr == "invalid_scope":
 		e.Kind = ErrAccessDenied
-		e.Summary = fmt.Sprintf("the Domo API client %q does not have the data scope", c.id)
+		e.Summary = fmt.Sprintf("the Domo API client %s does not have the data scope", redact.Quoted(redact.DomoClientID, c.id))
 		e.Advice = scopeAdvice
 	case a.status == http.StatusUnauthorized || a.status == http.StatusForbidden || a.status == http.StatusBadRequest:
 		e.Kind = ErrSignIn
-		e.Summary = fmt.Sprintf("Domo did not accept the client ID %q and its secret", c.id)
-		e.Advice = credentialsAdvice
+		e.Summary = fmt.Sprintf("Domo did not accept the client ID %s and its secret", redact.Quoted(redact.DomoClientID, c.id))
+		e.Advice = c.swapAdvice() + credentialsAdvice
 	default:
 		serviceFailure(e, a, "Domo's sign-in (token) endpoint failed")
 	}
 	return e
+}
+
+// swapAdvice says, when the client ID looks like a secret (and is therefore
+// not shown), that the two were probably swapped; "" otherwise.
+func (c *Client) swapAdvice() string {
+	if !redact.LooksLikeSecret(redact.DomoClientID, c.id) {
+		return ""
+	}
+	return "The Domo client ID looks like a client secret (it is not shown): check that PBIWB_DOMO_CLIENT_ID and " +
+		"PBIWB_DOMO_CLIENT_SECRET (or the account's --domo-client-id and its secret) are not swapped. "
 }
 
 // dataFailure explains a refused DataSet request (metadata or export).

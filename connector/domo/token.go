@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
 // SignIn fetches a token now, to prove the client ID and secret (as
@@ -92,6 +93,7 @@ func (c *Client) fetchLocked(ctx context.Context) error {
 	}
 	// Renew a little early, so a token does not expire between check and use.
 	margin := min(time.Minute, lifetime/10)
+	redact.Secret(t.AccessToken)
 	c.token, c.expires = t.AccessToken, c.now().Add(lifetime-margin)
 	return nil
 }

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
 // Response headers Power BI (and the sandbox) set.
@@ -62,7 +65,7 @@ func (e *Error) Error() string {
 		b.WriteString(" " + e.Code)
 	}
 	if t := e.texts(); len(t) > 0 {
-		b.WriteString(": " + strings.Join(t, "; "))
+		b.WriteString(": " + redact.Cut(strings.Join(t, "; "), redact.MaxMessage))
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %v)", e.RetryAfter.Round(time.Millisecond))
@@ -73,7 +76,7 @@ func (e *Error) Error() string {
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (RequestId %s)", e.RequestID)
 	}
-	return b.String()
+	return redact.String(b.String())
 }
 
 // texts are the message and the details worth showing: a generic message
@@ -211,16 +214,30 @@ type errorBody struct {
 	} `json:"pbi.error"`
 }
 
+// maxErrorBytes is the most of an error answer read: a real one is a few
+// hundred bytes, and a server that answers 20 MB must not have them held in
+// memory, printed or stored (see redact.MaxMessage for what is shown).
+const maxErrorBytes = 64 << 10
+
 // decodeError builds an *Error from a non-2xx answer: error.code, then
 // error.message, then pbi.error's details[].detail.value, then
 // error.details[].message; the X-PowerBI-Error-Info header when the body says
-// nothing (auth failures often come with an empty body).
+// nothing (auth failures often come with an empty body). body is what was
+// read: more than maxErrorBytes means the answer went on. Every text from the
+// server is masked and cut (redact.Message).
 func decodeError(status int, h http.Header, body []byte) *Error {
 	e := &Error{
 		Status:     status,
-		RequestID:  h.Get(HeaderRequestID),
-		ErrorInfo:  strings.TrimSpace(h.Get(HeaderErrorInfo)),
+		RequestID:  redact.Cut(h.Get(HeaderRequestID), 100),
+		ErrorInfo:  redact.Cut(strings.TrimSpace(h.Get(HeaderErrorInfo)), 100),
 		RetryAfter: retryAfter(h),
+	}
+	var unread int64 // bytes of the answer never read: -1 when unknown
+	if len(body) > maxErrorBytes {
+		body, unread = body[:maxErrorBytes], -1
+		if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil && n > maxErrorBytes {
+			unread = n - maxErrorBytes
+		}
 	}
 	body = bytes.TrimSpace(bytes.TrimPrefix(body, utf8BOM))
 	var env envelope
@@ -252,20 +269,56 @@ func decodeError(status int, h http.Header, body []byte) *Error {
 		if e.Message == "" && len(e.Details) > 0 {
 			e.Message = e.Details[0]
 		}
+		e.Code, e.Message = redact.Cut(e.Code, 100), redact.Message(e.Message)
+		for i, d := range e.Details {
+			e.Details[i] = redact.Message(d)
+		}
+	} else if code, msg, ok := partialError(body); unread != 0 && ok {
+		// JSON cut by the read limit: its code and the start of its message.
+		e.Code, e.Message = redact.Cut(code, 100), redact.CutPart(redact.String(msg), redact.MaxMessage, unread)
 	} else if len(body) > 0 {
 		// Not JSON: a proxy's HTML page or plain text. Keep a short, printable excerpt.
-		e.Message = excerpt(body, 200)
+		e.Message = redact.String(excerpt(body, 200))
 	}
 	if e.Code == "" {
 		e.Code = e.ErrorInfo
 	}
 	if d := strings.TrimSpace(h.Get(HeaderErrorDetails)); d != "" {
-		e.Details = append(e.Details, excerpt([]byte(d), 300))
+		e.Details = append(e.Details, redact.String(excerpt([]byte(d), 300)))
 	}
 	if wa := h.Get("WWW-Authenticate"); strings.Contains(wa, "insufficient_claims") {
 		e.Details = append(e.Details, "Entra ID asks for more claims (conditional access, e.g. MFA)")
 	}
 	return e
+}
+
+var (
+	partialCodeRE    = regexp.MustCompile(`"code"\s*:\s*"((?:[^"\\]|\\.){0,200})"`)
+	partialMessageRE = regexp.MustCompile(`"message"\s*:\s*"((?:[^"\\]|\\.)*)`)
+)
+
+// partialError reads the code and the start of the message of a JSON error
+// answer that was cut before its end.
+func partialError(body []byte) (code, msg string, ok bool) {
+	if m := partialCodeRE.FindSubmatch(body); m != nil {
+		code = unquoteJSON(m[1])
+	}
+	if m := partialMessageRE.FindSubmatch(body); m != nil {
+		msg = unquoteJSON(m[1])
+	}
+	return code, msg, code != "" || msg != ""
+}
+
+// unquoteJSON decodes the inside of a JSON string that may end in the middle
+// of an escape sequence (it was cut): the broken end is dropped.
+func unquoteJSON(raw []byte) string {
+	for drop := 0; drop <= 6 && drop <= len(raw); drop++ {
+		var s string
+		if json.Unmarshal([]byte(`"`+string(raw[:len(raw)-drop])+`"`), &s) == nil {
+			return s
+		}
+	}
+	return string(bytes.ToValidUTF8(raw, []byte("?")))
 }
 
 // retryAfter reads the sandbox's exact milliseconds when present, else

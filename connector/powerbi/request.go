@@ -186,8 +186,14 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 	defer resp.Body.Close()
 	ex.Status = resp.StatusCode
 	ex.RequestID = resp.Header.Get(HeaderRequestID)
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err == nil && len(data) > maxResponseBytes {
+	// An error answer is read up to one byte more than decodeError uses, so
+	// that it sees the answer went on; the rest is left unread.
+	limit, errorAnswer := int64(maxResponseBytes), resp.StatusCode < 200 || resp.StatusCode >= 300
+	if errorAnswer {
+		limit = maxErrorBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err == nil && int64(len(data)) > limit && !errorAnswer {
 		err = fmt.Errorf("answer larger than %d MB", maxResponseBytes>>20)
 	}
 	if err != nil {
