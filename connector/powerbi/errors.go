@@ -64,7 +64,11 @@ func (e *Error) Error() string {
 	if e.Code != "" {
 		b.WriteString(" " + e.Code)
 	}
-	if t := e.texts(); len(t) > 0 {
+	switch t := e.texts(); len(t) {
+	case 0:
+	case 1:
+		b.WriteString(": " + t[0]) // cut when decoded
+	default:
 		b.WriteString(": " + redact.Cut(strings.Join(t, "; "), redact.MaxMessage))
 	}
 	if e.RetryAfter > 0 {
