@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+
+	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
 // Cache persists a Session's tokens between runs (the keystore keeps it in the
@@ -69,6 +71,7 @@ func (st *store) loadLocked(ctx context.Context) error {
 		return nil // nothing usable saved: sign in afresh, overwrite on the next save
 	}
 	st.meta, st.msal = b, b.MSAL
+	registerTokens(st.msal)
 	if len(st.msal) > 0 {
 		st.version++
 	}
@@ -136,12 +139,33 @@ func (a *accessor) Export(ctx context.Context, m cache.Marshaler, _ cache.Export
 	if err != nil {
 		return err
 	}
+	registerTokens(data)
 	a.st.mu.Lock()
 	defer a.st.mu.Unlock()
 	a.st.msal = data
 	a.st.version++
 	a.seen = a.st.version
 	return a.st.saveLocked(ctx)
+}
+
+// registerTokens adds the tokens of a serialized MSAL cache (each entry of its
+// AccessToken, RefreshToken and IdToken sections keeps one as "secret") to
+// the secrets redact masks: refresh tokens pass nowhere else.
+func registerTokens(msal []byte) {
+	var sections map[string]json.RawMessage
+	if json.Unmarshal(msal, &sections) != nil {
+		return
+	}
+	for _, raw := range sections {
+		var entries map[string]struct {
+			Secret string `json:"secret"`
+		}
+		if json.Unmarshal(raw, &entries) == nil {
+			for _, e := range entries {
+				redact.Secret(e.Secret)
+			}
+		}
+	}
 }
 
 // withDefaultTimeout bounds Cache calls without a deadline, as MSAL's

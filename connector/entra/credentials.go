@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
 // Method is how a Session signs in.
@@ -103,14 +105,16 @@ func ValidateCredentials(c Credentials) []FieldError {
 		add("tenant ID", "%q is not a tenant: these sign-ins need your own Directory (tenant) ID or domain (Azure portal → Microsoft Entra ID → Overview)", t)
 	case isGUID(t), domainRE.MatchString(t):
 	default:
-		add("tenant ID", "%q is neither a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 nor a domain such as contoso.com", t)
+		add("tenant ID", "%s is neither a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 nor a domain such as contoso.com%s",
+			shown(redact.TenantID, t), notRepeated(redact.TenantID, t, "a secret"))
 	}
 
 	switch id := strings.TrimSpace(c.ClientID); {
 	case id == "":
 		add("client ID", "missing: copy the Application (client) ID from Azure portal → Microsoft Entra ID → App registrations → <app> → Overview")
 	case !isGUID(id):
-		add("client ID", "%q is not a GUID: copy the Application (client) ID from Azure portal → Microsoft Entra ID → App registrations → <app> → Overview", id)
+		add("client ID", "%s is not a GUID%s: copy the Application (client) ID from Azure portal → Microsoft Entra ID → App registrations → <app> → Overview",
+			shown(redact.ClientID, id), notRepeated(redact.ClientID, id, "the client secret"))
 	}
 
 	u := strings.TrimSpace(c.Username)
@@ -118,7 +122,7 @@ func ValidateCredentials(c Credentials) []FieldError {
 	case u == "" && c.Method == MethodPassword:
 		add("username", "missing: the user principal name, such as alice@contoso.com")
 	case u != "" && c.Method != MethodServicePrincipal && !upnRE.MatchString(u):
-		add("username", "%q is not a user principal name such as alice@contoso.com", u)
+		add("username", "%s is not a user principal name such as alice@contoso.com%s", shown(redact.Username, u), notRepeated(redact.Username, u, "the password"))
 	}
 
 	switch c.Method {
@@ -132,6 +136,23 @@ func ValidateCredentials(c Credentials) []FieldError {
 		}
 	}
 	return errs
+}
+
+// shown is how a field error names the value: quoted, or "the value given"
+// when it may be a secret typed in the wrong field (redact.LooksLikeSecret).
+func shown(f redact.Field, v string) string {
+	if redact.LooksLikeSecret(f, v) {
+		return "the value given"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// notRepeated says why a value was not shown, naming the secret it may be.
+func notRepeated(f redact.Field, v, secret string) string {
+	if !redact.LooksLikeSecret(f, v) {
+		return ""
+	}
+	return " (it is not repeated here: it may be " + secret + ", typed in the wrong field)"
 }
 
 // normalize trims the non-secret fields (pasted IDs often carry spaces).

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
@@ -452,5 +453,70 @@ func TestErrorsNeverContainSecrets(t *testing.T) {
 	err := entra.FieldErrors(entra.ValidateCredentials(entra.Credentials{ClientSecret: secret, Password: password}))
 	if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), password) {
 		t.Error("validation error contains a secret")
+	}
+}
+
+// A secret typed into an ID field is not repeated by the check that refuses
+// it, and the error says which field looks wrong.
+func TestSecretInAnIDFieldIsNotRepeated(t *testing.T) {
+	const secret, password = "Zq8~distinctive-client-secret-4242", "Pw-distinctive-password-9931"
+	for _, tc := range []struct {
+		c     entra.Credentials
+		field string
+	}{
+		{entra.Credentials{TenantID: secret, ClientID: demo.ClientID, Method: entra.MethodServicePrincipal, ClientSecret: "x"}, "tenant ID"},
+		{entra.Credentials{TenantID: demo.TenantID, ClientID: secret, Method: entra.MethodServicePrincipal, ClientSecret: "x"}, "client ID"},
+		{entra.Credentials{TenantID: demo.TenantID, ClientID: demo.ClientID, Username: password, Password: "x", Method: entra.MethodPassword}, "username"},
+	} {
+		errs := entra.ValidateCredentials(tc.c)
+		if len(errs) != 1 || errs[0].Field != tc.field {
+			t.Fatalf("%v: errors %v, want one for the %s", tc.c, errs, tc.field)
+		}
+		if msg := errs[0].Error(); strings.Contains(msg, secret) || strings.Contains(msg, password) || !strings.Contains(msg, "not repeated") {
+			t.Errorf("%s: %s", tc.field, msg)
+		}
+	}
+	// A mistyped ID is shown, to help find the typo.
+	errs := entra.ValidateCredentials(entra.Credentials{TenantID: demo.TenantID, ClientID: demo.ClientID[:35], Method: entra.MethodServicePrincipal, ClientSecret: "x"})
+	if len(errs) != 1 || !strings.Contains(errs[0].Message, demo.ClientID[:35]) {
+		t.Errorf("a mistyped client ID is not shown: %v", errs)
+	}
+}
+
+// The session's secrets and every token it holds, refresh tokens included,
+// are masked by redact from the moment it has them.
+func TestSessionRegistersItsSecretsAndTokens(t *testing.T) {
+	t.Cleanup(redact.Reset)
+	l := newLab(t, sandbox.Options{})
+	const password = "Pw-distinctive-password-9931"
+	c := creds(entra.MethodPassword, demo.ClientID, demo.Username, demo.Password, "")
+	cache := &memCache{}
+	s, err := entra.New(l.ep, c, cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := entra.New(l.ep, creds(entra.MethodPassword, demo.ClientID, demo.Username, password, ""), nil); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved struct {
+		MSAL struct {
+			RefreshToken map[string]struct {
+				Secret string `json:"secret"`
+			}
+		} `json:"msal"`
+	}
+	if err := json.Unmarshal(cache.data, &saved); err != nil || len(saved.MSAL.RefreshToken) == 0 {
+		t.Fatalf("no refresh token saved (%v)", err)
+	}
+	for _, rt := range saved.MSAL.RefreshToken {
+		for _, v := range []string{password, tok, rt.Secret} {
+			if got := redact.String("value " + v + " end"); got != "value *** end" {
+				t.Errorf("%.12s… is not masked: %.60s", v, got)
+			}
+		}
 	}
 }

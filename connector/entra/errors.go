@@ -16,6 +16,7 @@ import (
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
 // Error is a sign-in failure explained for a person: what Entra ID refused
@@ -47,7 +48,7 @@ func (e *Error) Error() string {
 	if e.CorrelationID != "" {
 		b.WriteString(" (correlation ID " + e.CorrelationID + ")")
 	}
-	return b.String()
+	return redact.String(b.String())
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -205,19 +206,19 @@ func explain(err error, loginHost string, c Credentials) error {
 			Summary: "Entra ID does not know the domain of the username (the part after @).",
 			Fix:     "Use a user principal name whose domain is verified in the tenant: Azure portal → Microsoft Entra ID → Custom domain names (or the tenant's .onmicrosoft.com domain)."}
 	}
-	return &Error{Err: err, Summary: "unexpected sign-in failure: " + err.Error()}
+	return &Error{Err: err, Summary: "unexpected sign-in failure: " + redact.Message(err.Error())}
 }
 
 func fromAAD(a aadBody, err error, c Credentials) *Error {
-	e := &Error{OAuthError: a.Error, CorrelationID: a.CorrelationID, Err: err}
+	e := &Error{OAuthError: redact.Cut(a.Error, 100), CorrelationID: redact.Cut(a.CorrelationID, 100), Err: err}
 	if len(a.Codes) > 0 {
 		e.Code = a.Codes[0]
 	}
 	adv, known := adviceByCode[e.Code]
 	if !known {
-		e.Summary = firstSentence(a.Description)
+		e.Summary = redact.Message(firstSentence(a.Description))
 		if e.Summary == "" {
-			e.Summary = "Entra ID refused the sign-in (" + a.Error + ")."
+			e.Summary = "Entra ID refused the sign-in (" + e.OAuthError + ")."
 		}
 		e.Fix = "See https://login.microsoftonline.com/error?code=" + strconv.Itoa(e.Code) + " for this code."
 		return e

@@ -31,6 +31,7 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
 // Session signs one identity in and hands out access tokens for Power BI. It
@@ -89,6 +90,7 @@ func New(ep cloud.Endpoints, c Credentials, cache Cache, opts ...Option) (*Sessi
 	if ep.AuthorityHost == "" || ep.Resource == "" {
 		return nil, errors.New("entra: endpoints lack the login host or the Power BI resource")
 	}
+	redact.Secret(c.ClientSecret, c.Password) // masked wherever pbiwb shows or stores text
 	s := &Session{ep: ep, creds: c, st: &store{cache: cache}, now: time.Now}
 	for _, o := range opts {
 		o(s)
@@ -341,7 +343,10 @@ func (s *Session) silent(ctx context.Context, scopes []string) (public.AuthResul
 
 var errNoSavedAccount = errors.New("no saved sign-in for this account")
 
-func (s *Session) remember(tok string, exp time.Time) { s.last = tokenMemo{token: tok, expires: exp} }
+func (s *Session) remember(tok string, exp time.Time) {
+	redact.Secret(tok)
+	s.last = tokenMemo{token: tok, expires: exp}
+}
 
 // authority is the tenant's authority: ROPC is refused on /common (9001023),
 // and MSAL's public client would default to it.
