@@ -123,9 +123,10 @@ func checkID(id string) (string, error) {
 	if guidPattern.MatchString(id) {
 		return id, nil
 	}
-	summary := "the DataSet id given is not a Domo DataSet id (it is not repeated here, in case it is a secret typed in the wrong place)"
-	if !redact.LooksLikeSecret(redact.DataSetID, id) {
-		summary = fmt.Sprintf("%q is not a Domo DataSet id", id)
+	summary := fmt.Sprintf("%q is not a Domo DataSet id", id)
+	if redact.LooksLikeSecret(redact.DataSetID, id) {
+		summary = "the DataSet id given is not a Domo DataSet id (it is not repeated here, in case it is a secret typed in the wrong place)"
+		redact.Secret(id) // nor anywhere else (the resume command, the history)
 	}
 	return "", &Error{
 		Kind:    ErrInvalidID,

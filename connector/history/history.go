@@ -204,7 +204,7 @@ func (r *Run) save() error {
 
 func (r *Run) saveLocked() error {
 	r.rec.Updated = r.s.now()
-	b, err := json.MarshalIndent(r.rec, "", "  ")
+	b, err := json.MarshalIndent(r.rec.redacted(), "", "  ")
 	if err != nil {
 		return fmt.Errorf("history: encode run %s: %w", r.rec.ID, err)
 	}
