@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
 // Status is the outcome of one check.
@@ -64,7 +66,7 @@ func Run(ctx context.Context, checks []Check, report func(Result)) []Result {
 	status := map[string]Status{}
 	var out []Result
 	for _, c := range checks {
-		r := runOne(ctx, c, status)
+		r := runOne(ctx, c, status).redacted()
 		r.Name, r.Title = c.Name, c.Title
 		status[c.Name] = r.Status
 		out = append(out, r)
@@ -116,6 +118,21 @@ func Failed(results []Result) int {
 		}
 	}
 	return n
+}
+
+// redacted is r with every secret the process holds and every credential a
+// server echoed masked: a check may quote an error, a history record, an
+// identifier typed in the wrong field.
+func (r Result) redacted() Result {
+	r.Found, r.Fix = redact.String(r.Found), redact.String(r.Fix)
+	if len(r.Details) > 0 {
+		details := make([]string, len(r.Details))
+		for i, d := range r.Details {
+			details[i] = redact.String(d)
+		}
+		r.Details = details
+	}
+	return r
 }
 
 func pass(found string, details ...string) Result {

@@ -321,7 +321,9 @@ func (s *Store) read(id string) (Record, error) {
 		return Record{}, fmt.Errorf("history: run %s is damaged (%v); delete %s", id, err, filepath.Join(s.Dir, id+".json"))
 	}
 	s.resolve(&r)
-	return r, nil
+	// Records written before pbiwb masked and cut what it stores are shown
+	// as if it had.
+	return r.redacted(), nil
 }
 
 // resolve turns a "running" record whose process is gone into what it is.

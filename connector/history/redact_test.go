@@ -52,3 +52,23 @@ func TestRecordTextIsBoundedAndMasked(t *testing.T) {
 		t.Error("the running record was changed: only what is stored is redacted")
 	}
 }
+
+// A record written before records were bounded reads back bounded.
+func TestOldUnboundedRecordReadsBounded(t *testing.T) {
+	s, _ := newStore(t)
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	raw := `{"id":"20261127-093000.000-abcdef","outcome":"failed","exitCode":5,"errors":[{"message":"` +
+		strings.Repeat("y", 1<<20) + ` Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123"}]}`
+	if err := os.WriteFile(filepath.Join(s.Dir, "20261127-093000.000-abcdef.json"), []byte(raw), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Get("20261127-093000.000-abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := r.Errors[0].Message; len(m) > redact.MaxMessage+100 || !strings.Contains(m, "[cut: ") {
+		t.Errorf("message of %d bytes: %.100s", len(m), m)
+	}
+}
