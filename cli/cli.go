@@ -129,9 +129,15 @@ func report(err error, stderr io.Writer) int {
 	if errors.Is(err, errSilent) {
 		return code
 	}
-	fmt.Fprintf(stderr, "pbiwb: %v\n", err)
+	// The last net: no secret this process holds, no credential a server
+	// echoed, and no error longer than any message of pbiwb's own.
+	fmt.Fprintf(stderr, "pbiwb: %s\n", redactedText(err))
 	return code
 }
+
+// maxErrorText bounds an error as pbiwb shows it: server text is cut to
+// redact.MaxMessage where it is read, but an error may quote several.
+const maxErrorText = 16 << 10
 
 // errSilent marks an error already explained to the user.
 var errSilent = errors.New("already reported")

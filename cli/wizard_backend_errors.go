@@ -1,6 +1,7 @@
 package cli
 
-// Errors as the wizard shows them, with their exit codes.
+// Errors as the wizard shows them, with their exit codes. Each one's text is
+// masked (redact.String): the wizard shows what Error and Advice return.
 
 import (
 	"context"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/ui"
 )
 
@@ -19,9 +21,9 @@ type wizardFieldError struct {
 	err                error
 }
 
-func (e *wizardFieldError) Error() string  { return e.msg }
+func (e *wizardFieldError) Error() string  { return redact.String(e.msg) }
 func (e *wizardFieldError) Field() string  { return e.field }
-func (e *wizardFieldError) Advice() string { return e.advice }
+func (e *wizardFieldError) Advice() string { return redact.String(e.advice) }
 func (e *wizardFieldError) ExitCode() int  { return e.code }
 func (e *wizardFieldError) Unwrap() error  { return e.err }
 
@@ -32,7 +34,7 @@ type codedError struct {
 	err  error
 }
 
-func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Error() string { return redactedText(e.err) }
 func (e *codedError) Unwrap() error { return e.err }
 func (e *codedError) ExitCode() int { return e.code }
 
@@ -62,13 +64,28 @@ func wizardError(err error) error {
 		// before any call, so a second one is rare.
 		return &wizardFieldError{field: fes[0].Field, msg: fes[0].Error(), code: ExitUsage, err: err}
 	case errors.As(err, &de) && errors.Is(err, domo.ErrSignIn):
-		return &wizardFieldError{field: ui.FieldDomoClientSecret, msg: de.Error(), advice: de.Advice, code: ExitSignIn, err: err}
+		field := ui.FieldDomoClientSecret
+		if de.SwappedID {
+			field = ui.FieldDomoClientID // it looks like the secret: the two were swapped
+		}
+		return &wizardFieldError{field: field, msg: de.Error(), advice: de.Advice, code: ExitSignIn, err: err}
 	}
 	var ee *exitError
 	if errors.As(commandError(err), &ee) {
 		return &codedError{code: ee.code, err: ee.err}
 	}
-	return err
+	return &redactedError{err}
+}
+
+// redactedError shows err masked; errors.Is and errors.As reach err.
+type redactedError struct{ err error }
+
+func (e *redactedError) Error() string { return redactedText(e.err) }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactedText is err's text as pbiwb shows it: masked and bounded.
+func redactedText(err error) string {
+	return redact.Cut(redact.String(err.Error()), maxErrorText)
 }
 
 // unwrapExit is an exitError's message without the code.

@@ -47,6 +47,9 @@ type Error struct {
 	TOE       string // Domo's trace id ("toe"), for Domo support
 	Advice    string // what to do next
 	Cause     error  // underlying error (network, context), if any
+	// SwappedID: the client ID looks like a client secret, so it is not
+	// shown and Advice says to check that the two were not swapped.
+	SwappedID bool
 }
 
 func (e *Error) Error() string {
@@ -211,7 +214,7 @@ func clip(s string, n int) string {
 
 // tokenFailure explains a refused token request.
 func (c *Client) tokenFailure(a answer) *Error {
-	e := &Error{Status: a.status, Detail: a.detail, TOE: a.toe}
+	e := &Error{Status: a.status, Detail: a.detail, TOE: a.toe, SwappedID: redact.LooksLikeSecret(redact.DomoClientID, c.id)}
 	switch {
 	case a.oauthErr == "invalid_scope":
 		e.Kind = ErrAccessDenied
