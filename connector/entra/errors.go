@@ -148,6 +148,10 @@ type aadBody struct {
 
 var aadstsRE = regexp.MustCompile(`AADSTS(\d+)`)
 
+// maxErrorBytes is the most of an error answer read: no server's wordiness
+// is held in memory.
+const maxErrorBytes = 64 << 10
+
 // aadErrorOf extracts Entra's error body from an MSAL error: from the response
 // when MSAL left it readable, else from the message, which embeds the body
 // (MSAL's device code poller drains 400 bodies, entra-msal-keyring.md A.6).
@@ -158,7 +162,7 @@ func aadErrorOf(err error) (aadBody, bool) {
 	}
 	var raw []byte
 	if ce.Resp != nil && ce.Resp.Body != nil {
-		raw, _ = io.ReadAll(ce.Resp.Body)
+		raw, _ = io.ReadAll(io.LimitReader(ce.Resp.Body, maxErrorBytes)) // a real one is a few hundred bytes
 		ce.Resp.Body = io.NopCloser(bytes.NewReader(raw)) // Resp is shared: keep it re-readable
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
