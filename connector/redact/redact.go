@@ -179,7 +179,19 @@ func maskHeader(m string) string {
 
 // Message is a server's message as pbiwb shows and stores it: masked
 // (String) and cut to MaxMessage.
-func Message(s string) string { return Cut(String(s), MaxMessage) }
+func Message(s string) string {
+	// Masking 20 MB to keep 2 KB is wasted work: mask a window instead. A
+	// secret cut at the window's end is not matched, but it sits at the end
+	// of the masked window, which is cut away as long as the window keeps
+	// more than a token's length beyond MaxMessage.
+	const window, slack = 64 << 10, 16 << 10
+	if len(s) > window {
+		if head := String(s[:window]); len(head) > MaxMessage+slack {
+			return CutPart(head, MaxMessage, int64(len(s)-window))
+		}
+	}
+	return Cut(String(s), MaxMessage)
+}
 
 // Cut returns s when it has at most max bytes, else its first bytes up to
 // max, ending on a whole UTF-8 character, and a marker saying how many bytes

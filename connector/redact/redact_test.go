@@ -96,3 +96,18 @@ func TestLooksLikeSecret(t *testing.T) {
 		t.Error("ID or Quoted shows the wrong thing")
 	}
 }
+
+func TestMessageOfAHugeTextIsMaskedAndCut(t *testing.T) {
+	t.Cleanup(Reset)
+	Secret("held-secret-value")
+	huge := "held-secret-value " + strings.Repeat("x", 20<<20)
+	got := Message(huge)
+	if strings.Contains(got, "held") || !strings.HasPrefix(got, "*** xxx") || !strings.HasSuffix(got, "[cut: 20,969,476 more bytes]") {
+		t.Errorf("Message = %.40q … %q", got, got[len(got)-40:])
+	}
+	// A text of mostly secrets is masked whole before it is cut.
+	many := strings.Repeat("held-secret-value ", 5000)
+	if got := Message(many); strings.Contains(got, "held") {
+		t.Errorf("a secret shows: %.80q", got)
+	}
+}
