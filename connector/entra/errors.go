@@ -162,8 +162,9 @@ func aadErrorOf(err error) (aadBody, bool) {
 	}
 	var raw []byte
 	if ce.Resp != nil && ce.Resp.Body != nil {
-		raw, _ = io.ReadAll(io.LimitReader(ce.Resp.Body, maxErrorBytes)) // a real one is a few hundred bytes
-		ce.Resp.Body = io.NopCloser(bytes.NewReader(raw))                // Resp is shared: keep it re-readable
+		// A real answer is a few hundred bytes. Resp is shared: keep it re-readable.
+		raw, _ = io.ReadAll(io.LimitReader(ce.Resp.Body, maxErrorBytes))
+		ce.Resp.Body = io.NopCloser(bytes.NewReader(raw))
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		msg := ce.Error()
