@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/pbiwb/pbiwb/filelock"
 )
 
 // lockWait bounds the wait for another process's lock when ctx has no
@@ -15,6 +17,9 @@ const lockWait = 60 * time.Second
 // lockFile takes an exclusive lock on path (created 0600, its directory
 // 0700), waiting until another holder releases it or ctx is done. The OS
 // releases the lock if the process dies, so a crash never leaves it stuck.
+// On platforms without file locks (see filelock) two processes saving at the
+// same instant may lose one change; the atomic rename still keeps
+// accounts.json whole.
 func lockFile(ctx context.Context, path string) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(path), err)
@@ -29,13 +34,13 @@ func lockFile(ctx context.Context, path string) (unlock func(), err error) {
 		defer cancel()
 	}
 	for {
-		busy, err := tryLock(f)
+		busy, err := filelock.TryLock(f)
 		if err != nil {
 			_ = f.Close()
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
 		if !busy {
-			return func() { unlockFile(f); _ = f.Close() }, nil
+			return func() { filelock.Unlock(f); _ = f.Close() }, nil
 		}
 		select {
 		case <-ctx.Done():

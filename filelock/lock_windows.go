@@ -1,6 +1,6 @@
 //go:build windows
 
-package keystore
+package filelock
 
 import (
 	"errors"
@@ -9,7 +9,9 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-func tryLock(f *os.File) (busy bool, err error) {
+// TryLock takes an exclusive lock on f without waiting; busy is true when
+// another open file holds it.
+func TryLock(f *os.File) (busy bool, err error) {
 	ol := new(windows.Overlapped)
 	err = windows.LockFileEx(windows.Handle(f.Fd()),
 		windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
@@ -19,6 +21,7 @@ func tryLock(f *os.File) (busy bool, err error) {
 	return false, err
 }
 
-func unlockFile(f *os.File) {
+// Unlock releases the lock on f (closing f releases it too).
+func Unlock(f *os.File) {
 	_ = windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, new(windows.Overlapped))
 }
