@@ -5,6 +5,7 @@ package home
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -62,4 +63,60 @@ func stateDir() (string, error) {
 		return "", errors.New("cannot find your home directory (set $HOME, or use --home DIR)")
 	}
 	return filepath.Join(h, ".local", "state"), nil
+}
+
+// UnwritableError is a home whose state directory cannot take the files a
+// push writes (history, checkpoints).
+type UnwritableError struct {
+	Dir string
+	Err error
+}
+
+func (e *UnwritableError) Error() string {
+	return fmt.Sprintf("pbiwb cannot write its history and checkpoints under %s (%v), so a push could neither "+
+		"resume nor write every row exactly once: make it a directory you can write to, "+
+		"or choose another home with --home DIR (or PBIWB_HOME)", e.Dir, cause(e.Err))
+}
+
+// cause is a path error's reason alone ("permission denied"): the message
+// names the directory already.
+func cause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func (e *UnwritableError) Unwrap() error { return e.Err }
+
+// CheckWritable creates the history and checkpoint directories (0700) and
+// proves that a file can be created in each, so that a push finds a home it
+// cannot write before it changes anything in Power BI rather than after.
+func (d Dirs) CheckWritable() error {
+	for _, dir := range []string{d.History(), d.Checkpoints()} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return &UnwritableError{Dir: existingParent(dir), Err: err}
+		}
+		f, err := os.CreateTemp(dir, ".probe-*")
+		if err != nil {
+			return &UnwritableError{Dir: dir, Err: err}
+		}
+		name := f.Name()
+		f.Close()
+		if err := os.Remove(name); err != nil {
+			return &UnwritableError{Dir: dir, Err: err}
+		}
+	}
+	return nil
+}
+
+// existingParent is the nearest directory of path that exists: the one that
+// refused the new directory, which is the one to name.
+func existingParent(path string) string {
+	for p := path; ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil || filepath.Dir(p) == p {
+			return p
+		}
+	}
 }

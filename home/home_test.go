@@ -1,8 +1,11 @@
 package home
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +39,50 @@ func TestResolveDefaults(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", "/s")
 	if d, _ := Resolve(""); d.State != "/s/pbiwb" {
 		t.Fatalf("XDG_STATE_HOME: %+v", d)
+	}
+}
+
+// A home that cannot take files is found, and named, by CheckWritable: a
+// read-only directory (when the test's user is bound by permissions: root is
+// not) and a path under a regular file (which stops root too).
+func TestCheckWritable(t *testing.T) {
+	ok := Dirs{State: filepath.Join(t.TempDir(), "state")}
+	if err := ok.CheckWritable(); err != nil {
+		t.Fatalf("a fresh home: %v", err)
+	}
+	if fi, err := os.Stat(ok.Checkpoints()); err != nil || !fi.IsDir() {
+		t.Fatalf("the checkpoint directory was not created: %v", err)
+	}
+	if left, _ := os.ReadDir(ok.History()); len(left) != 0 {
+		t.Errorf("the probe left files behind: %v", left)
+	}
+
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	homes := map[string]string{"under a regular file": filepath.Join(file, "home")}
+	ro := t.TempDir()
+	if err := os.Chmod(ro, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(ro, 0o700) })
+	if f, err := os.CreateTemp(ro, "x"); err == nil {
+		f.Close()
+		t.Log("permissions do not stop this user (root): the read-only case is not checked")
+	} else {
+		homes["read-only"] = ro
+	}
+	for name, dir := range homes {
+		err := Dirs{State: dir}.CheckWritable()
+		var ue *UnwritableError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--home DIR") || !strings.Contains(err.Error(), "PBIWB_HOME") {
+			t.Errorf("%s: %v, want an UnwritableError naming the fix", name, err)
+			continue
+		}
+		if !strings.HasPrefix(dir, ue.Dir) && !strings.HasPrefix(ue.Dir, dir) {
+			t.Errorf("%s: the error names %s, not the home %s", name, ue.Dir, dir)
+		}
+		t.Logf("%s: %v", name, err)
 	}
 }
