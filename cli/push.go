@@ -113,6 +113,7 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 		Stdin:      env.Stdin,
 		Invocation: invocation(g, cf),
 	}
+	svc.Tenant, svc.User = id.who(cf)
 	if strings.HasPrefix(pf.req.Input, "domo:") {
 		cid, secret, ok, err := id.Domo(ctx, env.Getenv)
 		if err != nil {
@@ -132,7 +133,11 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 	// Progress: words on stderr; with --json, events on stdout. A dry run
 	// with --json prints one document, so its phases stay in words.
 	printer := push.NewPrinter(env.Stderr, env.Stdout, push.PrinterOptions{JSON: pf.asJSON && !pf.dryRun})
-	plan, err := push.Prepare(ctx, svc, pf.req, printer.Observe)
+	prepare := push.PrepareRun // records the run and takes the target's lock
+	if pf.dryRun {
+		prepare = push.Prepare // writes nothing: neither
+	}
+	plan, err := prepare(ctx, svc, pf.req, printer.Observe)
 	if plan != nil {
 		defer plan.Close()
 	}
@@ -140,7 +145,7 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 		return dryRun(plan, err, pf, env)
 	}
 	if err != nil {
-		return prepareFailed(svc, pf, err, env)
+		return prepareFailed(pf, err, env)
 	}
 	sum, err := plan.Run(ctx, printer.Observe)
 	if err == nil {
@@ -150,9 +155,9 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 	return &exitError{code: sum.ExitCode, err: errSilent}
 }
 
-// prepareFailed reports an error of Prepare: exit code, history record (for
-// anything past the flags), and with --json a summary line on stdout.
-func prepareFailed(svc push.Services, pf pushFlags, err error, env Env) error {
+// prepareFailed reports an error of PrepareRun (which recorded it in the
+// history): exit code, and with --json a summary line on stdout.
+func prepareFailed(pf pushFlags, err error, env Env) error {
 	code, ok := push.ExitCode(err)
 	mapped := err
 	if !ok {
@@ -170,7 +175,7 @@ func prepareFailed(svc push.Services, pf pushFlags, err error, env Env) error {
 	if code == ExitInterrupted {
 		mapped = exit(ExitInterrupted, "interrupted before anything was written")
 	}
-	sum := push.Abandon(svc, pf.req, err)
+	sum := push.FailedSummary(pf.req, err)
 	sum.ExitCode = code
 	if pf.asJSON {
 		ev := push.Event{Kind: push.KindSummary, Time: time.Now(), Phase: push.PhaseDone, Summary: &sum}
@@ -217,6 +222,23 @@ func findingsTotal(r push.PlanReport) int {
 		return 0
 	}
 	return r.Findings.Total
+}
+
+// who is the tenant and the user (or app) of the identity, for the target's
+// lock.
+func (id *identity) who(cf *credFlags) (tenant, user string) {
+	if a := id.Account; a != nil {
+		user = a.Username
+		if user == "" {
+			user = a.ClientID
+		}
+		return a.TenantID, user
+	}
+	user = cf.username
+	if user == "" {
+		user = cf.clientID
+	}
+	return cf.tenant, user
 }
 
 // invocation is the flags a suggested command repeats after "pbiwb push":

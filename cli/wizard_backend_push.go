@@ -34,7 +34,7 @@ func (b *wizardBackend) Plan(ctx context.Context, r ui.Request) (ui.PlanReport, 
 		return ui.PlanReport{}, err
 	}
 	req := pushRequest(r)
-	plan, err := b.prepare(ctx, s, r, req)
+	plan, err := b.prepare(ctx, s, r, req, push.Prepare)
 	if err != nil {
 		return ui.PlanReport{}, err
 	}
@@ -55,8 +55,15 @@ func (b *wizardBackend) Plan(ctx context.Context, r ui.Request) (ui.PlanReport, 
 	return out, nil
 }
 
-func (b *wizardBackend) prepare(ctx context.Context, s *wizardSession, r ui.Request, req push.Request) (*push.Plan, error) {
-	svc := push.Services{PowerBI: s.pbi, Dirs: b.dirs, Invocation: b.invocation(r.Account)}
+// prepare is push.Prepare for the review (a dry run), or push.PrepareRun for
+// a push that runs next.
+func (b *wizardBackend) prepare(ctx context.Context, s *wizardSession, r ui.Request, req push.Request,
+	prepare func(context.Context, push.Services, push.Request, ...push.Observer) (*push.Plan, error)) (*push.Plan, error) {
+	svc := push.Services{PowerBI: s.pbi, Dirs: b.dirs, Invocation: b.invocation(r.Account),
+		Tenant: s.summary.TenantID, User: s.summary.Username}
+	if svc.User == "" {
+		svc.User = s.summary.ClientID
+	}
 	if strings.HasPrefix(req.Input, "domo:") {
 		client, err := s.domoClient(ctx)
 		if err != nil {
@@ -64,7 +71,7 @@ func (b *wizardBackend) prepare(ctx context.Context, s *wizardSession, r ui.Requ
 		}
 		svc.Domo = client
 	}
-	plan, err := push.Prepare(ctx, svc, req)
+	plan, err := prepare(ctx, svc, req)
 	if err != nil {
 		if plan != nil {
 			plan.Close()
@@ -129,7 +136,7 @@ func (b *wizardBackend) Push(ctx context.Context, r ui.Request, events chan<- ui
 	req := pushRequest(r)
 	plan := b.takePlan(r.Account, req)
 	if plan == nil {
-		if plan, err = b.prepare(ctx, s, r, req); err != nil {
+		if plan, err = b.prepare(ctx, s, r, req, push.PrepareRun); err != nil {
 			return ui.Result{}, err
 		}
 	}

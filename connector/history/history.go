@@ -63,6 +63,9 @@ type Record struct {
 	Verified     bool                 `json:"verified"`
 	Errors       []Error              `json:"errors,omitempty"`
 	ResumeHint   string               `json:"resumeHint,omitempty"` // the command that continues the run
+	// AlreadyBy is set on a --resume that wrote nothing because run
+	// AlreadyBy had written the same input into the same table already.
+	AlreadyBy string `json:"alreadyBy,omitempty"`
 
 	// Posts are the run's POST rows requests of its last hour, so that the
 	// next run against the same dataset can seed its pacer (see RecentPosts).
@@ -175,6 +178,26 @@ func (r *Run) Update(change func(*Record)) error {
 		return nil
 	}
 	return r.saveLocked()
+}
+
+// Save changes the record and writes it now, whatever the pace of Update:
+// for facts that must be on disk before the run goes on (a kill -9 right
+// after must not lose them).
+func (r *Run) Save(change func(*Record)) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return nil
+	}
+	change(&r.rec)
+	return r.saveLocked()
+}
+
+// Done says whether the run was finished.
+func (r *Run) Done() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.done
 }
 
 // Finish ends the run with its outcome and exit code, after a last change.

@@ -243,6 +243,23 @@ func LoadCheckpoint(dir string, key CheckpointKey, clock Clock) (*Checkpoint, *C
 	return &Checkpoint{path: path, f: f, now: clock.Now}, st, nil
 }
 
+// readCheckpointHeader reads a checkpoint's header, leaving the file as it is.
+func readCheckpointHeader(path string) (*CheckpointHeader, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	end := bytes.IndexByte(data, '\n')
+	if end < 0 {
+		return nil, &CorruptCheckpointError{Path: path, Line: 1}
+	}
+	r, ok := decodeRecord(data[:end])
+	if !ok || r.T != "start" || r.Header == nil {
+		return nil, &CorruptCheckpointError{Path: path, Line: 1}
+	}
+	return r.Header, nil
+}
+
 func replay(recs []record, now time.Time) *CheckpointState {
 	st := &CheckpointState{Header: *recs[0].Header, Acked: map[int]int{}}
 	sent := map[int]BatchRef{}

@@ -17,6 +17,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/home"
 )
 
 func TestCommandLine(t *testing.T) {
@@ -81,7 +82,9 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("x: %w", &powerbi.DuplicateNameError{Kind: "dataset"}), 3, true},
 		{&push.TargetError{Code: 5, Msg: "read-only"}, 5, true},
 		{&push.TargetError{Code: 3, Msg: "no table"}, 3, true},
-		{push.ErrNothingToResume, 1, true},
+		{push.ErrNothingToResume, 2, true},
+		{&push.LockedError{}, 2, true},
+		{&home.UnwritableError{Dir: "/x", Err: os.ErrPermission}, 2, true},
 		{fmt.Errorf("x: %w", domo.ErrSignIn), 4, true},
 		{&powerbi.Error{Status: 403}, 5, true},
 		{&powerbi.TokenError{Err: errors.New("sign-in")}, 0, false},
@@ -160,7 +163,6 @@ func TestPrepareReportRun(t *testing.T) {
 		req  push.Request
 		code int
 	}{
-		{"resume without checkpoint", push.Request{Input: path, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T", Resume: true}, 1},
 		{"bad value", push.Request{Input: bad, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T"}, 3},
 		{"domo without client", push.Request{Input: "domo:" + demo.DomoDataSetID, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T"}, 2},
 		{"no such file", push.Request{Input: path + ".missing", Group: demo.WorkspaceOperations, Dataset: "API", Table: "T"}, 2},

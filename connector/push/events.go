@@ -123,6 +123,10 @@ type Summary struct {
 	TableRows      int64                `json:"tableRows"` // the count seen when verifying
 	Errors         []ErrorInfo          `json:"errors,omitempty"`
 	ResumeHint     string               `json:"resumeHint,omitempty"` // the command that continues a stopped run
+	// Note says what a run that wrote nothing on purpose found instead (a
+	// --resume of an input that an earlier run, AlreadyWrittenBy, wrote whole).
+	Note             string `json:"note,omitempty"`
+	AlreadyWrittenBy string `json:"alreadyWrittenBy,omitempty"`
 	// Posts are the dataset's recent requests as the pacer saw them, for the
 	// history to seed the next run's pacer (not part of --json output).
 	Posts []Sent `json:"-"`

@@ -73,6 +73,9 @@ type Job struct {
 	// Stability is how settling waits for the row count to hold still
 	// (default DefaultStability).
 	Stability Stability
+	// OnVerified, if set, is called once the row count is verified, before
+	// the checkpoint is removed.
+	OnVerified func()
 }
 
 // Exit codes of CONTRACT.md that a push can end with.
@@ -107,7 +110,9 @@ func Execute(ctx context.Context, j Job) (Summary, error) {
 			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeFailed, exitRefused, j.ResumeHint
 		case errors.As(err, &se):
 			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeStopped, exitStopped, j.ResumeHint
-		case errors.As(err, &ve), errors.As(err, &settle), errors.Is(err, ErrNothingToResume):
+		case errors.Is(err, ErrNothingToResume):
+			sum.Outcome, sum.ExitCode = OutcomeFailed, exitUsage
+		case errors.As(err, &ve), errors.As(err, &settle):
 			// Resuming cannot fix these: the message says what to do instead.
 			sum.Outcome, sum.ExitCode = OutcomeFailed, exitFailure
 		default:
@@ -183,6 +188,9 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 		return sum, err
 	}
 	sum.Verified = true
+	if j.OnVerified != nil {
+		j.OnVerified()
+	}
 	if err := c.Remove(); err != nil {
 		return sum, err
 	}

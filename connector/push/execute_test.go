@@ -139,7 +139,7 @@ func TestExecuteOutcomes(t *testing.T) {
 			}
 			return ok
 		}, outcome: OutcomeStopped, exit: 6, hist: history.Stopped, hint: true, errorMsg: "kept failing"},
-		{name: "nothing to resume", resume: true, outcome: OutcomeFailed, exit: 1, hist: history.Failed,
+		{name: "nothing to resume", resume: true, outcome: OutcomeFailed, exit: 2, hist: history.Failed,
 			errorMsg: "no interrupted push"},
 		{name: "someone else wrote", foreign: 7, outcome: OutcomeFailed, exit: 1, hist: history.Failed, errorMsg: "someone else"},
 	}

@@ -15,7 +15,7 @@ func HistoryObserver(run *history.Run) Observer {
 		run.Finish(s.Outcome, s.ExitCode, func(r *history.Record) {
 			progressInto(r, e.Progress)
 			r.RowsWritten, r.BatchesDone, r.Verified = s.RowsWritten, s.BatchesDone, s.Verified
-			r.ResumeHint = s.ResumeHint
+			r.ResumeHint, r.AlreadyBy = s.ResumeHint, s.AlreadyWrittenBy
 			r.Waits = map[string]history.WaitTotal{}
 			for k, v := range s.Waits {
 				r.Waits[k] = history.WaitTotal{Count: v.Count, Seconds: v.Seconds}

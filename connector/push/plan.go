@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/connector/source"
 )
@@ -30,8 +32,16 @@ type Plan struct {
 	maxBatchBytes int64
 	fingerprint   string // the checkpoint's: input bytes plus column types
 	checkpoint    bool   // an interrupted run of this input into this table left a checkpoint
-	warnings      []string
-	ran           bool
+	// resume is what --resume does when there is no checkpoint (checkCheckpoint).
+	resume   resumeDecision
+	warnings []string
+	ran      bool
+
+	// A plan that is to run (PrepareRun, or Run itself) has its history
+	// record and holds the target's lock.
+	hrun     *history.Run
+	recorded bool // the record is finished: PrepareRun failed and said so
+	held     *targetLock
 }
 
 // Prepare reads and validates the whole input, encodes it into batches as the
@@ -43,6 +53,48 @@ type Plan struct {
 // Report lists the findings; *TargetError (3 or 5); errors of Power BI, Domo
 // and the token source. ExitCode places them.
 func Prepare(ctx context.Context, svc Services, req Request, obs ...Observer) (*Plan, error) {
+	return prepare(ctx, svc, req, nil, obs...)
+}
+
+// PrepareRun is Prepare for a push that runs next (not a dry run). It first
+// checks that the home can keep the checkpoint and history (a
+// *home.UnwritableError, exit 2, before any request), records the run in the
+// history from this first moment (a kill while the input is read still leaves
+// a record), and takes the target's lock as soon as the workspace is known,
+// before the input is read, so a second push of the same target is refused at
+// once (*LockedError, exit 2). A failure is recorded in the history and lets
+// the lock go; Run carries a plan out under the same record and lock.
+func PrepareRun(ctx context.Context, svc Services, req Request, obs ...Observer) (*Plan, error) {
+	norm, _, err := req.normalize()
+	if err != nil {
+		return nil, err // the flags: not a run yet
+	}
+	if err := svc.Dirs.CheckWritable(); err != nil {
+		return nil, err
+	}
+	rec := history.Record{Input: norm.Input, Mode: norm.Mode, Resumed: norm.Resume, ExitCode: -1,
+		ResumeHint: resumeHint(svc, norm),
+		Target:     history.Target{WorkspaceName: norm.Group, DatasetName: norm.Dataset, Table: norm.Table}}
+	if svc.PowerBI != nil {
+		rec.Target.APIBase = svc.PowerBI.Endpoints().APIBase
+	}
+	// The push matters more than its record: a record that cannot start
+	// (the home was just found writable) is said by Run.
+	hrun, _ := history.New(svc.Dirs.History()).Start(rec)
+	p, err := prepare(ctx, svc, req, &runStart{hrun: hrun}, obs...)
+	if err != nil {
+		abandon(hrun, err)
+		if p != nil {
+			p.recorded = true
+		}
+	}
+	return p, err
+}
+
+// runStart is what PrepareRun hands to prepare.
+type runStart struct{ hrun *history.Run }
+
+func prepare(ctx context.Context, svc Services, req Request, run *runStart, obs ...Observer) (*Plan, error) {
 	req, forced, err := req.normalize()
 	if err != nil {
 		return nil, err
@@ -67,37 +119,58 @@ func Prepare(ctx context.Context, svc Services, req Request, obs ...Observer) (*
 	if err != nil {
 		return nil, err
 	}
-	src, err := openSource(ctx, svc, req.Input)
-	if err != nil {
-		return nil, err
+	p := &Plan{svc: svc, req: req, limits: limits, target: tgt}
+	if run != nil {
+		p.hrun = run.hrun
+		p.saveRecord(func(r *history.Record) { p.recordTarget(r) })
+		if err := p.lock(p.runID()); err != nil {
+			return nil, err
+		}
 	}
-
-	tr.Phase(PhaseValidating, "Reading and checking "+src.Name)
-	existingRows := 0
-	if req.Mode == ModeAppend {
-		existingRows = int(tgt.tableRows)
-	}
-	pipe, err := source.Scan(ctx, src, source.Options{
-		Limits: limits, Table: req.Table, Columns: forced, Retention: tgt.retention, ExistingRows: existingRows,
-		Existing: tgt.existing, TempDir: svc.TempDir,
-		BatchRows: HourlyBatchRows(limits),
-	})
-	if pipe == nil {
-		return nil, err
-	}
-	p := &Plan{svc: svc, req: req, limits: limits, target: tgt, pipe: pipe, warnings: append(tgt.warnings, pipe.Warnings...)}
-	p.fingerprint = checkpointFingerprint(pipe)
-	if err != nil {
-		p.invalid = err
-		return p, err
-	}
-	// The second pass, now: it encodes every batch exactly as the push will
-	// (a row too large for a POST shows here, before anything is written),
-	// and gives the batch count the checkpoint is keyed on.
-	for b, err := range pipe.Batches(ctx, 0) {
-		if err != nil {
+	if err := p.scan(ctx, tr, forced); err != nil {
+		if p.pipe == nil || p.invalid == nil {
 			p.Close()
 			return nil, err
+		}
+		p.unlock() // a plan with findings never runs; its Report lists them
+		return p, err
+	}
+	return p, nil
+}
+
+// scan reads the whole input twice: the first pass converts and checks every
+// value, the second encodes every batch exactly as the push will (a row too
+// large for a POST shows here, before anything is written) and counts the
+// batches the checkpoint is keyed on.
+func (p *Plan) scan(ctx context.Context, tr *Tracker, forced map[string]schema.Type) error {
+	src, err := openSource(ctx, p.svc, p.req.Input)
+	if err != nil {
+		return err
+	}
+	tr.Phase(PhaseValidating, "Reading and checking "+src.Name)
+	existingRows := 0
+	if p.req.Mode == ModeAppend {
+		existingRows = int(p.target.tableRows)
+	}
+	pipe, err := source.Scan(ctx, src, source.Options{
+		Limits: p.limits, Table: p.req.Table, Columns: forced, Retention: p.target.retention, ExistingRows: existingRows,
+		Existing: p.target.existing, TempDir: p.svc.TempDir,
+		BatchRows: HourlyBatchRows(p.limits),
+	})
+	if pipe == nil {
+		return err
+	}
+	p.pipe = pipe
+	p.warnings = append(p.target.warnings, pipe.Warnings...)
+	p.fingerprint = checkpointFingerprint(pipe)
+	p.saveRecord(func(r *history.Record) { r.Fingerprint, r.RowsTotal = p.fingerprint, int64(pipe.Rows) })
+	if err != nil {
+		p.invalid = err
+		return err
+	}
+	for b, err := range pipe.Batches(ctx, 0) {
+		if err != nil {
+			return err
 		}
 		p.batches++
 		n := int64(len(b.Body))
@@ -105,38 +178,48 @@ func Prepare(ctx context.Context, svc Services, req Request, obs ...Observer) (*
 		p.maxBatchBytes = max(p.maxBatchBytes, n)
 		pipe.Recycle(b.Body)
 	}
-	if err := p.checkCheckpoint(); err != nil {
-		p.Close()
-		return nil, err
-	}
-	return p, nil
+	return p.checkCheckpoint()
 }
 
 // checkCheckpoint applies CONTRACT.md's --resume to an existing table:
 // resuming needs a checkpoint; an append that would start over when one
 // exists is refused (it would write the interrupted run's rows again) unless
 // --restart says to; a replace starts over, saying so.
+//
+// --resume without a checkpoint is decided by resumeWithoutCheckpoint: it
+// starts over, writes nothing, or is refused.
 func (p *Plan) checkCheckpoint() error {
+	p.resume = resumeDecision{}
 	if p.target.table == nil {
 		if p.req.Resume {
-			return ErrNothingToResume
+			p.resume = resumeDecision{startOver: true, note: fmt.Sprintf("--resume: dataset %q does not exist yet, so nothing "+
+				"of this input was written into it; starting from the first row", p.req.Dataset)}
 		}
 		return nil
 	}
 	p.checkpoint = CheckpointExists(p.svc.Dirs.Checkpoints(), p.key())
 	switch {
 	case p.req.Resume && !p.checkpoint:
-		return ErrNothingToResume
+		var err error
+		p.resume, err = p.resumeWithoutCheckpoint()
+		return err
 	case p.req.Resume:
 	case p.checkpoint && p.req.Restart:
-		p.warnings = append(p.warnings, "the checkpoint of an interrupted push of this input into this table is discarded (--restart)")
+		p.warn("the checkpoint of an interrupted push of this input into this table is discarded (--restart)")
 	case p.checkpoint && p.req.Mode == ModeAppend:
 		return ErrCheckpointExists
 	case p.checkpoint:
-		p.warnings = append(p.warnings, "an interrupted push of this input into this table left a checkpoint; "+
+		p.warn("an interrupted push of this input into this table left a checkpoint; " +
 			"this run starts over (replace deletes the table's rows first); --resume would have continued it")
 	}
 	return nil
+}
+
+// warn adds a warning once (Run checks the checkpoint again).
+func (p *Plan) warn(w string) {
+	if !slices.Contains(p.warnings, w) {
+		p.warnings = append(p.warnings, w)
+	}
 }
 
 // key is the checkpoint key of the push once the dataset exists.
@@ -186,9 +269,14 @@ func (p *Plan) sizing() batchSizing {
 	return batchSizing{rows: uniform(avg), full: avg}
 }
 
-// Close removes the input's temporary copy, if any.
+// Close lets the target's lock go and removes the input's temporary copy,
+// if any.
 func (p *Plan) Close() error {
-	if p == nil || p.pipe == nil {
+	if p == nil {
+		return nil
+	}
+	p.unlock()
+	if p.pipe == nil {
 		return nil
 	}
 	return p.pipe.Close()

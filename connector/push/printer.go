@@ -210,8 +210,10 @@ func summaryText(s Summary) string {
 	if s.Table != "" {
 		into = " into " + s.Table
 	}
-	switch s.Outcome {
-	case OutcomeSucceeded:
+	switch {
+	case s.Outcome == OutcomeSucceeded && s.Note != "":
+		b.WriteString("Done: " + s.Note)
+	case s.Outcome == OutcomeSucceeded:
 		fmt.Fprintf(&b, "Done: %s in %s written%s in %s", plural(int(s.RowsWritten), "row", "rows"),
 			plural(s.BatchesDone, "batch", "batches"), into, elapsed)
 		if s.Verified {

@@ -71,6 +71,13 @@ type Services struct {
 	// TempDir holds the copy of an input that cannot be read twice (stdin, a
 	// Domo export); "" is os.TempDir().
 	TempDir string
+	// Tenant (its ID or domain) and User (the signed-in user or app) name
+	// who writes, for the target's lock: the tenant is part of the target,
+	// and My workspace, which has no ID, is the user's own.
+	Tenant, User string
+	// LockDir holds the targets' locks; "" is DefaultLockDir(), shared by
+	// every home of this user on the machine.
+	LockDir string
 }
 
 // Exit codes of CONTRACT.md that Prepare's errors map to (ExitCode).
@@ -121,20 +128,24 @@ func ExitCode(err error) (code int, ok bool) {
 		de  *powerbi.DuplicateNameError
 		tok *powerbi.TokenError
 		pe  *powerbi.Error
+		le  *LockedError
+		he  *home.UnwritableError
 	)
 	switch {
 	case err == nil:
 		return 0, true
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted, true
-	case errors.As(err, &ue), errors.Is(err, ErrCheckpointExists), errors.Is(err, ErrNoDomo):
+	case errors.As(err, &ue), errors.Is(err, ErrCheckpointExists), errors.Is(err, ErrNoDomo),
+		errors.As(err, &le), errors.As(err, &he), errors.Is(err, ErrNothingToResume):
+		// A push in the way, a home that cannot keep the checkpoint, nothing
+		// to resume: refused before anything was written; the message says
+		// which flag or what to do.
 		return exitUsage, true
 	case errors.As(err, &te):
 		return te.Code, true
 	case errors.As(err, &ve), errors.As(err, &se), errors.As(err, &de):
 		return exitInvalid, true
-	case errors.Is(err, ErrNothingToResume):
-		return exitFailure, true
 	case errors.Is(err, domo.ErrSignIn):
 		return exitSignIn, true
 	case errors.Is(err, domo.ErrNotFound), errors.Is(err, domo.ErrInvalidID):

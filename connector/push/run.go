@@ -23,28 +23,31 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		return Summary{Outcome: OutcomeFailed, ExitCode: exitFailure}, errors.New("push: a plan runs once; Prepare again")
 	}
 	p.ran = true
+	defer p.unlock()
 	clock := p.svc.Clock
 	if clock == nil {
 		clock = SystemClock{}
 	}
+	observers := append([]Observer(nil), obs...)
+	// PrepareRun checked the home already; a plan of Prepare (the wizard's
+	// review) is checked here, before anything is written.
+	if err := p.svc.Dirs.CheckWritable(); err != nil {
+		return p.fail(NewTracker(clock, int64(p.pipe.Rows), p.batches, observers...), err)
+	}
 
-	resume := p.req
-	resume.Resume, resume.Restart = true, false
-	store := history.New(p.svc.Dirs.History())
 	// The resume command is recorded from the start, so a run killed without
 	// a word (kill -9, a crash) can still be continued from its record.
-	rec := history.Record{Input: p.req.Input, Fingerprint: p.fingerprint, Mode: p.req.Mode, Resumed: p.req.Resume,
-		RowsTotal: int64(p.pipe.Rows), BatchesTotal: p.batches, ExitCode: -1,
-		ResumeHint: CommandLine(p.svc.Invocation, resume),
-		Target: history.Target{APIBase: p.svc.PowerBI.Endpoints().APIBase, WorkspaceID: p.target.group.ID,
-			WorkspaceName: p.target.group.Name, DatasetName: p.req.Dataset, Table: p.req.Table}}
-	if p.target.dataset != nil {
-		rec.Target.DatasetID = p.target.dataset.ID
+	var herr error
+	switch {
+	case p.hrun != nil:
+		herr = p.hrun.Save(p.recordRun)
+	case !p.recorded:
+		rec := history.Record{ExitCode: -1}
+		p.recordRun(&rec)
+		p.hrun, herr = history.New(p.svc.Dirs.History()).Start(rec)
 	}
-	observers := append([]Observer(nil), obs...)
-	hrun, herr := store.Start(rec)
-	if hrun != nil {
-		observers = append(observers, HistoryObserver(hrun))
+	if p.hrun != nil && !p.hrun.Done() {
+		observers = append(observers, HistoryObserver(p.hrun))
 	}
 	tr := NewTracker(clock, int64(p.pipe.Rows), p.batches, observers...)
 	if herr != nil {
@@ -55,14 +58,30 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	if p.invalid != nil {
 		return p.fail(tr, p.invalid)
 	}
+	if p.held == nil {
+		if err := p.lock(p.runID()); err != nil {
+			return p.fail(tr, err)
+		}
+		// Prepare looked at the checkpoints without the lock: look again
+		// now that no other push of this target can change them.
+		if err := p.checkCheckpoint(); err != nil {
+			return p.fail(tr, err)
+		}
+	}
+	if p.resume.startOver {
+		tr.Phase(PhaseResolving, p.resume.note)
+	}
+	if p.resume.already != nil {
+		return tr.Finish(Summary{Outcome: OutcomeSucceeded, ExitCode: exitOK, Table: p.req.Table,
+			Note: p.resume.note, AlreadyWrittenBy: p.resume.writtenBy()}), nil
+	}
 	created := p.target.dataset == nil
 	if err := p.prepareTable(ctx, tr); err != nil {
 		return p.fail(tr, err)
 	}
-	if hrun != nil {
-		hrun.Update(func(r *history.Record) { r.Target.DatasetID = p.target.dataset.ID })
-	}
+	p.saveRecord(func(r *history.Record) { r.Target.DatasetID = p.target.dataset.ID })
 
+	store := history.New(p.svc.Dirs.History())
 	var seed []Sent
 	if posts, err := store.RecentPosts(p.svc.PowerBI.Endpoints().APIBase, p.target.dataset.ID, clock.Now().Add(-p.limits.Hour())); err == nil {
 		seed = SentFromHistory(posts)
@@ -74,7 +93,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	sizing := p.sizing()
 	job := Job{
 		Limits: p.limits, Fingerprint: p.fingerprint, Target: p.jobTarget(), TableName: p.target.table.Name,
-		TableCap: capRows, Resume: p.req.Resume, Created: created,
+		TableCap: capRows, Resume: p.req.Resume && !p.resume.startOver, Created: created,
 		TotalRows: int64(p.pipe.Rows), Batches: p.batches, Batching: p.batching(),
 		BatchRows: sizing.rows, FullBatchRows: sizing.full,
 		Open: func(ctx context.Context, from int) iter.Seq2[Batch, error] {
@@ -91,10 +110,16 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		Classify:      ClassifyPowerBI,
 		CheckpointDir: p.svc.Dirs.Checkpoints(),
 		History:       seed,
-		ResumeHint:    CommandLine(p.svc.Invocation, resume),
+		ResumeHint:    resumeHint(p.svc, p.req),
 		RestartHint:   CommandLine(p.svc.Invocation, p.req),
 		Tracker:       tr,
 		Clock:         clock,
+		// Once the count is verified the checkpoint goes: the record must
+		// say so first, or a kill in between would leave neither, and a
+		// --resume could not tell that this input was written whole.
+		OnVerified: func() {
+			p.saveRecord(func(r *history.Record) { r.Verified, r.RowsWritten = true, int64(p.pipe.Rows) })
+		},
 	}
 	// The sandbox compresses time N-fold; its 5xx storms pass as fast, so
 	// the writer's backoff after one shrinks alike (never below 20ms).
@@ -105,12 +130,53 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	return Execute(ctx, job)
 }
 
+// recordRun fills in what the history keeps of this plan's run.
+func (p *Plan) recordRun(r *history.Record) {
+	r.Input, r.Fingerprint, r.Mode = p.req.Input, p.fingerprint, p.req.Mode
+	r.Resumed = p.req.Resume && !p.resume.startOver && p.resume.already == nil
+	r.RowsTotal, r.BatchesTotal = int64(p.pipe.Rows), p.batches
+	r.ResumeHint = resumeHint(p.svc, p.req)
+	p.recordTarget(r)
+}
+
+// recordTarget fills in the record's target as resolved.
+func (p *Plan) recordTarget(r *history.Record) {
+	r.Target = history.Target{APIBase: p.svc.PowerBI.Endpoints().APIBase, WorkspaceID: p.target.group.ID,
+		WorkspaceName: p.target.group.Name, DatasetName: p.req.Dataset, Table: p.req.Table}
+	if p.target.dataset != nil {
+		r.Target.DatasetID = p.target.dataset.ID
+	}
+}
+
+// saveRecord changes the run's record and writes it now (a no-op without one).
+func (p *Plan) saveRecord(change func(*history.Record)) {
+	if p.hrun != nil {
+		_ = p.hrun.Save(change) // the record helps people; the push goes on without it
+	}
+}
+
+func (p *Plan) runID() string {
+	if p.hrun == nil {
+		return ""
+	}
+	return p.hrun.ID()
+}
+
+// resumeHint is the command that continues the push of req.
+func resumeHint(svc Services, req Request) string {
+	req.Resume, req.Restart = true, false
+	return CommandLine(svc.Invocation, req)
+}
+
 // prepareTable makes the target table exist with every input column: it
 // creates the dataset with the table, or PUTs the table's schema with the
 // columns to add.
 func (p *Plan) prepareTable(ctx context.Context, tr *Tracker) error {
 	c, g := p.svc.PowerBI, p.target.group.ID
 	if p.target.dataset == nil {
+		if err := recheckNewDataset(ctx, c, p.target.group, p.req.Dataset); err != nil {
+			return err
+		}
 		tr.Phase(PhaseResolving, fmt.Sprintf("Creating push dataset %q with table %q", p.req.Dataset, p.req.Table))
 		t := powerbi.Table{Name: p.req.Table, Columns: powerbiColumns(p.pipe.Columns)}
 		ret := powerbi.RetentionNone
@@ -171,11 +237,9 @@ func powerbiColumns(cols []schema.Column) []powerbi.Column {
 	return out
 }
 
-// Abandon records a push that Prepare refused (the history keeps every run,
-// also one that never wrote) and returns its summary, for a face to show.
-// plan may be nil; when Prepare returned one (a validation error), Run
-// records it instead.
-func Abandon(svc Services, req Request, err error) Summary {
+// FailedSummary is the summary of a push that Prepare or PrepareRun
+// refused, for a face to show (PrepareRun has recorded it already).
+func FailedSummary(req Request, err error) Summary {
 	sum := Summary{Outcome: OutcomeFailed, ExitCode: exitFailure, Table: req.Table, Errors: []ErrorInfo{errorInfo(err)}}
 	if code, ok := ExitCode(err); ok {
 		sum.ExitCode = code
@@ -183,23 +247,20 @@ func Abandon(svc Services, req Request, err error) Summary {
 	if sum.ExitCode == exitInterrupted {
 		sum.Outcome = OutcomeInterrupted
 	}
-	if svc.Dirs.State == "" {
-		return sum
-	}
-	rec := history.Record{Input: req.Input, Mode: req.Mode, Resumed: req.Resume, ExitCode: -1,
-		Target: history.Target{WorkspaceName: req.Group, DatasetName: req.Dataset, Table: req.Table}}
-	if svc.PowerBI != nil {
-		rec.Target.APIBase = svc.PowerBI.Endpoints().APIBase
-	}
-	run, herr := history.New(svc.Dirs.History()).Start(rec)
-	if herr == nil {
-		outcome := history.Failed
-		if sum.Outcome == OutcomeInterrupted {
-			outcome = history.Interrupted
-		}
-		run.Finish(outcome, sum.ExitCode, func(r *history.Record) {
-			r.Errors = []history.Error{{Message: err.Error()}}
-		})
-	}
 	return sum
+}
+
+// abandon finishes the record of a run that PrepareRun could not prepare.
+func abandon(run *history.Run, err error) {
+	if run == nil {
+		return
+	}
+	sum := FailedSummary(Request{}, err)
+	outcome := history.Failed
+	if sum.Outcome == OutcomeInterrupted {
+		outcome = history.Interrupted
+	}
+	run.Finish(outcome, sum.ExitCode, func(r *history.Record) {
+		r.Errors = []history.Error{{Message: err.Error()}}
+	})
 }

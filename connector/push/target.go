@@ -148,3 +148,28 @@ func retentionWord(r schema.Retention) string {
 	}
 	return "none"
 }
+
+// recheckNewDataset looks for the dataset by name once more just before it
+// is created: Prepare found none, but another program, machine or user may
+// have created one since (the target's lock keeps out only the pushes of this
+// machine's user). Creating a second of the same name would make every later
+// push refuse the target, so the push stops instead, having written nothing.
+func recheckNewDataset(ctx context.Context, c *powerbi.Client, g powerbi.Group, name string) error {
+	ds, err := c.FindDataset(ctx, g.ID, name)
+	var dup *powerbi.DuplicateNameError
+	switch {
+	case errors.Is(err, powerbi.ErrNoSuchDataset):
+		return nil
+	case errors.As(err, &dup):
+		return &TargetError{Code: exitInvalid, Err: err, Msg: fmt.Sprintf(
+			"datasets named %q appeared in workspace %q while this push read its input (ids %s): something else is creating them. "+
+				"Nothing was written; delete or rename the extra ones in Power BI, or choose another --dataset name",
+			name, g.Name, strings.Join(dup.IDs, ", "))}
+	case err != nil:
+		return fmt.Errorf("look for dataset %q before creating it: %w", name, err)
+	}
+	return &TargetError{Code: exitInvalid, Msg: fmt.Sprintf(
+		"dataset %q (id %s) appeared in workspace %q while this push read its input: something else created it. "+
+			"Nothing was written, so as not to make a second dataset of that name; run the push again to write into it "+
+			"(its table and columns are checked then), or choose another --dataset name", name, ds.ID, g.Name)}
+}
