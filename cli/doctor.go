@@ -99,6 +99,7 @@ func doctorConfig(ctx context.Context, g Globals, cf *credFlags, env Env) (docto
 	if err != nil {
 		return cfg, err
 	}
+	cfg.Home = &dirs
 	cfg.History = history.New(dirs.History())
 	if env.IsTerminal != nil && env.IsTerminal() {
 		cfg.Prompt = deviceCodePrompt(env.Stderr)

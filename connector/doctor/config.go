@@ -9,6 +9,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
 
@@ -41,6 +42,9 @@ type Config struct {
 	// Input is what a push would read: domo:GUID or a CSV path ("" for none).
 	Input string
 
+	// Home is where a push keeps its checkpoints and history, checked
+	// writable (nil: not checked).
+	Home *home.Dirs
 	// History is the run history to review (nil: not reviewed).
 	History *history.Store
 	// Recent is how far back the history check looks (DefaultRecent when 0).
@@ -105,6 +109,7 @@ const (
 	CheckDataset     = "dataset"
 	CheckTable       = "table"
 	CheckRows        = "rows"
+	CheckHome        = "home"
 	CheckHistory     = "history"
 )
 
@@ -125,6 +130,7 @@ func (d *Doctor) Checks() []Check {
 		{Name: CheckDataset, Title: "Dataset is a push dataset", Needs: []string{CheckWorkspace}, Run: d.checkDataset},
 		{Name: CheckTable, Title: "Table and its columns", Needs: []string{CheckDataset}, Run: d.checkTable},
 		{Name: CheckRows, Title: "Rows stored against the retention limit", Needs: []string{CheckTable}, Run: d.checkRows},
+		{Name: CheckHome, Title: "Home writable: checkpoints and history", Run: d.checkHome},
 		{Name: CheckHistory, Title: "Recent runs: failures and throttling", Run: d.checkHistory},
 	}
 	for i := range checks {
@@ -146,6 +152,10 @@ func (d *Doctor) Checks() []Check {
 		case CheckRows:
 			if c.Table == "" {
 				checks[i].NotAsked = "not asked (pass --table NAME to count its rows)"
+			}
+		case CheckHome:
+			if c.Home == nil {
+				checks[i].NotAsked = "not asked"
 			}
 		case CheckHistory:
 			if c.History == nil {
