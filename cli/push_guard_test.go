@@ -82,7 +82,12 @@ func TestPushSecondOfATargetIsRefused(t *testing.T) {
 	waitFor(t, time.Minute, "the first push to read its input", func() bool {
 		return strings.Contains(firstErr.String(), "Reading and checking")
 	})
-	first := f.history()[0]
+	var first history.Record
+	if h := f.history(); len(h) > 0 {
+		first = h[0]
+	} else {
+		t.Error("the first push is not in the history while it reads its input")
+	}
 
 	other := &fixture{t: t, sb: f.sb, home: t.TempDir(), backend: f.backend}
 	code, _, stderr := other.run(demoPasswordEnv, pushArgs(append(target, "--input", writeIDs(t, t.TempDir(), 10))...)...)
