@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,33 +19,18 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 )
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// pbiwbBinary builds the binary once for the tests that run it.
+// pbiwbBinary builds the binary for a test that runs it (the build cache
+// makes the second build of a run a link only).
 func pbiwbBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "pbiwb-test-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "pbiwb")
-		if out, err := exec.Command("go", "build", "-o", builtBin, "github.com/pbiwb/pbiwb").CombinedOutput(); err != nil {
-			buildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	bin := filepath.Join(t.TempDir(), "pbiwb")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/pbiwb/pbiwb").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return builtBin
+	return bin
 }
 
 // waitFor polls cond every 5ms for up to limit.
