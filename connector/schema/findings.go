@@ -19,6 +19,7 @@ const (
 	RuleColumnName      Rule = "column-name"   // invalid characters in a column name
 	RuleRaggedRow       Rule = "ragged-row"    // a row with more or fewer fields than the header
 	RuleInvalidUTF8     Rule = "invalid-utf8"  // bytes that are not UTF-8
+	RuleNULByte         Rule = "nul-byte"      // a NUL byte in a value (how Power BI stores one is unknown)
 	RuleStringLength    Rule = "string-length" // longer than Limits.MaxStringLength characters
 	RuleType            Rule = "type"          // a value that does not convert to its column's type
 	RuleTableName       Rule = "table-name"

@@ -29,7 +29,8 @@ func (e *SyntaxError) Error() string {
 // loses: whether a field was quoted, so an empty unquoted field (NULL) and
 // "" (an empty string) stay apart. Dialect:
 //
-//   - records end in LF or CRLF; CRLF inside a quoted field becomes LF;
+//   - records end in LF or CRLF; a line break inside a quoted field is data
+//     and keeps its bytes (CRLF stays CRLF: the value is what the file holds);
 //   - a field starting with a quote is quoted: "" inside is one quote, and
 //     commas and line breaks are data; text between the closing quote and
 //     the next delimiter is a syntax error;
@@ -134,7 +135,7 @@ func (r *Reader) Read() error {
 		if err != nil {
 			return err
 		}
-		if len(l) == 1 && l[0] == '\n' {
+		if lineEnds(l) {
 			continue // blank line
 		}
 		line = l
@@ -178,11 +179,11 @@ func (r *Reader) Read() error {
 			r.ends = append(r.ends, len(r.rec))
 			r.quoted = append(r.quoted, true)
 			switch {
-			case pos >= len(line) || line[pos] == '\n':
+			case lineEnds(line[pos:]):
 				return nil
 			case line[pos] == r.comma:
 				pos++
-				if pos >= len(line) || line[pos] == '\n' {
+				if lineEnds(line[pos:]) {
 					// A delimiter ends the line: one more, empty, field.
 					r.ends = append(r.ends, len(r.rec))
 					r.quoted = append(r.quoted, false)
@@ -206,6 +207,9 @@ func (r *Reader) Read() error {
 		end := len(line)
 		if end > pos && line[end-1] == '\n' {
 			end--
+			if end > pos && line[end-1] == '\r' {
+				end--
+			}
 		}
 		r.rec = append(r.rec, line[pos:end]...)
 		r.ends = append(r.ends, len(r.rec))
@@ -218,8 +222,23 @@ func (r *Reader) Read() error {
 	}
 }
 
-// readLine returns the next physical line with its line break normalised to
-// LF (none at the end of input without one); io.EOF when nothing is left.
+// lineEnds says whether rest is only a line break (LF or CRLF), or nothing.
+func lineEnds(rest []byte) bool {
+	switch len(rest) {
+	case 0:
+		return true
+	case 1:
+		return rest[0] == '\n'
+	case 2:
+		return rest[0] == '\r' && rest[1] == '\n'
+	}
+	return false
+}
+
+// readLine returns the next physical line with its line break as in the
+// input (LF or CRLF; a CR ending the input becomes LF, none at the end of
+// input without one): a quoted field keeps its line breaks' bytes, and the
+// record's end is found by lineEnds. io.EOF when nothing is left.
 func (r *Reader) readLine() ([]byte, error) {
 	line, err := r.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
@@ -244,11 +263,7 @@ func (r *Reader) readLine() ([]byte, error) {
 		return nil, err
 	}
 	r.line++
-	n := len(line)
-	if n >= 2 && line[n-2] == '\r' && line[n-1] == '\n' {
-		line[n-2] = '\n'
-		line = line[:n-1]
-	} else if line[n-1] == '\r' && err != nil {
+	if n := len(line); line[n-1] == '\r' && err != nil {
 		line[n-1] = '\n' // a final CR without LF
 	}
 	return line, nil

@@ -27,13 +27,15 @@
 // # CSV dialect
 //
 // RFC 4180 (Reader): a header row; fields separated by commas (or tabs);
-// quoted fields may hold delimiters, doubled quotes and line breaks; LF or
-// CRLF line ends; a UTF-8 byte-order mark is skipped; blank lines are
+// quoted fields may hold delimiters, doubled quotes and line breaks, kept
+// as the file holds them (a CRLF inside quotes stays CRLF); LF or CRLF line
+// ends; a UTF-8 byte-order mark is skipped; blank lines are
 // skipped. An empty unquoted field is NULL and "" is an empty string (Domo's
 // dialect, which encoding/csv cannot tell apart). A quote inside an
 // unquoted field is kept as data. Text after a closing quote, and a quote
 // never closed, stop the read with a finding at the line where the field
-// starts.
+// starts A NUL byte in a value is a finding: how Power BI
+// would store one is unknown.
 //
 // Tab-separated: a file named *.tsv or *.tab is read with tabs, *.csv with
 // commas; any other name, and stdin, is tab-separated when its first line

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -209,12 +210,18 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 			fs.Add(f)
 			continue
 		}
+		nul := bytes.IndexByte(r.rec, 0) >= 0 // once per record: rare, and looked for field by field only then
 		for i := range cols {
 			raw := r.Field(i)
 			if len(raw) == 0 {
 				continue // NULL or "", valid in every type; votes for none
 			}
 			c := &cols[i]
+			if nul && bytes.IndexByte(raw, 0) >= 0 {
+				fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleNULByte,
+					Message: "the value contains a NUL byte (0x00), and how Power BI would store it is unknown: remove it from the file (tr -d '\\000' does)"})
+				continue
+			}
 			if !utf8.Valid(raw) {
 				fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleInvalidUTF8,
 					Message: "the value is not valid UTF-8: save the file as UTF-8"})

@@ -116,6 +116,8 @@ func TestScanFindings(t *testing.T) {
 		{"decimal scale", "d\n1.5\n1.23456\n", Options{Columns: map[string]schema.Type{"d": schema.Decimal}}, schema.RuleType, 3, 1, "4 decimal places"},
 		{"existing table type", "id,n\n1,2\n2,abc\n", Options{Existing: []schema.Column{col("id", schema.Int64), col("n", schema.Int64)}}, schema.RuleType, 3, 2, `"abc" is not a valid Int64`},
 		{"invalid utf8", "a,b\nx,ok\ny,caf\xe9\n", Options{}, schema.RuleInvalidUTF8, 3, 2, "UTF-8"},
+		{"nul byte", "a,b\nx,ok\ny,\"a\x00b\"\n", Options{}, schema.RuleNULByte, 3, 2, "NUL byte"},
+		{"nul byte unquoted typed", "a,b\n1,2\n3,4\x00\n", Options{Columns: map[string]schema.Type{"b": schema.Int64}}, schema.RuleNULByte, 3, 2, "NUL byte"},
 		{"string length", "a,b\nx," + strings.Repeat("é", 4001) + "\n", Options{}, schema.RuleStringLength, 2, 2, "4001 characters"},
 		{"string length utf16", "a\n" + strings.Repeat("😀", 2001) + "\n", Options{}, schema.RuleStringLength, 2, 1, "4002 characters"},
 		{"empty column name", "a,,c\n1,2,3\n", Options{}, schema.RuleColumnNameEmpty, 1, 2, "empty"},
@@ -405,5 +407,18 @@ func TestBatchesRefuseInvalidInput(t *testing.T) {
 		if err == nil || b.Body != nil || !strings.Contains(err.Error(), "cannot be written") {
 			t.Fatalf("batch %+v err %v", b, err)
 		}
+	}
+}
+
+// A line break inside a quoted field reaches Power BI as the file holds it:
+// CRLF stays CRLF (csv-spectrum's newlines_crlf), LF stays LF.
+func TestQuotedLineBreaksKeepTheirBytes(t *testing.T) {
+	p, err := scanString(t, "a,b,c\r\n1,2,3\r\n\"Once upon \r\na time\",5,6\r\n\"x\ny\",8,9\r\n", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rows := collect(t, p, 0)
+	if len(rows) != 3 || rows[1]["a"] != "Once upon \r\na time" || rows[2]["a"] != "x\ny" {
+		t.Fatalf("rows %q", rows)
 	}
 }
