@@ -34,8 +34,8 @@
 // dialect, which encoding/csv cannot tell apart). A quote inside an
 // unquoted field is kept as data. Text after a closing quote, and a quote
 // never closed, stop the read with a finding at the line where the field
-// starts A NUL byte in a value is a finding: how Power BI
-// would store one is unknown.
+// starts. A NUL byte in a value is a finding: how Power BI would store one
+// is unknown.
 //
 // Tab-separated: a file named *.tsv or *.tab is read with tabs, *.csv with
 // commas; any other name, and stdin, is tab-separated when its first line
