@@ -307,18 +307,26 @@ func openSource(ctx context.Context, svc Services, input string) (*source.Source
 }
 
 // checkInputPath fails early, before any request, on a file that cannot be
-// read: a wrong --input is a usage error, not something to sign in for.
+// read: a wrong --input is a usage error, not something to sign in for. Only
+// a regular file is opened to check it: opening a FIFO would wait for its
+// writer, and a stream is read once, by the scan.
 func checkInputPath(input string) error {
 	if input == "-" || strings.HasPrefix(input, "domo:") {
+		return nil
+	}
+	st, err := os.Stat(input)
+	if err != nil {
+		return &UsageError{Msg: fmt.Sprintf("--input %s: %v", input, errors.Unwrap(err))}
+	}
+	if st.IsDir() {
+		return &UsageError{Msg: fmt.Sprintf("--input %s is a directory: give a CSV file (or - for stdin)", input)}
+	}
+	if !st.Mode().IsRegular() {
 		return nil
 	}
 	f, err := os.Open(input)
 	if err != nil {
 		return &UsageError{Msg: fmt.Sprintf("--input %s: %v", input, errors.Unwrap(err))}
 	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return &UsageError{Msg: fmt.Sprintf("--input %s is a directory: give a CSV file", input)}
-	}
-	return nil
+	return f.Close()
 }

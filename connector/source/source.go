@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/schema"
@@ -33,17 +35,20 @@ type Source struct {
 
 // File is a local CSV or TSV file, or stdin for "-". The delimiter is tab
 // for a .tsv or .tab file, comma for .csv, and detected from the first line
-// otherwise (stdin included).
+// otherwise (stdin included). A path that is not a regular file — a named
+// pipe, /dev/stdin, a process substitution's /dev/fd/N, a character device
+// — is read once, like stdin: a second open would block (a FIFO waits for a
+// writer that is gone) or find nothing left.
 func File(path string, stdin io.Reader) *Source {
 	if path == "-" {
 		return &Source{
 			Name: "stdin",
-			Open: func(context.Context) (io.ReadCloser, error) {
+			Open: once("stdin", func(context.Context) (io.ReadCloser, error) {
 				if stdin == nil {
 					return nil, errors.New("no standard input to read")
 				}
 				return io.NopCloser(stdin), nil
-			},
+			}),
 		}
 	}
 	var delim byte
@@ -52,6 +57,11 @@ func File(path string, stdin io.Reader) *Source {
 		delim = '\t'
 	case ".csv":
 		delim = ','
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		return &Source{Name: path, Delimiter: delim, Open: once(path, func(ctx context.Context) (io.ReadCloser, error) {
+			return openStream(ctx, path)
+		})}
 	}
 	return &Source{
 		Name:       path,
@@ -69,6 +79,75 @@ func File(path string, stdin io.Reader) *Source {
 			return f, nil
 		},
 	}
+}
+
+// once lets open run a single time: a stream gives its bytes once, and a
+// second read must say so rather than block or find it empty.
+func once(name string, open func(context.Context) (io.ReadCloser, error)) func(context.Context) (io.ReadCloser, error) {
+	var mu sync.Mutex
+	opened := false
+	return func(ctx context.Context) (io.ReadCloser, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if opened {
+			return nil, fmt.Errorf("%s is a stream and was read already: it cannot be read a second time (save it to a file to reuse it)", name)
+		}
+		opened = true
+		return open(ctx)
+	}
+}
+
+// openStream opens a pipe, FIFO or device so that ctx can end the wait: a
+// FIFO's open blocks until a writer comes, and a read until it writes, and
+// an interrupt must not wait for either.
+func openStream(ctx context.Context, path string) (io.ReadCloser, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- opened{f, err}
+	}()
+	var o opened
+	select {
+	case o = <-ch:
+	case <-ctx.Done():
+		go func() { // the open may still succeed: close what it gives
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+	if o.err != nil {
+		return nil, fmt.Errorf("open input %s: %w", path, o.err)
+	}
+	// Pipes and FIFOs are pollable: a deadline in the past ends a read
+	// that waits. (A device that is not pollable ignores it.)
+	stop := context.AfterFunc(ctx, func() { o.f.SetReadDeadline(time.Now()) })
+	return &streamFile{File: o.f, ctx: ctx, stop: stop}, nil
+}
+
+// streamFile is a stream opened by openStream: its reads end when ctx does.
+type streamFile struct {
+	*os.File
+	ctx  context.Context
+	stop func() bool
+}
+
+func (s *streamFile) Read(b []byte) (int, error) {
+	n, err := s.File.Read(b)
+	if err != nil && s.ctx.Err() != nil {
+		return n, s.ctx.Err()
+	}
+	return n, err
+}
+
+func (s *streamFile) Close() error {
+	s.stop()
+	return s.File.Close()
 }
 
 // DomoAPI is the part of the Domo client a Domo source uses; *domo.Client
