@@ -14,7 +14,7 @@ import (
 // Dirs are pbiwb's directories. They are created on first write, not here.
 type Dirs struct {
 	Config string // accounts.json and the insecure-storage file
-	State  string // history and checkpoints
+	State  string // history, checkpoints and the copies of streamed inputs
 }
 
 // History is where run records live.
@@ -22,6 +22,10 @@ func (d Dirs) History() string { return filepath.Join(d.State, "history") }
 
 // Checkpoints is where push checkpoints live.
 func (d Dirs) Checkpoints() string { return filepath.Join(d.State, "checkpoints") }
+
+// Spool is where a run keeps the copy of an input it cannot read twice
+// (stdin, a pipe, a Domo export) while it runs: 0700, each copy 0600.
+func (d Dirs) Spool() string { return filepath.Join(d.State, "spool") }
 
 // Resolve returns the directories for an explicit home ("" for the defaults).
 func Resolve(explicit string) (Dirs, error) {

@@ -20,6 +20,9 @@ func TestResolveExplicit(t *testing.T) {
 	if d.History() != filepath.Join(d.State, "history") || d.Checkpoints() != filepath.Join(d.State, "checkpoints") {
 		t.Fatalf("subdirs: %s %s", d.History(), d.Checkpoints())
 	}
+	if d.Spool() != filepath.Join(d.State, "spool") {
+		t.Fatalf("spool: %s", d.Spool())
+	}
 }
 
 func TestResolveDefaults(t *testing.T) {

@@ -69,7 +69,7 @@ type Services struct {
 	// Clock is the time of pacing and progress; nil is the system clock.
 	Clock Clock
 	// TempDir holds the copy of an input that cannot be read twice (stdin, a
-	// Domo export); "" is os.TempDir().
+	// pipe, a Domo export) during the run; "" is the home's (Dirs.Spool).
 	TempDir string
 	// Tenant (its ID or domain) and User (the signed-in user or app) name
 	// who writes, for the target's lock: the tenant is part of the target,

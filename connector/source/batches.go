@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
 
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
@@ -203,12 +202,8 @@ func (p *Pipeline) batchRows(index, firstRow, maxRows int) int {
 
 // reopen gives the second pass the same bytes as the first.
 func (p *Pipeline) reopen(ctx context.Context) (io.ReadCloser, error) {
-	if p.spool != "" {
-		f, err := os.Open(p.spool)
-		if err != nil {
-			return nil, fmt.Errorf("reopen the copy of %s: %w", p.Name, err)
-		}
-		return f, nil
+	if p.spool != nil {
+		return p.spool.reader(), nil
 	}
 	if !p.src.Reopenable {
 		return nil, fmt.Errorf("%s cannot be read a second time (the pipeline was closed)", p.Name)

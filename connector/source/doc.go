@@ -19,10 +19,10 @@
 // second pass checks the fingerprint again: a file changed between the
 // passes is an error, not a silent mix.
 //
-// A source that cannot be read twice (stdin, a Domo export) is copied to a
-// temporary file during the first pass (Options.TempDir, mode 0600) and the
-// copy is read by the second; Pipeline.Close removes it. A Domo DataSet is
-// thus exported once per run.
+// A source that cannot be read twice (stdin, a named pipe or /dev/fd/N, a
+// Domo export) is read once and copied to a file during the first pass
+// (Options.TempDir, mode 0600), which the later passes read; the copy never
+// outlives its run (spool.go). A Domo DataSet is thus exported once per run.
 //
 // # CSV dialect
 //

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -40,8 +39,9 @@ type Options struct {
 	// MaxFindings caps the findings listed (the rest are counted);
 	// 0 means schema.DefaultMaxFindings.
 	MaxFindings int
-	// TempDir holds the copy of a source that cannot be read twice;
-	// "" means os.TempDir(). The copy is removed by Pipeline.Close.
+	// TempDir holds the copy of a source that cannot be read twice (created
+	// 0700 if missing; the push engine passes one under the home); "" means
+	// os.TempDir(). See spool.go for how long a copy lives.
 	TempDir string
 	// BatchRows, if set, is the row count of batch index, which starts at
 	// row firstRow (0-based, header excluded): at most Limits.MaxRowsPerPost,
@@ -72,7 +72,7 @@ type Pipeline struct {
 
 	src     *Source
 	opts    Options
-	spool   string // the copy of a non-reopenable source
+	spool   *spool // the copy of a non-reopenable source
 	invalid error  // the first pass's findings: nothing may be written
 
 	freeMu chan struct{}
@@ -103,25 +103,20 @@ func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
 	defer rc.Close()
 	h := sha256.New()
 	sink := io.Writer(h)
-	var spool *os.File
 	if !src.Reopenable {
-		spool, err = os.CreateTemp(opts.TempDir, "pbiwb-input-*.csv")
-		if err != nil {
+		if p.spool, err = createSpool(opts.TempDir); err != nil {
 			return nil, fmt.Errorf("keep a copy of %s for the second pass: %w", src.Name, err)
 		}
-		p.spool = spool.Name()
-		sink = io.MultiWriter(h, spool)
+		sink = io.MultiWriter(h, p.spool.f)
 	}
 	cr := &countingReader{r: io.TeeReader(rc, sink)}
 	err = p.scan(ctx, NewReader(cr, src.Delimiter), fs)
-	if spool != nil {
-		if cerr := spool.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("keep a copy of %s: %w", src.Name, cerr)
-		}
-	}
 	if err != nil {
 		p.Close()
 		return nil, err
+	}
+	if p.spool != nil {
+		p.spool.size = cr.n
 	}
 	p.Bytes = cr.n
 	p.Fingerprint = "sha256:" + hex.EncodeToString(h.Sum(nil))
@@ -131,11 +126,11 @@ func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
 
 // Close removes the copy of a non-reopenable source.
 func (p *Pipeline) Close() error {
-	if p.spool == "" {
+	if p.spool == nil {
 		return nil
 	}
-	err := os.Remove(p.spool)
-	p.spool = ""
+	err := p.spool.close()
+	p.spool = nil
 	return err
 }
 

@@ -313,23 +313,31 @@ func TestBatchesDetectChangedFile(t *testing.T) {
 func TestStdinIsCopiedOnceAndRemoved(t *testing.T) {
 	reads := 0
 	stdin := &countReads{r: strings.NewReader("a\tb\n1\tx\n"), n: &reads}
-	p, err := Scan(context.Background(), File("-", stdin), Options{Limits: schema.DocumentedLimits(), TempDir: t.TempDir()})
+	dir := filepath.Join(t.TempDir(), "spool")
+	p, err := Scan(context.Background(), File("-", stdin), Options{Limits: schema.DocumentedLimits(), TempDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "stdin" || p.Delimiter != '\t' || p.spool == "" {
+	if p.Name != "stdin" || p.Delimiter != '\t' || p.spool == nil {
 		t.Fatalf("%+v", p)
 	}
-	_, rows := collect(t, p, 0)
-	if len(rows) != 1 || rows[0]["b"] != "x" {
-		t.Fatal(rows)
+	if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("spool directory: %v, %v", st, err)
 	}
-	spool := p.spool
+	if st, err := p.spool.f.Stat(); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("spool: %v, %v", st, err)
+	}
+	for range 2 { // the plan's pass and the writer's read the same copy
+		_, rows := collect(t, p, 0)
+		if len(rows) != 1 || rows[0]["b"] != "x" {
+			t.Fatal(rows)
+		}
+	}
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(spool); !os.IsNotExist(err) {
-		t.Fatalf("the copy of stdin is still there: %v", err)
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("the copy of stdin is still there: %v", left)
 	}
 }
 
