@@ -62,6 +62,9 @@ type Job struct {
 	// stopped before its checkpoint existed (nothing to resume: --resume
 	// would be refused).
 	ResumeHint, RestartHint string
+	// StartOverHint is the command that pushes the input anew (--restart),
+	// given when the input changed during the push.
+	StartOverHint string
 
 	Tracker *Tracker // required: Execute reports through it
 	Clock   Clock
@@ -105,7 +108,12 @@ func Execute(ctx context.Context, j Job) (Summary, error) {
 		var se *StopError
 		var ve *VerifyError
 		var settle *SettleError
+		var changed *InputChangedError
 		switch {
+		case errors.As(err, &changed):
+			// Stopped part-way, but --resume cannot continue it: the
+			// message says how to start over.
+			sum.Outcome, sum.ExitCode = OutcomeStopped, exitStopped
 		case errors.As(err, &se) && se.Refused:
 			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeFailed, exitRefused, j.ResumeHint
 		case errors.As(err, &se):
@@ -174,7 +182,7 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 	err = w.Write(ctx, j.Open(ctx, st.NextBatch()))
 	sum.Posts = pacer.History()
 	if err != nil {
-		return sum, err
+		return sum, inputChanged(j, w, err)
 	}
 	if got := w.AckedRows(); got != j.TotalRows {
 		return sum, fmt.Errorf("wrote %s rows but the input has %s: the input changed during the push",

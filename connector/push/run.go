@@ -35,6 +35,8 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		return p.fail(NewTracker(clock, int64(p.pipe.Rows), p.batches, observers...), err)
 	}
 
+	restart := p.req
+	restart.Resume, restart.Restart = false, true
 	// The resume command is recorded from the start, so a run killed without
 	// a word (kill -9, a crash) can still be continued from its record.
 	var herr error
@@ -112,6 +114,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		History:       seed,
 		ResumeHint:    resumeHint(p.svc, p.req),
 		RestartHint:   CommandLine(p.svc.Invocation, p.req),
+		StartOverHint: CommandLine(p.svc.Invocation, restart),
 		Tracker:       tr,
 		Clock:         clock,
 		// Once the count is verified the checkpoint goes: the record must

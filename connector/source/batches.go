@@ -10,6 +10,7 @@ import (
 	"iter"
 
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // Batch is one POST rows body: rows [FirstRow, FirstRow+Rows) of the input
@@ -36,7 +37,9 @@ const (
 // boundaries depend only on the input and the limits, so they are the same
 // on every run: from skips batches [0, from) (encoded but not yielded) for
 // a resumed push. An error ends the sequence; it is also an error if the
-// input's bytes differ from the first pass's (the file changed).
+// input's bytes differ from the first pass's (the file changed): a pass
+// after the first complete one checks each batch before yielding it, and
+// a changed one ends the sequence with a *ChangedError instead.
 func (p *Pipeline) Batches(ctx context.Context, from int) iter.Seq2[Batch, error] {
 	return func(yield func(Batch, error) bool) {
 		if err := p.batches(ctx, from, yield); err != nil {
@@ -84,10 +87,23 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 		return err
 	}
 	defer rc.Close()
-	h := sha256.New()
-	r := NewReader(&hashingReader{r: rc, h: h}, p.Delimiter)
+	// The first complete pass records the batches' fingerprints (having
+	// checked the whole input against the scan's); later ones check them.
+	p.printsMu.Lock()
+	known := p.prints
+	p.printsMu.Unlock()
+	in, h := io.Reader(rc), sha256.New()
+	if known == nil {
+		in = &hashingReader{r: rc, h: h}
+	}
+	r := NewReader(in, p.Delimiter)
+	r.HashRecords(p.seed)
 	if err := r.Read(); err != nil {
 		return fmt.Errorf("read %s again: %w", p.Name, err)
+	}
+	rec := &fingerprints{header: r.RecordSum()}
+	if known != nil && rec.header != known.header {
+		return &ChangedError{Name: p.Name, Line: r.Line(), Exact: true, What: "(the header) is not what it was"}
 	}
 
 	// `"name":` for each column, escaped once.
@@ -104,7 +120,17 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 	b := Batch{Body: append(p.newBody(), bodyPrefix...)}
 	var carry []byte // a row moved to the next batch
 	row, skipping := 0, from > 0
+	var fp batchPrint // the fingerprint of b's rows
+	var lines []int   // the lines of b's rows, to name a changed one (checking passes)
+	var changed error // why flush stopped, when it was not the consumer
 	flush := func() bool {
+		if known == nil {
+			rec.batches = append(rec.batches, fp)
+		} else if b.Index >= len(known.batches) || known.batches[b.Index] != fp {
+			changed = p.batchChanged(b, known, fp, lines)
+			return false
+		}
+		fp, lines = batchPrint{}, lines[:0]
 		b.Body = append(b.Body, bodySuffix...)
 		if skipping {
 			b.Body = b.Body[:0]
@@ -117,6 +143,7 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 		skipping = b.Index < from
 		return true
 	}
+	lastLine := r.Line()
 	for {
 		err := r.Read()
 		if err == io.EOF {
@@ -130,8 +157,12 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 				return err
 			}
 		}
+		if known != nil && row >= p.Rows {
+			return &ChangedError{Name: p.Name, Line: r.Line(), Exact: true, What: "is a row the input did not have"}
+		}
 		if r.NumFields() != len(p.Columns) {
-			return fmt.Errorf("%s:%d: the row has %d fields, not %d: the input changed since it was checked", p.Name, r.Line(), r.NumFields(), len(p.Columns))
+			return &ChangedError{Name: p.Name, Line: r.Line(), Exact: true,
+				What: fmt.Sprintf("has %d fields, not %d", r.NumFields(), len(p.Columns))}
 		}
 		mark := len(b.Body)
 		if b.Rows > 0 {
@@ -146,7 +177,8 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 				continue
 			}
 			if b.Body, err = schema.AppendJSON(b.Body, c.Type, raw); err != nil {
-				return fmt.Errorf("%s:%d: column %d (%q): %w", p.Name, r.Line(), i+1, c.Name, err)
+				return &ChangedError{Name: p.Name, Line: r.Line(), Exact: true,
+					What: fmt.Sprintf("is not what it was: column %d (%q): %v", i+1, c.Name, err)}
 			}
 		}
 		b.Body = append(b.Body, '}')
@@ -160,7 +192,7 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 			rowJSON := carry
 			b.Body = b.Body[:mark]
 			if !flush() {
-				return nil
+				return changed
 			}
 			b.Body = append(b.Body, rowJSON...)
 			if len(b.Body)+len(bodySuffix) > maxBytes {
@@ -172,14 +204,26 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 		}
 		b.Rows++
 		b.LastLine = r.Line()
+		lastLine = r.Line()
+		fp.add(r.RecordSum())
+		if known != nil {
+			lines = append(lines, r.Line())
+		}
 		row++
 		if b.Rows >= p.batchRows(b.Index, b.FirstRow, maxRows) {
 			if !flush() {
-				return nil
+				return changed
 			}
 		}
 	}
 	if b.Rows > 0 && !flush() {
+		return changed
+	}
+	if known != nil {
+		if b.Index < len(known.batches) || row != p.Rows {
+			return &ChangedError{Name: p.Name, Line: lastLine, Exact: true,
+				What: fmt.Sprintf("is now the last: the input had %s rows, it has %s", format.Thousands(int64(p.Rows)), format.Thousands(int64(row)))}
+		}
 		return nil
 	}
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != p.Fingerprint {
@@ -188,7 +232,30 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 	if row != p.Rows {
 		return fmt.Errorf("%s changed since it was checked (%d rows, now %d): run again", p.Name, p.Rows, row)
 	}
+	p.printsMu.Lock()
+	if p.prints == nil {
+		p.prints = rec
+	}
+	p.printsMu.Unlock()
 	return nil
+}
+
+// batchChanged is the error of a batch whose fingerprint is not the one
+// recorded: it names the changed line when a single row changed.
+func (p *Pipeline) batchChanged(b Batch, known *fingerprints, got batchPrint, lines []int) error {
+	e := &ChangedError{Name: p.Name, Line: b.FirstLine, LastLine: b.LastLine, What: "is not what it was"}
+	if b.Index < len(known.batches) {
+		if i := changedRow(known.batches[b.Index], got); i >= 0 && i < len(lines) {
+			e.Line, e.Exact = lines[i], true
+		}
+	}
+	return e
+}
+
+// fingerprints are what the first complete pass recorded (batchprint.go).
+type fingerprints struct {
+	header  uint64
+	batches []batchPrint
 }
 
 // batchRows is the row count batch index, starting at row firstRow, closes

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"math/bits"
 )
 
 // MaxRecordBytes bounds one record in memory. A valid record is far smaller
@@ -53,6 +55,25 @@ type Reader struct {
 	quoted  []bool
 	lineBuf []byte // a line longer than br's buffer
 	started bool
+
+	// With hashing on (HashRecords), sum is a hash of the current record's
+	// bytes as the input holds them (blank lines before it excluded).
+	hashing bool
+	seed    maphash.Seed
+	sum     uint64
+}
+
+// HashRecords makes RecordSum a hash (with seed) of each record's bytes.
+func (r *Reader) HashRecords(seed maphash.Seed) { r.hashing, r.seed = true, seed }
+
+// RecordSum is the hash of the current record's bytes (HashRecords).
+func (r *Reader) RecordSum() uint64 { return r.sum }
+
+// hashLine adds a physical line of the record to its hash.
+func (r *Reader) hashLine(l []byte) {
+	if r.hashing {
+		r.sum = bits.RotateLeft64(r.sum, 27) ^ maphash.Bytes(r.seed, l)
+	}
 }
 
 // NewReader reads from r with the delimiter comma (',' or '\t'); comma 0
@@ -142,6 +163,8 @@ func (r *Reader) Read() error {
 		break
 	}
 	r.recLine = r.line
+	r.sum = 0
+	r.hashLine(line)
 	pos := 0
 	for {
 		if pos < len(line) && line[pos] == '"' {
@@ -164,6 +187,7 @@ func (r *Reader) Read() error {
 					if err != nil {
 						return err
 					}
+					r.hashLine(l)
 					line, pos = l, 0
 					continue
 				}

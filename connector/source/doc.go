@@ -16,8 +16,12 @@
 // Limits.MaxRowsPerPost rows and Limits.MaxBytesPerPost bytes. Boundaries
 // depend only on the input and the limits, so a resumed push can ask for
 // batches from any index and get the same batches a first run would. The
-// second pass checks the fingerprint again: a file changed between the
-// passes is an error, not a silent mix.
+// first complete Batches pass (the push plans with one, before writing
+// anything) checks the whole fingerprint again and records one per batch;
+// every later pass (the writer's) checks each batch against its own before
+// yielding it, so a file edited during a push stops the push before the
+// edited rows are sent, with a *ChangedError naming the line
+// (batchprint.go).
 //
 // A source that cannot be read twice (stdin, a named pipe or /dev/fd/N, a
 // Domo export) is read once and copied to a file during the first pass

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"hash/maphash"
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/pbiwb/pbiwb/connector/schema"
@@ -77,6 +79,10 @@ type Pipeline struct {
 
 	freeMu chan struct{}
 	free   [][]byte // bodies given back with Recycle
+
+	seed     maphash.Seed // of the rows' hashes in the batch fingerprints
+	printsMu sync.Mutex
+	prints   *fingerprints // recorded by the first complete Batches pass
 }
 
 // Scan is the first pass: it reads the whole input once in constant memory,
@@ -89,7 +95,7 @@ func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
 	if opts.Limits == (schema.Limits{}) {
 		opts.Limits = schema.DocumentedLimits()
 	}
-	p := &Pipeline{Name: src.Name, src: src, opts: opts, freeMu: make(chan struct{}, 1)}
+	p := &Pipeline{Name: src.Name, src: src, opts: opts, freeMu: make(chan struct{}, 1), seed: maphash.MakeSeed()}
 	fs := &schema.Findings{Max: opts.MaxFindings}
 	if opts.Table != "" {
 		for _, f := range schema.CheckTableName(opts.Table) {
