@@ -260,8 +260,8 @@ func lineEnds(rest []byte) bool {
 }
 
 // readLine returns the next physical line with its line break as in the
-// input (LF or CRLF; a CR ending the input becomes LF, none at the end of
-// input without one): a quoted field keeps its line breaks' bytes, and the
+// input (LF or CRLF; none at the end of input without one, and a CR that
+// ends the input is dropped): a quoted field keeps its line breaks' bytes, and the
 // record's end is found by lineEnds. io.EOF when nothing is left.
 func (r *Reader) readLine() ([]byte, error) {
 	line, err := r.br.ReadSlice('\n')
@@ -288,7 +288,7 @@ func (r *Reader) readLine() ([]byte, error) {
 	}
 	r.line++
 	if n := len(line); line[n-1] == '\r' && err != nil {
-		line[n-1] = '\n' // a final CR without LF
+		line = line[:n-1] // a final CR without LF ends the input, as no line break would
 	}
 	return line, nil
 }

@@ -66,6 +66,7 @@ func TestReader(t *testing.T) {
 		{"bare quote kept", "a\"b,c\n", ',', []rec{{1, []string{"a\"b", "c"}}}, ','},
 		{"quoted then trailing delimiter", "\"a\",\n", ',', []rec{{1, []string{"a", null}}}, ','},
 		{"final cr", "a,b\r", ',', []rec{{1, []string{"a", "b"}}}, ','},
+		{"cr then final cr", "\r\r", ',', []rec{{1, []string{"\r"}}}, ','},
 		{"tsv given", "a\tb,c\n1\t2\n", '\t', []rec{{1, []string{"a", "b,c"}}, {2, []string{"1", "2"}}}, '\t'},
 		{"tsv detected", "a\tb\tc,d\n1\t2\t3\n", 0, []rec{{1, []string{"a", "b", "c,d"}}, {2, []string{"1", "2", "3"}}}, '\t'},
 		{"csv detected despite quoted tabs", "\"a\tb\",c\n", 0, []rec{{1, []string{"a\tb", "c"}}}, ','},
