@@ -70,6 +70,7 @@ type Client struct {
 	observe func(Exchange)
 	retry   RetryPolicy
 	sleep   func(context.Context, time.Duration) error
+	timeout time.Duration // per request; 0 is DefaultRequestTimeout (WithRequestTimeout)
 
 	pageSize int // GET /groups page size; 0 means groupPageSize (tests shrink it)
 }

@@ -2,6 +2,7 @@ package powerbi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/internal/stall"
 )
 
 // maxResponseBytes caps what the client reads from one response. The largest
@@ -143,6 +145,12 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 		}
 	}()
 
+	// Nothing waits forever: the request is given up on once the timeout
+	// passes without progress (see WithRequestTimeout). Every step of the
+	// exchange counts as progress, so only a stall is cut.
+	ctx, watch := stall.Start(ctx, cmp.Or(cl.timeout, DefaultRequestTimeout))
+	defer watch.Stop()
+
 	// sent is true once the request, body included, was written on the
 	// connection of the latest attempt. GetConn starts each attempt: the
 	// transport redials and rewrites when a reused keep-alive connection
@@ -150,8 +158,11 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 	// request to another host.
 	var sent atomic.Bool
 	trace := &httptrace.ClientTrace{
-		GetConn:      func(string) { sent.Store(false) },
-		WroteRequest: func(i httptrace.WroteRequestInfo) { sent.Store(i.Err == nil) },
+		GetConn:              func(string) { sent.Store(false) },
+		GotConn:              func(httptrace.GotConnInfo) { watch.Progress() },
+		WroteHeaders:         watch.Progress,
+		WroteRequest:         func(i httptrace.WroteRequestInfo) { sent.Store(i.Err == nil); watch.Progress() },
+		GotFirstResponseByte: watch.Progress,
 	}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), c.method, u, nil)
 	if err != nil {
@@ -160,10 +171,17 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 	if c.body != nil {
 		// The caller may reuse c.body once this returns (the push engine
 		// recycles batch buffers): wait until net/http has let go of it.
+		// (rb.wait runs before watch.Stop, defers running last-first: a
+		// transport that holds on to the body stalls, and is cut like any
+		// other stall.)
 		rb := newRequestBody(c.body)
 		defer rb.wait()
-		req.Body, _ = rb.reader()
-		req.GetBody = rb.reader // lets http.Client re-send it on a 307/308
+		reader := func() (io.ReadCloser, error) {
+			r, err := rb.reader()
+			return progressBody{r, watch}, err
+		}
+		req.Body, _ = reader()
+		req.GetBody = reader // lets http.Client re-send it on a 307/308
 		req.ContentLength = int64(len(c.body))
 	}
 	req.Header.Set("Accept", "application/json")
@@ -177,6 +195,7 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 
 	resp, err := cl.http.Do(req)
 	if err != nil {
+		err = watch.Err(err)
 		ex.Err = err
 		// A refused redirect was answered (3xx: not carried out here) and its
 		// target never asked: nothing is unknown.
@@ -192,7 +211,8 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 	if errorAnswer {
 		limit = maxErrorBytes
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err := io.ReadAll(io.LimitReader(progressBody{resp.Body, watch}, limit+1))
+	err = watch.Err(err)
 	if err == nil && int64(len(data)) > limit && !errorAnswer {
 		err = fmt.Errorf("answer larger than %d MB", maxResponseBytes>>20)
 	}

@@ -1,0 +1,74 @@
+// Package stall gives an HTTP request a deadline that moves with progress:
+// the request is cancelled once nothing has happened on it for a while — no
+// connection, no byte of the body taken by the transport, no answer, no byte
+// of the answer. Unlike http.Client.Timeout it never cuts a long transfer
+// that keeps moving (a multi-minute Domo export, a 16 MB POST on a slow
+// uplink), yet nothing waits forever: a server that never answers is given
+// up on after the timeout.
+package stall
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// TimeoutError is a request given up on because nothing arrived for After.
+// It does not wrap context.Canceled or context.DeadlineExceeded: a timeout
+// is a failure of the service or the network, not an interrupt by the user.
+type TimeoutError struct {
+	After time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("nothing arrived for %v (the request timeout, --request-timeout)", e.After)
+}
+
+// Timeout marks it as a timeout, as net.Error does.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// Watch is one request's watchdog.
+type Watch struct {
+	d      time.Duration
+	t      *time.Timer
+	fired  atomic.Bool
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+// Start returns a context for the request that is cancelled when d passes
+// without Progress, and its Watch. Call Stop when the request is over.
+func Start(ctx context.Context, d time.Duration) (context.Context, *Watch) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	w := &Watch{d: d, ctx: ctx, cancel: cancel}
+	w.t = time.AfterFunc(d, func() {
+		w.fired.Store(true)
+		cancel(&TimeoutError{After: d})
+	})
+	return ctx, w
+}
+
+// Progress restarts the countdown: something moved.
+func (w *Watch) Progress() {
+	if !w.fired.Load() {
+		w.t.Reset(w.d)
+	}
+}
+
+// Stop ends the watch and releases the request's context.
+func (w *Watch) Stop() {
+	w.t.Stop()
+	w.cancel(nil)
+}
+
+// Err is the *TimeoutError when the watch cancelled the request, else err:
+// the caller passes the error the request failed with, and people get
+// "nothing arrived for 2m0s" instead of "context canceled". An interrupt of
+// the parent context that came first stays an interrupt.
+func (w *Watch) Err(err error) error {
+	if te, ok := context.Cause(w.ctx).(*TimeoutError); ok && err != nil {
+		return te
+	}
+	return err
+}
