@@ -7,6 +7,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+
+	"github.com/pbiwb/pbiwb/connector/internal/stall"
 )
 
 // DataSet returns the metadata and schema of DataSet id.
@@ -15,15 +17,17 @@ func (c *Client) DataSet(ctx context.Context, id string) (DataSet, error) {
 	if err != nil {
 		return DataSet{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	resp, err := c.get(ctx, id, "the metadata", "/v1/datasets/"+url.PathEscape(id), "application/json")
+	ctx, watch := c.watch(ctx)
+	defer watch.Stop()
+	resp, err := c.get(ctx, watch, id, "the metadata", "/v1/datasets/"+url.PathEscape(id), "application/json")
 	if err != nil {
 		return DataSet{}, err
 	}
 	defer resp.Body.Close()
 	var j dataSetJSON
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(&j); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(&j); err != nil && watch.TimedOut() {
+		return DataSet{}, unreachable("Domo's description of DataSet "+id+" broke off", watch.Err(err))
+	} else if err != nil {
 		return DataSet{}, &Error{Kind: ErrService, DataSetID: id, Status: resp.StatusCode, Cause: err,
 			Summary: "Domo's description of DataSet " + id + " could not be read",
 			Advice:  "Try again; if it persists, the Domo API may have changed: report it"}
@@ -38,13 +42,21 @@ func (c *Client) DataSet(ctx context.Context, id string) (DataSet, error) {
 // Export returns DataSet id as CSV with its header row, as Domo streams it:
 // the body is read as the caller reads, never held whole. NULL is an empty
 // unquoted field and the empty string "" (Domo's dialect). The caller closes
-// it; cancelling ctx stops the transfer.
-func (c *Client) Export(ctx context.Context, id string) (io.ReadCloser, error) {
-	id, err := checkID(id)
+// it; cancelling ctx stops the transfer. A large DataSet takes minutes, so
+// the request timeout bounds each wait — for the answer to begin, for each
+// next piece of it — not the whole transfer.
+func (c *Client) Export(ctx context.Context, id string) (_ io.ReadCloser, err error) {
+	id, err = checkID(id)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.get(ctx, id, "the rows", "/v1/datasets/"+url.PathEscape(id)+"/data?includeHeader=true", "text/csv")
+	ctx, watch := c.watch(ctx)
+	defer func() {
+		if err != nil {
+			watch.Stop()
+		}
+	}()
+	resp, err := c.get(ctx, watch, id, "the rows", "/v1/datasets/"+url.PathEscape(id)+"/data?includeHeader=true", "text/csv")
 	if err != nil {
 		return nil, err
 	}
@@ -58,13 +70,14 @@ func (c *Client) Export(ctx context.Context, id string) (io.ReadCloser, error) {
 			Summary: "Domo answered the export of DataSet " + id + " with " + mt + " instead of CSV",
 			Advice:  "Check the Domo API address (a proxy may be answering instead of Domo) and try again"}
 	}
-	return &exportBody{body: resp.Body, id: id}, nil
+	return &exportBody{body: resp.Body, id: id, watch: watch}, nil
 }
 
 // get sends an authenticated GET and returns a 2xx response, or an *Error.
 // A refused token is renewed once and the request replayed, as Domo's Java
 // SDK does for a 401, and for the 406 page its CSV export answers instead.
-func (c *Client) get(ctx context.Context, id, what, path, accept string) (*http.Response, error) {
+// ctx is watch's: a request that stalls fails with its timeout.
+func (c *Client) get(ctx context.Context, watch *stall.Watch, id, what, path, accept string) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		tok, fresh, err := c.accessToken(ctx)
 		if err != nil {
@@ -76,10 +89,12 @@ func (c *Client) get(ctx context.Context, id, what, path, accept string) (*http.
 		}
 		req.Header.Set("Authorization", "bearer "+tok)
 		req.Header.Set("Accept", accept)
+		watch.Progress() // the wait for the answer starts now, whatever signing in took
 		resp, err := c.http.Do(req)
 		if err != nil {
-			return nil, unreachable("cannot reach Domo to read "+what+" of DataSet "+id, err)
+			return nil, unreachable("cannot reach Domo to read "+what+" of DataSet "+id, watch.Err(err))
 		}
+		watch.Progress()
 		if resp.StatusCode/100 == 2 {
 			return resp, nil
 		}
@@ -93,18 +108,27 @@ func (c *Client) get(ctx context.Context, id, what, path, accept string) (*http.
 	}
 }
 
-// exportBody gives read errors of the export stream their context.
+// exportBody gives read errors of the export stream their context, and
+// tells the request's watch of every piece that arrives.
 type exportBody struct {
-	body io.ReadCloser
-	id   string
+	body  io.ReadCloser
+	id    string
+	watch *stall.Watch
 }
 
 func (b *exportBody) Read(p []byte) (int, error) {
 	n, err := b.body.Read(p)
+	if n > 0 {
+		b.watch.Progress()
+	}
 	if err != nil && err != io.EOF {
-		err = unreachable("the export of Domo DataSet "+b.id+" broke off", err)
+		err = unreachable("the export of Domo DataSet "+b.id+" broke off", b.watch.Err(err))
 	}
 	return n, err
 }
 
-func (b *exportBody) Close() error { return b.body.Close() }
+func (b *exportBody) Close() error {
+	err := b.body.Close()
+	b.watch.Stop()
+	return err
+}

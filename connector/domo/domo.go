@@ -79,6 +79,8 @@ type Client struct {
 	secret string
 	scope  string
 	now    func() time.Time
+	// timeout bounds each request (WithRequestTimeout); 0 is DefaultRequestTimeout.
+	timeout time.Duration
 
 	mu      sync.Mutex
 	token   string
@@ -87,7 +89,7 @@ type Client struct {
 
 // New returns a client of ep.DomoBase using ep.HTTP. No request is made until
 // a method needs one.
-func New(ep cloud.Endpoints, clientID, clientSecret string) *Client {
+func New(ep cloud.Endpoints, clientID, clientSecret string, opts ...Option) *Client {
 	base := strings.TrimRight(ep.DomoBase, "/")
 	if base == "" {
 		base = cloud.DefaultDomoBase
@@ -98,7 +100,7 @@ func New(ep cloud.Endpoints, clientID, clientSecret string) *Client {
 	if redact.LooksLikeSecret(redact.DomoClientID, clientID) {
 		redact.Secret(clientID)
 	}
-	return &Client{
+	c := &Client{
 		// cloud's redirect policy: the Basic credentials and the bearer
 		// token never follow a redirect to http or to another host.
 		base: base, http: cloud.WithRedirectPolicy(ep.HTTP),
@@ -106,11 +108,11 @@ func New(ep cloud.Endpoints, clientID, clientSecret string) *Client {
 		scope: "data", // reading DataSets needs Domo's data scope, nothing more
 		now:   time.Now,
 	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
-
-// The longest Domo may take to answer a token or metadata request. The CSV
-// export is bounded only by the caller's context: a large DataSet takes long.
-const callTimeout = 2 * time.Minute
 
 // The most of a JSON or error body read into memory.
 const maxBody = 8 << 20

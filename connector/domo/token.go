@@ -60,8 +60,8 @@ func (c *Client) fetchLocked(ctx context.Context) error {
 			Advice: "A Domo input needs a Domo API client: save its ID and secret with the account " +
 				"(pbiwb accounts add … --domo-client-id ID), or set PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET"}
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
+	ctx, watch := c.watch(ctx)
+	defer watch.Stop()
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {c.scope}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/oauth/token", strings.NewReader(form.Encode()))
 	if err != nil {
@@ -72,7 +72,7 @@ func (c *Client) fetchLocked(ctx context.Context) error {
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return unreachable("cannot reach Domo to sign in at "+c.base, err)
+		return unreachable("cannot reach Domo to sign in at "+c.base, watch.Err(err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		return c.tokenFailure(readAnswer(resp))
@@ -83,7 +83,9 @@ func (c *Client) fetchLocked(ctx context.Context) error {
 		TokenType   string `json:"token_type"`
 		ExpiresIn   int64  `json:"expires_in"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(&t); err != nil || t.AccessToken == "" {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(&t); err != nil && watch.TimedOut() {
+		return unreachable("Domo's sign-in answer at "+c.base+" broke off", watch.Err(err))
+	} else if err != nil || t.AccessToken == "" {
 		return &Error{Kind: ErrService, Status: resp.StatusCode, Summary: "Domo's sign-in answered without an access token",
 			Advice: "Check that the Domo API address is " + cloud.DefaultDomoBase + " (or your instance's API host) and try again"}
 	}

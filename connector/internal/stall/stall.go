@@ -72,3 +72,10 @@ func (w *Watch) Err(err error) error {
 	}
 	return err
 }
+
+// TimedOut reports whether the watch cancelled the request (before anyone
+// else cancelled its context).
+func (w *Watch) TimedOut() bool {
+	_, ok := context.Cause(w.ctx).(*TimeoutError)
+	return ok
+}
