@@ -30,6 +30,9 @@ func CommandLine(global string, req Request) string {
 	for _, c := range req.Columns {
 		parts = append(parts, "--column", format.ShellQuote(c))
 	}
+	if req.MaxThrottleWait > 0 && req.MaxThrottleWait != DefaultMaxThrottleWait {
+		parts = append(parts, "--max-throttle-wait", req.MaxThrottleWait.String())
+	}
 	if req.Resume {
 		parts = append(parts, "--resume")
 	}

@@ -89,6 +89,9 @@ type ErrorInfo struct {
 	Code      string `json:"code,omitempty"`   // Power BI error code
 	RequestID string `json:"requestId,omitempty"`
 	Batch     int    `json:"batch,omitempty"` // 1-based; 0 when not about a batch
+	// ResumeAfter is when trying again makes sense: the time Power BI asked
+	// for, on a stop for throttling (ThrottleError).
+	ResumeAfter time.Time `json:"resumeAfter,omitzero"`
 }
 
 // Outcome names how a run ended (also used by history).
@@ -127,6 +130,9 @@ type Summary struct {
 	// --resume of an input that an earlier run, AlreadyWrittenBy, wrote whole).
 	Note             string `json:"note,omitempty"`
 	AlreadyWrittenBy string `json:"alreadyWrittenBy,omitempty"`
+	// ResumeAfter is when resuming makes sense, for a run stopped because
+	// Power BI throttled it past --max-throttle-wait (the latest ErrorInfo.ResumeAfter).
+	ResumeAfter time.Time `json:"resumeAfter,omitzero"`
 	// Posts are the dataset's recent requests as the pacer saw them, for the
 	// history to seed the next run's pacer (not part of --json output).
 	Posts []Sent `json:"-"`
@@ -282,6 +288,11 @@ func (t *Tracker) Finish(s Summary) Summary {
 			}
 		}
 		s.Errors = append(s.Errors, t.errors...)
+		for _, e := range s.Errors {
+			if e.ResumeAfter.After(s.ResumeAfter) {
+				s.ResumeAfter = e.ResumeAfter
+			}
+		}
 		out = s
 		return Event{Kind: KindSummary, Summary: &out}
 	})

@@ -70,6 +70,8 @@ type Job struct {
 	Clock   Clock
 	// Backoff and MaxBackoff tune the writer's retries (defaults 1s, 1m).
 	Backoff, MaxBackoff time.Duration
+	// MaxThrottleWait is the throttling budget (WriterConfig.MaxThrottleWait).
+	MaxThrottleWait time.Duration
 	// StopGrace is how long an interrupted push waits for the POSTs in
 	// flight to answer (WriterConfig.StopGrace; default DefaultStopGrace).
 	StopGrace time.Duration
@@ -169,7 +171,7 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 	w, err := NewWriter(WriterConfig{Table: j.Table, Classify: j.Classify, Pacer: pacer, Checkpoint: c,
 		Tracker: j.Tracker, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
 		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
-		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability})
+		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait})
 	if err != nil {
 		return sum, err
 	}
@@ -271,6 +273,7 @@ func errorInfo(err error) ErrorInfo {
 	var se *StopError
 	if errors.As(err, &se) {
 		e.Status, e.Code, e.RequestID = se.Failure.Status, se.Failure.Code, se.Failure.RequestID
+		e.ResumeAfter = se.ResumeAfter
 		if se.Batch >= 0 {
 			e.Batch = se.Batch + 1
 		}

@@ -225,8 +225,12 @@ func summaryText(s Summary) string {
 		if verb == "" {
 			verb = "Failed"
 		}
-		fmt.Fprintf(&b, "%s after %s of %s (%s of %s) in %s.", verb, format.Thousands(s.RowsWritten),
-			plural(int(s.RowsTotal), "row", "rows"), format.Thousands(int64(s.BatchesDone)), plural(s.BatchesTotal, "batch", "batches"), elapsed)
+		why := ""
+		if !s.ResumeAfter.IsZero() {
+			why = ": Power BI throttled the push beyond --max-throttle-wait"
+		}
+		fmt.Fprintf(&b, "%s after %s of %s (%s of %s) in %s%s.", verb, format.Thousands(s.RowsWritten),
+			plural(int(s.RowsTotal), "row", "rows"), format.Thousands(int64(s.BatchesDone)), plural(s.BatchesTotal, "batch", "batches"), elapsed, why)
 	}
 	if s.MinimumSeconds > 0 && s.ElapsedSeconds > 0 && s.Outcome == OutcomeSucceeded {
 		fmt.Fprintf(&b, "\n  %.1f%% of the fastest the limits allow (%s).", 100*s.MinimumSeconds/s.ElapsedSeconds,
@@ -255,7 +259,10 @@ func summaryText(s Summary) string {
 		for _, e := range s.Errors {
 			b.WriteString("\n  " + errorLine(e))
 		}
-		if s.ResumeHint != "" {
+		switch {
+		case s.ResumeHint != "" && !s.ResumeAfter.IsZero():
+			b.WriteString("\n  To continue where it stopped, after " + wallClock(s.ResumeAfter) + " (when Power BI said it would take requests again): " + s.ResumeHint)
+		case s.ResumeHint != "":
 			b.WriteString("\n  To continue where it stopped: " + s.ResumeHint)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
@@ -50,6 +51,10 @@ type Request struct {
 	// over (an append would otherwise refuse to run: it would write again the
 	// rows the interrupted run wrote).
 	Restart bool `json:"restart,omitempty"`
+	// MaxThrottleWait is the throttling budget (--max-throttle-wait): the
+	// push stops, resumable, rather than wait longer on Power BI's 429s.
+	// Zero is DefaultMaxThrottleWait.
+	MaxThrottleWait time.Duration `json:"maxThrottleWait,omitempty"`
 }
 
 // Services are what the engine talks to.
@@ -188,6 +193,12 @@ func (r Request) normalize() (Request, map[string]schema.Type, error) {
 		r.Retention = RetentionFIFO
 	default:
 		return r, nil, &UsageError{Msg: fmt.Sprintf("--retention %q: use none or fifo", r.Retention)}
+	}
+	switch {
+	case r.MaxThrottleWait < 0:
+		return r, nil, &UsageError{Msg: fmt.Sprintf("--max-throttle-wait %v: give a positive duration, such as 30m or 2h", r.MaxThrottleWait)}
+	case r.MaxThrottleWait == 0:
+		r.MaxThrottleWait = DefaultMaxThrottleWait
 	}
 	if r.Resume && r.Restart {
 		return r, nil, &UsageError{Msg: "--resume and --restart contradict each other: give one"}

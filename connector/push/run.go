@@ -124,6 +124,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 			p.saveRecord(func(r *history.Record) { r.Verified, r.RowsWritten = true, int64(p.pipe.Rows) })
 		},
 	}
+	job.MaxThrottleWait = p.req.MaxThrottleWait
 	// The sandbox compresses time N-fold; its 5xx storms pass as fast, so
 	// the writer's backoff after one shrinks alike (never below 20ms).
 	if s := p.limits.TimeScale; s > 1 {

@@ -82,6 +82,10 @@ type WriterConfig struct {
 	// Attempts bounds the tries of one batch after transient failures
 	// (429s do not count: Retry-After says when to go on). Default 8.
 	Attempts int
+	// MaxThrottleWait bounds waiting on 429s: a Retry-After beyond it, or
+	// 429s holding every batch back for longer, stop the write with a
+	// *ThrottleError (see throttle.go). Default DefaultMaxThrottleWait.
+	MaxThrottleWait time.Duration
 	// Backoff is the first wait after a transient failure, doubling up to
 	// MaxBackoff, with full jitter. Defaults 1s and 1m.
 	Backoff, MaxBackoff time.Duration
@@ -108,6 +112,9 @@ type StopError struct {
 	Failure Failure
 	Err     error
 	Refused bool // Power BI refused (Fatal), rather than failing again and again
+	// ResumeAfter is when it makes sense to try again (a *ThrottleError's
+	// Until); zero when that is not known.
+	ResumeAfter time.Time
 }
 
 func (e *StopError) Error() string {
@@ -133,6 +140,9 @@ type Writer struct {
 	settled   map[int]bool     // settled: true landed, false send again
 	changed   chan struct{}    // closed and replaced when active shrinks
 	rng       *rand.Rand
+	// throttledSince is when the first 429 since the last batch landed
+	// came; zero while batches land (the throttling budget, throttle.go).
+	throttledSince time.Time
 }
 
 // NewWriter checks the config and fills in defaults.
@@ -157,6 +167,9 @@ func NewWriter(c WriterConfig) (*Writer, error) {
 	}
 	if c.StopGrace == 0 {
 		c.StopGrace = DefaultStopGrace
+	}
+	if c.MaxThrottleWait <= 0 {
+		c.MaxThrottleWait = DefaultMaxThrottleWait
 	}
 	c.Stability = c.Stability.withDefaults()
 	w := &Writer{c: c, active: map[int]bool{}, ambiguous: map[int]BatchRef{}, settled: map[int]bool{},
@@ -339,6 +352,9 @@ func (w *Writer) send(stop, ctx context.Context, b Batch, place Reservation) err
 			if ra <= 0 {
 				ra = w.backoff(throttled)
 			}
+			if te := w.overBudget(w.c.Clock.Now(), ra); te != nil {
+				return &StopError{Batch: b.Index, Failure: f, Err: te, ResumeAfter: te.Until}
+			}
 			w.c.Pacer.Backoff(ra)
 			f.RetryAfter = ra
 		default:
@@ -448,6 +464,7 @@ func (w *Writer) ack(b Batch) error {
 	}
 	w.mu.Lock()
 	w.ackedRows += int64(b.Rows)
+	w.throttledSince = time.Time{} // progress: the throttling budget starts over
 	w.mu.Unlock()
 	return nil
 }
@@ -490,6 +507,7 @@ func (w *Writer) settle(ctx context.Context, i int) (bool, error) {
 			return false, &StopError{Batch: idx, Err: err}
 		}
 		w.ackedRows += int64(ref.Rows)
+		w.throttledSince = time.Time{}
 		w.settled[idx] = true
 		delete(w.ambiguous, idx)
 	}
@@ -523,6 +541,9 @@ func (w *Writer) countRows(ctx context.Context) (int64, error) {
 		delay := w.backoff(attempt)
 		if f.Kind == Throttled && f.RetryAfter > delay {
 			delay = f.RetryAfter
+			if te := w.overBudget(w.c.Clock.Now(), delay); te != nil {
+				return 0, &StopError{Batch: -1, Failure: f, Err: te, ResumeAfter: te.Until}
+			}
 		}
 		if err := sleep(ctx, w.c.Clock, delay); err != nil {
 			return 0, err
