@@ -9,6 +9,9 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/internal/stall"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // The writer is the sending half of push.Run: it takes the input's batches
@@ -429,7 +432,7 @@ func (w *Writer) post(stop, ctx context.Context, b Batch, pm *Permit) (postOutco
 		if stop.Err() != nil {
 			return postCancelled, f, err // left "sent" for the resume to settle
 		}
-		landed, serr := w.settle(stop, b.Index)
+		landed, serr := w.settle(stop, b.Index, noAnswer(b, err))
 		switch {
 		case serr != nil:
 			return postFailed, f, serr
@@ -458,6 +461,17 @@ func (w *Writer) post(stop, ctx context.Context, b Batch, pm *Permit) (postOutco
 	return postResend, f, err
 }
 
+// noAnswer says, for the settling phase, what became of batch b's POST.
+func noAnswer(b Batch, err error) string {
+	why := ""
+	var te *stall.TimeoutError
+	if errors.As(err, &te) {
+		why = ": " + te.Error()
+	}
+	return fmt.Sprintf("Batch %s got no answer%s; counting the table's rows to tell whether it landed",
+		format.Thousands(int64(b.Index+1)), why)
+}
+
 func (w *Writer) ack(b Batch) error {
 	if err := w.c.Checkpoint.Acked(b.Ref()); err != nil {
 		return err
@@ -471,7 +485,8 @@ func (w *Writer) ack(b Batch) error {
 
 // settle waits until nothing is in flight, counts the table's rows and
 // decides every ambiguous batch at once; it returns whether batch i landed.
-func (w *Writer) settle(ctx context.Context, i int) (bool, error) {
+// why tells people what happened to batch i.
+func (w *Writer) settle(ctx context.Context, i int, why string) (bool, error) {
 	w.gate.Lock()
 	defer w.gate.Unlock()
 	w.mu.Lock()
@@ -488,7 +503,7 @@ func (w *Writer) settle(ctx context.Context, i int) (bool, error) {
 	acked := w.ackedRows
 	w.mu.Unlock()
 
-	w.tracker(func(t *Tracker) { t.Phase(PhaseSettling, "") })
+	w.tracker(func(t *Tracker) { t.Phase(PhaseSettling, why) })
 	defer w.tracker(func(t *Tracker) { t.Phase(PhaseWriting, "") })
 	counted, err := w.c.Stability.Count(ctx, w.countRows)
 	if err != nil {
