@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 )
@@ -34,16 +35,20 @@ Unsaved credentials take their secrets from PBIWB_CLIENT_SECRET and PBIWB_PASSWO
 	}
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	filter := fs.String("filter", "", "only workspaces whose name contains `TEXT` (case-insensitive)")
+	timeout := requestTimeoutFlag(fs)
 	if err := parseCredFlags(fs, args); err != nil {
+		return err
+	}
+	if err := positive("--request-timeout", *timeout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return exit(ExitUsage, "groups takes no arguments (got %q)", fs.Arg(0))
 	}
-	return commandError(listGroups(ctx, g, cf, *filter, *asJSON, env))
+	return commandError(listGroups(ctx, g, cf, *filter, *asJSON, *timeout, env))
 }
 
-func listGroups(ctx context.Context, g Globals, cf *credFlags, filter string, asJSON bool, env Env) error {
+func listGroups(ctx context.Context, g Globals, cf *credFlags, filter string, asJSON bool, timeout time.Duration, env Env) error {
 	id, err := cf.resolve(ctx, g, env)
 	if err != nil {
 		return err
@@ -51,7 +56,7 @@ func listGroups(ctx context.Context, g Globals, cf *credFlags, filter string, as
 	if err := id.ready(ctx, env); err != nil {
 		return err
 	}
-	client := powerbi.New(id.Endpoints, id.Session)
+	client := powerbi.New(id.Endpoints, id.Session, powerbi.WithRequestTimeout(timeout))
 	groups, err := client.Groups(ctx, "")
 	if err != nil {
 		return err

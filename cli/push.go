@@ -24,9 +24,26 @@ func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
 // pushFlags are `pbiwb push`'s own flags (CONTRACT.md).
 type pushFlags struct {
-	req    push.Request
-	dryRun bool
-	asJSON bool
+	req            push.Request
+	dryRun         bool
+	asJSON         bool
+	requestTimeout time.Duration
+}
+
+// requestTimeoutFlag registers --request-timeout, for the commands that call
+// Power BI or Domo: each request is given up on after DURATION without
+// progress, so nothing hangs on a server that never answers.
+func requestTimeoutFlag(fs *flag.FlagSet) *time.Duration {
+	return fs.Duration("request-timeout", powerbi.DefaultRequestTimeout,
+		"give up a Power BI or Domo request after `DURATION` without an answer (or with a transfer stalled); an unanswered POST is settled by counting rows")
+}
+
+// positive refuses a zero or negative duration flag (exit 2).
+func positive(flag string, d time.Duration) error {
+	if d <= 0 {
+		return exit(ExitUsage, "%s %v: give a positive duration, such as 90s, 5m or 2h", flag, d)
+	}
+	return nil
 }
 
 // pushReadRetry retries the requests that are safe to repeat (reads, DELETE
@@ -52,6 +69,9 @@ func runPush(ctx context.Context, g Globals, args []string, env Env) error {
 	fs.BoolVar(&pf.dryRun, "dry-run", false, "read and validate the whole input, resolve the target, print the plan and its ETA; write nothing")
 	fs.BoolVar(&pf.req.Resume, "resume", false, "continue the interrupted push of the same input and target from its checkpoint")
 	fs.BoolVar(&pf.req.Restart, "restart", false, "discard the checkpoint of an interrupted push and start over")
+	timeout := requestTimeoutFlag(fs)
+	fs.DurationVar(&pf.req.MaxThrottleWait, "max-throttle-wait", push.DefaultMaxThrottleWait,
+		"stop (exit 6, --resume continues) when Power BI's 429s ask to wait longer than `DURATION`, or hold the push back that long")
 	fs.BoolVar(&pf.asJSON, "json", false, "progress as JSON lines on stdout and a final JSON summary (with --dry-run: the plan as one JSON document)")
 	fs.Usage = func() {
 		fmt.Fprint(env.Stderr, `Usage: pbiwb push --group NAME-or-ID --dataset NAME --table NAME --input PATH|-|domo:GUID [flags]
@@ -77,6 +97,13 @@ Exit codes: 0 done and verified · 2 usage · 3 invalid input or target (nothing
 		return exit(ExitUsage, "push takes no arguments (got %q); give the input with --input", fs.Arg(0))
 	}
 	pf.req.Columns = columns
+	pf.requestTimeout = *timeout
+	if err := positive("--request-timeout", pf.requestTimeout); err != nil {
+		return err
+	}
+	if err := positive("--max-throttle-wait", pf.req.MaxThrottleWait); err != nil {
+		return err
+	}
 	var missing []string
 	for _, f := range []struct{ flag, v string }{{"--group", pf.req.Group}, {"--dataset", pf.req.Dataset}, {"--table", pf.req.Table}, {"--input", pf.req.Input}} {
 		if strings.TrimSpace(f.v) == "" {
@@ -107,11 +134,16 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 	if err != nil {
 		return commandError(err)
 	}
+	inv := invocation(g, cf)
+	if pf.requestTimeout != powerbi.DefaultRequestTimeout {
+		inv += " --request-timeout " + pf.requestTimeout.String() // the resume command keeps it
+	}
 	svc := push.Services{
-		PowerBI:    powerbi.New(id.Endpoints, id.Session, powerbi.WithRetry(pushReadRetry)),
+		PowerBI: powerbi.New(id.Endpoints, id.Session, powerbi.WithRetry(pushReadRetry),
+			powerbi.WithRequestTimeout(pf.requestTimeout)),
 		Dirs:       dirs,
 		Stdin:      env.Stdin,
-		Invocation: invocation(g, cf),
+		Invocation: inv,
 	}
 	svc.Tenant, svc.User = id.who(cf)
 	if strings.HasPrefix(pf.req.Input, "domo:") {
@@ -127,7 +159,7 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 			}
 			return exit(ExitUsage, "--input %s is a Domo DataSet, and reading it needs a Domo API client: %s", pf.req.Input, how)
 		}
-		svc.Domo = domo.New(id.Endpoints, cid, secret)
+		svc.Domo = domo.New(id.Endpoints, cid, secret, domo.WithRequestTimeout(pf.requestTimeout))
 	}
 
 	// Progress: words on stderr; with --json, events on stdout. A dry run

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/internal/stall"
 )
 
 // Advice explains err to a person: what Power BI refused, the likely cause,
@@ -200,10 +201,13 @@ func (e *Error) detailText() string {
 }
 
 func (e *TransportError) advice() string {
-	timedOut := errors.Is(e.Err, context.DeadlineExceeded)
+	var stalled *stall.TimeoutError
 	if e.Sent {
 		s := "The request reached " + e.Host + " but no complete answer came back"
-		if timedOut {
+		switch {
+		case errors.As(e.Err, &stalled):
+			s += ": " + stalled.Error()
+		case errors.Is(e.Err, context.DeadlineExceeded):
 			s += " before the time limit"
 		}
 		s += ", so it may or may not have taken effect."
