@@ -588,11 +588,14 @@ func (w *Writer) retrying(b Batch, attempt int, delay time.Duration, f Failure, 
 }
 
 func causeText(f Failure, err error) string {
+	var te *stall.TimeoutError
 	switch {
 	case f.Kind == Throttled:
 		return "HTTP 429 Too Many Requests"
 	case f.Status > 0:
 		return fmt.Sprintf("HTTP %d %s", f.Status, f.Code)
+	case errors.As(err, &te): // the whole error is the request's URL and this
+		return "no answer: " + te.Error()
 	case err != nil:
 		return err.Error()
 	}
