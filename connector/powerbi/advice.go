@@ -210,6 +210,9 @@ func (e *TransportError) advice() string {
 		case errors.Is(e.Err, context.DeadlineExceeded):
 			s += " before the time limit"
 		}
+		if e.Method == http.MethodGet {
+			return s + "; try again." // a read changes nothing
+		}
 		s += ", so it may or may not have taken effect."
 		if strings.HasSuffix(e.Path, "/rows") && e.Method == http.MethodPost {
 			s += " pbiwb counts the table's rows to settle whether these rows were stored before sending them again."
