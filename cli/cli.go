@@ -190,12 +190,6 @@ func looksLikeURL(s string) bool {
 	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }
 
-func notBuilt(name, what string) func(context.Context, Globals, []string, Env) error {
-	return func(context.Context, Globals, []string, Env) error {
-		return exit(ExitFailure, "%s is not built yet: it arrives with %s", name, what)
-	}
-}
-
 func usage(w io.Writer) {
 	fmt.Fprint(w, `pbiwb — write a Domo DataSet or a CSV file into a Power BI push dataset
 

@@ -20,20 +20,20 @@ import (
 var (
 	// ErrSignIn: Domo refused the client ID and secret, or every token
 	// issued for them. The CLI exits 4.
-	ErrSignIn = errors.New("Domo sign-in failed")
+	ErrSignIn = errors.New("sign-in to Domo failed")
 	// ErrNotFound: no DataSet with that id.
-	ErrNotFound = errors.New("Domo DataSet not found")
+	ErrNotFound = errors.New("no such Domo DataSet")
 	// ErrAccessDenied: the DataSet exists but the client may not read it
 	// (ownership, or the client lacks the data scope).
-	ErrAccessDenied = errors.New("Domo refused access")
+	ErrAccessDenied = errors.New("access refused by Domo")
 	// ErrInvalidID: the id is not a GUID; nothing was sent.
 	ErrInvalidID = errors.New("not a Domo DataSet id")
 	// ErrService: Domo answered something unexpected (5xx, throttling, an
 	// error page, a body that is not what was asked for).
-	ErrService = errors.New("Domo API error")
+	ErrService = errors.New("unexpected answer from the Domo API")
 	// ErrUnreachable: the request or the export stream failed on the way
 	// (network, TLS, timeout, cancellation: see the wrapped cause).
-	ErrUnreachable = errors.New("Domo API unreachable")
+	ErrUnreachable = errors.New("the Domo API could not be reached")
 )
 
 // Error is a failure explained for people: what happened, Domo's own words,

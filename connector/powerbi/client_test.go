@@ -30,7 +30,6 @@ type rotatingTokens struct {
 	mu        sync.Mutex
 	n         int
 	refreshes int
-	noRefresh bool // behave like a plain TokenSource (Token only)
 }
 
 func (r *rotatingTokens) Token(context.Context) (string, error) {

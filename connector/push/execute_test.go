@@ -41,7 +41,7 @@ func newExecCase(t *testing.T, f func(post, index int) fault) *execCase {
 		store: history.New(t.TempDir())}
 }
 
-func (x *execCase) job(ctx context.Context, mode string, resume bool, n int) (Summary, error, history.Record) {
+func (x *execCase) job(ctx context.Context, mode string, resume bool, n int) (Summary, history.Record, error) {
 	x.t.Helper()
 	run, err := x.store.Start(history.Record{Input: "orders.csv", Mode: mode})
 	if err != nil {
@@ -72,7 +72,7 @@ func (x *execCase) job(ctx context.Context, mode string, resume bool, n int) (Su
 	if gerr != nil {
 		x.t.Fatal(gerr)
 	}
-	return sum, err, rec
+	return sum, rec, err
 }
 
 type lockedWriter struct {
@@ -89,7 +89,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 func TestExecuteReplaceThenAppend(t *testing.T) {
 	x := newExecCase(t, nil)
 	x.table.rows = 12_345 // rows from before: replace deletes them
-	sum, err, rec := x.job(context.Background(), "replace", false, 30)
+	sum, rec, err := x.job(context.Background(), "replace", false, 30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestExecuteReplaceThenAppend(t *testing.T) {
 		t.Errorf("checkpoint left after success: %v", err)
 	}
 
-	sum, err, _ = x.job(context.Background(), "append", false, 30)
+	sum, _, err = x.job(context.Background(), "append", false, 30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestExecuteOutcomes(t *testing.T) {
 					return ok
 				}
 			}
-			sum, err, rec := x.job(context.Background(), "replace", tt.resume, 20)
+			sum, rec, err := x.job(context.Background(), "replace", tt.resume, 20)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -188,13 +188,13 @@ func TestExecuteInterruptedThenResumed(t *testing.T) {
 	})
 	ctx, c := context.WithCancel(context.Background())
 	cancel = c
-	sum, err, rec := x.job(ctx, "replace", false, 40)
+	sum, rec, err := x.job(ctx, "replace", false, 40)
 	c()
 	if !errors.Is(err, context.Canceled) || sum.ExitCode != 130 || sum.Outcome != OutcomeInterrupted || rec.Outcome != history.Interrupted {
 		t.Fatalf("interrupted: err %v, summary %+v, history %s", err, sum, rec.Outcome)
 	}
 	x.table.fault = func(int, int) fault { return ok }
-	sum, err, rec = x.job(context.Background(), "replace", true, 40)
+	sum, rec, err = x.job(context.Background(), "replace", true, 40)
 	if err != nil {
 		t.Fatal(err)
 	}

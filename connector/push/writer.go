@@ -363,6 +363,7 @@ func (w *Writer) send(stop, ctx context.Context, b Batch, place Reservation) err
 		default:
 			if transient++; transient >= w.c.Attempts {
 				return &StopError{Batch: b.Index, Failure: f,
+					//lint:ignore ST1005 a sentence for people that starts with a name
 					Err: fmt.Errorf("Power BI kept failing after %d attempts: %w", transient, err)}
 			}
 			delay = w.backoff(transient)
