@@ -152,8 +152,11 @@ func TestHintFlags(t *testing.T) {
 func TestWizardStoppedBeforeFirstBatchIsNotResumable(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(testCtx(t))
-	time.AfterFunc(300*time.Millisecond, cancel)
-	if _, _, err := pushCSV(t, f, ctx, "Early", func() { f.faults(t, `{"latency":"2s"}`) }); err == nil {
+	// The stop comes 300 ms into the push itself (not into the sign-in and
+	// plan before it, which a loaded machine can make last longer), while its
+	// first request waits out the 2 s latency.
+	slow := func() { f.faults(t, `{"latency":"2s"}`); time.AfterFunc(300*time.Millisecond, cancel) }
+	if _, _, err := pushCSV(t, f, ctx, "Early", slow); err == nil {
 		t.Fatal("the push was not stopped")
 	}
 	b := f.wizard()
