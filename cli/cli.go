@@ -1,6 +1,6 @@
 // Package cli is pbiwb's command line: it parses the global flags, picks the
 // command, builds the pieces from connector and keystore, and turns errors
-// into messages and the exit codes of CONTRACT.md. main.go only calls Main.
+// into messages and the exit codes of docs/cli.md. main.go only calls Main.
 package cli
 
 import (
@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-// Exit codes (CONTRACT.md, "Exit codes").
+// Exit codes (docs/cli.md, "Exit codes").
 const (
 	ExitOK          = 0
 	ExitFailure     = 1   // unexpected failure
@@ -42,7 +42,7 @@ func OSEnv() Env {
 	}
 }
 
-// Globals are the flags every command accepts (CONTRACT.md, "Global flags").
+// Globals are the flags every command accepts (docs/cli.md, "Global flags").
 type Globals struct {
 	Sandbox    bool   // --sandbox given
 	SandboxURL string // its URL, or "" to start one in-process

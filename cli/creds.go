@@ -2,7 +2,7 @@ package cli
 
 // One way for every command (accounts add, groups, push, doctor) to get an
 // identity: a saved account (--account NAME) or unsaved credentials from flags
-// and environment variables (CONTRACT.md, "Credentials"). Secrets come only
+// and environment variables (docs/cli.md, "Credentials"). Secrets come only
 // from the environment, a prompt with echo off, or the keyring; never from a
 // flag value, which would show in `ps` and in shell history.
 
@@ -24,7 +24,7 @@ import (
 	"github.com/pbiwb/pbiwb/keystore"
 )
 
-// The environment variables that carry secrets (CONTRACT.md).
+// The environment variables that carry secrets (docs/cli.md).
 const (
 	EnvClientSecret     = "PBIWB_CLIENT_SECRET"
 	EnvPassword         = "PBIWB_PASSWORD"
@@ -415,7 +415,7 @@ func fieldErrors(errs []entra.FieldError) error {
 }
 
 // commandError maps what the sign-in, keystore and Power BI layers return to
-// the exit codes and messages of CONTRACT.md. Every command ends with it.
+// the exit codes and messages of docs/cli.md. Every command ends with it.
 func commandError(err error) error {
 	if err == nil {
 		return nil

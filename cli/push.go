@@ -22,7 +22,7 @@ type repeated []string
 func (r *repeated) String() string     { return strings.Join(*r, ",") }
 func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
-// pushFlags are `pbiwb push`'s own flags (CONTRACT.md).
+// pushFlags are `pbiwb push`'s own flags (docs/cli.md).
 type pushFlags struct {
 	req            push.Request
 	dryRun         bool

@@ -75,7 +75,7 @@ func exposedWarning(srv *sandbox.Server) string {
 
 func printIdentities(out io.Writer, url string, opts sandbox.Options) {
 	fmt.Fprintf(out, `
-Demo identities (fixed; see CONTRACT.md):
+Demo identities (fixed; docs/sandbox.md in the repository lists them all):
   tenant ID              %s (%s)
   app (client) ID        %s
   client secret value    %s   (its secret ID: %s)

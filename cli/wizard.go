@@ -85,7 +85,7 @@ func runWizard(ctx context.Context, g Globals, args []string, env Env) error {
 	return nil
 }
 
-// demoPrefill is the sandbox's demo identities (CONTRACT.md), so the demo is
+// demoPrefill is the sandbox's demo identities (docs/sandbox.md), so the demo is
 // a matter of pressing enter.
 func demoPrefill() ui.Credentials {
 	return ui.Credentials{

@@ -27,7 +27,7 @@ func (e *wizardFieldError) Advice() string { return redact.String(e.advice) }
 func (e *wizardFieldError) ExitCode() int  { return e.code }
 func (e *wizardFieldError) Unwrap() error  { return e.err }
 
-// codedError is a message for people with the exit code of CONTRACT.md it
+// codedError is a message for people with the exit code of docs/cli.md it
 // stands for (ui reads ExitCode).
 type codedError struct {
 	code int

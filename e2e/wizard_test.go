@@ -207,7 +207,7 @@ func hasColour(s string) bool {
 
 var sgr = regexp.MustCompile("\x1b\\[([0-9;]*)m")
 
-// Without a terminal the wizard says where to go and exits 2 (CONTRACT.md).
+// Without a terminal the wizard says where to go and exits 2 (docs/cli.md).
 func TestWizardWithoutTerminal(t *testing.T) {
 	bin := buildPBIWB(t)
 	cmd := exec.Command(bin, "--sandbox", "--home", t.TempDir())

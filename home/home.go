@@ -1,4 +1,4 @@
-// Package home says where pbiwb keeps its files (CONTRACT.md, --home): config
+// Package home says where pbiwb keeps its files (docs/cli.md, --home): config
 // (accounts) under the OS user config dir, history and checkpoints under the
 // user state dir; with --home DIR (or PBIWB_HOME) everything goes under DIR.
 package home

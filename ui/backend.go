@@ -86,7 +86,7 @@ const (
 	FieldDomoClientSecret = "Domo client secret"
 )
 
-// Sign-in methods, spelled as `--auth` takes them (CONTRACT.md).
+// Sign-in methods, spelled as `--auth` takes them (docs/cli.md).
 const (
 	MethodPassword         = "password"
 	MethodDeviceCode       = "device-code"
@@ -222,7 +222,7 @@ type Result struct {
 }
 
 // exitCoder is implemented by backend errors that know their exit code
-// (CONTRACT.md): 3 invalid input, 4 sign-in, 5 refused, 6 stopped part-way.
+// (docs/cli.md): 3 invalid input, 4 sign-in, 5 refused, 6 stopped part-way.
 type exitCoder interface{ ExitCode() int }
 
 // Target is what Troubleshoot checks: whatever the user has chosen so far.

@@ -28,7 +28,7 @@ func (d *done) Title() string { return "7/7 Done" }
 
 func (d *done) Init() tea.Cmd { return nil }
 
-// code is the exit code the wizard ends with from here (CONTRACT.md).
+// code is the exit code the wizard ends with from here (docs/cli.md).
 func (d *done) code() int {
 	if d.err == nil {
 		return 0

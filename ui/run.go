@@ -40,7 +40,7 @@ type Options struct {
 const stopGrace = 30 * time.Second
 
 // Run runs the wizard until the user finishes or quits and returns the exit
-// code of CONTRACT.md: 0 after a verified push, 130 when interrupted (a push
+// code of docs/cli.md: 0 after a verified push, 130 when interrupted (a push
 // stopped with its checkpoint saved), a failed push's own code. err is set
 // only when the terminal could not be driven.
 func Run(ctx context.Context, b Backend, o Options) (int, error) {

@@ -11,7 +11,7 @@ import (
 // Method is how a Session signs in.
 type Method string
 
-// The sign-in methods (the --auth values of CONTRACT.md).
+// The sign-in methods (the --auth values of docs/cli.md).
 const (
 	// MethodPassword is the seed's flow: an Azure AD username and password
 	// (resource owner password credentials), optionally with the app's client

@@ -12,7 +12,7 @@
 //	summary, err := plan.Run(ctx, observer)          // create, write exactly once, verify, record in the history
 //	line := push.CommandLine(svc.Invocation, req)    // the equivalent command line
 //
-// Prepare's errors map to CONTRACT.md's exit codes with ExitCode: a
+// Prepare's errors map to docs/cli.md's exit codes with ExitCode: a
 // *UsageError, ErrNoDomo or ErrCheckpointExists is 2; a
 // *schema.ValidationError is 3 and comes with a Plan whose Report lists the
 // findings; a *TargetError is 3 (change the target: several datasets of that

@@ -83,7 +83,7 @@ type Job struct {
 	OnVerified func()
 }
 
-// Exit codes of CONTRACT.md that a push can end with.
+// Exit codes of docs/cli.md that a push can end with.
 const (
 	exitOK          = 0
 	exitFailure     = 1

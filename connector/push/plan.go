@@ -181,7 +181,7 @@ func (p *Plan) scan(ctx context.Context, tr *Tracker, forced map[string]schema.T
 	return p.checkCheckpoint()
 }
 
-// checkCheckpoint applies CONTRACT.md's --resume to an existing table:
+// checkCheckpoint applies docs/cli.md's --resume to an existing table:
 // resuming needs a checkpoint; an append that would start over when one
 // exists is refused (it would write the interrupted run's rows again) unless
 // --restart says to; a replace starts over, saying so.

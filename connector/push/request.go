@@ -85,7 +85,7 @@ type Services struct {
 	LockDir string
 }
 
-// Exit codes of CONTRACT.md that Prepare's errors map to (ExitCode).
+// Exit codes of docs/cli.md that Prepare's errors map to (ExitCode).
 const (
 	exitUsage   = 2
 	exitInvalid = 3
@@ -121,7 +121,7 @@ var ErrCheckpointExists = errors.New("an interrupted push of this input into thi
 	"run again with --resume to write only what is missing, or with --restart to discard it and start over " +
 	"(an append that starts over writes again the rows the interrupted run wrote)")
 
-// ExitCode maps an error of Prepare or Run to CONTRACT.md's exit codes. ok is
+// ExitCode maps an error of Prepare or Run to docs/cli.md's exit codes. ok is
 // false for errors the engine cannot place (the caller maps them, e.g. a
 // sign-in failure of its token source).
 func ExitCode(err error) (code int, ok bool) {
@@ -156,7 +156,7 @@ func ExitCode(err error) (code int, ok bool) {
 	case errors.Is(err, domo.ErrNotFound), errors.Is(err, domo.ErrInvalidID):
 		return exitInvalid, true // the input names no DataSet: fix --input
 	case errors.Is(err, domo.ErrAccessDenied):
-		// Domo, not Power BI, refused; 5 is the nearest code (CONTRACT.md
+		// Domo, not Power BI, refused; 5 is the nearest code (docs/cli.md
 		// names Power BI only): the user must be granted access.
 		return exitRefused, true
 	case errors.As(err, &tok):

@@ -17,7 +17,7 @@ import (
 // table's rows first for replace), verifies the row count, and records the
 // run in the history whatever its outcome. Observers get one event stream,
 // ending with the summary, which Run also returns with the error that ended
-// the run, if any. Summary.ExitCode is CONTRACT.md's. A plan runs once.
+// the run, if any. Summary.ExitCode is docs/cli.md's. A plan runs once.
 func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	if p.ran {
 		return Summary{Outcome: OutcomeFailed, ExitCode: exitFailure}, errors.New("push: a plan runs once; Prepare again")

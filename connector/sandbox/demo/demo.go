@@ -1,4 +1,4 @@
-// Package demo holds the sandbox's fixed demo identities (CONTRACT.md, "The sandbox").
+// Package demo holds the sandbox's fixed demo identities (docs/sandbox.md, "The sandbox").
 // They are part of the contract: tests outside the repository, trainers and the
 // wizard's --sandbox prefill rely on them, so change none of them.
 package demo

@@ -1,6 +1,6 @@
 // Package domoapi emulates the part of the Domo Platform API a Domo input needs:
 // the client-credentials token endpoint, DataSet metadata and the CSV export.
-// It serves the demo DataSets of CONTRACT.md, generated deterministically so
+// It serves the demo DataSets of docs/sandbox.md, generated deterministically so
 // that tests elsewhere can compare what landed in Power BI value for value
 // (see SalesOrders).
 //

@@ -40,7 +40,7 @@ var salesOrdersColumns = []Column{
 	{"Updated At", "DATETIME"}, // 13: never NULL
 }
 
-// SalesOrders is the demo DataSet of CONTRACT.md ("Sales Orders"): 5,000
+// SalesOrders is the demo DataSet of docs/sandbox.md ("Sales Orders"): 5,000
 // deterministic rows covering every Domo type with NULLs, empty strings,
 // quoting, non-ASCII text and 64-bit integers. Tests compare what a push
 // landed against Row(i).

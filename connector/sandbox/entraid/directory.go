@@ -7,7 +7,7 @@ import (
 )
 
 // The demo directory: one tenant, four app registrations, two users
-// (CONTRACT.md, "The sandbox"; constants in connector/sandbox/demo).
+// (docs/sandbox.md, "The sandbox"; constants in connector/sandbox/demo).
 
 const (
 	tenantID   = demo.TenantID

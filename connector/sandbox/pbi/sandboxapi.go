@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// serveSandbox answers the sandbox-only endpoints (CONTRACT.md): state, rows,
+// serveSandbox answers the sandbox-only endpoints (docs/sandbox.md): state, rows,
 // limits and faults. /_sandbox/reset and ca.pem are the sandbox's own.
 func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {

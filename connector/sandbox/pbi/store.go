@@ -202,7 +202,7 @@ func (s *store) removeDataset(d *dataset) {
 	delete(s.datasets, strings.ToLower(d.ID))
 }
 
-// demoStore is the demo state of CONTRACT.md: four workspaces the demo users
+// demoStore is the demo state of docs/sandbox.md: four workspaces the demo users
 // belong to (one read-only), one they cannot access, the service principal in
 // Sales Analytics only, and an imported (non-push) dataset in Finance.
 func demoStore(now time.Time) *store {
