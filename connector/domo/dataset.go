@@ -70,7 +70,7 @@ func (c *Client) Export(ctx context.Context, id string) (_ io.ReadCloser, err er
 			Summary: "Domo answered the export of DataSet " + id + " with " + mt + " instead of CSV",
 			Advice:  "Check the Domo API address (a proxy may be answering instead of Domo) and try again"}
 	}
-	return &exportBody{body: resp.Body, id: id, watch: watch}, nil
+	return &exportBody{body: watch.Body(resp.Body), id: id, watch: watch}, nil
 }
 
 // get sends an authenticated GET and returns a 2xx response, or an *Error.
@@ -108,8 +108,9 @@ func (c *Client) get(ctx context.Context, watch *stall.Watch, id, what, path, ac
 	}
 }
 
-// exportBody gives read errors of the export stream their context, and
-// tells the request's watch of every piece that arrives.
+// exportBody gives read errors of the export stream their context; its body
+// is the request watch's (stall.Watch.Body), so every piece that arrives
+// counts as progress.
 type exportBody struct {
 	body  io.ReadCloser
 	id    string
@@ -118,9 +119,6 @@ type exportBody struct {
 
 func (b *exportBody) Read(p []byte) (int, error) {
 	n, err := b.body.Read(p)
-	if n > 0 {
-		b.watch.Progress()
-	}
 	if err != nil && err != io.EOF {
 		err = unreachable("the export of Domo DataSet "+b.id+" broke off", b.watch.Err(err))
 	}

@@ -178,7 +178,7 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 		defer rb.wait()
 		reader := func() (io.ReadCloser, error) {
 			r, err := rb.reader()
-			return progressBody{r, watch}, err
+			return watch.Body(r), err
 		}
 		req.Body, _ = reader()
 		req.GetBody = reader // lets http.Client re-send it on a 307/308
@@ -211,7 +211,7 @@ func (cl *Client) roundTrip(ctx context.Context, c call, tok string, attempt int
 	if errorAnswer {
 		limit = maxErrorBytes
 	}
-	data, err := io.ReadAll(io.LimitReader(progressBody{resp.Body, watch}, limit+1))
+	data, err := io.ReadAll(io.LimitReader(watch.Body(resp.Body), limit+1))
 	err = watch.Err(err)
 	if err == nil && int64(len(data)) > limit && !errorAnswer {
 		err = fmt.Errorf("answer larger than %d MB", maxResponseBytes>>20)

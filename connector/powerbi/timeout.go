@@ -1,11 +1,6 @@
 package powerbi
 
-import (
-	"io"
-	"time"
-
-	"github.com/pbiwb/pbiwb/connector/internal/stall"
-)
+import "time"
 
 // DefaultRequestTimeout is how long a request of a new Client may go
 // without progress (see WithRequestTimeout).
@@ -21,19 +16,4 @@ const DefaultRequestTimeout = 2 * time.Minute
 // DefaultRequestTimeout.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(c *Client) { c.timeout = max(d, 0) }
-}
-
-// progressBody is a request or response body that tells the watch of each
-// byte that moves through it.
-type progressBody struct {
-	io.ReadCloser
-	w *stall.Watch
-}
-
-func (b progressBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if n > 0 {
-		b.w.Progress()
-	}
-	return n, err
 }

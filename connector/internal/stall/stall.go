@@ -10,6 +10,7 @@ package stall
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync/atomic"
 	"time"
 )
@@ -54,6 +55,23 @@ func (w *Watch) Progress() {
 	if !w.fired.Load() {
 		w.t.Reset(w.d)
 	}
+}
+
+// Body wraps a request or response body so that every byte moving through
+// it counts as Progress.
+func (w *Watch) Body(rc io.ReadCloser) io.ReadCloser { return progressBody{rc, w} }
+
+type progressBody struct {
+	io.ReadCloser
+	w *Watch
+}
+
+func (b progressBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.w.Progress()
+	}
+	return n, err
 }
 
 // Stop ends the watch and releases the request's context.
