@@ -7,7 +7,7 @@
 // ErrNotFound, ErrAccessDenied, ErrInvalidID and ErrService. The client
 // secret never appears in an error.
 //
-// Choices where Domo's behaviour is not documented (reference Part 1):
+// Choices where Domo's behaviour is not documented (docs/sources.md, Domo: choices where the API is silent):
 //   - The token is requested by POST with a form, as pydomo and the Java SDK
 //     do, with scope "data" (all a DataSet read needs), so a client without
 //     that scope fails at sign-in with advice instead of later.

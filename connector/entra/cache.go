@@ -22,7 +22,7 @@ type Cache interface {
 
 // blob is the saved form. MSAL's confidential client has no Accounts(), so the
 // home account ID of a user signed in through it must be kept beside the MSAL
-// cache (entra-msal-keyring.md A.4); it is kept for every method for simplicity.
+// cache (docs/sources.md, MSAL: the token cache); it is kept for every method for simplicity.
 type blob struct {
 	Version       int             `json:"pbiwb_token_cache"`
 	HomeAccountID string          `json:"home_account_id,omitempty"`

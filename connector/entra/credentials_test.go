@@ -53,7 +53,7 @@ func TestValidateCredentials(t *testing.T) {
 	}
 }
 
-// Every code the reference's AADSTS table lists has advice that names where to fix it.
+// Every code docs/sources.md (Entra ID: the codes pbiwb explains) lists has advice that names where to fix it.
 func TestAdviceCoversTheReferenceTable(t *testing.T) {
 	for _, code := range []int{7000215, 7000218, 7000222, 700025, 700016, 90002, 9001023, 50126, 50034, 50053,
 		50055, 50057, 50076, 50079, 65001, 53003, 530035, 530032, 500011, 70011, 1002012, 700082, 70008, 50173,

@@ -154,7 +154,7 @@ const maxErrorBytes = 64 << 10
 
 // aadErrorOf extracts Entra's error body from an MSAL error: from the response
 // when MSAL left it readable, else from the message, which embeds the body
-// (MSAL's device code poller drains 400 bodies, entra-msal-keyring.md A.6).
+// (MSAL's device code poller drains 400 bodies, docs/sources.md, MSAL: errors).
 func aadErrorOf(err error) (aadBody, bool) {
 	var ce msalerrors.CallErr
 	if !errors.As(err, &ce) {

@@ -8,7 +8,7 @@ import (
 )
 
 // secretInjector adds the client secret to password grants, which MSAL Go's
-// confidential client sends without one (entra-msal-keyring.md A.1); Entra ID
+// confidential client sends without one (docs/sources.md, MSAL: username and password); Entra ID
 // requires it of a confidential client. Other requests pass unchanged.
 type secretInjector struct {
 	inner interface {

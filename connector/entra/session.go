@@ -7,7 +7,7 @@
 // (never /common). When the app registration has "Allow public client flows"
 // off, Entra answers AADSTS7000218; if the user gave the client secret, the
 // Session then signs in as a confidential client with the secret added to the
-// password grant (MSAL Go sends none there, entra-msal-keyring.md A.1), and
+// password grant (MSAL Go sends none there, docs/sources.md, MSAL: username and password), and
 // Result.Notes still advises turning the setting on, as the seed's set-up
 // says. A client secret given with the password method is first proved by an
 // app-only (client credentials) request, so a wrong secret, a pasted Secret

@@ -144,7 +144,7 @@ func New(ep cloud.Endpoints, ts TokenSource, opts ...Option) *Client {
 // policy (cloud.RedirectPolicy: never from https to http, no Authorization or
 // request body to another host), with one exception: when Power BI redirects
 // (307) to one of its cluster hosts, such as
-// wabi-north-europe-redirect.analysis.windows.net (reference §0), the
+// wabi-north-europe-redirect.analysis.windows.net (docs/sources.md, Power BI: conventions), the
 // Authorization header and the body go along, over HTTPS only and only to the
 // API host itself or the Power BI resource's domain, which the token is
 // issued for anyway. h's own CheckRedirect is replaced.

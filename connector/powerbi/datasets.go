@@ -121,7 +121,7 @@ func (c *Client) CreateDataset(ctx context.Context, groupID string, req CreateDa
 	if err != nil {
 		return Dataset{}, err
 	}
-	// Current responses omit these (reference §2.1); what was created is known.
+	// Current responses omit these (docs/sources.md, Power BI: creating a push dataset); what was created is known.
 	if d.DefaultRetentionPolicy == "" {
 		d.DefaultRetentionPolicy = pol
 	}

@@ -25,7 +25,7 @@ const (
 	HeaderSandboxRetry = "X-Sandbox-Retry-After-Ms" // the sandbox's exact wait in milliseconds
 )
 
-// Error codes the client and Advice know (reference §5).
+// Error codes the client and Advice know (docs/sources.md, Power BI: errors).
 const (
 	CodeTokenExpired          = "TokenExpired"
 	CodeInvalidToken          = "InvalidToken"
@@ -192,7 +192,7 @@ func IsAuth(err error) bool {
 	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
 }
 
-// envelope is the union of the error shapes of reference §5: {"error":{...}}
+// envelope is the union of the error shapes of docs/sources.md, Power BI: errors: {"error":{...}}
 // with code/message, details[] and/or "pbi.error", or a bare {code, message}.
 type envelope struct {
 	Error *errorBody `json:"error"`

@@ -13,7 +13,7 @@ import (
 )
 
 // testClient serves h over plain HTTP. These unit tests feed the verbatim
-// error bodies of reference §5 that the sandbox cannot be made to produce all
+// error bodies of docs/sources.md, Power BI: errors that the sandbox cannot be made to produce all
 // of; the client's behaviour against the real sandbox is in sandbox_test.go.
 func testClient(t *testing.T, h http.HandlerFunc, opts ...Option) (*Client, *httptest.Server) {
 	t.Helper()
@@ -28,7 +28,7 @@ func testClient(t *testing.T, h http.HandlerFunc, opts ...Option) (*Client, *htt
 // testToken must never show up in an error or advice.
 const testToken = "sekret-bearer-token"
 
-// Verbatim bodies from reference §5 (sources named there).
+// Verbatim bodies from docs/sources.md, Power BI: errors (sources named there).
 const (
 	bodyBadRequest      = `{"error":{"code":"BadRequest","message":"Bad Request","details":[{"message":"The property 'compatibilityLevel' does not exist on type 'Microsoft.PowerBI.ServiceContracts.Api.Dataset'. Make sure to only use property names that are defined by the type.","target":"dataset"}]}}`
 	bodyTableNotFound   = `{"error":{"code":"ItemNotFound","message":"Table '<pi>Cr</pi>' not found in dataset 'sobe_wowvirtualserver|892d0dc4-c0f4-493f-b2b9-4e553dbefcfc'"}}`

@@ -72,7 +72,7 @@ func (c *Client) query(ctx context.Context, op, groupID, datasetID, dax string) 
 		return nil, nil
 	}
 	t := r.Tables[0]
-	// An error next to rows is truncation (over 100,000 rows or 15 MB, D-EXQ);
+	// An error next to rows is truncation (over 100,000 rows or 15 MB; docs/sources.md, Power BI: executeQueries);
 	// the rows returned are still valid, but a count would be wrong, so fail.
 	if e := t.Error; e != nil {
 		return nil, fmt.Errorf("%s: the result is incomplete: %s %s", op, e.Code, e.Message)
@@ -102,7 +102,7 @@ func daxTable(name string) string { return "'" + strings.ReplaceAll(name, "'", "
 // The push engine uses it to settle an ambiguous POST and to verify a run.
 //
 // Whether executeQueries works on push datasets in the real service is
-// UNCONFIRMED (reference §2.7); the docs exclude only AAS-hosted datasets.
+// UNCONFIRMED (docs/sources.md, Power BI: executeQueries); the docs exclude only AAS-hosted datasets.
 func (c *Client) CountRows(ctx context.Context, groupID, datasetID, table string) (int64, error) {
 	op := fmt.Sprintf("count rows of table %q", table)
 	rows, err := c.query(ctx, op, groupID, datasetID, `EVALUATE ROW("n", COUNTROWS(`+daxTable(table)+`))`)

@@ -20,7 +20,7 @@ import (
 )
 
 // maxResponseBytes caps what the client reads from one response. The largest
-// legitimate answer is an executeQueries result (15 MB per query, D-EXQ).
+// legitimate answer is an executeQueries result (15 MB per query; docs/sources.md, Power BI: executeQueries).
 const maxResponseBytes = 32 << 20
 
 // call is one API operation; do runs it with auth, decoding, token replay and

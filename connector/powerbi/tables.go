@@ -42,7 +42,7 @@ type tableList struct {
 }
 
 // Tables lists a push dataset's tables. Whether the real service returns
-// their columns is UNCONFIRMED (reference §2.3): a Table without Columns
+// their columns is UNCONFIRMED (docs/sources.md, Power BI: tables): a Table without Columns
 // means "not told", not "no columns".
 func (c *Client) Tables(ctx context.Context, groupID, datasetID string) ([]Table, error) {
 	var l tableList

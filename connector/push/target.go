@@ -104,7 +104,7 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 	r.table = t
 	if len(t.Columns) == 0 {
 		// UNCONFIRMED whether the real service lists a push table's columns
-		// (reference §2.3): without them there is nothing to compare, and a
+		// (docs/sources.md, Power BI: tables): without them there is nothing to compare, and a
 		// mismatch shows as Power BI refusing the first batch.
 		r.warnings = append(r.warnings, fmt.Sprintf("Power BI did not list the columns of table %q: the input's columns are assumed to match it", t.Name))
 	} else {

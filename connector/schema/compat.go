@@ -8,7 +8,7 @@ import (
 // Retention is a push dataset's defaultRetentionPolicy.
 type Retention string
 
-// The two policies (reference §2.1).
+// The two policies (docs/sources.md, Power BI: creating a push dataset).
 const (
 	RetentionNone Retention = "None"
 	RetentionFIFO Retention = "basicFIFO"
@@ -43,7 +43,7 @@ func CheckRowCount(l Limits, r Retention, existing, incoming int) (findings []Fi
 // Compatibility is how an input's columns fit an existing table.
 type Compatibility struct {
 	// Add are input columns the table lacks: a PUT of the table with them
-	// appended adds them (reference §2.4) before rows are written.
+	// appended adds them (docs/sources.md, Power BI: changing a table's schema) before rows are written.
 	Add []Column
 	// Missing are table columns the input lacks: rows will leave them empty.
 	Missing []Column
@@ -57,7 +57,7 @@ func (c Compatibility) OK() bool { return len(c.Findings) == 0 }
 
 // Compare checks the input's columns against an existing table's. Changing
 // a column's type in place is not offered: what PUT does to the rows already
-// stored is UNCONFIRMED (reference §2.4), so a type mismatch stops with
+// stored is UNCONFIRMED (docs/sources.md, Power BI: changing a table's schema), so a type mismatch stops with
 // advice (match the type with --column, or write to a new table).
 func Compare(existing, input []Column, l Limits) Compatibility {
 	var c Compatibility

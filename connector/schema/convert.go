@@ -208,7 +208,7 @@ func appendDouble(dst []byte, f float64) []byte {
 	return dst
 }
 
-// Decimal's documented precision and scale (reference §3).
+// Decimal's documented precision and scale (docs/sources.md, Power BI: types).
 const (
 	DecimalPrecision = 28
 	DecimalScale     = 4

@@ -6,10 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// MaxTableNameLength is the swagger's {1,100} on Table.name (reference §2.1).
+// MaxTableNameLength is the swagger's {1,100} on Table.name (docs/sources.md, Power BI: creating a push dataset).
 const MaxTableNameLength = 100
 
-// CheckTableName applies the swagger pattern of Table.name (reference §2.1):
+// CheckTableName applies the swagger pattern of Table.name (docs/sources.md, Power BI: creating a push dataset):
 // 1–100 characters; of ASCII only tab, LF, CR, space, # - 0-9 @ A-Z ^ _ a-z ~
 // and DEL; any non-ASCII character except U+FFFE and U+FFFF. Characters are
 // counted as UTF-16 code units, as .NET does (UNCONFIRMED; it is the stricter

@@ -8,7 +8,7 @@ import (
 // Type is a Power BI push-dataset column type.
 type Type uint8
 
-// The six column types of a push dataset (reference §3). Unknown is the zero
+// The six column types of a push dataset (docs/sources.md, Power BI: types). Unknown is the zero
 // value, so a forgotten assignment is caught rather than read as Int64.
 const (
 	Unknown Type = iota
@@ -52,7 +52,7 @@ func (t *Type) UnmarshalText(b []byte) error {
 
 // typeAliases are the spellings accepted for a type, lower-cased: the CLI
 // names plus the aliases seen in Microsoft's examples and in GET tables
-// answers ("bool", "int", "DateTime"; reference §3). "date" is accepted for
+// answers ("bool", "int", "DateTime"; docs/sources.md, Power BI: types). "date" is accepted for
 // Datetime because Power BI push tables have no separate date type.
 var typeAliases = map[string]Type{
 	"int64": Int64, "int": Int64, "integer": Int64, "long": Int64,
@@ -89,7 +89,7 @@ func ParseColumnFlag(s string) (name string, t Type, err error) {
 	return name, t, nil
 }
 
-// FromDomo maps a Domo column type (reference: Domo Part 1.4) to the Power BI
+// FromDomo maps a Domo column type (docs/sources.md, Domo: column types) to the Power BI
 // type that holds it without loss. DECIMAL maps to Decimal, so values beyond
 // its scale of 4 are reported rather than rounded (see the package doc).
 func FromDomo(domoType string) (Type, error) {

@@ -162,7 +162,7 @@ var _ DomoAPI = (*domo.Client)(nil)
 // Domo is a Domo DataSet as a source: its schema from the metadata, its rows
 // from the CSV export, streamed once (the pipeline keeps a copy for the
 // second pass). Domo's dialect is comma-separated RFC 4180 with NULL as an
-// empty unquoted field (Domo reference Part 1.3), which the Reader keeps.
+// empty unquoted field (docs/sources.md, Domo: the CSV export), which the Reader keeps.
 func Domo(ctx context.Context, api DomoAPI, id string) (*Source, error) {
 	ds, err := api.DataSet(ctx, id)
 	if err != nil {

@@ -4,7 +4,7 @@
 // that tests elsewhere can compare what landed in Power BI value for value
 // (see SalesOrders).
 //
-// Behaviour the reference marks UNCONFIRMED, and what this emulator chose:
+// Behaviour docs/sources.md marks UNCONFIRMED, and what this emulator chose:
 //   - Token lifetime: expires_in 3599 (documented sample), measured on the
 //     sandbox clock and not shortened by --time-scale (the time scale is for
 //     quota windows; a client caching a token for expires_in must keep working).

@@ -16,7 +16,7 @@ const SalesOrdersRows = 5000
 // LargeDataSetRows is the row count of LargeDataSetID.
 const LargeDataSetRows = 1_000_000
 
-// Export formats of DATE and DATETIME values (UNCONFIRMED in the reference;
+// Export formats of DATE and DATETIME values (UNCONFIRMED, docs/sources.md, Domo: the CSV export;
 // chosen like the query API sample: ISO 8601, UTC, no zone designator).
 const (
 	DateLayout     = "2006-01-02"

@@ -35,8 +35,8 @@ func fail(status int, errName string, code int, format string, args ...any) *aad
 
 func (e *aadError) withSub(sub string) *aadError { e.SubError = sub; return e }
 
-// The classic mistakes, with Entra ID's wording (reference-error-codes.md and
-// live messages quoted in public issues; see entra-msal-keyring.md A.6).
+// The classic mistakes, with Entra ID's wording (its error-code reference and
+// live messages quoted in public issues; see docs/sources.md, MSAL: errors).
 
 func errTenantNotFound(tenant string) *aadError {
 	return fail(http.StatusBadRequest, "invalid_request", 90002,

@@ -106,7 +106,7 @@ func (c *countingClient) Do(req *http.Request) (*http.Response, error) {
 }
 func (c *countingClient) CloseIdleConnections() { c.inner.CloseIdleConnections() }
 
-// secretInjector is the workaround of entra-msal-keyring.md A.1: MSAL's
+// secretInjector is the workaround of docs/sources.md, MSAL: username and password: MSAL's
 // confidential password grant sends no client_secret, so add it.
 type secretInjector struct {
 	inner  *countingClient

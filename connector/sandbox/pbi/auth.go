@@ -10,7 +10,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox/token"
 )
 
-// Delegated scopes (reference §7). A user token needs one of an operation's
+// Delegated scopes (docs/sources.md, Power BI: scopes). A user token needs one of an operation's
 // scopes; app-only tokens carry none and are governed by workspace membership.
 var (
 	scopeWorkspaceRead = []string{"Workspace.Read.All", "Workspace.ReadWrite.All"}

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// The error envelopes of reference §5: shape 1 (BadRequest + details) for body
+// The error envelopes of docs/sources.md, Power BI: errors: shape 1 (BadRequest + details) for body
 // validation, shape 2 (code + message) for ItemNotFound, TokenExpired and the
 // limits, shape 3 (pbi.error) for 401/404 entity errors and DAX failures.
 

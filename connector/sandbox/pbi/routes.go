@@ -91,7 +91,7 @@ func (c *call) resolve(rt route) bool {
 	if gid := c.r.PathValue("groupId"); gid != "" || strings.Contains(rt.path, "{groupId}") {
 		ws := c.st.workspace(gid)
 		if ws == nil {
-			// D-TSE: a wrong group ID answers like an unauthorized one.
+			// Microsoft's troubleshooting page (docs/sources.md, Power BI: errors): a wrong group ID answers like an unauthorized one.
 			notAuthorized(c.w, "GroupNotAccessible", fmt.Sprintf("Workspace %s does not exist or is not accessible: check the workspace ID (pbiwb groups lists the ones you can use).", gid))
 			return false
 		}

@@ -273,7 +273,7 @@ func truncate(s string) string {
 	return s
 }
 
-// datetimeLayouts are the forms seen working (reference §3): ISO 8601 /
+// datetimeLayouts are the forms seen working (docs/sources.md, Power BI: types): ISO 8601 /
 // RFC 3339 with or without zone and fraction, date only, and the US
 // MM/dd/yyyy of Microsoft's own example. The full grammar is UNCONFIRMED.
 var datetimeLayouts = []string{

@@ -18,7 +18,7 @@ const (
 	typeString   = "String"
 )
 
-// normalizeType maps the dataType spellings the service accepts (reference §3:
+// normalizeType maps the dataType spellings the service accepts (docs/sources.md, Power BI: types:
 // case-insensitive, plus the aliases bool and int seen in Microsoft samples) to
 // the stored spelling. The full alias list is UNCONFIRMED; this is our choice.
 func normalizeType(s string) (string, bool) {
