@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Dirs are pbiwb's directories. They are created on first write, not here.
@@ -93,6 +95,10 @@ func cause(err error) error {
 }
 
 func (e *UnwritableError) Unwrap() error { return e.Err }
+
+// ExitCode: nothing ran and the fix is a flag or a variable (--home,
+// PBIWB_HOME), so exit 2 (docs/cli.md).
+func (e *UnwritableError) ExitCode() exitcode.Code { return exitcode.Usage }
 
 // CheckWritable creates the history and checkpoint directories (0700) and
 // proves that a file can be created in each, so that a push finds a home it

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/pbiwb/pbiwb/connector/redact"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Kinds of failure, for errors.Is. Every error the client returns for a
@@ -80,6 +81,22 @@ func (e *Error) Unwrap() []error {
 		errs = append(errs, e.Cause)
 	}
 	return errs
+}
+
+// ExitCode places a Domo failure among docs/cli.md's codes by its kind: a
+// sign-in failure is 4; an id that names no DataSet is the input's fault (3);
+// access refused by Domo is 5, the nearest code (docs/cli.md names Power BI
+// only): the user must be granted access; anything else is 1.
+func (e *Error) ExitCode() exitcode.Code {
+	switch e.Kind {
+	case ErrSignIn:
+		return exitcode.SignIn
+	case ErrNotFound, ErrInvalidID:
+		return exitcode.Invalid
+	case ErrAccessDenied:
+		return exitcode.Refused
+	}
+	return exitcode.Failure
 }
 
 // Advice shared by several failures.

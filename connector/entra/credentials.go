@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/redact"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Method is how a Session signs in.
@@ -72,6 +73,9 @@ func (es FieldErrors) Error() string {
 	}
 	return "invalid credentials: " + strings.Join(msgs, "; ")
 }
+
+// ExitCode: credentials that fail the checks are a usage error (exit 2).
+func (es FieldErrors) ExitCode() exitcode.Code { return exitcode.Usage }
 
 var (
 	guidRE   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/redact"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Error is a sign-in failure explained for a person: what Entra ID refused
@@ -52,6 +53,9 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// ExitCode: a sign-in failure (exit 4).
+func (e *Error) ExitCode() exitcode.Code { return exitcode.SignIn }
 
 // ErrInteractionRequired is wrapped by the Error Token returns when the saved
 // sign-in can no longer be renewed without the user (device code sign-in whose

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pbiwb/pbiwb/connector/redact"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Response headers Power BI (and the sandbox) set.
@@ -82,6 +83,9 @@ func (e *Error) Error() string {
 	}
 	return redact.String(b.String())
 }
+
+// ExitCode: Power BI refused (exit 5).
+func (e *Error) ExitCode() exitcode.Code { return exitcode.Refused }
 
 // texts are the message and the details worth showing: a generic message
 // such as "Bad Request" is left out when details say more.

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Group is a Power BI workspace.
@@ -45,6 +47,9 @@ func (e *DuplicateNameError) Error() string {
 	return fmt.Sprintf("%d %ss are named %q (IDs %s): give the ID instead of the name",
 		len(e.IDs), e.Kind, e.Name, strings.Join(e.IDs, ", "))
 }
+
+// ExitCode: the name must change to an ID, in the target (exit 3).
+func (e *DuplicateNameError) ExitCode() exitcode.Code { return exitcode.Invalid }
 
 // groupPageSize is how many workspaces one GET /groups asks for. The real
 // service's default page size is not documented (UNCONFIRMED); asking with

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Rule names the check a Finding broke; scripts may match on it.
@@ -138,3 +140,6 @@ func (e *ValidationError) Error() string {
 	}
 	return b.String()
 }
+
+// ExitCode: invalid input, nothing written (exit 3).
+func (e *ValidationError) ExitCode() exitcode.Code { return exitcode.Invalid }

@@ -8,6 +8,8 @@ import (
 	"hash/maphash"
 	"io"
 	"math/bits"
+
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // MaxRecordBytes bounds one record in memory. A valid record is far smaller
@@ -26,6 +28,9 @@ type SyntaxError struct {
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
+
+// ExitCode: invalid input, nothing written (exit 3).
+func (e *SyntaxError) ExitCode() exitcode.Code { return exitcode.Invalid }
 
 // Reader reads RFC 4180 CSV (or TSV) without losing what encoding/csv
 // loses: whether a field was quoted, so an empty unquoted field (NULL) and
