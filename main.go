@@ -20,7 +20,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := cli.Main(ctx, os.Args[1:], cli.OSEnv())
+	code := int(cli.Main(ctx, os.Args[1:], cli.OSEnv()))
 	stop()
 	os.Exit(code)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -29,7 +30,7 @@ Secrets come from PBIWB_CLIENT_SECRET, PBIWB_PASSWORD and PBIWB_DOMO_CLIENT_SECR
 or are asked for with echo off when stdin is a terminal. Never pass them as flags.
 `)
 		if len(args) == 0 {
-			return exit(ExitUsage, "accounts needs a subcommand: list, add or remove")
+			return exit(exitcode.Usage, "accounts needs a subcommand: list, add or remove")
 		}
 		return nil
 	}
@@ -41,7 +42,7 @@ or are asked for with echo off when stdin is a terminal. Never pass them as flag
 	case "remove", "rm":
 		return commandError(accountsRemove(ctx, g, args[1:], env))
 	}
-	return exit(ExitUsage, "unknown accounts subcommand %q: use list, add or remove", args[0])
+	return exit(exitcode.Usage, "unknown accounts subcommand %q: use list, add or remove", args[0])
 }
 
 // accountJSON is one account in `accounts list --json`.
@@ -66,7 +67,7 @@ func accountsList(g Globals, args []string, env Env) error {
 		return usageError(err)
 	}
 	if fs.NArg() > 0 {
-		return exit(ExitUsage, "accounts list takes no arguments (got %q)", fs.Arg(0))
+		return exit(exitcode.Usage, "accounts list takes no arguments (got %q)", fs.Arg(0))
 	}
 	dirs, err := home.Resolve(g.Home)
 	if err != nil {
@@ -127,11 +128,11 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 		return usageError(err)
 	}
 	if len(pos) != 1 {
-		return exit(ExitUsage, "accounts add needs exactly one account NAME (got %d arguments): pbiwb accounts add NAME --tenant ID --client-id ID ...", len(pos))
+		return exit(exitcode.Usage, "accounts add needs exactly one account NAME (got %d arguments): pbiwb accounts add NAME --tenant ID --client-id ID ...", len(pos))
 	}
 	name := pos[0]
 	if err := keystore.ValidateName(name); err != nil {
-		return exit(ExitUsage, "%v", err)
+		return exit(exitcode.Usage, "%v", err)
 	}
 	if cf.domoClientID == "" {
 		cf.domoClientID = env.Getenv(EnvDomoClientID)
@@ -265,20 +266,20 @@ func gatherSecrets(ctx context.Context, env Env, m entra.Method, domo bool) (key
 			}
 			if reader == nil {
 				if s.required {
-					return nil, exit(ExitUsage, "the %s is needed: set %s in the environment (stdin is not a terminal, so pbiwb cannot ask for it)", kindLabel(s.kind), s.env)
+					return nil, exit(exitcode.Usage, "the %s is needed: set %s in the environment (stdin is not a terminal, so pbiwb cannot ask for it)", kindLabel(s.kind), s.env)
 				}
 				continue
 			}
 			var err error
 			if v, err = reader.ReadSecret(ctx, s.prompt); err != nil {
 				if errors.Is(err, errPromptInterrupted) {
-					return nil, exit(ExitInterrupted, "interrupted: nothing was saved")
+					return nil, exit(exitcode.Interrupted, "interrupted: nothing was saved")
 				}
 				return nil, err
 			}
 			v = strings.TrimRight(v, "\r\n")
 			if v == "" && s.required {
-				return nil, exit(ExitUsage, "no %s given: nothing was saved", kindLabel(s.kind))
+				return nil, exit(exitcode.Usage, "no %s given: nothing was saved", kindLabel(s.kind))
 			}
 		}
 		if v != "" {
@@ -327,7 +328,7 @@ func accountsRemove(ctx context.Context, g Globals, args []string, env Env) erro
 		return usageError(err)
 	}
 	if len(pos) != 1 {
-		return exit(ExitUsage, "accounts remove needs exactly one account NAME (got %d arguments)", len(pos))
+		return exit(exitcode.Usage, "accounts remove needs exactly one account NAME (got %d arguments)", len(pos))
 	}
 	dirs, err := home.Resolve(g.Home)
 	if err != nil {
@@ -336,7 +337,7 @@ func accountsRemove(ctx context.Context, g Globals, args []string, env Env) erro
 	store := openStore(dirs, false)
 	a, err := store.Get(pos[0])
 	if errors.Is(err, keystore.ErrNotFound) {
-		return unknownAccount(store, pos[0], ExitFailure)
+		return unknownAccount(store, pos[0], exitcode.Failure)
 	}
 	if err != nil {
 		return err
@@ -344,7 +345,7 @@ func accountsRemove(ctx context.Context, g Globals, args []string, env Env) erro
 	if _, err := store.Remove(ctx, a.Name); err != nil {
 		var re *keystore.RemoveError
 		if errors.As(err, &re) {
-			return exit(ExitFailure, "%s", removeFailure(re, storageName(a.Storage)))
+			return exit(exitcode.Failure, "%s", removeFailure(re, storageName(a.Storage)))
 		}
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -21,7 +22,7 @@ import (
 func TestAddThenGroupsReusesSavedSignIn(t *testing.T) {
 	f := newFixture(t)
 	code, stdout, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
 	}
 	if stdout != "" || !strings.Contains(stderr, "Saved account demo") || !strings.Contains(stderr, demo.Username) {
@@ -40,7 +41,7 @@ func TestAddThenGroupsReusesSavedSignIn(t *testing.T) {
 	f.prompter = failingPrompter{t} // a second run must not ask
 	f.tokens.Store(0)
 	code, stdout, stderr = f.run(nil, "groups", "--account", "demo")
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("groups: exit %d\n%s", code, stderr)
 	}
 	for _, w := range []string{demo.WorkspaceSales, demo.WorkspaceFinance, demo.WorkspaceOperations, demo.WorkspaceExecutive, demo.WorkspaceSalesID} {
@@ -57,7 +58,7 @@ func TestAddThenGroupsReusesSavedSignIn(t *testing.T) {
 
 	code, stdout, _ = f.run(nil, "groups", "--account", "demo", "--json")
 	var got []groupJSON
-	if code != ExitOK || json.Unmarshal([]byte(stdout), &got) != nil {
+	if code != exitcode.OK || json.Unmarshal([]byte(stdout), &got) != nil {
 		t.Fatalf("groups --json: exit %d, %q", code, stdout)
 	}
 	want := []groupJSON{
@@ -71,7 +72,7 @@ func TestAddThenGroupsReusesSavedSignIn(t *testing.T) {
 	}
 
 	code, stdout, _ = f.run(nil, "groups", "--filter", "SALES") // no --account: the one used last
-	if code != ExitOK || !strings.Contains(stdout, demo.WorkspaceSales) || strings.Contains(stdout, demo.WorkspaceFinance) {
+	if code != exitcode.OK || !strings.Contains(stdout, demo.WorkspaceSales) || strings.Contains(stdout, demo.WorkspaceFinance) {
 		t.Errorf("groups --filter SALES: exit %d\n%s", code, stdout)
 	}
 }
@@ -96,7 +97,7 @@ func sameGroups(got, want []groupJSON) bool {
 // password from the keyring, without asking.
 func TestSavedPasswordAccountSignsInAgainFromKeyring(t *testing.T) {
 	f := newFixture(t)
-	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != ExitOK {
+	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
 	}
 	dirs, _ := home.Resolve(f.home)
@@ -106,7 +107,7 @@ func TestSavedPasswordAccountSignsInAgainFromKeyring(t *testing.T) {
 	f.prompter = failingPrompter{t}
 	f.tokens.Store(0)
 	code, stdout, stderr := f.run(nil, "groups", "--account", "demo")
-	if code != ExitOK || !strings.Contains(stdout, demo.WorkspaceFinance) {
+	if code != exitcode.OK || !strings.Contains(stdout, demo.WorkspaceFinance) {
 		t.Fatalf("groups: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if f.tokens.Load() == 0 {
@@ -119,30 +120,30 @@ func TestAddRefusals(t *testing.T) {
 		name string
 		env  map[string]string
 		args []string
-		code int
+		code exitcode.Code
 		want []string // in stderr
 	}{
 		{"secret ID instead of its value",
 			map[string]string{EnvPassword: demo.Password, EnvClientSecret: demo.SecretID}, demoUserFlags,
-			ExitSignIn, []string{"AADSTS7000215", "Value", "Secret ID"}},
+			exitcode.SignIn, []string{"AADSTS7000215", "Value", "Secret ID"}},
 		{"MFA user",
 			demoPasswordEnv, []string{"--tenant", demo.TenantID, "--client-id", demo.ClientID, "--username", demo.MFAUsername, "--auth", "password"},
-			ExitSignIn, []string{"AADSTS50076", "MFA", "--auth device-code"}},
+			exitcode.SignIn, []string{"AADSTS50076", "MFA", "--auth device-code"}},
 		{"wrong password",
 			map[string]string{EnvPassword: "not-it"}, demoUserFlags,
-			ExitSignIn, []string{"AADSTS50126", "password"}},
+			exitcode.SignIn, []string{"AADSTS50126", "password"}},
 		{"no password and no terminal",
 			map[string]string{EnvClientSecret: demo.ClientSecret}, demoUserFlags,
-			ExitUsage, []string{EnvPassword, "not a terminal"}},
+			exitcode.Usage, []string{EnvPassword, "not a terminal"}},
 		{"service principal without secret",
 			nil, []string{"--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "service-principal"},
-			ExitUsage, []string{EnvClientSecret}},
+			exitcode.Usage, []string{EnvClientSecret}},
 		{"bad tenant",
 			demoPasswordEnv, []string{"--tenant", "not a tenant", "--client-id", demo.ClientID, "--username", demo.Username},
-			ExitUsage, []string{"tenant ID (--tenant)"}},
+			exitcode.Usage, []string{"tenant ID (--tenant)"}},
 		{"Domo secret wrong",
 			map[string]string{EnvPassword: demo.Password, EnvDomoClientSecret: "wrong"}, append([]string{"--domo-client-id", demo.DomoClientID}, demoUserFlags...),
-			ExitSignIn, []string{"Domo", "client secret"}},
+			exitcode.SignIn, []string{"Domo", "client secret"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,7 +184,7 @@ func TestServicePrincipalAccount(t *testing.T) {
 	f := newFixture(t)
 	code, _, stderr := f.run(map[string]string{EnvClientSecret: demo.ClientSecret},
 		"accounts", "add", "sp", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "service-principal")
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
 	}
 	if !strings.Contains(stderr, "Service principals can use Fabric APIs") {
@@ -191,7 +192,7 @@ func TestServicePrincipalAccount(t *testing.T) {
 	}
 	code, stdout, stderr := f.run(nil, "groups", "--account", "sp", "--json")
 	var got []groupJSON
-	if code != ExitOK || json.Unmarshal([]byte(stdout), &got) != nil {
+	if code != exitcode.OK || json.Unmarshal([]byte(stdout), &got) != nil {
 		t.Fatalf("groups: exit %d %q\n%s", code, stdout, stderr)
 	}
 	if len(got) != 1 || got[0].Name != demo.WorkspaceSales {
@@ -204,11 +205,11 @@ func TestRemoveLeavesNothing(t *testing.T) {
 	env := map[string]string{EnvPassword: demo.Password, EnvClientSecret: demo.ClientSecret, EnvDomoClientSecret: demo.DomoClientSecret}
 	for _, name := range []string{"demo", "other"} {
 		args := append([]string{"accounts", "add", name, "--domo-client-id", demo.DomoClientID}, demoUserFlags...)
-		if code, _, stderr := f.run(env, args...); code != ExitOK {
+		if code, _, stderr := f.run(env, args...); code != exitcode.OK {
 			t.Fatalf("accounts add %s: exit %d\n%s", name, code, stderr)
 		}
 	}
-	if code, _, stderr := f.run(nil, "accounts", "remove", "demo"); code != ExitOK || !strings.Contains(stderr, "Removed account demo") {
+	if code, _, stderr := f.run(nil, "accounts", "remove", "demo"); code != exitcode.OK || !strings.Contains(stderr, "Removed account demo") {
 		t.Fatalf("remove: exit %d\n%s", code, stderr)
 	}
 	for _, it := range f.items() {
@@ -224,10 +225,10 @@ func TestRemoveLeavesNothing(t *testing.T) {
 		t.Errorf("config still names demo (err %v):\n%s", err, config)
 	}
 	code, _, stderr := f.run(nil, "accounts", "remove", "demo")
-	if code != ExitFailure || !strings.Contains(stderr, `no account named "demo"`) || !strings.Contains(stderr, "other") {
+	if code != exitcode.Failure || !strings.Contains(stderr, `no account named "demo"`) || !strings.Contains(stderr, "other") {
 		t.Errorf("second remove: exit %d, stderr %q; want 1 listing the saved names", code, stderr)
 	}
-	if code, _, _ := f.run(nil, "accounts", "remove", "other"); code != ExitOK || len(f.items()) != 0 {
+	if code, _, _ := f.run(nil, "accounts", "remove", "other"); code != exitcode.OK || len(f.items()) != 0 {
 		t.Errorf("remove other: exit %d, keyring %v", code, f.items())
 	}
 }
@@ -242,14 +243,14 @@ func (removeFails) Delete(context.Context, string, string) error {
 
 func TestRemoveReportsWhatIsLeft(t *testing.T) {
 	f := newFixture(t)
-	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != ExitOK {
+	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("add: exit %d\n%s", code, stderr)
 	}
 	mem := f.backend.(*keystore.MemoryBackend)
 	f.backend = removeFails{mem}
 	code, _, stderr := f.run(nil, "accounts", "remove", "demo")
 	f.backend = mem
-	if code != ExitFailure || !strings.Contains(stderr, "Still stored") || !strings.Contains(stderr, "password") {
+	if code != exitcode.Failure || !strings.Contains(stderr, "Still stored") || !strings.Contains(stderr, "password") {
 		t.Errorf("exit %d, stderr %q; want 1 listing what is left", code, stderr)
 	}
 	if names := f.accountNames(); !reflect.DeepEqual(names, []string{"demo"}) {
@@ -259,7 +260,7 @@ func TestRemoveReportsWhatIsLeft(t *testing.T) {
 
 func TestAccountsListJSON(t *testing.T) {
 	f := newFixture(t)
-	if code, stdout, _ := f.run(nil, "accounts", "list", "--json"); code != ExitOK || strings.TrimSpace(stdout) != "[]" {
+	if code, stdout, _ := f.run(nil, "accounts", "list", "--json"); code != exitcode.OK || strings.TrimSpace(stdout) != "[]" {
 		t.Errorf("empty list: exit %d %q, want []", code, stdout)
 	}
 	f.run(demoPasswordEnv, append([]string{"accounts", "add", "first"}, demoUserFlags...)...)
@@ -269,7 +270,7 @@ func TestAccountsListJSON(t *testing.T) {
 
 	code, stdout, _ := f.run(nil, "accounts", "list", "--json")
 	var raw []map[string]any
-	if code != ExitOK || json.Unmarshal([]byte(stdout), &raw) != nil || len(raw) != 2 {
+	if code != exitcode.OK || json.Unmarshal([]byte(stdout), &raw) != nil || len(raw) != 2 {
 		t.Fatalf("exit %d, %q", code, stdout)
 	}
 	if raw[0]["name"] != "second" || raw[1]["name"] != "first" {
@@ -293,7 +294,7 @@ func TestAccountsListJSON(t *testing.T) {
 
 	code, stdout, _ = f.run(nil, "accounts", "list")
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if code != ExitOK || len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME") || !strings.HasPrefix(lines[1], "second") {
+	if code != exitcode.OK || len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME") || !strings.HasPrefix(lines[1], "second") {
 		t.Errorf("accounts list: exit %d\n%s", code, stdout)
 	}
 }
@@ -314,7 +315,7 @@ func TestNoKeyringFailsBeforeAskingAndInsecureStorage(t *testing.T) {
 	f.backend = noKeyring{}
 	f.prompter = failingPrompter{t}
 	code, _, stderr := f.run(nil, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...)
-	if code != ExitFailure || !strings.Contains(stderr, "--insecure-storage") || !strings.Contains(stderr, "Secret Service") {
+	if code != exitcode.Failure || !strings.Contains(stderr, "--insecure-storage") || !strings.Contains(stderr, "Secret Service") {
 		t.Errorf("exit %d, stderr %q; want 1 naming the fix and --insecure-storage", code, stderr)
 	}
 
@@ -322,7 +323,7 @@ func TestNoKeyringFailsBeforeAskingAndInsecureStorage(t *testing.T) {
 	// without the flag.
 	f.prompter = nil
 	code, _, stderr = f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo", "--insecure-storage"}, demoUserFlags...)...)
-	if code != ExitOK || !strings.Contains(stderr, "plain text") {
+	if code != exitcode.OK || !strings.Contains(stderr, "plain text") {
 		t.Fatalf("--insecure-storage: exit %d\n%s", code, stderr)
 	}
 	dirs, _ := home.Resolve(f.home)
@@ -331,10 +332,10 @@ func TestNoKeyringFailsBeforeAskingAndInsecureStorage(t *testing.T) {
 		t.Errorf("insecure file: %v, mode %v", err, fi)
 	}
 	code, stdout, stderr := f.run(nil, "groups", "--account", "demo")
-	if code != ExitOK || !strings.Contains(stdout, demo.WorkspaceFinance) || !strings.Contains(stderr, "plain text") {
+	if code != exitcode.OK || !strings.Contains(stdout, demo.WorkspaceFinance) || !strings.Contains(stderr, "plain text") {
 		t.Errorf("groups with an insecure account: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	if code, _, _ := f.run(nil, "accounts", "remove", "demo"); code != ExitOK {
+	if code, _, _ := f.run(nil, "accounts", "remove", "demo"); code != exitcode.OK {
 		t.Errorf("remove: exit %d", code)
 	}
 	if b, _ := os.ReadFile(keystore.NewFileBackend(dirs).Path()); strings.Contains(string(b), demo.Password) {
@@ -373,7 +374,7 @@ func TestAddPromptsForMissingSecrets(t *testing.T) {
 	p := &fakePrompter{answers: []string{demo.Password, demo.ClientSecret}}
 	f.prompter = p
 	code, _, stderr := f.run(nil, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	if len(p.prompts) != 2 || !strings.Contains(p.prompts[0], "password") || !strings.Contains(p.prompts[1], "Client secret") {
@@ -389,14 +390,14 @@ func TestAddPromptsForMissingSecrets(t *testing.T) {
 	p = &fakePrompter{answers: []string{""}}
 	f.prompter = p
 	code, _, stderr = f.run(map[string]string{EnvPassword: demo.Password}, append([]string{"accounts", "add", "again"}, demoUserFlags...)...)
-	if code != ExitOK || len(p.prompts) != 1 || !strings.Contains(p.prompts[0], "optional") {
+	if code != exitcode.OK || len(p.prompts) != 1 || !strings.Contains(p.prompts[0], "optional") {
 		t.Errorf("exit %d, prompts %q\n%s", code, p.prompts, stderr)
 	}
 
 	p = &fakePrompter{answers: []string{""}}
 	f.prompter = p
 	code, _, stderr = f.run(nil, "accounts", "add", "sp", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "service-principal")
-	if code != ExitUsage || !strings.Contains(stderr, "no client secret given") {
+	if code != exitcode.Usage || !strings.Contains(stderr, "no client secret given") {
 		t.Errorf("empty required answer: exit %d\n%s", code, stderr)
 	}
 }
@@ -405,18 +406,18 @@ func TestAccountsUsage(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct {
 		args []string
-		code int
+		code exitcode.Code
 		want string
 	}{
-		{[]string{"accounts"}, ExitUsage, "list, add or remove"},
-		{[]string{"accounts", "nope"}, ExitUsage, `unknown accounts subcommand "nope"`},
-		{[]string{"accounts", "add"}, ExitUsage, "exactly one account NAME"},
-		{[]string{"accounts", "add", "-bad name"}, ExitUsage, "flag provided but not defined"},
-		{[]string{"accounts", "add", "bad/name"}, ExitUsage, "bad/name"},
-		{[]string{"accounts", "remove"}, ExitUsage, "exactly one account NAME"},
-		{[]string{"accounts", "list", "x"}, ExitUsage, "no arguments"},
-		{[]string{"groups", "--account", "ghost"}, ExitUsage, `no account named "ghost"`},
-		{[]string{"groups"}, ExitUsage, "--account NAME"},
+		{[]string{"accounts"}, exitcode.Usage, "list, add or remove"},
+		{[]string{"accounts", "nope"}, exitcode.Usage, `unknown accounts subcommand "nope"`},
+		{[]string{"accounts", "add"}, exitcode.Usage, "exactly one account NAME"},
+		{[]string{"accounts", "add", "-bad name"}, exitcode.Usage, "flag provided but not defined"},
+		{[]string{"accounts", "add", "bad/name"}, exitcode.Usage, "bad/name"},
+		{[]string{"accounts", "remove"}, exitcode.Usage, "exactly one account NAME"},
+		{[]string{"accounts", "list", "x"}, exitcode.Usage, "no arguments"},
+		{[]string{"groups", "--account", "ghost"}, exitcode.Usage, `no account named "ghost"`},
+		{[]string{"groups"}, exitcode.Usage, "--account NAME"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := f.run(nil, tt.args...)

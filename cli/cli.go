@@ -10,18 +10,8 @@ import (
 	"io"
 	"os"
 	"strings"
-)
 
-// Exit codes (docs/cli.md, "Exit codes").
-const (
-	ExitOK          = 0
-	ExitFailure     = 1   // unexpected failure
-	ExitUsage       = 2   // bad flag, missing required value
-	ExitInvalid     = 3   // invalid input or target schema: nothing was written
-	ExitSignIn      = 4   // sign-in failed (Entra ID or Domo)
-	ExitRefused     = 5   // Power BI refused
-	ExitStopped     = 6   // stopped part-way: a checkpoint exists
-	ExitInterrupted = 130 // Ctrl-C / SIGINT / SIGTERM
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Env is what a command may touch of the outside world; tests supply their own.
@@ -57,15 +47,16 @@ const EnvSandbox = "PBIWB_SANDBOX"
 
 // exitError carries an exit code with the message to print.
 type exitError struct {
-	code int
+	code exitcode.Code
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
+func (e *exitError) Error() string           { return e.err.Error() }
+func (e *exitError) Unwrap() error           { return e.err }
+func (e *exitError) ExitCode() exitcode.Code { return e.code }
 
 // exit wraps err (or a formatted message) with an exit code.
-func exit(code int, format string, args ...any) error {
+func exit(code exitcode.Code, format string, args ...any) error {
 	return &exitError{code: code, err: fmt.Errorf(format, args...)}
 }
 
@@ -88,15 +79,15 @@ func commands() []command {
 }
 
 // Main runs pbiwb with args (without the program name) and returns the exit code.
-func Main(ctx context.Context, args []string, env Env) int {
+func Main(ctx context.Context, args []string, env Env) exitcode.Code {
 	g, rest, err := parseGlobals(args, env.Getenv)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "pbiwb: %v\n", err)
-		return ExitUsage
+		return exitcode.Usage
 	}
 	if len(rest) > 0 && (rest[0] == "help" || rest[0] == "-h" || rest[0] == "--help") {
 		usage(env.Stderr)
-		return ExitOK
+		return exitcode.OK
 	}
 	run := runWizard
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
@@ -110,22 +101,18 @@ func Main(ctx context.Context, args []string, env Env) int {
 		if !found {
 			fmt.Fprintf(env.Stderr, "pbiwb: unknown command %q\n\n", rest[0])
 			usage(env.Stderr)
-			return ExitUsage
+			return exitcode.Usage
 		}
 	}
 	return report(run(ctx, g, rest, env), env.Stderr)
 }
 
 // report prints err for a person and returns its exit code.
-func report(err error, stderr io.Writer) int {
+func report(err error, stderr io.Writer) exitcode.Code {
 	if err == nil {
-		return ExitOK
+		return exitcode.OK
 	}
-	code := ExitFailure
-	var ee *exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	}
+	code := exitcode.Of(err)
 	if errors.Is(err, errSilent) {
 		return code
 	}

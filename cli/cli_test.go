@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 func testEnv(vars map[string]string) (Env, *syncBuffer, *syncBuffer) {
@@ -53,15 +55,15 @@ func TestParseGlobals(t *testing.T) {
 func TestMainExitCodes(t *testing.T) {
 	tests := []struct {
 		args []string
-		code int
+		code exitcode.Code
 		want string // in stderr
 	}{
-		{[]string{"bogus"}, ExitUsage, `unknown command "bogus"`},
-		{[]string{}, ExitUsage, "needs a terminal"},
-		{[]string{"version", "x"}, ExitUsage, "no arguments"},
-		{[]string{"sandbox", "--time-scale", "0.5"}, ExitUsage, "--time-scale"},
-		{[]string{"sandbox", "--nope"}, ExitUsage, "flag provided but not defined"},
-		{[]string{"help"}, ExitOK, "Commands:"},
+		{[]string{"bogus"}, exitcode.Usage, `unknown command "bogus"`},
+		{[]string{}, exitcode.Usage, "needs a terminal"},
+		{[]string{"version", "x"}, exitcode.Usage, "no arguments"},
+		{[]string{"sandbox", "--time-scale", "0.5"}, exitcode.Usage, "--time-scale"},
+		{[]string{"sandbox", "--nope"}, exitcode.Usage, "flag provided but not defined"},
+		{[]string{"help"}, exitcode.OK, "Commands:"},
 	}
 	for _, tt := range tests {
 		env, _, errb := testEnv(nil)
@@ -87,7 +89,7 @@ func TestVersion(t *testing.T) {
 func TestSandboxCommandFirstLine(t *testing.T) {
 	env, out, errb := testEnv(nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
+	done := make(chan exitcode.Code)
 	go func() { done <- Main(ctx, []string{"sandbox", "--addr", "127.0.0.1:0", "--time-scale", "3600"}, env) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "Press Ctrl-C") && time.Now().Before(deadline) {

@@ -17,9 +17,9 @@ import (
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
-	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -72,7 +72,7 @@ func refuseSecretFlags(args []string) error {
 		}
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if env, ok := secretFlags[name]; ok {
-			return exit(ExitUsage, "--%s is not accepted: a secret given as a flag shows in `ps` and in shell history. "+
+			return exit(exitcode.Usage, "--%s is not accepted: a secret given as a flag shows in `ps` and in shell history. "+
 				"Set it in the environment variable %s instead (or, for `pbiwb accounts add` in a terminal, leave it out to be asked with echo off); "+
 				"if you just typed it on a command line, consider it exposed and rotate it", name, env)
 		}
@@ -160,7 +160,7 @@ func (id *identity) Domo(ctx context.Context, getenv func(string) string) (clien
 	if id.Account != nil && id.Account.DomoClientID != "" {
 		s, err := id.Store.Secret(ctx, id.Account.Name, keystore.DomoClientSecret)
 		if errors.Is(err, keystore.ErrNotFound) {
-			return "", "", false, exit(ExitSignIn, "account %q has a Domo client ID but no Domo client secret in its storage: run `pbiwb accounts add %s ...` again", id.Account.Name, id.Account.Name)
+			return "", "", false, exit(exitcode.SignIn, "account %q has a Domo client ID but no Domo client secret in its storage: run `pbiwb accounts add %s ...` again", id.Account.Name, id.Account.Name)
 		}
 		if err != nil {
 			return "", "", false, err
@@ -174,7 +174,7 @@ func (id *identity) Domo(ctx context.Context, getenv func(string) string) (clien
 		return "", "", false, nil
 	}
 	if id.domoSecret == "" {
-		return "", "", false, exit(ExitUsage, "a Domo client ID is set but %s is empty: set it to the Domo API client's secret", EnvDomoClientSecret)
+		return "", "", false, exit(exitcode.Usage, "a Domo client ID is set but %s is empty: set it to the Domo API client's secret", EnvDomoClientSecret)
 	}
 	return id.domoID, id.domoSecret, true, nil
 }
@@ -202,7 +202,7 @@ func (id *identity) ready(ctx context.Context, env Env) error {
 // --account, else unsaved credentials, else the account used last.
 func (f *credFlags) resolve(ctx context.Context, g Globals, env Env) (*identity, error) {
 	if f.account != "" && f.unsaved() {
-		return nil, exit(ExitUsage, "give either --account NAME or --tenant/--client-id/--username/--auth, not both")
+		return nil, exit(exitcode.Usage, "give either --account NAME or --tenant/--client-id/--username/--auth, not both")
 	}
 	if f.account != "" || (f.hasAccount && !f.unsaved()) {
 		return f.resolveSaved(ctx, g, env)
@@ -247,7 +247,7 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 			return nil, err
 		}
 		if len(list) == 0 {
-			return nil, exit(ExitUsage, "no account to use: pass --account NAME (add one with `pbiwb accounts add NAME ...`), "+
+			return nil, exit(exitcode.Usage, "no account to use: pass --account NAME (add one with `pbiwb accounts add NAME ...`), "+
 				"or unsaved credentials --tenant ID --client-id ID [--username UPN] --auth METHOD with secrets in %s / %s", EnvClientSecret, EnvPassword)
 		}
 		name = list[0].Name // List puts the account used last first
@@ -255,7 +255,7 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 	}
 	a, err := store.Get(name)
 	if errors.Is(err, keystore.ErrNotFound) {
-		return nil, unknownAccount(store, name, ExitUsage)
+		return nil, unknownAccount(store, name, exitcode.Usage)
 	}
 	if err != nil {
 		return nil, err
@@ -283,7 +283,7 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 	}
 	for _, fe := range entra.ValidateCredentials(c) {
 		if fe.Field == "password" || fe.Field == "client secret" {
-			return nil, exit(ExitSignIn, "account %q has no %s in its storage (%s): run `pbiwb accounts add %s ...` again to save it", a.Name, fe.Field, a.Storage, a.Name)
+			return nil, exit(exitcode.SignIn, "account %q has no %s in its storage (%s): run `pbiwb accounts add %s ...` again to save it", a.Name, fe.Field, a.Storage, a.Name)
 		}
 	}
 	s, err := entra.New(ep, c, store.TokenCache(a.Name))
@@ -305,7 +305,7 @@ func optionalSecret(ctx context.Context, store *keystore.Store, name string, kin
 }
 
 // unknownAccount is the error for a name that is not saved, listing those that are.
-func unknownAccount(store *keystore.Store, name string, code int) error {
+func unknownAccount(store *keystore.Store, name string, code exitcode.Code) error {
 	list, err := store.List()
 	if err != nil || len(list) == 0 {
 		return exit(code, "no account named %q (there are no saved accounts; add one with `pbiwb accounts add NAME ...`)", name)
@@ -348,7 +348,7 @@ func refuseSandboxFor(g Globals, a keystore.Account) error {
 	if g.SandboxURL != "" {
 		where = "the sandbox at " + g.SandboxURL
 	}
-	return exit(ExitUsage, "account %q is saved for the %s cloud, but %s points at %s: a saved account's credentials go only to its own cloud, "+
+	return exit(exitcode.Usage, "account %q is saved for the %s cloud, but %s points at %s: a saved account's credentials go only to its own cloud, "+
 		"so nothing was sent. To use %s, %s; for the sandbox, use an account added against it (`pbiwb accounts add NAME --sandbox URL ...`) or unsaved credentials",
 		a.Name, cloudOrDefault(a.Cloud), from, where, a.Name, undo)
 }
@@ -359,21 +359,21 @@ func isSandboxCloud(name string) bool { return strings.EqualFold(name, cloudSand
 func endpoints(ctx context.Context, g Globals, cloudName string) (cloud.Endpoints, error) {
 	if g.Sandbox {
 		if g.SandboxURL == "" {
-			return cloud.Endpoints{}, exit(ExitUsage, "--sandbox needs the URL of a running sandbox here: start `pbiwb sandbox` in another terminal "+
+			return cloud.Endpoints{}, exit(exitcode.Usage, "--sandbox needs the URL of a running sandbox here: start `pbiwb sandbox` in another terminal "+
 				"and pass the URL it prints, e.g. --sandbox https://127.0.0.1:8443 (only the wizard starts one by itself)")
 		}
 		ep, err := sandboxEndpoints(ctx, g.SandboxURL)
 		if err != nil {
-			return cloud.Endpoints{}, exit(ExitFailure, "cannot use the sandbox at %s: %v (is `pbiwb sandbox` running there?)", g.SandboxURL, err)
+			return cloud.Endpoints{}, exit(exitcode.Failure, "cannot use the sandbox at %s: %v (is `pbiwb sandbox` running there?)", g.SandboxURL, err)
 		}
 		return ep, nil
 	}
 	if isSandboxCloud(cloudName) {
-		return cloud.Endpoints{}, exit(ExitUsage, "this account was added against a sandbox: pass --sandbox URL with the URL `pbiwb sandbox` prints")
+		return cloud.Endpoints{}, exit(exitcode.Usage, "this account was added against a sandbox: pass --sandbox URL with the URL `pbiwb sandbox` prints")
 	}
 	ep, err := cloud.Lookup(cloudName)
 	if err != nil {
-		return cloud.Endpoints{}, exit(ExitUsage, "--cloud %q is not one of %s", cloudName, strings.Join(cloud.Names, ", "))
+		return cloud.Endpoints{}, exit(exitcode.Usage, "--cloud %q is not one of %s", cloudName, strings.Join(cloud.Names, ", "))
 	}
 	return ep, nil
 }
@@ -411,11 +411,12 @@ func fieldErrors(errs []entra.FieldError) error {
 		}
 		lines[i] = "  " + e.Field + where + ": " + e.Message
 	}
-	return exit(ExitUsage, "invalid credentials:\n%s", strings.Join(lines, "\n"))
+	return exit(exitcode.Usage, "invalid credentials:\n%s", strings.Join(lines, "\n"))
 }
 
-// commandError maps what the sign-in, keystore and Power BI layers return to
-// the exit codes and messages of docs/cli.md. Every command ends with it.
+// commandError words what the sign-in, keystore and Power BI layers return
+// for people (docs/cli.md), with the exit code the error places itself at
+// (exitcode.Of). Every command ends with it.
 func commandError(err error) error {
 	if err == nil {
 		return nil
@@ -427,29 +428,26 @@ func commandError(err error) error {
 		pe  *powerbi.Error
 		te  *powerbi.TransportError
 	)
+	code := exitcode.Of(err)
 	switch {
 	case errors.As(err, &ee):
 		return err
 	case errors.Is(err, context.Canceled):
-		return exit(ExitInterrupted, "interrupted")
+		return exit(code, "interrupted")
 	case errors.As(err, &ae):
-		return exit(ExitSignIn, "%s", signInMessage(ae))
+		return exit(code, "%s", signInMessage(ae))
 	case errors.As(err, &fes):
 		return fieldErrors(fes)
-	case errors.Is(err, domo.ErrSignIn):
-		return exit(ExitSignIn, "%v", err)
 	case errors.Is(err, keystore.ErrNoKeyring):
 		msg := err.Error()
 		if !strings.Contains(msg, "--insecure-storage") {
 			msg += ": " + keystore.KeyringFix(runtime.GOOS) + keystore.InsecureAlternative
 		}
-		return exit(ExitFailure, "%s", msg)
-	case errors.As(err, &pe):
-		return exit(ExitRefused, "%s", adviceOr(err))
-	case errors.As(err, &te):
-		return exit(ExitFailure, "%s", adviceOr(err))
+		return exit(code, "%s", msg)
+	case errors.As(err, &pe), errors.As(err, &te):
+		return exit(code, "%s", adviceOr(err))
 	}
-	return exit(ExitFailure, "%v", err)
+	return exit(code, "%v", err)
 }
 
 func adviceOr(err error) string {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 	"github.com/pbiwb/pbiwb/ui"
@@ -102,7 +103,7 @@ func TestRealAccountNeverGoesToASandbox(t *testing.T) {
 			full := append(append([]string{"--home", dir}, via.args...), args...)
 			code := Main(context.Background(), full, env)
 			msg := errb.String()
-			if code != ExitUsage {
+			if code != exitcode.Usage {
 				t.Errorf("%s with %s: exit %d, want 2\n%s", name, via.what, code, msg)
 			}
 			for _, want := range []string{`account "real"`, "public cloud", via.what + " points at the sandbox at " + im.URL, "nothing was sent"} {
@@ -127,14 +128,14 @@ func TestRealAccountNeverGoesToASandbox(t *testing.T) {
 // signing in to the public cloud.
 func TestSandboxAccountNeverGoesToARealCloud(t *testing.T) {
 	f := newFixture(t)
-	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "sb"}, demoUserFlags...)...); code != ExitOK {
+	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "sb"}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("add: exit %d\n%s", code, stderr)
 	}
 	for _, args := range [][]string{{"groups", "--account", "sb"}, {"doctor", "--account", "sb"},
 		{"push", "--account", "sb", "--group", "G", "--dataset", "D", "--table", "T", "--input", "domo:" + demo.DomoDataSetID}} {
 		env, _, errb := testEnv(nil)
 		code := Main(context.Background(), append([]string{"--home", f.home}, args...), env)
-		if code != ExitUsage || !strings.Contains(errb.String(), "added against a sandbox") {
+		if code != exitcode.Usage || !strings.Contains(errb.String(), "added against a sandbox") {
 			t.Errorf("%s: exit %d, stderr %q; want 2 asking for --sandbox URL", args[0], code, errb.String())
 		}
 	}
@@ -155,8 +156,8 @@ func TestWizardRealAccountInSandbox(t *testing.T) {
 	_, openErr := b.OpenAccount(ctx, "real", nil)
 	troubleErr := b.Troubleshoot(ctx, ui.Target{Account: "real"}, make(chan ui.CheckResult, 32))
 	for what, err := range map[string]error{"OpenAccount": openErr, "Troubleshoot": troubleErr} {
-		var ce interface{ ExitCode() int }
-		if !errors.As(err, &ce) || ce.ExitCode() != ExitUsage ||
+		var ce exitcode.Coder
+		if !errors.As(err, &ce) || ce.ExitCode() != exitcode.Usage ||
 			!strings.Contains(err.Error(), `account "real" is saved for the public cloud, but --sandbox points at the sandbox at `+im.URL) {
 			t.Errorf("%s: %v; want the refusal, exit 2", what, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -90,7 +91,7 @@ func (c countTokens) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // run runs pbiwb against the fixture's sandbox and home, and fails the test
 // if a secret shows in stdout, stderr or the accounts file.
-func (f *fixture) run(vars map[string]string, args ...string) (code int, stdout, stderr string) {
+func (f *fixture) run(vars map[string]string, args ...string) (code exitcode.Code, stdout, stderr string) {
 	f.t.Helper()
 	env, out, errb := testEnv(vars)
 	full := append([]string{"--sandbox", f.sb.URL(), "--home", f.home}, args...)
@@ -181,7 +182,7 @@ func TestSecretFlagRefusedByCommands(t *testing.T) {
 		if args[0] == "groups" {
 			want = EnvPassword
 		}
-		if code != ExitUsage || !strings.Contains(stderr, want) || !strings.Contains(stderr, "not accepted") {
+		if code != exitcode.Usage || !strings.Contains(stderr, want) || !strings.Contains(stderr, "not accepted") {
 			t.Errorf("%s: exit %d, stderr %q; want exit 2 pointing to %s", args[0], code, stderr, want)
 		}
 	}
@@ -193,14 +194,14 @@ func TestSecretFlagRefusedByCommands(t *testing.T) {
 func TestCommandErrorMapping(t *testing.T) {
 	tests := []struct {
 		err  error
-		code int
+		code exitcode.Code
 		want string
 	}{
-		{&entra.Error{Code: 7000215, Field: "client secret", Summary: "Rejected.", Fix: "Copy the Value.", CorrelationID: "abc"}, ExitSignIn, "Correlation ID: abc"},
-		{entra.FieldErrors{{Field: "client ID", Message: "not a GUID"}}, ExitUsage, "client ID (--client-id): not a GUID"},
-		{&keystore.KeyringError{Op: "saving a secret to", Cause: errors.New("no D-Bus")}, ExitFailure, "--insecure-storage"},
-		{context.Canceled, ExitInterrupted, "interrupted"},
-		{errors.New("boom"), ExitFailure, "boom"},
+		{&entra.Error{Code: 7000215, Field: "client secret", Summary: "Rejected.", Fix: "Copy the Value.", CorrelationID: "abc"}, exitcode.SignIn, "Correlation ID: abc"},
+		{entra.FieldErrors{{Field: "client ID", Message: "not a GUID"}}, exitcode.Usage, "client ID (--client-id): not a GUID"},
+		{&keystore.KeyringError{Op: "saving a secret to", Cause: errors.New("no D-Bus")}, exitcode.Failure, "--insecure-storage"},
+		{context.Canceled, exitcode.Interrupted, "interrupted"},
+		{errors.New("boom"), exitcode.Failure, "boom"},
 	}
 	for _, tt := range tests {
 		err := commandError(tt.err)
@@ -214,7 +215,7 @@ func TestCommandErrorMapping(t *testing.T) {
 func TestSandboxWithoutURL(t *testing.T) {
 	env, _, errb := testEnv(nil)
 	code := Main(context.Background(), append([]string{"--sandbox", "--home", t.TempDir(), "groups"}, demoUserFlags...), env)
-	if code != ExitUsage || !strings.Contains(errb.String(), "pbiwb sandbox") {
+	if code != exitcode.Usage || !strings.Contains(errb.String(), "pbiwb sandbox") {
 		t.Errorf("exit %d, stderr %q; want 2 telling to start `pbiwb sandbox`", code, errb.String())
 	}
 }
@@ -222,15 +223,15 @@ func TestSandboxWithoutURL(t *testing.T) {
 func TestBadCredentialFieldsNamed(t *testing.T) {
 	f := newFixture(t)
 	code, _, stderr := f.run(demoPasswordEnv, "groups", "--tenant", demo.TenantID, "--client-id", "my-app", "--username", demo.Username, "--auth", "password")
-	if code != ExitUsage || !strings.Contains(stderr, "client ID (--client-id)") {
+	if code != exitcode.Usage || !strings.Contains(stderr, "client ID (--client-id)") {
 		t.Errorf("exit %d, stderr %q; want 2 naming the client ID", code, stderr)
 	}
 	code, _, stderr = f.run(nil, "groups", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "service-principal")
-	if code != ExitUsage || !strings.Contains(stderr, EnvClientSecret) {
+	if code != exitcode.Usage || !strings.Contains(stderr, EnvClientSecret) {
 		t.Errorf("exit %d, stderr %q; want 2 naming %s", code, stderr, EnvClientSecret)
 	}
 	code, _, stderr = f.run(nil, "groups", "--account", "demo", "--tenant", demo.TenantID)
-	if code != ExitUsage || !strings.Contains(stderr, "not both") {
+	if code != exitcode.Usage || !strings.Contains(stderr, "not both") {
 		t.Errorf("--account with --tenant: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -238,7 +239,7 @@ func TestBadCredentialFieldsNamed(t *testing.T) {
 func TestIdentityDomo(t *testing.T) {
 	f := newFixture(t)
 	env := map[string]string{EnvPassword: demo.Password, EnvDomoClientSecret: demo.DomoClientSecret}
-	if code, _, stderr := f.run(env, append([]string{"accounts", "add", "demo", "--domo-client-id", demo.DomoClientID}, demoUserFlags...)...); code != ExitOK {
+	if code, _, stderr := f.run(env, append([]string{"accounts", "add", "demo", "--domo-client-id", demo.DomoClientID}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("add: exit %d\n%s", code, stderr)
 	}
 	g := Globals{Sandbox: true, SandboxURL: f.sb.URL(), Home: f.home}
@@ -249,13 +250,13 @@ func TestIdentityDomo(t *testing.T) {
 		env     map[string]string
 		id, sec string
 		ok      bool
-		errCode int
+		errCode exitcode.Code
 	}{
 		{"saved", credFlags{account: "demo", hasAccount: true}, nil, demo.DomoClientID, demo.DomoClientSecret, true, 0},
 		{"unsaved from env", credFlags{tenant: demo.TenantID, clientID: demo.ClientID, auth: "service-principal"},
 			map[string]string{EnvClientSecret: demo.ClientSecret, EnvDomoClientID: "c", EnvDomoClientSecret: "s"}, "c", "s", true, 0},
 		{"unsaved flag, secret missing", credFlags{tenant: demo.TenantID, clientID: demo.ClientID, auth: "service-principal", domoClientID: "c"},
-			map[string]string{EnvClientSecret: demo.ClientSecret}, "", "", false, ExitUsage},
+			map[string]string{EnvClientSecret: demo.ClientSecret}, "", "", false, exitcode.Usage},
 		{"none", credFlags{tenant: demo.TenantID, clientID: demo.ClientID, auth: "service-principal"},
 			map[string]string{EnvClientSecret: demo.ClientSecret}, "", "", false, 0},
 	}

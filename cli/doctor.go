@@ -13,6 +13,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/doctor"
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -44,11 +45,11 @@ prints ✓ or ✗ for each, with the fix for each failure. Exit 0 when all pass.
 	}
 	switch {
 	case fs.NArg() > 0:
-		return exit(ExitUsage, "doctor takes no arguments (got %q)", fs.Arg(0))
+		return exit(exitcode.Usage, "doctor takes no arguments (got %q)", fs.Arg(0))
 	case *dataset != "" && *group == "":
-		return exit(ExitUsage, "--dataset needs --group: a dataset is looked up in its workspace")
+		return exit(exitcode.Usage, "--dataset needs --group: a dataset is looked up in its workspace")
 	case *table != "" && *dataset == "":
-		return exit(ExitUsage, "--table needs --dataset")
+		return exit(exitcode.Usage, "--table needs --dataset")
 	}
 	cfg, err := doctorConfig(ctx, g, cf, env)
 	if err != nil {
@@ -64,7 +65,7 @@ prints ✓ or ✗ for each, with the fix for each failure. Exit 0 when all pass.
 	}
 	results := doctor.New(cfg).Run(ctx, report)
 	if ctx.Err() != nil {
-		return exit(ExitInterrupted, "interrupted")
+		return exit(exitcode.Interrupted, "interrupted")
 	}
 	failed := doctor.Failed(results)
 	if *asJSON {
@@ -82,7 +83,7 @@ prints ✓ or ✗ for each, with the fix for each failure. Exit 0 when all pass.
 		}
 	}
 	if failed > 0 {
-		return &exitError{code: ExitFailure, err: errSilent}
+		return &exitError{code: exitcode.Failure, err: errSilent}
 	}
 	return nil
 }
@@ -93,7 +94,7 @@ prints ✓ or ✗ for each, with the fix for each failure. Exit 0 when all pass.
 func doctorConfig(ctx context.Context, g Globals, cf *credFlags, env Env) (doctor.Config, error) {
 	var cfg doctor.Config
 	if cf.account != "" && cf.unsaved() {
-		return cfg, exit(ExitUsage, "give either --account NAME or --tenant/--client-id/--username/--auth, not both")
+		return cfg, exit(exitcode.Usage, "give either --account NAME or --tenant/--client-id/--username/--auth, not both")
 	}
 	dirs, err := home.Resolve(g.Home)
 	if err != nil {
@@ -143,7 +144,7 @@ func doctorConfig(ctx context.Context, g Globals, cf *credFlags, env Env) (docto
 		} else {
 			a, err := store.Get(name)
 			if errors.Is(err, keystore.ErrNotFound) {
-				return cfg, unknownAccount(store, name, ExitUsage)
+				return cfg, unknownAccount(store, name, exitcode.Usage)
 			}
 			if err != nil {
 				return cfg, err

@@ -15,6 +15,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -51,7 +52,7 @@ func writeCSV(t *testing.T, header string) string {
 }
 
 // doctorJSON runs doctor --json and decodes its report.
-func (f *fixture) doctorJSON(t *testing.T, env map[string]string, args ...string) (int, map[string]doctor.Result, string) {
+func (f *fixture) doctorJSON(t *testing.T, env map[string]string, args ...string) (exitcode.Code, map[string]doctor.Result, string) {
 	t.Helper()
 	code, stdout, stderr := f.run(env, append([]string{"doctor", "--json"}, args...)...)
 	var list []doctor.Result
@@ -177,7 +178,7 @@ func TestDoctorBrokenSetUps(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, got, stderr := f.doctorJSON(t, tt.env, tt.args...)
-			if code != ExitFailure {
+			if code != exitcode.Failure {
 				t.Errorf("exit %d, want 1\n%s", code, stderr)
 			}
 			for _, w := range tt.want {
@@ -207,13 +208,13 @@ func TestDoctorHealthySavedAccount(t *testing.T) {
 	f := newFixture(t)
 	f.createPushDataset(t)
 	env := map[string]string{EnvPassword: demo.Password, EnvClientSecret: demo.ClientSecret, EnvDomoClientSecret: demo.DomoClientSecret}
-	if code, _, stderr := f.run(env, append([]string{"accounts", "add", "demo", "--domo-client-id", demo.DomoClientID}, demoUserFlags...)...); code != ExitOK {
+	if code, _, stderr := f.run(env, append([]string{"accounts", "add", "demo", "--domo-client-id", demo.DomoClientID}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
 	}
 	args := []string{"doctor", "--account", "demo", "--group", demo.WorkspaceSales, "--dataset", doctorDataset, "--table", doctorTable,
 		"--input", writeCSV(t, "id,name")}
 	code, stdout, stderr := f.run(nil, args...)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	for _, w := range []string{
@@ -238,7 +239,7 @@ func TestDoctorHealthySavedAccount(t *testing.T) {
 
 	// The Domo input, through the account's Domo client; --json as well.
 	code, got, stderr := f.doctorJSON(t, nil, "--account", "demo", "--input", "domo:"+demo.DomoDataSetID)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("Domo input: exit %d %+v\n%s", code, got, stderr)
 	}
 	if r := got[doctor.CheckInput]; r.Status != doctor.Pass || !strings.Contains(r.Found, demo.DomoDataSetName) {
@@ -252,14 +253,14 @@ func TestDoctorHealthySavedAccount(t *testing.T) {
 
 	// A dataset that does not exist yet is not a problem: push creates it.
 	code, got, _ = f.doctorJSON(t, nil, "--account", "demo", "--group", demo.WorkspaceSales, "--dataset", "Brand New", "--table", "X")
-	if code != ExitOK || !strings.Contains(got[doctor.CheckDataset].Found, "creates it") || got[doctor.CheckTable].Status != doctor.Pass {
+	if code != exitcode.OK || !strings.Contains(got[doctor.CheckDataset].Found, "creates it") || got[doctor.CheckTable].Status != doctor.Pass {
 		t.Errorf("new dataset: exit %d %+v", code, got)
 	}
 }
 
 func TestDoctorSavedAccountMissingSecret(t *testing.T) {
 	f := newFixture(t)
-	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != ExitOK {
+	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
 	}
 	dirs, _ := home.Resolve(f.home)
@@ -268,7 +269,7 @@ func TestDoctorSavedAccountMissingSecret(t *testing.T) {
 	}
 	code, got, _ := f.doctorJSON(t, nil, "--account", "demo")
 	r := got[doctor.CheckAccount]
-	if code != ExitFailure || r.Status != doctor.Fail || !strings.Contains(r.Found, "missing from its storage") ||
+	if code != exitcode.Failure || r.Status != doctor.Fail || !strings.Contains(r.Found, "missing from its storage") ||
 		!strings.Contains(r.Found, "password") || !strings.Contains(r.Fix, "pbiwb accounts add demo --tenant "+demo.TenantID) {
 		t.Errorf("exit %d, account %+v", code, r)
 	}
@@ -279,7 +280,7 @@ func TestDoctorSavedAccountMissingSecret(t *testing.T) {
 	// A keyring that does not answer is named as such.
 	f.backend = lockedKeyring{f.backend.(*keystore.MemoryBackend)}
 	code, got, _ = f.doctorJSON(t, nil, "--account", "demo")
-	if r := got[doctor.CheckAccount]; code != ExitFailure || !strings.Contains(r.Found, "keyring") {
+	if r := got[doctor.CheckAccount]; code != exitcode.Failure || !strings.Contains(r.Found, "keyring") {
 		t.Errorf("no keyring: exit %d, %+v", code, r)
 	}
 }
@@ -293,7 +294,7 @@ func TestDoctorSandboxDown(t *testing.T) {
 	l.Close() // a closed port: nothing listens there
 	env, out, errb := testEnv(map[string]string{EnvPassword: demo.Password})
 	code := Main(context.Background(), append([]string{"--sandbox", url, "--home", t.TempDir(), "doctor"}, demoUserFlags...), env)
-	if code != ExitFailure {
+	if code != exitcode.Failure {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, out.String(), errb.String())
 	}
 	for _, w := range []string{"✗ Network", "cannot connect", "The sandbox is not running at " + url, "pbiwb sandbox", "skipped (needs: network)"} {
@@ -312,7 +313,7 @@ func TestDoctorThrottledRecently(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = run.Finish(history.Stopped, ExitStopped, func(r *history.Record) {
+	err = run.Finish(history.Stopped, int(exitcode.Stopped), func(r *history.Record) {
 		r.Throttled = 4
 		r.Waits = map[string]history.WaitTotal{"retryAfter": {Count: 4, Seconds: 120}}
 		r.Errors = []history.Error{{Message: "Power BI is throttling requests to this dataset", Status: 429, Code: "TooManyRequests", RequestID: "req-throttle-1"}}
@@ -322,7 +323,7 @@ func TestDoctorThrottledRecently(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, _ := f.run(map[string]string{EnvPassword: demo.Password}, append([]string{"doctor"}, demoUserFlags...)...)
-	if code != ExitFailure {
+	if code != exitcode.Failure {
 		t.Errorf("exit %d, want 1", code)
 	}
 	for _, w := range []string{"✗ Recent runs", "4 throttling answers (429)", "stopped (exit 6)", "req-throttle-1", "another program", "--resume", "retryAfter 4× 2m0s"} {
@@ -347,12 +348,12 @@ func TestDoctorAfterARealThrottledPush(t *testing.T) {
 	}
 	env := map[string]string{EnvPassword: demo.Password}
 	code, _, stderr := f.run(env, append([]string{"push", "--group", demo.WorkspaceSales, "--dataset", "Throttled", "--table", "T", "--input", in}, demoUserFlags...)...)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Skipf("push did not complete (exit %d), so this cannot show a throttled run:\n%s", code, stderr)
 	}
 	code, got, _ := f.doctorJSON(t, env, demoUserFlags...)
 	r := got[doctor.CheckHistory]
-	if code != ExitFailure || r.Status != doctor.Fail || !strings.Contains(r.Found, "(429)") {
+	if code != exitcode.Failure || r.Status != doctor.Fail || !strings.Contains(r.Found, "(429)") {
 		t.Errorf("exit %d, history %+v", code, r)
 	}
 }
@@ -371,13 +372,13 @@ func TestDoctorUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		code, _, stderr := f.run(nil, tt.args...)
-		if code != ExitUsage || !strings.Contains(stderr, tt.want) {
+		if code != exitcode.Usage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%q: exit %d, stderr %q; want 2 with %q", tt.args, code, stderr, tt.want)
 		}
 	}
 	// No account at all: a finding, not a usage error.
 	code, stdout, _ := f.run(nil, "doctor")
-	if code != ExitFailure || !strings.Contains(stdout, "no account to check") || !strings.Contains(stdout, "pbiwb accounts add") {
+	if code != exitcode.Failure || !strings.Contains(stdout, "no account to check") || !strings.Contains(stdout, "pbiwb accounts add") {
 		t.Errorf("no account: exit %d\n%s", code, stdout)
 	}
 }
@@ -428,7 +429,7 @@ func TestDoctorDeviceCodeWithoutTerminal(t *testing.T) {
 	}
 	code, got, _ := f.doctorJSON(t, nil, "--account", "dev")
 	acct, signIn := got[doctor.CheckAccount], got[doctor.CheckSignIn]
-	if code != ExitFailure || acct.Status != doctor.Pass || !strings.Contains(strings.Join(acct.Details, "\n"), "no saved sign-in") {
+	if code != exitcode.Failure || acct.Status != doctor.Pass || !strings.Contains(strings.Join(acct.Details, "\n"), "no saved sign-in") {
 		t.Errorf("exit %d, account %+v", code, acct)
 	}
 	if signIn.Status != doctor.Fail || !strings.Contains(signIn.Found, "no terminal") || !strings.Contains(signIn.Fix, "in a terminal") {

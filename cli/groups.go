@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // groupJSON is one workspace in `groups --json`.
@@ -43,7 +44,7 @@ Unsaved credentials take their secrets from PBIWB_CLIENT_SECRET and PBIWB_PASSWO
 		return err
 	}
 	if fs.NArg() > 0 {
-		return exit(ExitUsage, "groups takes no arguments (got %q)", fs.Arg(0))
+		return exit(exitcode.Usage, "groups takes no arguments (got %q)", fs.Arg(0))
 	}
 	return commandError(listGroups(ctx, g, cf, *filter, *asJSON, *timeout, env))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -35,7 +36,7 @@ func TestGroupsUnsavedFromEnvironment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, stdout, stderr := f.run(tt.env, append([]string{"groups"}, tt.args...)...)
-			if code != ExitOK {
+			if code != exitcode.OK {
 				t.Fatalf("exit %d\n%s", code, stderr)
 			}
 			for _, w := range tt.want {
@@ -54,7 +55,7 @@ func TestGroupsUnsavedFromEnvironment(t *testing.T) {
 		t.Errorf("unsaved credentials were saved: %v", f.items())
 	}
 	code, _, stderr := f.run(map[string]string{EnvPassword: "wrong"}, append([]string{"groups"}, demoUserFlags...)...)
-	if code != ExitSignIn || !strings.Contains(stderr, "AADSTS50126") {
+	if code != exitcode.SignIn || !strings.Contains(stderr, "AADSTS50126") {
 		t.Errorf("wrong password: exit %d\n%s", code, stderr)
 	}
 }
@@ -68,7 +69,7 @@ func TestGroupsPowerBIRefusalIsExit5(t *testing.T) {
 	}
 	resp.Body.Close()
 	code, stdout, stderr := f.run(map[string]string{EnvPassword: demo.Password}, append([]string{"groups"}, demoUserFlags...)...)
-	if code != ExitRefused || stdout != "" || !strings.Contains(stderr, "RequestId") {
+	if code != exitcode.Refused || stdout != "" || !strings.Contains(stderr, "RequestId") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 5 with Power BI's advice and RequestId", code, stdout, stderr)
 	}
 }
@@ -94,7 +95,7 @@ var deviceMessageRE = regexp.MustCompile(`open the page (\S+) and enter the code
 func TestAddDeviceCodeShowsMessageVerbatim(t *testing.T) {
 	f := newFixture(t)
 	env, out, errb := testEnv(nil)
-	done := make(chan int, 1)
+	done := make(chan exitcode.Code, 1)
 	go func() {
 		done <- Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home,
 			"accounts", "add", "dev", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "device-code"}, env)
@@ -102,7 +103,7 @@ func TestAddDeviceCodeShowsMessageVerbatim(t *testing.T) {
 	approveDeviceCode(t, f, errb)
 	select {
 	case code := <-done:
-		if code != ExitOK {
+		if code != exitcode.OK {
 			t.Fatalf("exit %d\n%s", code, errb.String())
 		}
 	case <-time.After(30 * time.Second):
@@ -111,7 +112,7 @@ func TestAddDeviceCodeShowsMessageVerbatim(t *testing.T) {
 	f.assertNoSecrets(nil, out.String(), errb.String())
 	f.prompter = failingPrompter{t}
 	code, stdout, stderr := f.run(nil, "groups", "--account", "dev")
-	if code != ExitOK || !strings.Contains(stdout, demo.WorkspaceFinance) {
+	if code != exitcode.OK || !strings.Contains(stdout, demo.WorkspaceFinance) {
 		t.Errorf("groups --account dev: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
@@ -143,7 +144,7 @@ func approveDeviceCode(t *testing.T, f *fixture, stderr *syncBuffer) {
 func TestGroupsDeviceCode(t *testing.T) {
 	f := newFixture(t)
 	env, out, errb := testEnv(nil)
-	done := make(chan int, 1)
+	done := make(chan exitcode.Code, 1)
 	go func() {
 		done <- Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home,
 			"groups", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "device-code"}, env)
@@ -151,7 +152,7 @@ func TestGroupsDeviceCode(t *testing.T) {
 	approveDeviceCode(t, f, errb)
 	select {
 	case code := <-done:
-		if code != ExitOK || !strings.Contains(out.String(), demo.WorkspaceFinance) {
+		if code != exitcode.OK || !strings.Contains(out.String(), demo.WorkspaceFinance) {
 			t.Fatalf("unsaved device code: exit %d\n%s\n%s", code, out.String(), errb.String())
 		}
 	case <-time.After(30 * time.Second):
@@ -166,7 +167,7 @@ func TestGroupsDeviceCode(t *testing.T) {
 			"accounts", "add", "dev", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "device-code"}, env)
 	}()
 	approveDeviceCode(t, f, errb)
-	if code := <-done; code != ExitOK {
+	if code := <-done; code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, errb.String())
 	}
 	dirs, _ := home.Resolve(f.home)
@@ -174,7 +175,7 @@ func TestGroupsDeviceCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := f.run(nil, "groups", "--account", "dev")
-	if code != ExitSignIn || !strings.Contains(stderr, "device code") {
+	if code != exitcode.SignIn || !strings.Contains(stderr, "device code") {
 		t.Errorf("lapsed device-code account: exit %d\n%s", code, stderr)
 	}
 }

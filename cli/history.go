@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/home"
 )
@@ -41,10 +42,10 @@ retries, and the command that continues an interrupted run.
 		return usageError(err)
 	}
 	if len(positional) > 1 {
-		return exit(ExitUsage, "history takes at most one RUN-ID (got %q)", strings.Join(positional, " "))
+		return exit(exitcode.Usage, "history takes at most one RUN-ID (got %q)", strings.Join(positional, " "))
 	}
 	if *last < 0 {
-		return exit(ExitUsage, "--last must be 0 (all) or more, not %d", *last)
+		return exit(exitcode.Usage, "--last must be 0 (all) or more, not %d", *last)
 	}
 	dirs, err := home.Resolve(g.Home)
 	if err != nil {
@@ -173,12 +174,12 @@ func histShow(store *history.Store, id string, asJSON bool, env Env) error {
 			return lerr
 		}
 		if len(all) == 0 {
-			return exit(ExitFailure, "no run %q: no runs are recorded yet (in %s)", id, store.Dir)
+			return exit(exitcode.Failure, "no run %q: no runs are recorded yet (in %s)", id, store.Dir)
 		}
-		return exit(ExitFailure, "no run %q; closest: %s (pbiwb history lists them all)", id, strings.Join(histCloseIDs(id, all), ", "))
+		return exit(exitcode.Failure, "no run %q; closest: %s (pbiwb history lists them all)", id, strings.Join(histCloseIDs(id, all), ", "))
 	}
 	if err != nil {
-		return exit(ExitFailure, "%v", err)
+		return exit(exitcode.Failure, "%v", err)
 	}
 	if asJSON {
 		return histJSON(env.Stdout, r)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 )
 
@@ -21,7 +22,7 @@ func historyRuns(t *testing.T, dir string) []string {
 		DatasetName: "Orders", DatasetID: "ds-1", Table: "T"}
 	runs := []struct {
 		input, outcome string
-		code           int
+		code           exitcode.Code
 		change         func(*history.Record)
 	}{
 		{"orders.csv", history.Succeeded, 0, func(r *history.Record) {
@@ -50,7 +51,7 @@ func historyRuns(t *testing.T, dir string) []string {
 			t.Fatal(err)
 		}
 		store.Now = func() time.Time { return at.Add(42 * time.Second) }
-		if err := run.Finish(r.outcome, r.code, r.change); err != nil {
+		if err := run.Finish(r.outcome, int(r.code), r.change); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, run.ID())
@@ -58,7 +59,7 @@ func historyRuns(t *testing.T, dir string) []string {
 	return ids
 }
 
-func runHistoryCmd(t *testing.T, homeDir string, args ...string) (int, string, string) {
+func runHistoryCmd(t *testing.T, homeDir string, args ...string) (exitcode.Code, string, string) {
 	t.Helper()
 	env, out, errb := testEnv(nil)
 	code := Main(context.Background(), append([]string{"--home", homeDir, "history"}, args...), env)
@@ -69,16 +70,16 @@ func TestHistoryList(t *testing.T) {
 	dir := t.TempDir()
 	dirs, _ := home.Resolve(dir)
 	code, stdout, stderr := runHistoryCmd(t, dir)
-	if code != ExitOK || stdout != "" || !strings.Contains(stderr, "No runs recorded yet") {
+	if code != exitcode.OK || stdout != "" || !strings.Contains(stderr, "No runs recorded yet") {
 		t.Errorf("empty: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
-	if code, stdout, _ := runHistoryCmd(t, dir, "--json"); code != ExitOK || strings.TrimSpace(stdout) != "[]" {
+	if code, stdout, _ := runHistoryCmd(t, dir, "--json"); code != exitcode.OK || strings.TrimSpace(stdout) != "[]" {
 		t.Errorf("empty --json: exit %d %q", code, stdout)
 	}
 
 	ids := historyRuns(t, dirs.History())
 	code, stdout, stderr = runHistoryCmd(t, dir)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
@@ -102,13 +103,13 @@ func TestHistoryList(t *testing.T) {
 	}
 
 	code, stdout, _ = runHistoryCmd(t, dir, "--last", "1")
-	if code != ExitOK || strings.Count(strings.TrimSpace(stdout), "\n") != 1 || !strings.Contains(stdout, ids[2]) {
+	if code != exitcode.OK || strings.Count(strings.TrimSpace(stdout), "\n") != 1 || !strings.Contains(stdout, ids[2]) {
 		t.Errorf("--last 1: exit %d\n%s", code, stdout)
 	}
 
 	code, stdout, _ = runHistoryCmd(t, dir, "--json", "--last", "2")
 	var got []history.Record
-	if code != ExitOK || json.Unmarshal([]byte(stdout), &got) != nil || len(got) != 2 || got[0].ID != ids[2] || got[1].Throttled != 3 {
+	if code != exitcode.OK || json.Unmarshal([]byte(stdout), &got) != nil || len(got) != 2 || got[0].ID != ids[2] || got[1].Throttled != 3 {
 		t.Errorf("--json --last 2: exit %d %+v\n%s", code, got, stdout)
 	}
 }
@@ -120,7 +121,7 @@ func TestHistoryDetail(t *testing.T) {
 
 	// A unique prefix, flags after the id.
 	code, stdout, stderr := runHistoryCmd(t, dir, ids[1][:len(ids[1])-2])
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	for _, w := range []string{
@@ -140,12 +141,12 @@ func TestHistoryDetail(t *testing.T) {
 
 	code, stdout, _ = runHistoryCmd(t, dir, ids[2], "--json")
 	var r history.Record
-	if code != ExitOK || json.Unmarshal([]byte(stdout), &r) != nil || r.ID != ids[2] || r.Errors[0].RequestID != "req-404-c" {
+	if code != exitcode.OK || json.Unmarshal([]byte(stdout), &r) != nil || r.ID != ids[2] || r.Errors[0].RequestID != "req-404-c" {
 		t.Errorf("--json detail: exit %d %+v", code, r)
 	}
 	// A failed run has no resume command.
 	code, stdout, _ = runHistoryCmd(t, dir, ids[2])
-	if code != ExitOK || strings.Contains(stdout, "Continue this run") || !strings.Contains(stdout, "req-404-c") {
+	if code != exitcode.OK || strings.Contains(stdout, "Continue this run") || !strings.Contains(stdout, "req-404-c") {
 		t.Errorf("failed run detail: exit %d\n%s", code, stdout)
 	}
 }
@@ -162,19 +163,19 @@ func TestHistoryUnknownOrAmbiguousID(t *testing.T) {
 		t.Skip("the typo hit another id")
 	}
 	code, stdout, stderr := runHistoryCmd(t, dir, string(typo))
-	if code != ExitFailure || stdout != "" || !strings.Contains(stderr, "closest: "+ids[1]) {
+	if code != exitcode.Failure || stdout != "" || !strings.Contains(stderr, "closest: "+ids[1]) {
 		t.Errorf("typo: exit %d, stderr %q; want 1 listing %s first", code, stderr, ids[1])
 	}
 	code, _, stderr = runHistoryCmd(t, dir, "2026")
-	if code != ExitFailure || !strings.Contains(stderr, "several runs") {
+	if code != exitcode.Failure || !strings.Contains(stderr, "several runs") {
 		t.Errorf("ambiguous: exit %d, stderr %q", code, stderr)
 	}
 	code, _, stderr = runHistoryCmd(t, t.TempDir(), "20261127")
-	if code != ExitFailure || !strings.Contains(stderr, "no runs are recorded yet") {
+	if code != exitcode.Failure || !strings.Contains(stderr, "no runs are recorded yet") {
 		t.Errorf("empty history: exit %d, stderr %q", code, stderr)
 	}
 	for _, args := range [][]string{{"a", "b"}, {"--last", "-1"}, {"--nope"}} {
-		if code, _, _ := runHistoryCmd(t, dir, args...); code != ExitUsage {
+		if code, _, _ := runHistoryCmd(t, dir, args...); code != exitcode.Usage {
 			t.Errorf("%q: exit %d, want 2", args, code)
 		}
 	}
@@ -211,7 +212,7 @@ func TestHistorySameSecondOrder(t *testing.T) {
 	}
 	code, stdout, _ := runHistoryCmd(t, dir, "--json")
 	var got []history.Record
-	if code != ExitOK || json.Unmarshal([]byte(stdout), &got) != nil || len(got) != len(ids) {
+	if code != exitcode.OK || json.Unmarshal([]byte(stdout), &got) != nil || len(got) != len(ids) {
 		t.Fatalf("exit %d\n%s", code, stdout)
 	}
 	for i, r := range got {

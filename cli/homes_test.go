@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -19,18 +20,18 @@ func TestScratchHomeLeavesAnotherHomesAccount(t *testing.T) {
 	f := newFixture(t)
 	scratch := t.TempDir()
 	add := append([]string{"accounts", "add", "demo"}, demoUserFlags...)
-	if code, _, stderr := f.run(demoPasswordEnv, add...); code != ExitOK {
+	if code, _, stderr := f.run(demoPasswordEnv, add...); code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
 	}
-	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"--home", scratch}, add...)...); code != ExitOK {
+	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"--home", scratch}, add...)...); code != exitcode.OK {
 		t.Fatalf("accounts add in the scratch home: exit %d\n%s", code, stderr)
 	}
-	if code, _, stderr := f.run(nil, "--home", scratch, "accounts", "remove", "demo"); code != ExitOK {
+	if code, _, stderr := f.run(nil, "--home", scratch, "accounts", "remove", "demo"); code != exitcode.OK {
 		t.Fatalf("accounts remove in the scratch home: exit %d\n%s", code, stderr)
 	}
 	f.prompter = failingPrompter{t}
 	f.tokens.Store(0)
-	if code, stdout, stderr := f.run(nil, "groups", "--account", "demo"); code != ExitOK || !strings.Contains(stdout, demo.WorkspaceExecutive) {
+	if code, stdout, stderr := f.run(nil, "groups", "--account", "demo"); code != exitcode.OK || !strings.Contains(stdout, demo.WorkspaceExecutive) {
 		t.Fatalf("groups in the first home: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if n := f.tokens.Load(); n != 0 {
@@ -44,7 +45,7 @@ func TestScratchHomeLeavesAnotherHomesAccount(t *testing.T) {
 // entry and the shared one is left for the default home.
 func TestOldAccountOfAHomeStillSignsIn(t *testing.T) {
 	f := newFixture(t)
-	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != ExitOK {
+	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
 	}
 	dirs, err := home.Resolve(f.home)
@@ -56,7 +57,7 @@ func TestOldAccountOfAHomeStillSignsIn(t *testing.T) {
 
 	f.prompter = failingPrompter{t}
 	f.tokens.Store(0)
-	if code, stdout, stderr := f.run(nil, "groups", "--account", "demo"); code != ExitOK || !strings.Contains(stdout, demo.WorkspaceExecutive) {
+	if code, stdout, stderr := f.run(nil, "groups", "--account", "demo"); code != exitcode.OK || !strings.Contains(stdout, demo.WorkspaceExecutive) {
 		t.Fatalf("groups: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if n := f.tokens.Load(); n != 0 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -41,7 +42,7 @@ func TestRealKeyringAddGroupsRemove(t *testing.T) {
 	})
 
 	add := append([]string{"accounts", "add", "demo"}, demoUserFlags...)
-	if code, _, stderr := f.run(demoPasswordEnv, add...); code != ExitOK {
+	if code, _, stderr := f.run(demoPasswordEnv, add...); code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
 	}
 	// The same name added and removed in another home leaves this one's.
@@ -50,22 +51,22 @@ func TestRealKeyringAddGroupsRemove(t *testing.T) {
 	t.Cleanup(func() {
 		_, _ = keystore.Open(scratchDirs, keyring, keystore.WithServicePrefix(prefix)).Remove(context.Background(), "demo")
 	})
-	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"--home", scratch}, add...)...); code != ExitOK {
+	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"--home", scratch}, add...)...); code != exitcode.OK {
 		t.Fatalf("accounts add in another home: exit %d\n%s", code, stderr)
 	}
-	if code, _, stderr := f.run(nil, "--home", scratch, "accounts", "remove", "demo"); code != ExitOK {
+	if code, _, stderr := f.run(nil, "--home", scratch, "accounts", "remove", "demo"); code != exitcode.OK {
 		t.Fatalf("accounts remove in another home: exit %d\n%s", code, stderr)
 	}
 	f.prompter = failingPrompter{t}
 	f.tokens.Store(0)
 	code, stdout, stderr := f.run(nil, "groups", "--account", "demo")
-	if code != ExitOK || !strings.Contains(stdout, demo.WorkspaceExecutive) {
+	if code != exitcode.OK || !strings.Contains(stdout, demo.WorkspaceExecutive) {
 		t.Fatalf("groups: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if n := f.tokens.Load(); n != 0 {
 		t.Errorf("%d token requests; want the cache from the keyring to serve", n)
 	}
-	if code, _, stderr := f.run(nil, "accounts", "remove", "demo"); code != ExitOK {
+	if code, _, stderr := f.run(nil, "accounts", "remove", "demo"); code != exitcode.OK {
 		t.Fatalf("remove: exit %d\n%s", code, stderr)
 	}
 	svc := keystore.Open(dirs, keyring, keystore.WithServicePrefix(prefix)).Service("demo")

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/domo"
+	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/home"
 )
@@ -41,7 +43,7 @@ func requestTimeoutFlag(fs *flag.FlagSet) *time.Duration {
 // positive refuses a zero or negative duration flag (exit 2).
 func positive(flag string, d time.Duration) error {
 	if d <= 0 {
-		return exit(ExitUsage, "%s %v: give a positive duration, such as 90s, 5m or 2h", flag, d)
+		return exit(exitcode.Usage, "%s %v: give a positive duration, such as 90s, 5m or 2h", flag, d)
 	}
 	return nil
 }
@@ -94,7 +96,7 @@ Exit codes: 0 done and verified · 2 usage · 3 invalid input or target (nothing
 		return err
 	}
 	if fs.NArg() > 0 {
-		return exit(ExitUsage, "push takes no arguments (got %q); give the input with --input", fs.Arg(0))
+		return exit(exitcode.Usage, "push takes no arguments (got %q); give the input with --input", fs.Arg(0))
 	}
 	pf.req.Columns = columns
 	pf.requestTimeout = *timeout
@@ -111,13 +113,13 @@ Exit codes: 0 done and verified · 2 usage · 3 invalid input or target (nothing
 		}
 	}
 	if len(missing) > 0 {
-		return exit(ExitUsage, "push needs %s (see pbiwb push -h)", strings.Join(missing, ", "))
+		return exit(exitcode.Usage, "push needs %s (see pbiwb push -h)", strings.Join(missing, ", "))
 	}
 	if pf.dryRun && (pf.req.Resume || pf.req.Restart) {
-		return exit(ExitUsage, "--dry-run writes nothing, so it takes neither --resume nor --restart")
+		return exit(exitcode.Usage, "--dry-run writes nothing, so it takes neither --resume nor --restart")
 	}
 	if pf.req.Input == "-" && env.Stdin == nil {
-		return exit(ExitUsage, "--input - reads standard input, which is not available")
+		return exit(exitcode.Usage, "--input - reads standard input, which is not available")
 	}
 	return pushCommand(ctx, g, cf, pf, env)
 }
@@ -157,7 +159,7 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 				how = fmt.Sprintf("save the Domo API client with the account (pbiwb accounts add %s ... --domo-client-id ID, secret from %s or the prompt), or %s",
 					id.Account.Name, EnvDomoClientSecret, how)
 			}
-			return exit(ExitUsage, "--input %s is a Domo DataSet, and reading it needs a Domo API client: %s", pf.req.Input, how)
+			return exit(exitcode.Usage, "--input %s is a Domo DataSet, and reading it needs a Domo API client: %s", pf.req.Input, how)
 		}
 		svc.Domo = domo.New(id.Endpoints, cid, secret, domo.WithRequestTimeout(pf.requestTimeout))
 	}
@@ -190,22 +192,13 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 // prepareFailed reports an error of PrepareRun (which recorded it in the
 // history): exit code, and with --json a summary line on stdout.
 func prepareFailed(pf pushFlags, err error, env Env) error {
-	code, ok := push.ExitCode(err)
-	mapped := err
-	if !ok {
-		mapped = commandError(err)
-		var ee *exitError
-		if errors.As(mapped, &ee) {
-			code = ee.code
-		}
-	} else {
-		mapped = &exitError{code: code, err: err}
-	}
-	if code == ExitUsage {
+	mapped := engineError(err)
+	code := exitcode.Of(mapped)
+	if code == exitcode.Usage {
 		return mapped
 	}
-	if code == ExitInterrupted {
-		mapped = exit(ExitInterrupted, "interrupted before anything was written")
+	if code == exitcode.Interrupted {
+		mapped = exit(exitcode.Interrupted, "interrupted before anything was written")
 	}
 	sum := push.FailedSummary(pf.req, err)
 	sum.ExitCode = code
@@ -217,28 +210,39 @@ func prepareFailed(pf pushFlags, err error, env Env) error {
 	return mapped
 }
 
+// engineError is an error of Prepare or PrepareRun with its exit code. The
+// engine words its own errors for the command line already; a sign-in
+// failure of the token source, and an error that places itself at no code,
+// get commandError's words.
+func engineError(err error) error {
+	var (
+		ae  *entra.Error
+		fes entra.FieldErrors
+	)
+	if code, placed := exitcode.Lookup(err); placed && !errors.As(err, &ae) && !errors.As(err, &fes) {
+		return &exitError{code: code, err: err}
+	}
+	return commandError(err)
+}
+
 // dryRun prints the plan (words on stdout, or one JSON document), and the
 // findings when the input or target breaks a rule (exit 3).
 func dryRun(plan *push.Plan, err error, pf pushFlags, env Env) error {
 	if plan == nil {
-		code, ok := push.ExitCode(err)
-		if !ok {
-			return commandError(err)
-		}
-		return &exitError{code: code, err: err}
+		return engineError(err)
 	}
 	r := plan.Report()
 	if pf.asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		if werr := enc.Encode(r); werr != nil {
-			return exit(ExitFailure, "write the plan: %v", werr)
+			return exit(exitcode.Failure, "write the plan: %v", werr)
 		}
 	} else if werr := r.WriteText(env.Stdout); werr != nil {
-		return exit(ExitFailure, "write the plan: %v", werr)
+		return exit(exitcode.Failure, "write the plan: %v", werr)
 	}
 	if err != nil {
-		code, _ := push.ExitCode(err)
+		code := exitcode.Of(err)
 		if pf.asJSON {
 			return &exitError{code: code, err: err}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // pbiwbBinary builds the binary for a test that runs it (the build cache
@@ -57,7 +58,7 @@ func TestPushSecondOfATargetIsRefused(t *testing.T) {
 	stdin, feed := io.Pipe()
 	env, _, firstErr := testEnv(demoPasswordEnv)
 	env.Stdin = stdin
-	done := make(chan int, 1)
+	done := make(chan exitcode.Code, 1)
 	go func() {
 		done <- Main(context.Background(), append([]string{"--sandbox", f.sb.URL(), "--home", f.home},
 			pushArgs(append(target, "--input", "-")...)...), env)
@@ -75,7 +76,7 @@ func TestPushSecondOfATargetIsRefused(t *testing.T) {
 
 	other := &fixture{t: t, sb: f.sb, home: t.TempDir(), backend: f.backend}
 	code, _, stderr := other.run(demoPasswordEnv, pushArgs(append(target, "--input", writeIDs(t, t.TempDir(), 10))...)...)
-	if code != ExitUsage {
+	if code != exitcode.Usage {
 		t.Errorf("the second push: exit %d, want 2\n%s", code, stderr)
 	}
 	for _, want := range []string{"pid " + strconv.Itoa(os.Getpid()), "run " + first.ID, "started ", `dataset "Twice"`} {
@@ -93,7 +94,7 @@ func TestPushSecondOfATargetIsRefused(t *testing.T) {
 	}
 	w.Flush()
 	feed.Close()
-	if code := <-done; code != ExitOK {
+	if code := <-done; code != exitcode.OK {
 		t.Fatalf("the first push: exit %d\n%s", code, firstErr.String())
 	}
 	checkExactlyOnce(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "Twice"), "T"), n)
@@ -102,7 +103,7 @@ func TestPushSecondOfATargetIsRefused(t *testing.T) {
 // The wizard's push goes through the same lock, and says so clearly.
 func TestWizardPushRefusedWhileAnotherPushWrites(t *testing.T) {
 	f := newFixture(t)
-	done := make(chan int, 1)
+	done := make(chan exitcode.Code, 1)
 	_, _, err := pushCSV(t, f, testCtx(t), "Busy", func() {
 		// A slow headless push of the same target, from another home, is
 		// writing when the wizard's push starts.
@@ -117,13 +118,13 @@ func TestWizardPushRefusedWhileAnotherPushWrites(t *testing.T) {
 			return f.counters(demo.WorkspaceSales, "Busy")["rowsAccepted"] > 0
 		})
 	})
-	var ec interface{ ExitCode() int }
-	if !errors.As(err, &ec) || ec.ExitCode() != ExitUsage || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) ||
+	var ec exitcode.Coder
+	if !errors.As(err, &ec) || ec.ExitCode() != exitcode.Usage || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) ||
 		!strings.Contains(err.Error(), "wait until that push ends") {
 		t.Errorf("the wizard's push beside another: %v, want exit 2 naming it", err)
 	}
 	f.faults(t, `{}`)
-	if code := <-done; code != ExitOK {
+	if code := <-done; code != exitcode.OK {
 		t.Errorf("the headless push: exit %d", code)
 	}
 }
@@ -148,7 +149,7 @@ func TestPushUnwritableHomeWritesNothing(t *testing.T) {
 	f.home = unwritableHome(t)
 	code, _, stderr := f.run(demoPasswordEnv, pushArgs("--group", demo.WorkspaceSales, "--dataset", "NoHome", "--table", "T",
 		"--input", writeIDs(t, t.TempDir(), 10))...)
-	if code != ExitUsage || !strings.Contains(stderr, filepath.Dir(f.home)) || !strings.Contains(stderr, "--home DIR (or PBIWB_HOME)") {
+	if code != exitcode.Usage || !strings.Contains(stderr, filepath.Dir(f.home)) || !strings.Contains(stderr, "--home DIR (or PBIWB_HOME)") {
 		t.Errorf("push into an unwritable home: exit %d, want 2 naming the directory and the fix\n%s", code, stderr)
 	}
 	if ids := f.state().DatasetIDs(demo.WorkspaceSales, "NoHome"); len(ids) != 0 {

@@ -25,6 +25,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
 	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -89,7 +90,7 @@ func (f *fixture) fault(body string) { f.t.Helper(); sandboxtest.Fault(f.t, f.sb
 func (f *fixture) mustPush(flags ...string) (stdout, stderr string) {
 	f.t.Helper()
 	code, stdout, stderr := f.run(demoPasswordEnv, pushArgs(flags...)...)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		f.t.Fatalf("push %v: exit %d\n%s", flags, code, stderr)
 	}
 	return stdout, stderr
@@ -237,7 +238,7 @@ func TestPushDomoLandsValueForValue(t *testing.T) {
 	env := map[string]string{EnvPassword: demo.Password, EnvDomoClientID: demo.DomoClientID, EnvDomoClientSecret: demo.DomoClientSecret}
 	args := pushArgs("--group", demo.WorkspaceSales, "--dataset", "Sales", "--table", "Orders", "--input", "domo:"+demo.DomoDataSetID)
 	code, _, stderr := f.run(env, args...)
-	if code != ExitOK {
+	if code != exitcode.OK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	want := domoapi.SalesOrders()
@@ -256,7 +257,7 @@ func TestPushDomoLandsValueForValue(t *testing.T) {
 
 	// Without a Domo client: exit 2 saying how to add one.
 	code, _, stderr = f.run(demoPasswordEnv, args...)
-	if code != ExitUsage || !strings.Contains(stderr, EnvDomoClientID) {
+	if code != exitcode.Usage || !strings.Contains(stderr, EnvDomoClientID) {
 		t.Errorf("no Domo client: exit %d\n%s", code, stderr)
 	}
 }
@@ -421,7 +422,7 @@ func TestPushBadValueOnLine4000(t *testing.T) {
 	for _, extra := range [][]string{nil, {"--dry-run"}} {
 		args := append([]string{"--group", demo.WorkspaceSales, "--dataset", "Orders", "--table", "T", "--input", path, "--column", "amount=Int64"}, extra...)
 		code, stdout, stderr := f.run(demoPasswordEnv, pushArgs(args...)...)
-		if code != ExitInvalid {
+		if code != exitcode.Invalid {
 			t.Fatalf("%v: exit %d, want 3\n%s", extra, code, stderr)
 		}
 		if out := stdout + stderr; !strings.Contains(out, "bad.csv:4000: column 2 (\"amount\")") || !strings.Contains(out, "[type]") {
@@ -432,7 +433,7 @@ func TestPushBadValueOnLine4000(t *testing.T) {
 		t.Errorf("the sandbox was written to: %v", ids)
 	}
 	recs := f.history()
-	if len(recs) != 1 || recs[0].ExitCode != ExitInvalid || recs[0].Outcome != history.Failed {
+	if len(recs) != 1 || recs[0].ExitCode != int(exitcode.Invalid) || recs[0].Outcome != history.Failed {
 		t.Errorf("history of the refused run: %+v", recs)
 	}
 }
@@ -452,7 +453,7 @@ func TestPushUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		code, _, stderr := f.run(demoPasswordEnv, pushArgs(tt.args...)...)
-		if code != ExitUsage || !strings.Contains(stderr, tt.want) {
+		if code != exitcode.Usage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, want 2 naming %q\n%s", tt.args, code, tt.want, stderr)
 		}
 	}
@@ -477,23 +478,23 @@ func TestPushTargetProblems(t *testing.T) {
 	tests := []struct {
 		name  string
 		args  []string
-		code  int
+		code  exitcode.Code
 		wants []string
 	}{
 		{"missing table", []string{"--group", demo.WorkspaceOperations, "--dataset", "Orders", "--table", "Other", "--input", ids},
-			ExitInvalid, []string{"cannot add a table", "new --dataset name"}},
+			exitcode.Invalid, []string{"cannot add a table", "new --dataset name"}},
 		{"type mismatch", []string{"--group", demo.WorkspaceOperations, "--dataset", "Orders", "--table", "T", "--input", typeMismatch},
-			ExitInvalid, []string{"id"}},
+			exitcode.Invalid, []string{"id"}},
 		{"forced type mismatch", []string{"--group", demo.WorkspaceOperations, "--dataset", "Orders", "--table", "T", "--input", ids, "--column", "label=Int64"},
-			ExitInvalid, []string{"label"}},
+			exitcode.Invalid, []string{"label"}},
 		{"several datasets", []string{"--group", demo.WorkspaceOperations, "--dataset", "Twice", "--table", "T", "--input", ids},
-			ExitInvalid, []string{"several datasets", twice}},
+			exitcode.Invalid, []string{"several datasets", twice}},
 		{"not a push dataset", []string{"--group", demo.WorkspaceFinance, "--dataset", demo.ImportedDatasetName, "--table", "Budget", "--input", ids},
-			ExitRefused, []string{"not a push dataset"}},
+			exitcode.Refused, []string{"not a push dataset"}},
 		{"read-only workspace", []string{"--group", demo.WorkspaceExecutive, "--dataset", "Orders", "--table", "T", "--input", ids},
-			ExitRefused, []string{"read-only"}},
+			exitcode.Refused, []string{"read-only"}},
 		{"workspace not visible", []string{"--group", demo.WorkspaceHidden, "--dataset", "Orders", "--table", "T", "--input", ids},
-			ExitRefused, []string{demo.WorkspaceHidden}},
+			exitcode.Refused, []string{demo.WorkspaceHidden}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -601,7 +602,7 @@ func TestPushFaultsExactlyOnce(t *testing.T) {
 }
 
 // runCtx is f.run with a context.
-func (f *fixture) runCtx(ctx context.Context, vars map[string]string, args ...string) (int, string, string) {
+func (f *fixture) runCtx(ctx context.Context, vars map[string]string, args ...string) (exitcode.Code, string, string) {
 	env, out, errb := testEnv(vars)
 	code := Main(ctx, append([]string{"--sandbox", f.sb.URL(), "--home", f.home}, args...), env)
 	return code, out.String(), errb.String()
@@ -632,7 +633,7 @@ func TestPushInterruptThenResume(t *testing.T) {
 		}
 	}()
 	code, _, stderr := f.runCtx(ctx, demoPasswordEnv, pushArgs(target...)...)
-	if code != ExitInterrupted || !strings.Contains(stderr, "--resume") {
+	if code != exitcode.Interrupted || !strings.Contains(stderr, "--resume") {
 		t.Fatalf("interrupted: exit %d, want 130 with the resume command\n%s", code, stderr)
 	}
 	written := len(f.storedRows(f.datasetID(demo.WorkspaceSales, "Resume"), "T"))
@@ -641,7 +642,7 @@ func TestPushInterruptThenResume(t *testing.T) {
 	}
 
 	code, _, stderr = f.run(demoPasswordEnv, pushArgs(target...)...)
-	if code != ExitUsage || !strings.Contains(stderr, "--resume") || !strings.Contains(stderr, "--restart") {
+	if code != exitcode.Usage || !strings.Contains(stderr, "--resume") || !strings.Contains(stderr, "--restart") {
 		t.Fatalf("append over a checkpoint without --resume: exit %d, want 2\n%s", code, stderr)
 	}
 	_, stderr = f.mustPush(append(target, "--resume")...)
@@ -699,7 +700,7 @@ func TestPushInterruptWithPostsInFlightThenResume(t *testing.T) {
 		}
 	}()
 	code, _, stderr := f.runCtx(ctx, demoPasswordEnv, pushArgs(target...)...)
-	if code != ExitInterrupted || !strings.Contains(stderr, "--resume") {
+	if code != exitcode.Interrupted || !strings.Contains(stderr, "--resume") {
 		t.Fatalf("interrupted: exit %d, want 130 with the resume command\n%s", code, stderr)
 	}
 	if !strings.Contains(stderr, "Stopping: waiting for") || !strings.Contains(stderr, "in flight (up to 15s; Ctrl-C again") {
@@ -743,7 +744,7 @@ func TestPushKill9ThenResume(t *testing.T) {
 	// run runs the binary; killAt > 0 kills it at a moment of the write
 	// phase that killAt chooses (the caller draws it at random), unless it
 	// ends first.
-	run := func(resume bool, killAt int64) (code int, stderr string) {
+	run := func(resume bool, killAt int64) (code exitcode.Code, stderr string) {
 		args := append([]string{"--sandbox", f.sb.URL(), "--home", f.home}, pushArgs("--group", demo.WorkspaceSales,
 			"--dataset", "Killed", "--table", "T", "--input", path)...)
 		if resume {
@@ -808,7 +809,7 @@ func TestPushKill9ThenResume(t *testing.T) {
 		case err == nil:
 			return 0, errb.String()
 		case errors.As(err, &ee) && ee.ExitCode() >= 0:
-			return ee.ExitCode(), errb.String()
+			return exitcode.Code(ee.ExitCode()), errb.String()
 		case errors.As(err, &ee):
 			return -1, errb.String() // killed
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Power BI answers every POST rows with 429 and Retry-After: 315360000 (ten
@@ -60,7 +61,7 @@ func TestPushThrottledBeyondBudgetStops(t *testing.T) {
 	}
 
 	f.fault(`{}`)
-	if code, _, stderr := f.run(demoPasswordEnv, pushArgs(append(target, "--input", path, "--resume")...)...); code != ExitOK {
+	if code, _, stderr := f.run(demoPasswordEnv, pushArgs(append(target, "--input", path, "--resume")...)...); code != exitcode.OK {
 		t.Fatalf("resume: exit %d\n%s", code, stderr)
 	}
 	if got := len(f.storedRows(f.datasetID(demo.WorkspaceSales, "Throttled"), "T")); got != n+10 {
@@ -75,7 +76,7 @@ func TestGroupsRequestTimeout(t *testing.T) {
 	f := newFixtureWith(t, sandbox.Options{})
 	f.fault(`{"latency":"1h"}`)
 	code, _, stderr := f.run(demoPasswordEnv, append(append([]string{"groups"}, demoUserFlags...), "--request-timeout", "300ms")...)
-	if code == ExitOK || !strings.Contains(stderr, "nothing arrived for 300ms (the request timeout, --request-timeout)") {
+	if code == exitcode.OK || !strings.Contains(stderr, "nothing arrived for 300ms (the request timeout, --request-timeout)") {
 		t.Errorf("exit %d\n%s", code, stderr)
 	}
 }
@@ -93,7 +94,7 @@ func TestTimeoutFlagsUsage(t *testing.T) {
 		{append([]string{"groups", "--request-timeout", "0"}, demoUserFlags...), "--request-timeout 0s"},
 	} {
 		code, _, stderr := f.run(demoPasswordEnv, tt.args...)
-		if code != ExitUsage || !strings.Contains(stderr, tt.want) {
+		if code != exitcode.Usage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, want 2 naming %q\n%s", tt.args, code, tt.want, stderr)
 		}
 	}

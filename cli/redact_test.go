@@ -16,6 +16,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // The Domo client ID and secret swapped in the environment: push and doctor
@@ -29,9 +30,9 @@ func TestSwappedDomoClientIDAndSecretAreNotShown(t *testing.T) {
 	input := "domo:" + demo.DomoDataSetID
 
 	code, _, stderr := f.run(swapped, pushArgs("--group", demo.WorkspaceSales, "--dataset", "Swapped", "--table", "T", "--input", input)...)
-	if code != ExitSignIn || !strings.Contains(stderr, "looks like a client secret") ||
+	if code != exitcode.SignIn || !strings.Contains(stderr, "looks like a client secret") ||
 		!strings.Contains(stderr, "PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET") {
-		t.Errorf("push: exit %d, want %d saying the two look swapped:\n%s", code, ExitSignIn, stderr)
+		t.Errorf("push: exit %d, want %d saying the two look swapped:\n%s", code, exitcode.SignIn, stderr)
 	}
 	if recs := f.history(); len(recs) != 1 || len(recs[0].Errors) == 0 || !strings.Contains(recs[0].Errors[0].Message, "client ID *** and its secret") {
 		t.Errorf("history: %+v", recs)
@@ -72,7 +73,7 @@ func TestServerErrorTextIsBoundedAndMasked(t *testing.T) {
 			tokens := answerPostRows(t, f, tc.answer)
 			path := writeTestCSV(t, t.TempDir(), 10)
 			code, stdout, stderr := f.run(demoPasswordEnv, pushArgs("--group", demo.WorkspaceSales, "--dataset", "Echo", "--table", "T", "--input", path)...)
-			if code == ExitOK || !strings.Contains(stderr, tc.want) {
+			if code == exitcode.OK || !strings.Contains(stderr, tc.want) {
 				t.Errorf("exit %d; stderr lacks %q:\n%.3000s", code, tc.want, stderr)
 			}
 			if n := len(stdout) + len(stderr); n > 32<<10 {

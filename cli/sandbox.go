@@ -12,6 +12,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 func runSandbox(ctx context.Context, _ Globals, args []string, env Env) error {
@@ -27,10 +28,10 @@ func runSandbox(ctx context.Context, _ Globals, args []string, env Env) error {
 		return usageError(err)
 	}
 	if fs.NArg() > 0 {
-		return exit(ExitUsage, "sandbox takes no arguments (got %q)", fs.Arg(0))
+		return exit(exitcode.Usage, "sandbox takes no arguments (got %q)", fs.Arg(0))
 	}
 	if opts.TimeScale < 1 {
-		return exit(ExitUsage, "--time-scale must be 1 or more")
+		return exit(exitcode.Usage, "--time-scale must be 1 or more")
 	}
 	return serveSandbox(ctx, opts, env.Stdout, env.Stderr)
 }

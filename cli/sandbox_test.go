@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // runSandboxCommand runs `pbiwb sandbox args...` until its banner is out and
@@ -16,7 +18,7 @@ func runSandboxCommand(t *testing.T, args ...string) (first, stderr string) {
 	errb := &syncBuffer{}
 	env := Env{Stdin: strings.NewReader(""), Stdout: pw, Stderr: errb, Getenv: func(string) string { return "" }}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
+	done := make(chan exitcode.Code)
 	go func() {
 		done <- Main(ctx, append([]string{"sandbox"}, args...), env)
 		pw.Close()

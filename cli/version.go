@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Version is set at build time: go build -ldflags "-X github.com/pbiwb/pbiwb/cli.Version=v1.2.3".
@@ -12,7 +14,7 @@ var Version = "dev"
 
 func runVersion(_ context.Context, _ Globals, args []string, env Env) error {
 	if len(args) > 0 {
-		return exit(ExitUsage, "version takes no arguments")
+		return exit(exitcode.Usage, "version takes no arguments")
 	}
 	commit := "unknown"
 	if info, ok := debug.ReadBuildInfo(); ok {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/ui"
 )
@@ -29,12 +30,12 @@ func runWizard(ctx context.Context, g Globals, args []string, env Env) error {
 		return usageError(err)
 	}
 	if fs.NArg() > 0 {
-		return exit(ExitUsage, "the wizard takes no arguments (got %q); see `pbiwb help`", fs.Arg(0))
+		return exit(exitcode.Usage, "the wizard takes no arguments (got %q); see `pbiwb help`", fs.Arg(0))
 	}
 	// Checked before starting anything: a script that ran `pbiwb` by mistake
 	// gets its answer at once.
 	if env.IsTerminal == nil || !env.IsTerminal() {
-		return exit(ExitUsage, "the wizard needs a terminal (stdin and stdout); for scripts and schedules use `pbiwb push` (see `pbiwb push -h`)")
+		return exit(exitcode.Usage, "the wizard needs a terminal (stdin and stdout); for scripts and schedules use `pbiwb push` (see `pbiwb push -h`)")
 	}
 	dirs, err := home.Resolve(g.Home)
 	if err != nil {
@@ -77,9 +78,9 @@ func runWizard(ctx context.Context, g Globals, args []string, env Env) error {
 	b.close()
 
 	if err != nil {
-		return exit(ExitFailure, "%v", err)
+		return exit(exitcode.Failure, "%v", err)
 	}
-	if code != ExitOK {
+	if code != exitcode.OK {
 		return &exitError{code: code, err: errSilent} // the wizard has said why
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/keystore"
 	"github.com/pbiwb/pbiwb/ui"
 )
@@ -101,13 +102,13 @@ func relay(ctx context.Context, prompts chan<- string) func(string) {
 // keeps the signed-in session for this run; SaveAccount may then store it.
 func (b *wizardBackend) SignIn(ctx context.Context, c ui.Credentials, prompts chan<- string) (ui.AccountSummary, error) {
 	if err := keystore.ValidateName(c.Name); err != nil {
-		return ui.AccountSummary{}, &wizardFieldError{field: ui.FieldAccountName, msg: err.Error(), code: ExitUsage}
+		return ui.AccountSummary{}, &wizardFieldError{field: ui.FieldAccountName, msg: err.Error(), code: exitcode.Usage}
 	}
 	ec := entraCredentials(c)
 	ep, err := endpoints(ctx, b.g, cloudOrDefault(c.Cloud))
 	if err != nil {
 		if !b.g.Sandbox {
-			return ui.AccountSummary{}, &wizardFieldError{field: ui.FieldCloud, msg: unwrapExit(err), code: ExitUsage}
+			return ui.AccountSummary{}, &wizardFieldError{field: ui.FieldCloud, msg: unwrapExit(err), code: exitcode.Usage}
 		}
 		return ui.AccountSummary{}, wizardError(err)
 	}
@@ -128,7 +129,7 @@ func (b *wizardBackend) SignIn(ctx context.Context, c ui.Credentials, prompts ch
 	if s.domoID != "" {
 		if s.domoSecret == "" {
 			return ui.AccountSummary{}, &wizardFieldError{field: ui.FieldDomoClientSecret,
-				msg: "the Domo client secret is needed with a Domo client ID", advice: "Copy it from Domo: developer.domo.com › My Account › Manage Clients", code: ExitUsage}
+				msg: "the Domo client secret is needed with a Domo client ID", advice: "Copy it from Domo: developer.domo.com › My Account › Manage Clients", code: exitcode.Usage}
 		}
 		s.domo = domo.New(ep, s.domoID, s.domoSecret)
 		if err := s.domo.SignIn(ctx); err != nil {

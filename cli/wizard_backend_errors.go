@@ -10,6 +10,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/redact"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/ui"
 )
 
@@ -17,26 +18,26 @@ import (
 // field (ui.FieldError), with the exit code it stands for.
 type wizardFieldError struct {
 	field, msg, advice string
-	code               int
+	code               exitcode.Code
 	err                error
 }
 
-func (e *wizardFieldError) Error() string  { return redact.String(e.msg) }
-func (e *wizardFieldError) Field() string  { return e.field }
-func (e *wizardFieldError) Advice() string { return redact.String(e.advice) }
-func (e *wizardFieldError) ExitCode() int  { return e.code }
-func (e *wizardFieldError) Unwrap() error  { return e.err }
+func (e *wizardFieldError) Error() string           { return redact.String(e.msg) }
+func (e *wizardFieldError) Field() string           { return e.field }
+func (e *wizardFieldError) Advice() string          { return redact.String(e.advice) }
+func (e *wizardFieldError) ExitCode() exitcode.Code { return e.code }
+func (e *wizardFieldError) Unwrap() error           { return e.err }
 
 // codedError is a message for people with the exit code of docs/cli.md it
 // stands for (ui reads ExitCode).
 type codedError struct {
-	code int
+	code exitcode.Code
 	err  error
 }
 
-func (e *codedError) Error() string { return redactedText(e.err) }
-func (e *codedError) Unwrap() error { return e.err }
-func (e *codedError) ExitCode() int { return e.code }
+func (e *codedError) Error() string           { return redactedText(e.err) }
+func (e *codedError) Unwrap() error           { return e.err }
+func (e *codedError) ExitCode() exitcode.Code { return e.code }
 
 // wizardError maps what the engine returns to what the wizard shows: a
 // sign-in failure beside the credential at fault (entra's Field as is, its
@@ -58,17 +59,17 @@ func wizardError(err error) error {
 		// Error() keeps entra's wording (what failed, the AADSTS code, the
 		// correlation ID); the wizard leaves the Fix out of it and shows it as
 		// the advice.
-		return &wizardFieldError{field: ae.Field, msg: ae.Error(), advice: ae.Fix, code: ExitSignIn, err: err}
+		return &wizardFieldError{field: ae.Field, msg: ae.Error(), advice: ae.Fix, code: exitcode.SignIn, err: err}
 	case errors.As(err, &fes) && len(fes) > 0:
 		// One field at a time: the wizard's own checks catch most of these
 		// before any call, so a second one is rare.
-		return &wizardFieldError{field: fes[0].Field, msg: fes[0].Error(), code: ExitUsage, err: err}
+		return &wizardFieldError{field: fes[0].Field, msg: fes[0].Error(), code: exitcode.Usage, err: err}
 	case errors.As(err, &de) && errors.Is(err, domo.ErrSignIn):
 		field := ui.FieldDomoClientSecret
 		if de.SwappedID {
 			field = ui.FieldDomoClientID // it looks like the secret: the two were swapped
 		}
-		return &wizardFieldError{field: field, msg: de.Error(), advice: de.Advice, code: ExitSignIn, err: err}
+		return &wizardFieldError{field: field, msg: de.Error(), advice: de.Advice, code: exitcode.SignIn, err: err}
 	}
 	var ee *exitError
 	if errors.As(commandError(err), &ee) {

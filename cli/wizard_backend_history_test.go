@@ -10,6 +10,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/ui"
 )
 
@@ -84,8 +85,8 @@ func TestWizardResumeFromHistory(t *testing.T) {
 		}
 	}()
 	_, err := wizardPush(ctx, b, req)
-	var ec interface{ ExitCode() int }
-	if !errors.As(err, &ec) || ec.ExitCode() != ExitInterrupted {
+	var ec exitcode.Coder
+	if !errors.As(err, &ec) || ec.ExitCode() != exitcode.Interrupted {
 		t.Fatalf("Push after cancel = %v; want exit 130", err)
 	}
 	written := len(f.storedRows(f.datasetID(demo.WorkspaceSales, "Resumed"), "T"))

@@ -13,6 +13,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/connector/source"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/ui"
 )
 
@@ -35,7 +36,7 @@ func (s *wizardSession) domoClient(ctx context.Context) (*domo.Client, error) {
 			return s.domo, nil
 		}
 	}
-	return nil, &wizardFieldError{field: ui.FieldDomoClientID, code: ExitSignIn,
+	return nil, &wizardFieldError{field: ui.FieldDomoClientID, code: exitcode.SignIn,
 		msg:    "this account has no Domo API client, which a Domo DataSet input needs",
 		advice: "Add the account again (first screen › + Add a new account, same name) with the Domo Client ID and Secret from developer.domo.com › My Account › Manage Clients"}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/ui"
 )
 
@@ -178,16 +179,18 @@ func (b *wizardBackend) findRun(r ui.Request, started time.Time) (history.Record
 }
 
 // pushError words an engine error for the wizard with its exit code: the
-// engine's own (code, or push.ExitCode), else what commandError says.
-func pushError(err error, code int) error {
+// run's own (code, from its summary), or the one err places itself at
+// (exitcode.Lookup), else what commandError says.
+func pushError(err error, code exitcode.Code) error {
 	if errors.Is(err, context.Canceled) {
-		return &codedError{code: ExitInterrupted, err: err}
+		return &codedError{code: exitcode.Interrupted, err: err}
 	}
-	if code == 0 {
-		code, _ = push.ExitCode(err)
+	placed := true
+	if code == exitcode.OK {
+		code, placed = exitcode.Lookup(err)
 	}
 	mapped := wizardError(err)
-	if code == 0 {
+	if !placed {
 		return mapped
 	}
 	if fe, ok := mapped.(*wizardFieldError); ok {

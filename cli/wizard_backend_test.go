@@ -13,6 +13,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 	"github.com/pbiwb/pbiwb/ui"
@@ -145,8 +146,8 @@ func TestWizardSignInAdvice(t *testing.T) {
 			if fe.Field() != tc.field {
 				t.Errorf("Field() = %q, want %q (%v)", fe.Field(), tc.field, err)
 			}
-			var ec interface{ ExitCode() int }
-			if !errors.As(err, &ec) || (ec.ExitCode() != ExitSignIn && ec.ExitCode() != ExitUsage) {
+			var ec exitcode.Coder
+			if !errors.As(err, &ec) || (ec.ExitCode() != exitcode.SignIn && ec.ExitCode() != exitcode.Usage) {
 				t.Errorf("no sign-in or usage exit code on %v", err)
 			}
 			for _, s := range secretValues {
@@ -342,7 +343,7 @@ func TestWizardNeedsTerminal(t *testing.T) {
 	env, _, errb := testEnv(nil)
 	start := time.Now()
 	code := Main(context.Background(), []string{"--sandbox"}, env)
-	if code != ExitUsage || !strings.Contains(errb.String(), "pbiwb push") {
+	if code != exitcode.Usage || !strings.Contains(errb.String(), "pbiwb push") {
 		t.Errorf("no terminal: exit %d, %q", code, errb.String())
 	}
 	if time.Since(start) > 2*time.Second {
@@ -359,7 +360,7 @@ func TestWizardInProcessSandbox(t *testing.T) {
 	old := runUI
 	t.Cleanup(func() { runUI = old })
 	var got ui.Options
-	runUI = func(ctx context.Context, b ui.Backend, o ui.Options) (int, error) {
+	runUI = func(ctx context.Context, b ui.Backend, o ui.Options) (exitcode.Code, error) {
 		got = o
 		if _, err := b.SignIn(ctx, o.Prefill, nil); err != nil {
 			return 1, err
@@ -371,7 +372,7 @@ func TestWizardInProcessSandbox(t *testing.T) {
 		return 130, nil
 	}
 	code := Main(context.Background(), []string{"--sandbox", "--home", homeDir}, env)
-	if code != ExitInterrupted {
+	if code != exitcode.Interrupted {
 		t.Errorf("exit %d; want the wizard's own 130", code)
 	}
 	if got.Prefill != demoPrefill() || !got.NoColor || got.InputSuggestion != demo.DomoDataSetID {
@@ -491,20 +492,20 @@ func TestWizardPlanRefusals(t *testing.T) {
 	cases := []struct {
 		name string
 		edit func(*ui.Request)
-		code int
+		code exitcode.Code
 		want string
 	}{
-		{"bad value", func(r *ui.Request) { r.Columns = map[string]string{"qty": "Int64"} }, ExitInvalid, `orders.csv:3: column 2 ("qty")`},
+		{"bad value", func(r *ui.Request) { r.Columns = map[string]string{"qty": "Int64"} }, exitcode.Invalid, `orders.csv:3: column 2 ("qty")`},
 		{"read-only workspace", func(r *ui.Request) {
 			r.WorkspaceID, r.WorkspaceName = demo.WorkspaceExecutiveID, demo.WorkspaceExecutive
-		}, ExitRefused, ""},
+		}, exitcode.Refused, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := base
 			tc.edit(&r)
 			_, err := b.Plan(ctx, r)
-			var ec interface{ ExitCode() int }
+			var ec exitcode.Coder
 			if !errors.As(err, &ec) || ec.ExitCode() != tc.code {
 				t.Fatalf("Plan = %v; want exit %d", err, tc.code)
 			}
@@ -593,8 +594,8 @@ func TestWizardPushInterrupted(t *testing.T) {
 	}()
 	start := time.Now()
 	_, _, err := pushCSV(t, f, ctx, "Interrupted", func() { f.faults(t, `{"latency":"3s"}`) })
-	var ec interface{ ExitCode() int }
-	if !errors.As(err, &ec) || ec.ExitCode() != ExitInterrupted {
+	var ec exitcode.Coder
+	if !errors.As(err, &ec) || ec.ExitCode() != exitcode.Interrupted {
 		t.Errorf("Push after cancel = %v; want exit 130", err)
 	}
 	if d := time.Since(start); d > 10*time.Second {
@@ -662,12 +663,12 @@ func TestWizardRunningSandbox(t *testing.T) {
 	t.Cleanup(func() { runUI = old })
 	var got ui.Options
 	var inProcess string
-	runUI = func(ctx context.Context, b ui.Backend, o ui.Options) (int, error) {
+	runUI = func(ctx context.Context, b ui.Backend, o ui.Options) (exitcode.Code, error) {
 		got, inProcess = o, b.(*wizardBackend).inProcessSandbox
 		_, err := b.SignIn(ctx, o.Prefill, nil)
 		return 0, err
 	}
-	if code := Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home}, env); code != ExitOK {
+	if code := Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home}, env); code != exitcode.OK {
 		t.Fatalf("exit %d", code)
 	}
 	if got.Prefill != demoPrefill() || got.InputSuggestion != demo.DomoDataSetID || got.NoColor || inProcess != "" || got.Command != "pbiwb --sandbox "+f.sb.URL()+" --home "+f.home {

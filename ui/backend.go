@@ -221,10 +221,6 @@ type Result struct {
 	DatasetID    string
 }
 
-// exitCoder is implemented by backend errors that know their exit code
-// (docs/cli.md): 3 invalid input, 4 sign-in, 5 refused, 6 stopped part-way.
-type exitCoder interface{ ExitCode() int }
-
 // Target is what Troubleshoot checks: whatever the user has chosen so far.
 type Target struct {
 	// Account is the signed-in or saved account to check ("" for none).

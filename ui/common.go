@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Common is shared by every screen (soft-serve's pattern): the backend, the
@@ -52,7 +53,7 @@ type (
 	// quitMsg ends the program with an exit code and a farewell printed after
 	// the screen is gone.
 	quitMsg struct {
-		code     int
+		code     exitcode.Code
 		farewell string
 	}
 )

@@ -23,7 +23,7 @@
 //   - push's event stream → ProgressEvent snapshots (Progress, the current
 //     WaitInfo as Wait{Reason: its limit in words, Left: Until − now}, an
 //     ErrorInfo or a retry cause with its RequestId as Error).
-//   - errors whose exit code matters (docs/cli.md) implement ExitCode() int.
+//   - errors whose exit code matters (docs/cli.md) implement exitcode.Coder.
 //   - Accounts' LastUsed should move when an account is opened or saved.
 //   - entra.Result.Notes → AccountSummary.Notes (shown once after sign-in);
 //     the scan's warnings → InputReport.Warnings.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // done is the last screen: the verified row count, the run's history entry
@@ -29,16 +30,7 @@ func (d *done) Title() string { return "7/7 Done" }
 func (d *done) Init() tea.Cmd { return nil }
 
 // code is the exit code the wizard ends with from here (docs/cli.md).
-func (d *done) code() int {
-	if d.err == nil {
-		return 0
-	}
-	var ec exitCoder
-	if errors.As(d.err, &ec) {
-		return ec.ExitCode()
-	}
-	return 1
-}
+func (d *done) code() exitcode.Code { return exitcode.Of(d.err) }
 
 func (d *done) Update(msg tea.Msg) (screen, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)

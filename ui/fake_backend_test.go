@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // fakeBackend is an in-memory Backend that answers like the sandbox's demo
@@ -40,10 +41,10 @@ func newFakeBackend() *fakeBackend { return &fakeBackend{step: time.Millisecond}
 // signInError is what the real adapter returns for an entra.Error.
 type signInError struct{ code, field, summary, fix string }
 
-func (e *signInError) Error() string  { return e.code + ": " + e.summary }
-func (e *signInError) Field() string  { return e.field }
-func (e *signInError) Advice() string { return e.fix }
-func (e *signInError) ExitCode() int  { return 4 }
+func (e *signInError) Error() string           { return e.code + ": " + e.summary }
+func (e *signInError) Field() string           { return e.field }
+func (e *signInError) Advice() string          { return e.fix }
+func (e *signInError) ExitCode() exitcode.Code { return exitcode.SignIn }
 
 // entraLikeError spells its text as entra.Error does: the fix repeated
 // after "Fix:".

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // startFlow runs the whole wizard over fb in teatest at 80×24.
@@ -173,7 +174,7 @@ func TestFlowInterruptedPush(t *testing.T) {
 func TestRunCtrlCExits130(t *testing.T) {
 	in, inw := ioPipe()
 	var out bytes.Buffer
-	done := make(chan int, 1)
+	done := make(chan exitcode.Code, 1)
 	go func() {
 		code, err := Run(context.Background(), newFakeBackend(), Options{In: in, Out: &out, NoColor: true, readDir: testReadDir})
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // pushScreen runs the writeback and shows its progress: rows and batches,
@@ -112,7 +113,7 @@ func (p *pushScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		p.gen = -1 // later ticks and events are stale
 		if p.stopping && msg.err != nil {
 			farewell := resumeAdvice(p.c.command, fmt.Sprintf("Stopped after %s of %s.", plural(msg.res.RowsWritten, "row", "rows"), count(p.ev.RowsTotal)), p.req)
-			return p, func() tea.Msg { return quitMsg{130, farewell} }
+			return p, func() tea.Msg { return quitMsg{exitcode.Interrupted, farewell} }
 		}
 		return p, func() tea.Msg { return pushFinishedMsg{msg.res, msg.err} }
 	case tea.KeyPressMsg:

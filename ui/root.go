@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Model is the wizard's root: it owns navigation (a stack of screens, so back
@@ -19,7 +20,7 @@ type Model struct {
 	account AccountSummary
 	req     Request
 
-	exitCode int
+	exitCode exitcode.Code
 	farewell string // printed after the program ends
 	pushing  bool   // a push is running: Ctrl-C asks first
 }
@@ -74,7 +75,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		if msg.String() == "ctrl+c" && !m.pushing {
-			m.exitCode = 130
+			m.exitCode = exitcode.Interrupted
 			if d, ok := m.top().(*done); ok { // the push is over: its own outcome
 				m.exitCode, m.farewell = d.code(), d.farewell()
 			}
@@ -171,7 +172,7 @@ func (m *Model) View() tea.View {
 
 // ExitCode is the code the wizard ended with: 0 after a verified push or a
 // plain quit from the Done screen, 130 after Ctrl-C, a push failure's code.
-func (m *Model) ExitCode() int { return m.exitCode }
+func (m *Model) ExitCode() exitcode.Code { return m.exitCode }
 
 // Farewell is the text to print once the screen is gone.
 func (m *Model) Farewell() string { return m.farewell }

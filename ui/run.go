@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // Options configure Run.
@@ -43,7 +44,7 @@ const stopGrace = 30 * time.Second
 // code of docs/cli.md: 0 after a verified push, 130 when interrupted (a push
 // stopped with its checkpoint saved), a failed push's own code. err is set
 // only when the terminal could not be driven.
-func Run(ctx context.Context, b Backend, o Options) (int, error) {
+func Run(ctx context.Context, b Backend, o Options) (exitcode.Code, error) {
 	if o.In == nil {
 		o.In = os.Stdin
 	}
@@ -77,9 +78,9 @@ func Run(ctx context.Context, b Backend, o Options) (int, error) {
 		if interruptedPush {
 			fmt.Fprintln(o.Out, resumeAdvice(m.c.command, "Interrupted.", m.req))
 		}
-		return 130, nil
+		return exitcode.Interrupted, nil
 	case err != nil:
-		return 1, fmt.Errorf("the wizard could not drive the terminal: %w", err)
+		return exitcode.Failure, fmt.Errorf("the wizard could not drive the terminal: %w", err)
 	}
 	if m.farewell != "" {
 		fmt.Fprintln(o.Out, m.farewell)

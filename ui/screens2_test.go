@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 func inputRoot(t *testing.T, fb *fakeBackend) (*Model, *input) {
@@ -223,14 +224,14 @@ type refusedError struct{}
 func (refusedError) Error() string {
 	return "POST rows: 403 Forbidden: the account lost access to the workspace (RequestId 7c0ffee0-0000-4000-8000-000000000403)"
 }
-func (refusedError) ExitCode() int { return 5 }
+func (refusedError) ExitCode() exitcode.Code { return exitcode.Refused }
 
 func TestDoneScreen(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		res  Result
 		err  error
-		code int
+		code exitcode.Code
 	}{
 		{"verified", Result{RowsWritten: 3000, RowsVerified: 3000, Batches: 1, Retries: 0, Elapsed: 3 * time.Second, RunID: "20261127-213000-a1b2"}, nil, 0},
 		{"failed", Result{RowsWritten: 1000, RunID: "20261127-213000-c3d4"}, refusedError{}, 5},

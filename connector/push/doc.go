@@ -12,8 +12,9 @@
 //	summary, err := plan.Run(ctx, observer)          // create, write exactly once, verify, record in the history
 //	line := push.CommandLine(svc.Invocation, req)    // the equivalent command line
 //
-// Prepare's errors map to docs/cli.md's exit codes with ExitCode: a
-// *UsageError, ErrNoDomo or ErrCheckpointExists is 2; a
+// Prepare's errors place themselves among docs/cli.md's exit codes
+// (exitcode.Coder; exitcode.Of reads them): a *UsageError, ErrNoDomo or
+// ErrCheckpointExists is 2; a
 // *schema.ValidationError is 3 and comes with a Plan whose Report lists the
 // findings; a *TargetError is 3 (change the target: several datasets of that
 // name, a dataset without the table, an incompatible schema) or 5 (Power BI

@@ -12,11 +12,14 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/domo"
+	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/connector/source"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 )
 
@@ -67,10 +70,12 @@ func TestClassifyPowerBI(t *testing.T) {
 	}
 }
 
+// The engine's errors and those of the packages it calls place themselves
+// among docs/cli.md's exit codes (exitcode.Coder).
 func TestExitCode(t *testing.T) {
 	tests := []struct {
 		err  error
-		code int
+		code exitcode.Code
 		ok   bool
 	}{
 		{nil, 0, true},
@@ -85,13 +90,21 @@ func TestExitCode(t *testing.T) {
 		{push.ErrNothingToResume, 2, true},
 		{&push.LockedError{}, 2, true},
 		{&home.UnwritableError{Dir: "/x", Err: os.ErrPermission}, 2, true},
-		{fmt.Errorf("x: %w", domo.ErrSignIn), 4, true},
+		{fmt.Errorf("x: %w", &domo.Error{Kind: domo.ErrSignIn}), 4, true},
 		{&powerbi.Error{Status: 403}, 5, true},
-		{&powerbi.TokenError{Err: errors.New("sign-in")}, 0, false},
-		{errors.New("other"), 0, false},
+		{fmt.Errorf("x: %w", &domo.Error{Kind: domo.ErrNotFound}), 3, true},
+		{&domo.Error{Kind: domo.ErrAccessDenied}, 5, true},
+		{&domo.Error{Kind: domo.ErrService}, 1, true},
+		{&domo.Error{Kind: domo.ErrUnreachable, Cause: context.Canceled}, 130, true},
+		{&source.SyntaxError{Line: 2, Column: 1, Msg: "bare quote"}, 3, true},
+		{&powerbi.TokenError{Err: &entra.Error{Summary: "bad secret"}}, 4, true},
+		{&powerbi.TokenError{Err: entra.FieldErrors{{Field: "tenant ID", Message: "not a GUID"}}}, 2, true},
+		{&push.TargetError{Code: 3, Msg: "conflict", Err: &powerbi.Error{Status: 403}}, 3, true},
+		{&powerbi.TokenError{Err: errors.New("sign-in")}, 1, false},
+		{errors.New("other"), 1, false},
 	}
 	for _, tt := range tests {
-		code, ok := push.ExitCode(tt.err)
+		code, ok := exitcode.Lookup(tt.err)
 		if code != tt.code || ok != tt.ok {
 			t.Errorf("ExitCode(%v) = %d, %v; want %d, %v", tt.err, code, ok, tt.code, tt.ok)
 		}
@@ -161,7 +174,7 @@ func TestPrepareReportRun(t *testing.T) {
 	tests := []struct {
 		name string
 		req  push.Request
-		code int
+		code exitcode.Code
 	}{
 		{"bad value", push.Request{Input: bad, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T"}, 3},
 		{"domo without client", push.Request{Input: "domo:" + demo.DomoDataSetID, Group: demo.WorkspaceOperations, Dataset: "API", Table: "T"}, 2},
@@ -173,7 +186,7 @@ func TestPrepareReportRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		plan, err := push.Prepare(ctx, env.svc, tt.req)
-		code, _ := push.ExitCode(err)
+		code := exitcode.Of(err)
 		if err == nil || code != tt.code {
 			t.Errorf("%s: %v (exit %d), want exit %d", tt.name, err, code, tt.code)
 		}

@@ -3,6 +3,8 @@ package push
 import (
 	"sync"
 	"time"
+
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // The event stream: the one account of a push that the wizard, the headless
@@ -111,7 +113,7 @@ type WaitTotal struct {
 // Summary is the end of a run.
 type Summary struct {
 	Outcome        string               `json:"outcome"`
-	ExitCode       int                  `json:"exitCode"`
+	ExitCode       exitcode.Code        `json:"exitCode"`
 	Table          string               `json:"table,omitempty"`
 	RowsWritten    int64                `json:"rowsWritten"`
 	RowsTotal      int64                `json:"rowsTotal"`

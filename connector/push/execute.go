@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 )
 
@@ -83,18 +84,9 @@ type Job struct {
 	OnVerified func()
 }
 
-// Exit codes of docs/cli.md that a push can end with.
-const (
-	exitOK          = 0
-	exitFailure     = 1
-	exitRefused     = 5
-	exitStopped     = 6
-	exitInterrupted = 130
-)
-
 // ErrNothingToResume: --resume without a checkpoint for this input and target.
-var ErrNothingToResume = errors.New("there is no interrupted push of this input into this table to resume " +
-	"(the input or the target differs, or the last run finished); run without --resume")
+var ErrNothingToResume error = &UsageError{Msg: "there is no interrupted push of this input into this table to resume " +
+	"(the input or the target differs, or the last run finished); run without --resume"}
 
 // Execute runs the job and returns its summary (also emitted as the last
 // event) and the error that ended it, if any.
@@ -103,9 +95,9 @@ func Execute(ctx context.Context, j Job) (Summary, error) {
 	sum.Table = j.TableName
 	switch {
 	case err == nil:
-		sum.Outcome, sum.ExitCode = OutcomeSucceeded, exitOK
+		sum.Outcome, sum.ExitCode = OutcomeSucceeded, exitcode.OK
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeInterrupted, exitInterrupted, j.ResumeHint
+		sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeInterrupted, exitcode.Interrupted, j.ResumeHint
 	default:
 		var se *StopError
 		var ve *VerifyError
@@ -115,18 +107,18 @@ func Execute(ctx context.Context, j Job) (Summary, error) {
 		case errors.As(err, &changed):
 			// Stopped part-way, but --resume cannot continue it: the
 			// message says how to start over.
-			sum.Outcome, sum.ExitCode = OutcomeStopped, exitStopped
+			sum.Outcome, sum.ExitCode = OutcomeStopped, exitcode.Stopped
 		case errors.As(err, &se) && se.Refused:
-			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeFailed, exitRefused, j.ResumeHint
+			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeFailed, exitcode.Refused, j.ResumeHint
 		case errors.As(err, &se):
-			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeStopped, exitStopped, j.ResumeHint
+			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeStopped, exitcode.Stopped, j.ResumeHint
 		case errors.Is(err, ErrNothingToResume):
-			sum.Outcome, sum.ExitCode = OutcomeFailed, exitUsage
+			sum.Outcome, sum.ExitCode = OutcomeFailed, exitcode.Usage
 		case errors.As(err, &ve), errors.As(err, &settle):
 			// Resuming cannot fix these: the message says what to do instead.
-			sum.Outcome, sum.ExitCode = OutcomeFailed, exitFailure
+			sum.Outcome, sum.ExitCode = OutcomeFailed, exitcode.Failure
 		default:
-			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeStopped, exitStopped, j.ResumeHint
+			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeStopped, exitcode.Stopped, j.ResumeHint
 		}
 		j.Tracker.Failed(errorInfo(err))
 	}

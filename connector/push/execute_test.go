@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 )
 
@@ -122,7 +123,7 @@ func TestExecuteOutcomes(t *testing.T) {
 		resume   bool
 		foreign  int64
 		outcome  string
-		exit     int
+		exit     exitcode.Code
 		hist     string
 		hint     bool
 		errorMsg string
@@ -163,7 +164,7 @@ func TestExecuteOutcomes(t *testing.T) {
 			if sum.Outcome != tt.outcome || sum.ExitCode != tt.exit || (sum.ResumeHint != "") != tt.hint {
 				t.Errorf("summary %+v", sum)
 			}
-			if rec.Outcome != tt.hist || rec.ExitCode != tt.exit || len(rec.Errors) == 0 ||
+			if rec.Outcome != tt.hist || rec.ExitCode != int(tt.exit) || len(rec.Errors) == 0 ||
 				!strings.Contains(rec.Errors[0].Message, tt.errorMsg) {
 				t.Errorf("history %+v", rec)
 			}

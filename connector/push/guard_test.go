@@ -16,6 +16,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 )
 
@@ -66,7 +67,7 @@ func TestSecondPushOfATargetIsRefused(t *testing.T) {
 	byID.Group, byID.Table = demo.WorkspaceOperationsID, "t" // the same target, named otherwise
 	_, err = push.PrepareRun(ctx, other, byID)
 	var le *push.LockedError
-	if code, _ := push.ExitCode(err); !errors.As(err, &le) || code != 2 {
+	if code := exitcode.Of(err); !errors.As(err, &le) || code != 2 {
 		t.Fatalf("the second push: %v (exit %d), want a LockedError, exit 2", err, code)
 	}
 	for _, want := range []string{"pid " + strconv.Itoa(os.Getpid()), "run " + firstRun.ID, `dataset "Locked"`, "wait until that push ends"} {
@@ -185,7 +186,7 @@ func TestUnwritableHomeIsFoundBeforeWriting(t *testing.T) {
 
 		_, err = push.PrepareRun(ctx, svc, req)
 		var ue *home.UnwritableError
-		if code, _ := push.ExitCode(err); !errors.As(err, &ue) || code != 2 || !strings.Contains(err.Error(), "--home DIR") {
+		if code := exitcode.Of(err); !errors.As(err, &ue) || code != 2 || !strings.Contains(err.Error(), "--home DIR") {
 			t.Errorf("%s: PrepareRun: %v (exit %d), want an UnwritableError, exit 2", name, err, code)
 		}
 
@@ -299,7 +300,7 @@ func TestResumeWithoutCheckpoint(t *testing.T) {
 	// Another input's rows since: the first input's --resume is refused.
 	if _, err := run(t, env.svc, req, ctx); err == nil || !strings.Contains(err.Error(), "wrote into it after that") {
 		t.Fatalf("--resume after another input's run: %v", err)
-	} else if code, _ := push.ExitCode(err); code != 2 {
+	} else if code := exitcode.Of(err); code != 2 {
 		t.Errorf("--resume after another input's run: exit %d, want 2", code)
 	}
 	if got := rows(); got != n+7 {
@@ -340,14 +341,14 @@ func TestResumeRefusesRowsOfUnknownOrigin(t *testing.T) {
 	resumeOther := req
 	resumeOther.Input, resumeOther.Resume = writeIDs(t, dir, 5), true
 	_, err = run(t, env.svc, resumeOther, ctx)
-	if code, _ := push.ExitCode(err); code != 2 || !strings.Contains(err.Error(), "was of another input") {
+	if code := exitcode.Of(err); code != 2 || !strings.Contains(err.Error(), "was of another input") {
 		t.Fatalf("--resume of another input over an interrupted push: %v (exit %d)", err, code)
 	}
 	// So does the same input in the other mode.
 	resumeReplace := req
 	resumeReplace.Mode, resumeReplace.Resume = push.ModeReplace, true
 	_, err = run(t, env.svc, resumeReplace, ctx)
-	if code, _ := push.ExitCode(err); code != 2 || !strings.Contains(err.Error(), "--mode append --resume") {
+	if code := exitcode.Of(err); code != 2 || !strings.Contains(err.Error(), "--mode append --resume") {
 		t.Fatalf("--resume in the other mode: %v (exit %d)", err, code)
 	}
 
@@ -360,7 +361,7 @@ func TestResumeRefusesRowsOfUnknownOrigin(t *testing.T) {
 	resume := req
 	resume.Resume = true
 	_, err = run(t, env.svc, resume, ctx)
-	if code, _ := push.ExitCode(err); code != 2 || !strings.Contains(err.Error(), "run "+interrupted.ID) ||
+	if code := exitcode.Of(err); code != 2 || !strings.Contains(err.Error(), "run "+interrupted.ID) ||
 		!strings.Contains(err.Error(), "checkpoint is gone") {
 		t.Fatalf("--resume without the checkpoint of a run that sent rows: %v (exit %d)", err, code)
 	}

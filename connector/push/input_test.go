@@ -13,6 +13,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // --input FIFO: the push reads the pipe once (nothing opens it a second
@@ -57,7 +58,7 @@ func TestPushFromNamedPipe(t *testing.T) {
 func TestDirectoryInputIsUsage(t *testing.T) {
 	env := newSandboxEnv(t, sandbox.Options{})
 	_, err := push.Prepare(context.Background(), env.svc, push.Request{Input: t.TempDir(), Group: demo.WorkspaceOperations, Dataset: "D", Table: "T"})
-	if code, _ := push.ExitCode(err); code != 2 {
+	if code := exitcode.Of(err); code != 2 {
 		t.Fatalf("err = %v (exit %d), want exit 2", err, code)
 	}
 }

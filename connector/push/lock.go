@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/filelock"
 )
 
@@ -107,6 +108,10 @@ func (e *LockedError) Error() string {
 	}
 	return msg + ". Its lock: " + e.Path
 }
+
+// ExitCode: a push already running to the same target is a usage error
+// (exit 2, docs/cli.md).
+func (e *LockedError) ExitCode() exitcode.Code { return exitcode.Usage }
 
 // targetLock is a held lock. Its methods are safe for concurrent use.
 type targetLock struct {

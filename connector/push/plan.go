@@ -51,7 +51,7 @@ type Plan struct {
 // Errors: *UsageError, ErrNoDomo, ErrCheckpointExists (exit 2); a
 // *schema.ValidationError (exit 3), returned together with a Plan whose
 // Report lists the findings; *TargetError (3 or 5); errors of Power BI, Domo
-// and the token source. ExitCode places them.
+// and the token source. exitcode.Of places them.
 func Prepare(ctx context.Context, svc Services, req Request, obs ...Observer) (*Plan, error) {
 	return prepare(ctx, svc, req, nil, obs...)
 }

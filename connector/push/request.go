@@ -1,17 +1,15 @@
 package push
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
-	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/connector/source"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 )
 
@@ -85,25 +83,21 @@ type Services struct {
 	LockDir string
 }
 
-// Exit codes of docs/cli.md that Prepare's errors map to (ExitCode).
-const (
-	exitUsage   = 2
-	exitInvalid = 3
-	exitSignIn  = 4
-)
-
 // UsageError is a request that cannot be carried out as given (a bad flag
 // value, a missing one, a checkpoint in the way): exit 2.
 type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
+// ExitCode is exit 2.
+func (e *UsageError) ExitCode() exitcode.Code { return exitcode.Usage }
+
 // TargetError is a workspace, dataset or table that cannot take the push:
 // Code is 3 when the user must change the target or the input (nothing was
 // written), 5 when Power BI refuses (no access, read-only, not a push
 // dataset).
 type TargetError struct {
-	Code int
+	Code exitcode.Code
 	Msg  string
 	Err  error // the underlying error, if any
 }
@@ -111,61 +105,18 @@ type TargetError struct {
 func (e *TargetError) Error() string { return e.Msg }
 func (e *TargetError) Unwrap() error { return e.Err }
 
+// ExitCode is Code.
+func (e *TargetError) ExitCode() exitcode.Code { return e.Code }
+
 // ErrNoDomo: a Domo input without a Domo API client.
-var ErrNoDomo = errors.New("a Domo input needs a Domo API client: save its client ID with the account " +
-	"(pbiwb accounts add NAME --domo-client-id ID ...), or set PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET")
+var ErrNoDomo error = &UsageError{Msg: "a Domo input needs a Domo API client: save its client ID with the account " +
+	"(pbiwb accounts add NAME --domo-client-id ID ...), or set PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET"}
 
 // ErrCheckpointExists: an interrupted append into this table left a
 // checkpoint; running it again from the start would write its rows twice.
-var ErrCheckpointExists = errors.New("an interrupted push of this input into this table left a checkpoint: " +
+var ErrCheckpointExists error = &UsageError{Msg: "an interrupted push of this input into this table left a checkpoint: " +
 	"run again with --resume to write only what is missing, or with --restart to discard it and start over " +
-	"(an append that starts over writes again the rows the interrupted run wrote)")
-
-// ExitCode maps an error of Prepare or Run to docs/cli.md's exit codes. ok is
-// false for errors the engine cannot place (the caller maps them, e.g. a
-// sign-in failure of its token source).
-func ExitCode(err error) (code int, ok bool) {
-	var (
-		ue  *UsageError
-		te  *TargetError
-		ve  *schema.ValidationError
-		se  *source.SyntaxError
-		de  *powerbi.DuplicateNameError
-		tok *powerbi.TokenError
-		pe  *powerbi.Error
-		le  *LockedError
-		he  *home.UnwritableError
-	)
-	switch {
-	case err == nil:
-		return 0, true
-	case errors.Is(err, context.Canceled):
-		return exitInterrupted, true
-	case errors.As(err, &ue), errors.Is(err, ErrCheckpointExists), errors.Is(err, ErrNoDomo),
-		errors.As(err, &le), errors.As(err, &he), errors.Is(err, ErrNothingToResume):
-		// A push in the way, a home that cannot keep the checkpoint, nothing
-		// to resume: refused before anything was written; the message says
-		// which flag or what to do.
-		return exitUsage, true
-	case errors.As(err, &te):
-		return te.Code, true
-	case errors.As(err, &ve), errors.As(err, &se), errors.As(err, &de):
-		return exitInvalid, true
-	case errors.Is(err, domo.ErrSignIn):
-		return exitSignIn, true
-	case errors.Is(err, domo.ErrNotFound), errors.Is(err, domo.ErrInvalidID):
-		return exitInvalid, true // the input names no DataSet: fix --input
-	case errors.Is(err, domo.ErrAccessDenied):
-		// Domo, not Power BI, refused; 5 is the nearest code (docs/cli.md
-		// names Power BI only): the user must be granted access.
-		return exitRefused, true
-	case errors.As(err, &tok):
-		return 0, false // the token source's own error decides (sign-in: 4)
-	case errors.As(err, &pe):
-		return exitRefused, true
-	}
-	return 0, false
-}
+	"(an append that starts over writes again the rows the interrupted run wrote)"}
 
 // normalize checks the request's values and fills in defaults.
 func (r Request) normalize() (Request, map[string]schema.Type, error) {

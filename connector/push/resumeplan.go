@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 )
 
@@ -125,7 +127,7 @@ func wroteNothing(r *history.Record) bool {
 	switch {
 	case r.DryRun, r.Fingerprint == "":
 		return true
-	case r.Outcome == history.Failed && (r.ExitCode == exitUsage || r.ExitCode == exitInvalid || r.ExitCode == exitSignIn):
+	case r.Outcome == history.Failed && slices.Contains([]exitcode.Code{exitcode.Usage, exitcode.Invalid, exitcode.SignIn}, exitcode.Code(r.ExitCode)):
 		return true
 	}
 	return false

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // resolved is the target as it stands before a push: what exists and what
@@ -34,13 +35,13 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 	var dup *powerbi.DuplicateNameError
 	switch {
 	case errors.As(err, &dup):
-		return r, &TargetError{Code: exitInvalid, Err: err, Msg: fmt.Sprintf(
+		return r, &TargetError{Code: exitcode.Invalid, Err: err, Msg: fmt.Sprintf(
 			"several workspaces are named %q (ids %s): pass --group with the id of the one to write to",
 			req.Group, strings.Join(dup.IDs, ", "))}
 	case errors.Is(err, powerbi.ErrNoSuchGroup):
 		// Not visible is what no access looks like from outside: Power BI's
 		// refusal, exit 5, with the names the identity can see.
-		return r, &TargetError{Code: exitRefused, Err: err, Msg: fmt.Sprintf(
+		return r, &TargetError{Code: exitcode.Refused, Err: err, Msg: fmt.Sprintf(
 			"workspace %q: %v. Check the name (pbiwb groups lists the workspaces this identity sees), "+
 				"or ask the workspace's admin to add this identity as a Member or Contributor", req.Group, err)}
 	case err != nil:
@@ -48,7 +49,7 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 	}
 	r.group = g
 	if g.IsReadOnly {
-		return r, &TargetError{Code: exitRefused, Msg: fmt.Sprintf(
+		return r, &TargetError{Code: exitcode.Refused, Msg: fmt.Sprintf(
 			"workspace %q is read-only for this identity (a Viewer role, or a read-only capacity): nothing was written. "+
 				"Ask the workspace's admin for the Contributor role or higher, or choose another --group", g.Name)}
 	}
@@ -56,7 +57,7 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 	ds, err := c.FindDataset(ctx, g.ID, req.Dataset)
 	switch {
 	case errors.As(err, &dup):
-		return r, &TargetError{Code: exitInvalid, Err: err, Msg: fmt.Sprintf(
+		return r, &TargetError{Code: exitcode.Invalid, Err: err, Msg: fmt.Sprintf(
 			"workspace %q holds several datasets named %q (ids %s); Power BI allows repeated names but pbiwb "+
 				"cannot tell which one to write to: delete or rename the extra ones in Power BI, or choose another --dataset name",
 			g.Name, req.Dataset, strings.Join(dup.IDs, ", "))}
@@ -67,7 +68,7 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 		return r, err
 	}
 	if !ds.IsPush() {
-		return r, &TargetError{Code: exitRefused, Msg: fmt.Sprintf(
+		return r, &TargetError{Code: exitcode.Refused, Msg: fmt.Sprintf(
 			"dataset %q (id %s) in workspace %q is not a push dataset (it was imported or published from Power BI Desktop), "+
 				"so Power BI refuses rows sent to it: choose another --dataset name and pbiwb creates a push dataset of that name",
 			ds.Name, ds.ID, g.Name)}
@@ -96,7 +97,7 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 		if len(names) > 0 {
 			has = "the tables " + strings.Join(names, ", ")
 		}
-		return r, &TargetError{Code: exitInvalid, Msg: fmt.Sprintf(
+		return r, &TargetError{Code: exitcode.Invalid, Msg: fmt.Sprintf(
 			"dataset %q exists with %s but no table %q, and Power BI cannot add a table to an existing push dataset "+
 				"(a table's schema can be updated, not created): choose a new --dataset name (pbiwb creates it with the table), "+
 				"or write to one of its tables", ds.Name, has, req.Table)}
@@ -112,7 +113,7 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 		for i, col := range t.Columns {
 			typ, err := schema.ParseType(col.DataType)
 			if err != nil {
-				return r, &TargetError{Code: exitInvalid, Msg: fmt.Sprintf(
+				return r, &TargetError{Code: exitcode.Invalid, Msg: fmt.Sprintf(
 					"table %q: column %q has the type %q, which a push table should not have: write to a new table", t.Name, col.Name, col.DataType)}
 			}
 			r.existing[i] = schema.Column{Name: col.Name, Type: typ}
@@ -161,14 +162,14 @@ func recheckNewDataset(ctx context.Context, c *powerbi.Client, g powerbi.Group, 
 	case errors.Is(err, powerbi.ErrNoSuchDataset):
 		return nil
 	case errors.As(err, &dup):
-		return &TargetError{Code: exitInvalid, Err: err, Msg: fmt.Sprintf(
+		return &TargetError{Code: exitcode.Invalid, Err: err, Msg: fmt.Sprintf(
 			"datasets named %q appeared in workspace %q while this push read its input (ids %s): something else is creating them. "+
 				"Nothing was written; delete or rename the extra ones in Power BI, or choose another --dataset name",
 			name, g.Name, strings.Join(dup.IDs, ", "))}
 	case err != nil:
 		return fmt.Errorf("look for dataset %q before creating it: %w", name, err)
 	}
-	return &TargetError{Code: exitInvalid, Msg: fmt.Sprintf(
+	return &TargetError{Code: exitcode.Invalid, Msg: fmt.Sprintf(
 		"dataset %q (id %s) appeared in workspace %q while this push read its input: something else created it. "+
 			"Nothing was written, so as not to make a second dataset of that name; run the push again to write into it "+
 			"(its table and columns are checked then), or choose another --dataset name", name, ds.ID, g.Name)}
