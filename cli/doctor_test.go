@@ -18,6 +18,7 @@ import (
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // doctorTarget is a push dataset the tests create in Sales Analytics through
@@ -313,7 +314,7 @@ func TestDoctorThrottledRecently(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = run.Finish(history.Stopped, int(exitcode.Stopped), func(r *history.Record) {
+	err = run.Finish(outcome.Stopped, int(exitcode.Stopped), func(r *history.Record) {
 		r.Throttled = 4
 		r.Waits = map[string]history.WaitTotal{"retryAfter": {Count: 4, Seconds: 120}}
 		r.Errors = []history.Error{{Message: "Power BI is throttling requests to this dataset", Status: 429, Code: "TooManyRequests", RequestID: "req-throttle-1"}}

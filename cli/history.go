@@ -128,7 +128,7 @@ func histDuration(r history.Record) string {
 }
 
 func histOutcome(r history.Record) string {
-	s := r.Outcome
+	s := string(r.Outcome)
 	if r.Throttled > 0 {
 		s += fmt.Sprintf(" (%d×429)", r.Throttled)
 	}
@@ -246,12 +246,12 @@ func histEditDistance(a, b string) int {
 func histDetail(w io.Writer, r history.Record) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	line := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, a...)) }
-	outcome := r.Outcome
+	ended := string(r.Outcome)
 	if r.ExitCode >= 0 {
-		outcome += fmt.Sprintf(" (exit %d)", r.ExitCode)
+		ended += fmt.Sprintf(" (exit %d)", r.ExitCode)
 	}
 	line("Run", "%s", r.ID)
-	line("Outcome", "%s", outcome)
+	line("Outcome", "%s", ended)
 	if r.Note != "" {
 		line("Note", "%s", r.Note)
 	}
@@ -318,7 +318,7 @@ func histDetail(w io.Writer, r history.Record) {
 			}
 		}
 	}
-	if r.ResumeHint != "" && (r.Outcome == history.Stopped || r.Outcome == history.Interrupted) {
+	if r.ResumeHint != "" && r.Outcome.Resumable() {
 		fmt.Fprintf(w, "\nContinue this run with:\n  %s\n", r.ResumeHint)
 	}
 }

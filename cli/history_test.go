@@ -10,6 +10,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // historyRuns writes three runs through connector/history, a minute apart,
@@ -21,14 +22,15 @@ func historyRuns(t *testing.T, dir string) []string {
 	target := history.Target{APIBase: "https://api.powerbi.com", WorkspaceName: "Sales Analytics", WorkspaceID: "ws-1",
 		DatasetName: "Orders", DatasetID: "ds-1", Table: "T"}
 	runs := []struct {
-		input, outcome string
-		code           exitcode.Code
-		change         func(*history.Record)
+		input   string
+		outcome outcome.Outcome
+		code    exitcode.Code
+		change  func(*history.Record)
 	}{
-		{"orders.csv", history.Succeeded, 0, func(r *history.Record) {
+		{"orders.csv", outcome.Succeeded, 0, func(r *history.Record) {
 			r.RowsWritten, r.RowsTotal, r.BatchesDone, r.BatchesTotal, r.Verified = 12345, 12345, 2, 2, true
 		}},
-		{"domo:845305d8-da3d-4107-a9d6-13ef3f86d4a4", history.Stopped, 6, func(r *history.Record) {
+		{"domo:845305d8-da3d-4107-a9d6-13ef3f86d4a4", outcome.Stopped, 6, func(r *history.Record) {
 			r.RowsWritten, r.RowsTotal, r.BatchesDone, r.BatchesTotal = 10000, 30000, 1, 3
 			r.Retries, r.Throttled = 2, 3
 			r.Waits = map[string]history.WaitTotal{"retryAfter": {Count: 3, Seconds: 95}, "postsPerMinute": {Count: 1, Seconds: 4}}
@@ -38,7 +40,7 @@ func historyRuns(t *testing.T, dir string) []string {
 			}
 			r.ResumeHint = "pbiwb push --group 'Sales Analytics' --dataset Orders --table T --input domo:845305d8-da3d-4107-a9d6-13ef3f86d4a4 --resume"
 		}},
-		{"orders.csv", history.Failed, 5, func(r *history.Record) {
+		{"orders.csv", outcome.Failed, 5, func(r *history.Record) {
 			r.Errors = []history.Error{{Message: "not a push dataset", Status: 404, Code: "ItemNotFound", RequestID: "req-404-c"}}
 		}},
 	}
@@ -207,7 +209,7 @@ func TestHistorySameSecondOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		run.Finish(history.Succeeded, 0, nil)
+		run.Finish(outcome.Succeeded, 0, nil)
 		ids = append(ids, run.ID())
 	}
 	code, stdout, _ := runHistoryCmd(t, dir, "--json")

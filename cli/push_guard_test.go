@@ -18,6 +18,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // pbiwbBinary builds the binary for a test that runs it (the build cache
@@ -200,7 +201,7 @@ func TestPushResumeAfterKillDuringScan(t *testing.T) {
 		t.Logf("the kill came after %d rows were written: this round tests a plain resume", got)
 	}
 	killed := f.history()[0]
-	if killed.PID != cmd.Process.Pid || killed.Outcome != history.Interrupted || killed.Input != path {
+	if killed.PID != cmd.Process.Pid || killed.Outcome != outcome.Interrupted || killed.Input != path {
 		t.Fatalf("the killed run's record: %+v", killed)
 	}
 

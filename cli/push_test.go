@@ -28,6 +28,7 @@ import (
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // newFixtureWith is a fixture with sandbox options (latency, time scale,
@@ -228,7 +229,7 @@ func TestPushCSVLandsValueForValue(t *testing.T) {
 	}
 	checkTestRows(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "Orders"), "Orders"), 12345)
 	recs := f.history()
-	if len(recs) != 1 || recs[0].Outcome != history.Succeeded || recs[0].RowsWritten != 12345 || !recs[0].Verified {
+	if len(recs) != 1 || recs[0].Outcome != outcome.Succeeded || recs[0].RowsWritten != 12345 || !recs[0].Verified {
 		t.Errorf("history: %+v", recs)
 	}
 }
@@ -433,7 +434,7 @@ func TestPushBadValueOnLine4000(t *testing.T) {
 		t.Errorf("the sandbox was written to: %v", ids)
 	}
 	recs := f.history()
-	if len(recs) != 1 || recs[0].ExitCode != int(exitcode.Invalid) || recs[0].Outcome != history.Failed {
+	if len(recs) != 1 || recs[0].ExitCode != int(exitcode.Invalid) || recs[0].Outcome != outcome.Failed {
 		t.Errorf("history of the refused run: %+v", recs)
 	}
 }
@@ -661,7 +662,7 @@ func TestPushInterruptThenResume(t *testing.T) {
 	checkExactlyOnce(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "Resume"), "T"), n)
 	var outcomes []string
 	for _, r := range f.history() {
-		outcomes = append(outcomes, r.Outcome)
+		outcomes = append(outcomes, string(r.Outcome))
 	}
 	if got := strings.Join(outcomes, ","); !strings.Contains(got, "succeeded,succeeded,failed,interrupted,succeeded") {
 		t.Errorf("history outcomes (newest first): %s", got)

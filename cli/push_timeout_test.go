@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // Power BI answers every POST rows with 429 and Retry-After: 315360000 (ten
@@ -50,12 +50,12 @@ func TestPushThrottledBeyondBudgetStops(t *testing.T) {
 		t.Fatalf("last JSON line %q: %v", lines[len(lines)-1], err)
 	}
 	s := last.Summary
-	if s.Outcome != push.OutcomeStopped || s.ExitCode != 6 || !strings.HasSuffix(s.ResumeHint, " --resume") ||
+	if s.Outcome != outcome.Stopped || s.ExitCode != 6 || !strings.HasSuffix(s.ResumeHint, " --resume") ||
 		s.ResumeAfter.Before(start.Add(87599*time.Hour)) {
 		t.Errorf("summary: outcome %s, exit %d, resume after %v, hint %q", s.Outcome, s.ExitCode, s.ResumeAfter, s.ResumeHint)
 	}
 	recs := f.history()
-	if len(recs) == 0 || recs[0].Outcome != history.Stopped || recs[0].ExitCode != 6 || len(recs[0].Errors) == 0 ||
+	if len(recs) == 0 || recs[0].Outcome != outcome.Stopped || recs[0].ExitCode != 6 || len(recs[0].Errors) == 0 ||
 		!strings.Contains(recs[0].Errors[len(recs[0].Errors)-1].Message, "longer than --max-throttle-wait 1h00m allows") {
 		t.Errorf("history: %+v", recs[0])
 	}

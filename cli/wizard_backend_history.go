@@ -14,6 +14,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/outcome"
 	"github.com/pbiwb/pbiwb/ui"
 )
 
@@ -36,7 +37,7 @@ func (b *wizardBackend) History(ctx context.Context) ([]ui.RunSummary, error) {
 func runSummary(r history.Record) ui.RunSummary {
 	s := ui.RunSummary{ID: r.ID, Start: r.Start, Input: r.Input, Workspace: r.Target.WorkspaceName, Dataset: r.Target.DatasetName,
 		Table: r.Target.Table, Mode: r.Mode, RowsWritten: r.RowsWritten, RowsTotal: r.RowsTotal, Outcome: r.Outcome,
-		DryRun: r.DryRun, Resumed: r.Resumed, Running: r.Outcome == history.Running}
+		DryRun: r.DryRun, Resumed: r.Resumed, Running: r.Outcome == outcome.Running}
 	if s.Workspace == "" {
 		s.Workspace = r.Target.WorkspaceID
 	}
@@ -68,7 +69,7 @@ func (b *wizardBackend) Run(ctx context.Context, id string) (ui.RunDetail, error
 	for _, e := range r.Errors {
 		d.Errors = append(d.Errors, ui.RunError{Time: e.Time, Status: e.Status, Message: e.Message, RequestID: e.RequestID})
 	}
-	if r.Outcome == history.Interrupted || r.Outcome == history.Stopped {
+	if r.Outcome.Resumable() {
 		d.Resume, d.ResumeNote = resumeRequest(r)
 		if d.Resume != nil && !b.checkpointLeft(r) {
 			d.Resume, d.ResumeNote = nil, "it left no checkpoint (it stopped before its first batch was sent, or a later run of the same "+

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // Backend is everything the wizard asks of the engine. The wizard calls it
@@ -261,7 +263,7 @@ type RunSummary struct {
 	Workspace, Dataset       string
 	Table, Mode              string
 	RowsWritten, RowsTotal   int64
-	Outcome                  string // succeeded, failed, interrupted, stopped, running, unknown
+	Outcome                  outcome.Outcome
 	DryRun, Resumed, Running bool
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // history lists the recorded runs, newest first: when, outcome, rows,
@@ -128,18 +129,18 @@ func runWhere(r RunSummary) string {
 }
 
 // outcomeText marks an outcome so that it reads without colour.
-func outcomeText(o string) string {
-	switch o {
-	case "succeeded":
-		return "✓ " + o
-	case "failed":
-		return "✗ " + o
-	case "interrupted", "stopped":
-		return "‖ " + o
-	case "running":
-		return "… " + o
+func outcomeText(o outcome.Outcome) string {
+	switch {
+	case o == outcome.Succeeded:
+		return "✓ " + string(o)
+	case o == outcome.Failed:
+		return "✗ " + string(o)
+	case o.Resumable():
+		return "‖ " + string(o)
+	case o == outcome.Running:
+		return "… " + string(o)
 	}
-	return "? " + o
+	return "? " + string(o)
 }
 
 func (h *history) View() string {

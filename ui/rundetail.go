@@ -58,7 +58,7 @@ func (d *runDetail) Init() tea.Cmd {
 
 // resumable reports whether the run stopped part-way with a request to go on.
 func (d *runDetail) resumable() bool {
-	return d.run != nil && d.run.Resume != nil && (d.run.Outcome == "interrupted" || d.run.Outcome == "stopped")
+	return d.run != nil && d.run.Resume != nil && d.run.Outcome.Resumable()
 }
 
 func (d *runDetail) Update(msg tea.Msg) (screen, tea.Cmd) {
@@ -238,7 +238,7 @@ func (d *runDetail) runLines() []string {
 		if r.ResumeNote != "" {
 			lines = append(lines, s.Hint.Render(wrap(r.ResumeNote, w)))
 		}
-	case (r.Outcome == "interrupted" || r.Outcome == "stopped") && r.ResumeNote != "":
+	case r.Outcome.Resumable() && r.ResumeNote != "":
 		lines = append(lines, "", s.Warn.Render(wrap("It cannot be resumed from here: "+r.ResumeNote, w)))
 	}
 	if r.Command != "" {

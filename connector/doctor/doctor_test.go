@@ -9,6 +9,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/sandbox/token"
 	"github.com/pbiwb/pbiwb/format"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 func TestRunSkipsWhatDependsOnAFailure(t *testing.T) {
@@ -135,7 +136,7 @@ func TestHistoryCheck(t *testing.T) {
 	type run struct {
 		ago     time.Duration
 		target  history.Target
-		outcome string
+		outcome outcome.Outcome
 		code    int
 		change  func(*history.Record)
 	}
@@ -147,29 +148,29 @@ func TestHistoryCheck(t *testing.T) {
 		avoid  []string
 	}{
 		{"empty", nil, Pass, []string{"no runs recorded yet"}, nil},
-		{"healthy", []run{{2 * time.Hour, target, history.Succeeded, 0, func(r *history.Record) {
+		{"healthy", []run{{2 * time.Hour, target, outcome.Succeeded, 0, func(r *history.Record) {
 			r.Waits = map[string]history.WaitTotal{"rowsPerHour": {Count: 2, Seconds: 90}}
 		}}}, Pass, []string{"1 runs in the last 24h", "rowsPerHour 2× 1m30s"}, nil},
-		{"throttled", []run{{time.Hour, target, history.Succeeded, 0, func(r *history.Record) {
+		{"throttled", []run{{time.Hour, target, outcome.Succeeded, 0, func(r *history.Record) {
 			r.Throttled = 3
 			r.Waits = map[string]history.WaitTotal{"retryAfter": {Count: 3, Seconds: 30}}
 			r.Errors = []history.Error{{Message: "Power BI is throttling", Status: 429, Code: "TooManyRequests", RequestID: "req-429"}}
 		}}}, Fail, []string{"3 throttling answers (429)", "another program", "retryAfter 3× 30s"}, nil},
-		{"stopped with resume", []run{{time.Hour, target, history.Stopped, 6, func(r *history.Record) {
+		{"stopped with resume", []run{{time.Hour, target, outcome.Stopped, 6, func(r *history.Record) {
 			r.ResumeHint = "pbiwb push --group Sales --resume"
 			r.Errors = []history.Error{{Message: "server error", Status: 503, RequestID: "req-503"}}
 		}}}, Fail, []string{"stopped (exit 6)", "pbiwb push --group Sales --resume", "RequestId req-503"}, nil},
 		{"failure settled by a later success", []run{
-			{3 * time.Hour, target, history.Failed, 5, nil},
-			{time.Hour, target, history.Succeeded, 0, nil},
+			{3 * time.Hour, target, outcome.Failed, 5, nil},
+			{time.Hour, target, outcome.Succeeded, 0, nil},
 		}, Pass, []string{"later run of the same target succeeded"}, nil},
 		{"a success elsewhere settles nothing", []run{
-			{3 * time.Hour, target, history.Failed, 5, func(r *history.Record) {
+			{3 * time.Hour, target, outcome.Failed, 5, func(r *history.Record) {
 				r.Errors = []history.Error{{Message: "not a push dataset", Status: 404, Code: "ItemNotFound", RequestID: "req-404"}}
 			}},
-			{time.Hour, other, history.Succeeded, 0, nil},
+			{time.Hour, other, outcome.Succeeded, 0, nil},
 		}, Fail, []string{"failed (exit 5)", "req-404", "pbiwb history RUN-ID"}, nil},
-		{"old failures are not recent", []run{{48 * time.Hour, target, history.Failed, 5, nil}},
+		{"old failures are not recent", []run{{48 * time.Hour, target, outcome.Failed, 5, nil}},
 			Pass, []string{"no runs in the last 24h (1 older runs recorded)"}, nil},
 	}
 	for _, tt := range tests {

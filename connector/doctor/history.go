@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // historyRuns is how many recent runs the history check reads at most.
@@ -51,11 +52,11 @@ func (d *Doctor) checkHistory(ctx context.Context) Result {
 			details = append(details, label+" waited: "+waits)
 		}
 		switch r.Outcome {
-		case history.Succeeded:
+		case outcome.Succeeded:
 			settled[key] = true
-		case history.Failed, history.Stopped, history.Interrupted, history.Unknown:
+		case outcome.Failed, outcome.Stopped, outcome.Interrupted, outcome.Unknown:
 			if settled[key] {
-				details = append(details, label+" "+r.Outcome+", but a later run of the same target succeeded")
+				details = append(details, label+" "+string(r.Outcome)+", but a later run of the same target succeeded")
 				continue
 			}
 			problems = append(problems, fmt.Sprintf("%s %s%s", label, r.Outcome, exitText(r.ExitCode)))
@@ -63,7 +64,7 @@ func (d *Doctor) checkHistory(ctx context.Context) Result {
 			if r.ResumeHint != "" {
 				fix = appendOnce(fix, "Continue the interrupted run with: "+r.ResumeHint)
 			}
-			if r.Outcome == history.Failed {
+			if r.Outcome == outcome.Failed {
 				fix = appendOnce(fix, "Fix what the run's error says (pbiwb history RUN-ID shows every detail), then run it again.")
 			}
 		}

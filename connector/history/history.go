@@ -22,16 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// Outcomes. The push engine ends a run with one of the last four.
-const (
-	Running     = "running"
-	Unknown     = "unknown"     // a run of another host that never finished its record
-	Succeeded   = "succeeded"   // exit 0
-	Failed      = "failed"      // exit 1, 3, 4, 5
-	Interrupted = "interrupted" // exit 130, or the process died
-	Stopped     = "stopped"     // exit 6: gave up part-way, checkpoint kept
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // Record is one run.
@@ -48,8 +40,8 @@ type Record struct {
 	DryRun      bool   `json:"dryRun,omitempty"`
 	Resumed     bool   `json:"resumed,omitempty"` // the run continued from a checkpoint
 
-	Outcome  string `json:"outcome"`
-	ExitCode int    `json:"exitCode"` // -1 while running or when unknown
+	Outcome  outcome.Outcome `json:"outcome"`
+	ExitCode int             `json:"exitCode"` // -1 while running or when unknown
 	// Note explains an outcome the reader inferred (a dead process).
 	Note string `json:"note,omitempty"`
 
@@ -154,7 +146,7 @@ func (s *Store) Start(r Record) (*Run, error) {
 		return nil, err
 	}
 	r.ID, r.Start, r.Updated = id, now, now
-	r.Outcome, r.ExitCode, r.Host, r.PID = Running, -1, s.host, s.pid
+	r.Outcome, r.ExitCode, r.Host, r.PID = outcome.Running, -1, s.host, s.pid
 	run := &Run{s: s, rec: r}
 	if err := run.save(); err != nil {
 		return nil, err
@@ -201,13 +193,13 @@ func (r *Run) Done() bool {
 }
 
 // Finish ends the run with its outcome and exit code, after a last change.
-func (r *Run) Finish(outcome string, exitCode int, change func(*Record)) error {
+func (r *Run) Finish(o outcome.Outcome, exitCode int, change func(*Record)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if change != nil {
 		change(&r.rec)
 	}
-	r.rec.Outcome, r.rec.ExitCode, r.rec.End = outcome, exitCode, r.s.now()
+	r.rec.Outcome, r.rec.ExitCode, r.rec.End = o, exitCode, r.s.now()
 	r.done = true
 	return r.saveLocked()
 }
@@ -351,7 +343,7 @@ func (s *Store) read(id string) (Record, error) {
 
 // resolve turns a "running" record whose process is gone into what it is.
 func (s *Store) resolve(r *Record) {
-	if r.Outcome != Running || (r.Host == s.host && r.PID == s.pid) {
+	if r.Outcome != outcome.Running || (r.Host == s.host && r.PID == s.pid) {
 		return
 	}
 	alive := s.Alive
@@ -360,10 +352,10 @@ func (s *Store) resolve(r *Record) {
 	}
 	switch {
 	case r.Host != s.host:
-		r.Outcome = Unknown
+		r.Outcome = outcome.Unknown
 		r.Note = fmt.Sprintf("recorded as running on %s; this machine cannot tell whether it still is", r.Host)
 	case !alive(r.PID):
-		r.Outcome = Interrupted
+		r.Outcome = outcome.Interrupted
 		r.Note = "the process ended without finishing its record (killed, crashed or the machine stopped); " +
 			"last update " + r.Updated.Format(time.RFC3339)
 	}

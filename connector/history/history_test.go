@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 var t0 = time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
@@ -51,7 +53,7 @@ func TestRunLifecycle(t *testing.T) {
 		t.Fatalf("id %q", run.ID())
 	}
 	got, err := s.Get(run.ID())
-	if err != nil || got.Outcome != Running || got.ExitCode != -1 || got.PID != os.Getpid() {
+	if err != nil || got.Outcome != outcome.Running || got.ExitCode != -1 || got.PID != os.Getpid() {
 		t.Fatalf("started: %+v, %v", got, err)
 	}
 
@@ -67,7 +69,7 @@ func TestRunLifecycle(t *testing.T) {
 	}
 
 	c.advance(time.Minute)
-	err = run.Finish(Stopped, 6, func(r *Record) {
+	err = run.Finish(outcome.Stopped, 6, func(r *Record) {
 		r.Errors = append(r.Errors, Error{Message: "Power BI kept failing", Status: 503, RequestID: "rq-1"})
 		r.ResumeHint = "pbiwb push … --resume"
 		r.Waits = map[string]WaitTotal{"rowsPerHour": {Count: 1, Seconds: 41}}
@@ -83,7 +85,7 @@ func TestRunLifecycle(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("read back\n%+v\nwant\n%+v", got, want)
 	}
-	if got.Outcome != Stopped || got.ExitCode != 6 || !got.End.Equal(t0.Add(time.Minute+time.Second)) ||
+	if got.Outcome != outcome.Stopped || got.ExitCode != 6 || !got.End.Equal(t0.Add(time.Minute+time.Second)) ||
 		got.Errors[0].RequestID != "rq-1" || got.Waits["rowsPerHour"].Seconds != 41 {
 		t.Errorf("finished record %+v", got)
 	}
@@ -105,7 +107,7 @@ func TestListAndGet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		run.Finish(Succeeded, 0, nil)
+		run.Finish(outcome.Succeeded, 0, nil)
 		ids = append(ids, run.ID())
 		c.advance(time.Duration(i+1) * time.Hour)
 	}
@@ -176,12 +178,12 @@ func TestRunningRecordsResolve(t *testing.T) {
 		host  string
 		pid   int
 		alive bool
-		want  string
+		want  outcome.Outcome
 	}{
-		{"this process", "", 0, false, Running},
-		{"another live process here", "", 99999, true, Running},
-		{"a dead process here", "", 99999, false, Interrupted},
-		{"another host", "elsewhere", 99999, false, Unknown},
+		{"this process", "", 0, false, outcome.Running},
+		{"another live process here", "", 99999, true, outcome.Running},
+		{"a dead process here", "", 99999, false, outcome.Interrupted},
+		{"another host", "elsewhere", 99999, false, outcome.Unknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,7 +209,7 @@ func TestRunningRecordsResolve(t *testing.T) {
 			if got.Outcome != tt.want {
 				t.Errorf("outcome %q, want %q (note %q)", got.Outcome, tt.want, got.Note)
 			}
-			if tt.want == Interrupted && !strings.Contains(got.Note, "killed") {
+			if tt.want == outcome.Interrupted && !strings.Contains(got.Note, "killed") {
 				t.Errorf("note %q", got.Note)
 			}
 		})
@@ -238,7 +240,7 @@ func TestRecentPosts(t *testing.T) {
 		r.Target.DatasetID = ds
 		r.Posts = []Post{{End: t0.Add(time.Duration(i) * time.Minute), Rows: 10}, {End: t0.Add(-2 * time.Hour), Rows: 99}}
 		run, _ := s.Start(r)
-		run.Finish(Succeeded, 0, nil)
+		run.Finish(outcome.Succeeded, 0, nil)
 		c.advance(time.Second)
 	}
 	got, err := s.RecentPosts("https://api.powerbi.com", "ds", t0.Add(-time.Hour))
@@ -266,7 +268,7 @@ func TestConcurrentUpdates(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	run.Finish(Succeeded, 0, nil)
+	run.Finish(outcome.Succeeded, 0, nil)
 	if got, _ := s.Get(run.ID()); got.BatchesDone != 400 {
 		t.Errorf("batches %d, want 400", got.BatchesDone)
 	}
@@ -281,7 +283,7 @@ func TestListOrdersRunsOfOneSecond(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		run.Finish(Succeeded, 0, nil)
+		run.Finish(outcome.Succeeded, 0, nil)
 		ids = append(ids, run.ID())
 		c.advance(7 * time.Millisecond)
 	}

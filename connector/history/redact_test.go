@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pbiwb/pbiwb/connector/redact"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // What a run stores of an error is bounded and masked, whatever the error
@@ -21,7 +22,7 @@ func TestRecordTextIsBoundedAndMasked(t *testing.T) {
 		t.Fatal(err)
 	}
 	huge := strings.Repeat("x", 20<<20)
-	err = run.Finish(Failed, 5, func(r *Record) {
+	err = run.Finish(outcome.Failed, 5, func(r *Record) {
 		r.Errors = append(r.Errors,
 			Error{Message: "Power BI answered 400: " + huge, Status: 400},
 			Error{Message: "echoed: Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123 and " + secret})

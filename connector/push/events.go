@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // The event stream: the one account of a push that the wizard, the headless
@@ -96,14 +97,6 @@ type ErrorInfo struct {
 	ResumeAfter time.Time `json:"resumeAfter,omitzero"`
 }
 
-// Outcome names how a run ended (also used by history).
-const (
-	OutcomeSucceeded   = "succeeded"
-	OutcomeFailed      = "failed"
-	OutcomeInterrupted = "interrupted" // Ctrl-C, SIGTERM: exit 130
-	OutcomeStopped     = "stopped"     // gave up part-way, checkpoint kept: exit 6
-)
-
 // WaitTotal is the waits of one reason over a run.
 type WaitTotal struct {
 	Count   int     `json:"count"`
@@ -112,7 +105,7 @@ type WaitTotal struct {
 
 // Summary is the end of a run.
 type Summary struct {
-	Outcome        string               `json:"outcome"`
+	Outcome        outcome.Outcome      `json:"outcome"`
 	ExitCode       exitcode.Code        `json:"exitCode"`
 	Table          string               `json:"table,omitempty"`
 	RowsWritten    int64                `json:"rowsWritten"`

@@ -10,6 +10,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // Execute is the writing half of a push, once the input is validated and the
@@ -95,9 +96,9 @@ func Execute(ctx context.Context, j Job) (Summary, error) {
 	sum.Table = j.TableName
 	switch {
 	case err == nil:
-		sum.Outcome, sum.ExitCode = OutcomeSucceeded, exitcode.OK
+		sum.Outcome, sum.ExitCode = outcome.Succeeded, exitcode.OK
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeInterrupted, exitcode.Interrupted, j.ResumeHint
+		sum.Outcome, sum.ExitCode, sum.ResumeHint = outcome.Interrupted, exitcode.Interrupted, j.ResumeHint
 	default:
 		var se *StopError
 		var ve *VerifyError
@@ -107,18 +108,18 @@ func Execute(ctx context.Context, j Job) (Summary, error) {
 		case errors.As(err, &changed):
 			// Stopped part-way, but --resume cannot continue it: the
 			// message says how to start over.
-			sum.Outcome, sum.ExitCode = OutcomeStopped, exitcode.Stopped
+			sum.Outcome, sum.ExitCode = outcome.Stopped, exitcode.Stopped
 		case errors.As(err, &se) && se.Refused:
-			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeFailed, exitcode.Refused, j.ResumeHint
+			sum.Outcome, sum.ExitCode, sum.ResumeHint = outcome.Failed, exitcode.Refused, j.ResumeHint
 		case errors.As(err, &se):
-			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeStopped, exitcode.Stopped, j.ResumeHint
+			sum.Outcome, sum.ExitCode, sum.ResumeHint = outcome.Stopped, exitcode.Stopped, j.ResumeHint
 		case errors.Is(err, ErrNothingToResume):
-			sum.Outcome, sum.ExitCode = OutcomeFailed, exitcode.Usage
+			sum.Outcome, sum.ExitCode = outcome.Failed, exitcode.Usage
 		case errors.As(err, &ve), errors.As(err, &settle):
 			// Resuming cannot fix these: the message says what to do instead.
-			sum.Outcome, sum.ExitCode = OutcomeFailed, exitcode.Failure
+			sum.Outcome, sum.ExitCode = outcome.Failed, exitcode.Failure
 		default:
-			sum.Outcome, sum.ExitCode, sum.ResumeHint = OutcomeStopped, exitcode.Stopped, j.ResumeHint
+			sum.Outcome, sum.ExitCode, sum.ResumeHint = outcome.Stopped, exitcode.Stopped, j.ResumeHint
 		}
 		j.Tracker.Failed(errorInfo(err))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // deletable adds DeleteRows to the fake table.
@@ -94,10 +95,10 @@ func TestExecuteReplaceThenAppend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if x.table.deletes != 1 || sum.Outcome != OutcomeSucceeded || sum.ExitCode != 0 || !sum.Verified || sum.TableRows != totalRows(30) {
+	if x.table.deletes != 1 || sum.Outcome != outcome.Succeeded || sum.ExitCode != 0 || !sum.Verified || sum.TableRows != totalRows(30) {
 		t.Fatalf("replace: deletes %d, summary %+v", x.table.deletes, sum)
 	}
-	if rec.Outcome != history.Succeeded || rec.RowsWritten != totalRows(30) || rec.BatchesDone != 30 || !rec.Verified {
+	if rec.Outcome != outcome.Succeeded || rec.RowsWritten != totalRows(30) || rec.BatchesDone != 30 || !rec.Verified {
 		t.Errorf("history: %+v", rec)
 	}
 	if _, _, err := LoadCheckpoint(x.dir, testKey(), nil); !errors.Is(err, ErrNoCheckpoint) {
@@ -122,9 +123,9 @@ func TestExecuteOutcomes(t *testing.T) {
 		fault    func(post, index int) fault
 		resume   bool
 		foreign  int64
-		outcome  string
+		outcome  outcome.Outcome
 		exit     exitcode.Code
-		hist     string
+		hist     outcome.Outcome
 		hint     bool
 		errorMsg string
 	}{
@@ -133,16 +134,16 @@ func TestExecuteOutcomes(t *testing.T) {
 				return refuse
 			}
 			return ok
-		}, outcome: OutcomeFailed, exit: 5, hist: history.Failed, hint: true, errorMsg: "fake error 404"},
+		}, outcome: outcome.Failed, exit: 5, hist: outcome.Failed, hint: true, errorMsg: "fake error 404"},
 		{name: "kept failing", fault: func(_, index int) fault {
 			if index == 3 {
 				return unavailable
 			}
 			return ok
-		}, outcome: OutcomeStopped, exit: 6, hist: history.Stopped, hint: true, errorMsg: "kept failing"},
-		{name: "nothing to resume", resume: true, outcome: OutcomeFailed, exit: 2, hist: history.Failed,
+		}, outcome: outcome.Stopped, exit: 6, hist: outcome.Stopped, hint: true, errorMsg: "kept failing"},
+		{name: "nothing to resume", resume: true, outcome: outcome.Failed, exit: 2, hist: outcome.Failed,
 			errorMsg: "no interrupted push"},
-		{name: "someone else wrote", foreign: 7, outcome: OutcomeFailed, exit: 1, hist: history.Failed, errorMsg: "someone else"},
+		{name: "someone else wrote", foreign: 7, outcome: outcome.Failed, exit: 1, hist: outcome.Failed, errorMsg: "someone else"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,7 +192,7 @@ func TestExecuteInterruptedThenResumed(t *testing.T) {
 	cancel = c
 	sum, rec, err := x.job(ctx, "replace", false, 40)
 	c()
-	if !errors.Is(err, context.Canceled) || sum.ExitCode != 130 || sum.Outcome != OutcomeInterrupted || rec.Outcome != history.Interrupted {
+	if !errors.Is(err, context.Canceled) || sum.ExitCode != 130 || sum.Outcome != outcome.Interrupted || rec.Outcome != outcome.Interrupted {
 		t.Fatalf("interrupted: err %v, summary %+v, history %s", err, sum, rec.Outcome)
 	}
 	x.table.fault = func(int, int) fault { return ok }
@@ -202,7 +203,7 @@ func TestExecuteInterruptedThenResumed(t *testing.T) {
 	if x.table.deletes != 1 {
 		t.Errorf("the resume deleted the rows again")
 	}
-	if sum.ExitCode != 0 || !sum.Verified || rec.Outcome != history.Succeeded {
+	if sum.ExitCode != 0 || !sum.Verified || rec.Outcome != outcome.Succeeded {
 		t.Errorf("resumed: %+v / %s", sum, rec.Outcome)
 	}
 	(&run{table: x.table.fakeTable}).checkExactlyOnce(t, 40)
@@ -223,18 +224,18 @@ func TestHistoryObserver(t *testing.T) {
 	tr.Sending()
 	clock.Advance(2 * time.Second) // past the store's save interval: progress reaches the file
 	tr.Answered(60)
-	if rec, _ := store.Get(run.ID()); rec.Outcome != history.Running || rec.RowsWritten != 60 {
+	if rec, _ := store.Get(run.ID()); rec.Outcome != outcome.Running || rec.RowsWritten != 60 {
 		t.Errorf("while running: %+v", rec)
 	}
 	tr.Retrying(RetryInfo{Batch: 2, Attempt: 2, Cause: "HTTP 429"}, true)
 	tr.Failed(ErrorInfo{Message: "Power BI kept failing", Status: 503, RequestID: "rq-9"})
-	tr.Finish(Summary{Outcome: OutcomeStopped, ExitCode: 6, ResumeHint: "pbiwb push --resume",
+	tr.Finish(Summary{Outcome: outcome.Stopped, ExitCode: 6, ResumeHint: "pbiwb push --resume",
 		Waits: map[string]WaitTotal{"retryAfter": {Count: 1, Seconds: 30}}, Posts: []Sent{{End: t0, Rows: 60}}})
 	rec, err := store.Get(run.ID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Outcome != history.Stopped || rec.ExitCode != 6 || rec.Retries != 1 || rec.Throttled != 1 ||
+	if rec.Outcome != outcome.Stopped || rec.ExitCode != 6 || rec.Retries != 1 || rec.Throttled != 1 ||
 		rec.ResumeHint != "pbiwb push --resume" || rec.Waits["retryAfter"].Seconds != 30 ||
 		len(rec.Errors) != 1 || rec.Errors[0].RequestID != "rq-9" ||
 		len(rec.Posts) != 1 || rec.Posts[0].Rows != 60 || !rec.Posts[0].End.Equal(t0) {

@@ -18,6 +18,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // withHome is the env's services with another home.
@@ -58,7 +59,7 @@ func TestSecondPushOfATargetIsRefused(t *testing.T) {
 	}
 	defer first.Close()
 	firstRun := lastRun(t, env.svc)
-	if firstRun.Outcome != history.Running || firstRun.Fingerprint == "" {
+	if firstRun.Outcome != outcome.Running || firstRun.Fingerprint == "" {
 		t.Fatalf("the first push's record before it runs: %+v", firstRun)
 	}
 
@@ -75,7 +76,7 @@ func TestSecondPushOfATargetIsRefused(t *testing.T) {
 			t.Errorf("the refusal does not say %q:\n%v", want, err)
 		}
 	}
-	if refused := lastRun(t, other); refused.Outcome != history.Failed || refused.ExitCode != 2 {
+	if refused := lastRun(t, other); refused.Outcome != outcome.Failed || refused.ExitCode != 2 {
 		t.Errorf("the refused push's record: %+v", refused)
 	}
 	if ids := sandboxtest.GetState(t, env.sb).DatasetIDs(demo.WorkspaceOperations, "Locked"); len(ids) != 0 {
@@ -259,7 +260,7 @@ func TestResumeWithoutCheckpoint(t *testing.T) {
 		if err != nil || sum.ExitCode != 0 || sum.AlreadyWrittenBy != wrote.ID || !strings.Contains(sum.Note, "nothing to write: run "+wrote.ID) {
 			t.Fatalf("--resume after the input was written: %v, %+v", err, sum)
 		}
-		if r := lastRun(t, env.svc); r.Outcome != history.Succeeded || r.AlreadyBy != wrote.ID || r.RowsWritten != 0 {
+		if r := lastRun(t, env.svc); r.Outcome != outcome.Succeeded || r.AlreadyBy != wrote.ID || r.RowsWritten != 0 {
 			t.Errorf("the record of a resume with nothing to write: %+v", r)
 		}
 	}
@@ -278,7 +279,7 @@ func TestResumeWithoutCheckpoint(t *testing.T) {
 	sum, _ = plan.Run(cancelled)
 	plan.Close()
 	stopped := lastRun(t, env.svc)
-	if sum.RowsWritten != 0 || stopped.Outcome == history.Succeeded || stopped.Fingerprint == "" {
+	if sum.RowsWritten != 0 || stopped.Outcome == outcome.Succeeded || stopped.Fingerprint == "" {
 		t.Fatalf("the cancelled push: %+v; its record %+v", sum, stopped)
 	}
 	var notes []string

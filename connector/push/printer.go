@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/format"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // Printer is the headless face of the event stream (pbiwb push). People get
@@ -211,9 +212,9 @@ func summaryText(s Summary) string {
 		into = " into " + s.Table
 	}
 	switch {
-	case s.Outcome == OutcomeSucceeded && s.Note != "":
+	case s.Outcome == outcome.Succeeded && s.Note != "":
 		b.WriteString("Done: " + s.Note)
-	case s.Outcome == OutcomeSucceeded:
+	case s.Outcome == outcome.Succeeded:
 		fmt.Fprintf(&b, "Done: %s in %s written%s in %s", plural(int(s.RowsWritten), "row", "rows"),
 			plural(s.BatchesDone, "batch", "batches"), into, elapsed)
 		if s.Verified {
@@ -221,7 +222,7 @@ func summaryText(s Summary) string {
 		}
 		b.WriteString(".")
 	default:
-		verb := map[string]string{OutcomeInterrupted: "Interrupted", OutcomeStopped: "Stopped"}[s.Outcome]
+		verb := map[outcome.Outcome]string{outcome.Interrupted: "Interrupted", outcome.Stopped: "Stopped"}[s.Outcome]
 		if verb == "" {
 			verb = "Failed"
 		}
@@ -232,7 +233,7 @@ func summaryText(s Summary) string {
 		fmt.Fprintf(&b, "%s after %s of %s (%s of %s) in %s%s.", verb, format.Thousands(s.RowsWritten),
 			plural(int(s.RowsTotal), "row", "rows"), format.Thousands(int64(s.BatchesDone)), plural(s.BatchesTotal, "batch", "batches"), elapsed, why)
 	}
-	if s.MinimumSeconds > 0 && s.ElapsedSeconds > 0 && s.Outcome == OutcomeSucceeded {
+	if s.MinimumSeconds > 0 && s.ElapsedSeconds > 0 && s.Outcome == outcome.Succeeded {
 		fmt.Fprintf(&b, "\n  %.1f%% of the fastest the limits allow (%s).", 100*s.MinimumSeconds/s.ElapsedSeconds,
 			humanDuration(secondsDuration(s.MinimumSeconds)))
 	}
@@ -255,7 +256,7 @@ func summaryText(s Summary) string {
 	if s.Retries > 0 {
 		fmt.Fprintf(&b, "\n  %s, %d of them after a 429.", plural(s.Retries, "retry", "retries"), s.Throttled)
 	}
-	if s.Outcome != OutcomeSucceeded {
+	if s.Outcome != outcome.Succeeded {
 		for _, e := range s.Errors {
 			b.WriteString("\n  " + errorLine(e))
 		}

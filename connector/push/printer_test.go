@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -49,7 +50,7 @@ var scripts = map[string]func(tr *Tracker, clock *FakeClock){
 		tr.Answered(5_000)
 		tr.Phase(PhaseVerifying, "")
 		clock.Advance(time.Second)
-		tr.Finish(Summary{Outcome: OutcomeSucceeded, Table: "Orders", Verified: true, TableRows: 55_000, MinimumSeconds: 40})
+		tr.Finish(Summary{Outcome: outcome.Succeeded, Table: "Orders", Verified: true, TableRows: 55_000, MinimumSeconds: 40})
 	},
 	"stopped": func(tr *Tracker, clock *FakeClock) {
 		tr.Phase(PhaseWriting, "Writing 55,000 rows in 6 batches (resumed: 2 batches already written)")
@@ -64,7 +65,7 @@ var scripts = map[string]func(tr *Tracker, clock *FakeClock){
 		clock.Advance(30 * time.Second)
 		tr.Failed(ErrorInfo{Message: "Power BI kept failing: 5 attempts", Status: 500, Code: "InternalServerError", RequestID: "rq-500", Batch: 4})
 		tr.Answered(0)
-		tr.Finish(Summary{Outcome: OutcomeStopped, ExitCode: 6, Table: "Orders",
+		tr.Finish(Summary{Outcome: outcome.Stopped, ExitCode: 6, Table: "Orders",
 			ResumeHint: "pbiwb push --group 'Sales Analytics' --dataset Orders --table Orders --input orders.csv --resume"})
 	},
 }

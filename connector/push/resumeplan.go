@@ -11,6 +11,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // --resume is always safe to pass, also when there is no checkpoint to
@@ -127,7 +128,7 @@ func wroteNothing(r *history.Record) bool {
 	switch {
 	case r.DryRun, r.Fingerprint == "":
 		return true
-	case r.Outcome == history.Failed && slices.Contains([]exitcode.Code{exitcode.Usage, exitcode.Invalid, exitcode.SignIn}, exitcode.Code(r.ExitCode)):
+	case r.Outcome == outcome.Failed && slices.Contains([]exitcode.Code{exitcode.Usage, exitcode.Invalid, exitcode.SignIn}, exitcode.Code(r.ExitCode)):
 		return true
 	}
 	return false

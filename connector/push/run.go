@@ -11,6 +11,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // Run carries the plan out: it creates the dataset with its table (or adds
@@ -21,7 +22,7 @@ import (
 // the run, if any. Summary.ExitCode is docs/cli.md's. A plan runs once.
 func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	if p.ran {
-		return Summary{Outcome: OutcomeFailed, ExitCode: exitcode.Failure}, errors.New("push: a plan runs once; Prepare again")
+		return Summary{Outcome: outcome.Failed, ExitCode: exitcode.Failure}, errors.New("push: a plan runs once; Prepare again")
 	}
 	p.ran = true
 	defer p.unlock()
@@ -75,7 +76,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		tr.Phase(PhaseResolving, p.resume.note)
 	}
 	if p.resume.already != nil {
-		return tr.Finish(Summary{Outcome: OutcomeSucceeded, ExitCode: exitcode.OK, Table: p.req.Table,
+		return tr.Finish(Summary{Outcome: outcome.Succeeded, ExitCode: exitcode.OK, Table: p.req.Table,
 			Note: p.resume.note, AlreadyWrittenBy: p.resume.writtenBy()}), nil
 	}
 	created := p.target.dataset == nil
@@ -224,9 +225,9 @@ func (p *Plan) fail(tr *Tracker, err error) (Summary, error) {
 		}
 	}
 	tr.Failed(info)
-	sum := Summary{Outcome: OutcomeFailed, ExitCode: exitcode.Of(err), Table: p.req.Table}
+	sum := Summary{Outcome: outcome.Failed, ExitCode: exitcode.Of(err), Table: p.req.Table}
 	if sum.ExitCode == exitcode.Interrupted {
-		sum.Outcome = OutcomeInterrupted
+		sum.Outcome = outcome.Interrupted
 	}
 	return tr.Finish(sum), err
 }
@@ -242,9 +243,9 @@ func powerbiColumns(cols []schema.Column) []powerbi.Column {
 // FailedSummary is the summary of a push that Prepare or PrepareRun
 // refused, for a face to show (PrepareRun has recorded it already).
 func FailedSummary(req Request, err error) Summary {
-	sum := Summary{Outcome: OutcomeFailed, ExitCode: exitcode.Of(err), Table: req.Table, Errors: []ErrorInfo{errorInfo(err)}}
+	sum := Summary{Outcome: outcome.Failed, ExitCode: exitcode.Of(err), Table: req.Table, Errors: []ErrorInfo{errorInfo(err)}}
 	if sum.ExitCode == exitcode.Interrupted {
-		sum.Outcome = OutcomeInterrupted
+		sum.Outcome = outcome.Interrupted
 	}
 	return sum
 }
@@ -255,11 +256,7 @@ func abandon(run *history.Run, err error) {
 		return
 	}
 	sum := FailedSummary(Request{}, err)
-	outcome := history.Failed
-	if sum.Outcome == OutcomeInterrupted {
-		outcome = history.Interrupted
-	}
-	run.Finish(outcome, int(sum.ExitCode), func(r *history.Record) {
+	run.Finish(sum.Outcome, int(sum.ExitCode), func(r *history.Record) {
 		r.Errors = []history.Error{{Message: err.Error()}}
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/pbiwb/pbiwb/outcome"
 )
 
 // throttleRun runs Execute on a fake table whose 429s ask for retryAfter,
@@ -72,7 +74,7 @@ func checkThrottleStop(t *testing.T, sum Summary, err error, until time.Time) {
 	if !errors.As(err, &te) {
 		t.Fatalf("err %v, want a stop for throttling", err)
 	}
-	if sum.Outcome != OutcomeStopped || sum.ExitCode != 6 || sum.ResumeHint != "pbiwb push … --resume" {
+	if sum.Outcome != outcome.Stopped || sum.ExitCode != 6 || sum.ResumeHint != "pbiwb push … --resume" {
 		t.Errorf("summary: outcome %s, exit %d, hint %q; want stopped, 6, the --resume command", sum.Outcome, sum.ExitCode, sum.ResumeHint)
 	}
 	if !sum.ResumeAfter.Equal(until) || len(sum.Errors) == 0 || !sum.Errors[len(sum.Errors)-1].ResumeAfter.Equal(until) {
