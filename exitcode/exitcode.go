@@ -11,7 +11,6 @@ package exitcode
 import (
 	"context"
 	"errors"
-	"strconv"
 )
 
 // Code is a process exit code of docs/cli.md.
@@ -40,26 +39,13 @@ const (
 	Refused Code = 5
 	// Stopped: stopped part-way (network, repeated server errors, quota,
 	// throttling past --max-throttle-wait): a checkpoint exists; --resume
-	// continues.
+	// continues (an input edited during the push: the message gives the
+	// --restart command instead).
 	Stopped Code = 6
 	// Interrupted: interrupted (Ctrl-C, SIGINT, SIGTERM): the checkpoint is
 	// saved; --resume continues.
 	Interrupted Code = 130
 )
-
-// String is the code's name, for tests and logs ("Usage (2)").
-func (c Code) String() string {
-	name, ok := names[c]
-	if !ok {
-		return strconv.Itoa(int(c))
-	}
-	return name + " (" + strconv.Itoa(int(c)) + ")"
-}
-
-var names = map[Code]string{
-	OK: "OK", Failure: "Failure", Usage: "Usage", Invalid: "Invalid", SignIn: "SignIn",
-	Refused: "Refused", Stopped: "Stopped", Interrupted: "Interrupted",
-}
 
 // Coder is an error that knows the exit code it ends a command with.
 type Coder interface {

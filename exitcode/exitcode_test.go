@@ -4,6 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -52,27 +58,53 @@ func TestOf(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Of(tt.err); got != tt.want {
-				t.Errorf("Of(%v) = %v, want %v", tt.err, got, tt.want)
+				t.Errorf("Of(%v) = %d, want %d", tt.err, got, tt.want)
 			}
 			got, placed := Lookup(tt.err)
 			if got != tt.want || placed != tt.placed {
-				t.Errorf("Lookup(%v) = %v, %v; want %v, %v", tt.err, got, placed, tt.want, tt.placed)
+				t.Errorf("Lookup(%v) = %d, %v; want %d, %v", tt.err, got, placed, tt.want, tt.placed)
 			}
 		})
 	}
 }
 
+var all = map[Code]int{OK: 0, Failure: 1, Usage: 2, Invalid: 3, SignIn: 4, Refused: 5, Stopped: 6, Interrupted: 130}
+
 // The numbers are docs/cli.md's contract: scripts test them.
 func TestNumbers(t *testing.T) {
-	for code, want := range map[Code]int{OK: 0, Failure: 1, Usage: 2, Invalid: 3, SignIn: 4, Refused: 5, Stopped: 6, Interrupted: 130} {
+	for code, want := range all {
 		if int(code) != want {
-			t.Errorf("%v = %d, want %d", code, int(code), want)
+			t.Errorf("code %d, want %d", int(code), want)
 		}
 	}
-	if got := Usage.String(); got != "Usage (2)" {
-		t.Errorf("Usage.String() = %q", got)
+}
+
+// docs/cli.md's table lists exactly these codes.
+func TestDocumentedTable(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := Code(42).String(); got != "42" {
-		t.Errorf("Code(42).String() = %q", got)
+	_, section, ok := strings.Cut(string(b), "\n## Exit codes\n")
+	if !ok {
+		t.Fatal(`docs/cli.md has no "## Exit codes" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	documented := map[int]bool{}
+	for line := range strings.SplitSeq(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(cells[1])); err == nil {
+			documented[n] = true
+		}
+	}
+	want := map[int]bool{}
+	for _, n := range all {
+		want[n] = true
+	}
+	if !maps.Equal(documented, want) {
+		t.Errorf("docs/cli.md documents codes %v, the package has %v", slices.Sorted(maps.Keys(documented)), slices.Sorted(maps.Keys(want)))
 	}
 }
