@@ -43,12 +43,13 @@ type Sent struct {
 	Rows int       `json:"rows"`
 }
 
-// Outcome is what became of a POST, for the windows.
-type Outcome int
+// PostResult is what became of a POST, for the windows (not a run's
+// outcome.Outcome).
+type PostResult int
 
 const (
 	// Accepted: the service answered 200; the rows were added.
-	Accepted Outcome = iota
+	Accepted PostResult = iota
 	// Refused: the service answered with an error (429, 4xx, 5xx); no rows were added.
 	Refused
 	// Unknown: the body was sent but no answer came; the rows may have been added.
@@ -216,7 +217,7 @@ type Permit struct {
 func (pm *Permit) Rows() int { return pm.rows }
 
 // Done releases the in-flight slot and records the request in the windows.
-func (pm *Permit) Done(o Outcome) {
+func (pm *Permit) Done(o PostResult) {
 	pm.once.Do(func() { pm.p.finish(pm.rows, o) })
 }
 
@@ -424,7 +425,7 @@ func (p *Pacer) InFlight() int {
 	return p.inflight
 }
 
-func (p *Pacer) finish(rows int, o Outcome) {
+func (p *Pacer) finish(rows int, o PostResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inflight--

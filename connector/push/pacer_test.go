@@ -39,7 +39,7 @@ func TestPacerDecisions(t *testing.T) {
 	type step struct {
 		advance time.Duration
 		rows    int
-		outcome Outcome // applied right away; -1 keeps the request in flight
+		outcome PostResult // applied right away; -1 keeps the request in flight
 	}
 	tests := []struct {
 		name      string
