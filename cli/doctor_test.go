@@ -314,7 +314,7 @@ func TestDoctorThrottledRecently(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = run.Finish(outcome.Stopped, int(exitcode.Stopped), func(r *history.Record) {
+	err = run.Finish(outcome.Stopped, exitcode.Stopped, func(r *history.Record) {
 		r.Throttled = 4
 		r.Waits = map[string]history.WaitTotal{"retryAfter": {Count: 4, Seconds: 120}}
 		r.Errors = []history.Error{{Message: "Power BI is throttling requests to this dataset", Status: 429, Code: "TooManyRequests", RequestID: "req-throttle-1"}}

@@ -53,7 +53,7 @@ func historyRuns(t *testing.T, dir string) []string {
 			t.Fatal(err)
 		}
 		store.Now = func() time.Time { return at.Add(42 * time.Second) }
-		if err := run.Finish(r.outcome, int(r.code), r.change); err != nil {
+		if err := run.Finish(r.outcome, r.code, r.change); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, run.ID())

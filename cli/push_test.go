@@ -434,7 +434,7 @@ func TestPushBadValueOnLine4000(t *testing.T) {
 		t.Errorf("the sandbox was written to: %v", ids)
 	}
 	recs := f.history()
-	if len(recs) != 1 || recs[0].ExitCode != int(exitcode.Invalid) || recs[0].Outcome != outcome.Failed {
+	if len(recs) != 1 || recs[0].ExitCode != exitcode.Invalid || recs[0].Outcome != outcome.Failed {
 		t.Errorf("history of the refused run: %+v", recs)
 	}
 }

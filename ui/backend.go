@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
@@ -273,7 +274,7 @@ type RunDetail struct {
 	BatchesDone, BatchesTotal int
 	Retries, Throttled        int
 	Verified                  bool
-	ExitCode                  int
+	ExitCode                  exitcode.Code
 	Waits                     []RunWait
 	Errors                    []RunError
 	Note                      string // how an outcome was inferred (a dead process)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/sandbox/token"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
 )
@@ -137,7 +138,7 @@ func TestHistoryCheck(t *testing.T) {
 		ago     time.Duration
 		target  history.Target
 		outcome outcome.Outcome
-		code    int
+		code    exitcode.Code
 		change  func(*history.Record)
 	}
 	tests := []struct {

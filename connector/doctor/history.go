@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
@@ -148,7 +149,7 @@ func waitText(w map[string]history.WaitTotal) string {
 	return strings.Join(parts, ", ")
 }
 
-func exitText(code int) string {
+func exitText(code exitcode.Code) string {
 	if code < 0 {
 		return ""
 	}

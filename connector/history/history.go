@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
@@ -41,7 +42,7 @@ type Record struct {
 	Resumed     bool   `json:"resumed,omitempty"` // the run continued from a checkpoint
 
 	Outcome  outcome.Outcome `json:"outcome"`
-	ExitCode int             `json:"exitCode"` // -1 while running or when unknown
+	ExitCode exitcode.Code   `json:"exitCode"` // -1 while running or when unknown
 	// Note explains an outcome the reader inferred (a dead process).
 	Note string `json:"note,omitempty"`
 
@@ -193,7 +194,7 @@ func (r *Run) Done() bool {
 }
 
 // Finish ends the run with its outcome and exit code, after a last change.
-func (r *Run) Finish(o outcome.Outcome, exitCode int, change func(*Record)) error {
+func (r *Run) Finish(o outcome.Outcome, exitCode exitcode.Code, change func(*Record)) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if change != nil {

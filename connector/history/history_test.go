@@ -1,7 +1,9 @@
 package history
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
@@ -294,6 +297,43 @@ func TestListOrdersRunsOfOneSecond(t *testing.T) {
 	for i, r := range got {
 		if want := ids[len(ids)-1-i]; r.ID != want {
 			t.Errorf("List(3)[%d] = %s, want %s", i, r.ID, want)
+		}
+	}
+}
+
+// Records written before Outcome and ExitCode were typed load as the same
+// outcome and code, and are written back with the same strings and numbers.
+func TestStoredOutcomesAndCodesLoad(t *testing.T) {
+	s, _ := newStore(t)
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range []struct {
+		stored string
+		code   int
+		want   outcome.Outcome
+	}{
+		{"succeeded", 0, outcome.Succeeded},
+		{"failed", 5, outcome.Failed},
+		{"interrupted", 130, outcome.Interrupted},
+		{"stopped", 6, outcome.Stopped},
+	} {
+		id := fmt.Sprintf("20261127-093000.00%d-abcdef", i)
+		raw := fmt.Sprintf(`{"id":%q,"start":"2026-11-27T09:30:00Z","updated":"2026-11-27T09:31:00Z","input":"orders.csv",`+
+			`"target":{"table":"Orders"},"mode":"replace","outcome":%q,"exitCode":%d}`, id, tt.stored, tt.code)
+		if err := os.WriteFile(filepath.Join(s.Dir, id+".json"), []byte(raw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Get(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Outcome != tt.want || r.ExitCode != exitcode.Code(tt.code) {
+			t.Errorf("%s: outcome %q, exit %d; want %q, %d", tt.stored, r.Outcome, r.ExitCode, tt.want, tt.code)
+		}
+		b, err := json.Marshal(r)
+		if err != nil || !strings.Contains(string(b), fmt.Sprintf(`"outcome":%q,"exitCode":%d`, tt.stored, tt.code)) {
+			t.Errorf("%s written back as %s (%v)", tt.stored, b, err)
 		}
 	}
 }

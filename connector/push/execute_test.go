@@ -165,7 +165,7 @@ func TestExecuteOutcomes(t *testing.T) {
 			if sum.Outcome != tt.outcome || sum.ExitCode != tt.exit || (sum.ResumeHint != "") != tt.hint {
 				t.Errorf("summary %+v", sum)
 			}
-			if rec.Outcome != tt.hist || rec.ExitCode != int(tt.exit) || len(rec.Errors) == 0 ||
+			if rec.Outcome != tt.hist || rec.ExitCode != tt.exit || len(rec.Errors) == 0 ||
 				!strings.Contains(rec.Errors[0].Message, tt.errorMsg) {
 				t.Errorf("history %+v", rec)
 			}

@@ -12,7 +12,7 @@ func HistoryObserver(run *history.Run) Observer {
 			return
 		}
 		s := e.Summary
-		run.Finish(s.Outcome, int(s.ExitCode), func(r *history.Record) {
+		run.Finish(s.Outcome, s.ExitCode, func(r *history.Record) {
 			progressInto(r, e.Progress)
 			r.RowsWritten, r.BatchesDone, r.Verified = s.RowsWritten, s.BatchesDone, s.Verified
 			r.ResumeHint, r.AlreadyBy = s.ResumeHint, s.AlreadyWrittenBy

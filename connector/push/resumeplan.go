@@ -128,7 +128,7 @@ func wroteNothing(r *history.Record) bool {
 	switch {
 	case r.DryRun, r.Fingerprint == "":
 		return true
-	case r.Outcome == outcome.Failed && slices.Contains([]exitcode.Code{exitcode.Usage, exitcode.Invalid, exitcode.SignIn}, exitcode.Code(r.ExitCode)):
+	case r.Outcome == outcome.Failed && slices.Contains([]exitcode.Code{exitcode.Usage, exitcode.Invalid, exitcode.SignIn}, r.ExitCode):
 		return true
 	}
 	return false

@@ -256,7 +256,7 @@ func abandon(run *history.Run, err error) {
 		return
 	}
 	sum := FailedSummary(Request{}, err)
-	run.Finish(sum.Outcome, int(sum.ExitCode), func(r *history.Record) {
+	run.Finish(sum.Outcome, sum.ExitCode, func(r *history.Record) {
 		r.Errors = []history.Error{{Message: err.Error()}}
 	})
 }
