@@ -1,8 +1,10 @@
 package push
 
 import (
+	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/pbiwb/pbiwb/format"
 )
@@ -164,4 +166,87 @@ func DistinctBatchRows(index, maxRows, pending int) int {
 		return maxRows
 	}
 	return maxRows - 1<<(index%pending)
+}
+
+// settle waits until nothing is in flight, counts the table's rows and
+// decides every ambiguous batch at once; it returns whether batch i landed.
+// why tells people what happened to batch i.
+func (w *Writer) settle(ctx context.Context, i int, why string) (bool, error) {
+	w.gate.Lock()
+	defer w.gate.Unlock()
+	w.mu.Lock()
+	if landed, ok := w.settled[i]; ok { // another sender settled it meanwhile
+		delete(w.settled, i)
+		w.mu.Unlock()
+		return landed, nil
+	}
+	var cands []Candidate
+	for _, r := range w.ambiguous {
+		cands = append(cands, Candidate{Index: r.Index, Rows: r.Rows})
+	}
+	sort.Slice(cands, func(a, b int) bool { return cands[a].Index < cands[b].Index })
+	acked := w.ackedRows
+	w.mu.Unlock()
+
+	w.tracker(func(t *Tracker) { t.Phase(PhaseSettling, why) })
+	defer w.tracker(func(t *Tracker) { t.Phase(PhaseWriting, "") })
+	counted, err := w.c.Stability.Count(ctx, w.countRows)
+	if err != nil {
+		return false, err
+	}
+	s, err := Settle(SettleInput{CountBefore: w.c.CountBefore, AckedRows: acked, Counted: counted,
+		Candidates: cands, TableCap: w.c.TableCap})
+	if err != nil {
+		return false, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, idx := range s.Landed {
+		ref := w.ambiguous[idx]
+		if err := w.c.Checkpoint.Acked(ref); err != nil {
+			return false, &StopError{Batch: idx, Err: err}
+		}
+		w.ackedRows += int64(ref.Rows)
+		w.throttledSince = time.Time{}
+		w.settled[idx] = true
+		delete(w.ambiguous, idx)
+	}
+	for _, idx := range s.Resend {
+		if err := w.c.Checkpoint.Void(w.ambiguous[idx]); err != nil {
+			return false, &StopError{Batch: idx, Err: err}
+		}
+		w.settled[idx] = false
+		delete(w.ambiguous, idx)
+	}
+	landed := w.settled[i]
+	delete(w.settled, i)
+	return landed, nil
+}
+
+// countRows asks for the row count, retrying what is worth retrying.
+func (w *Writer) countRows(ctx context.Context) (int64, error) {
+	for attempt := 1; ; attempt++ {
+		n, err := w.c.Table.CountRows(ctx)
+		if err == nil {
+			return n, nil
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		f := w.c.Classify(err)
+		if f.Kind == Fatal || attempt >= w.c.Attempts {
+			return 0, &StopError{Batch: -1, Failure: f, Refused: f.Kind == Fatal,
+				Err: fmt.Errorf("count the table's rows to settle a batch with an unknown outcome: %w", err)}
+		}
+		delay := w.backoff(attempt)
+		if f.Kind == Throttled && f.RetryAfter > delay {
+			delay = f.RetryAfter
+			if te := w.overBudget(w.c.Clock.Now(), delay); te != nil {
+				return 0, &StopError{Batch: -1, Failure: f, Err: te, ResumeAfter: te.Until}
+			}
+		}
+		if err := sleep(ctx, w.c.Clock, delay); err != nil {
+			return 0, err
+		}
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
-	"sort"
 	"sync"
 	"time"
 
@@ -37,34 +36,6 @@ type Table interface {
 	PostRows(ctx context.Context, body []byte) error
 	CountRows(ctx context.Context) (int64, error)
 }
-
-// FailureKind is what a failed request means for the writer.
-type FailureKind int
-
-const (
-	// Fatal: Power BI refused for good (no access, not a push dataset, bad
-	// request): stop.
-	Fatal FailureKind = iota
-	// Throttled: a 429; nothing was stored; wait RetryAfter, send again.
-	Throttled
-	// Transient: a 5xx answer or a request that never left; nothing was
-	// stored (as connector/powerbi documents); send again after a backoff.
-	Transient
-	// Ambiguous: the request was sent but no answer came; settle by counting.
-	Ambiguous
-)
-
-// Failure is a classified error.
-type Failure struct {
-	Kind       FailureKind
-	RetryAfter time.Duration // Throttled
-	Status     int
-	Code       string
-	RequestID  string
-}
-
-// Classifier classifies the errors of Table's methods.
-type Classifier func(error) Failure
 
 // WriterConfig sets up a Writer.
 type WriterConfig struct {
@@ -108,26 +79,6 @@ type WriterConfig struct {
 // POST of 10,000 rows on a slow link, short enough that Ctrl-C feels like
 // it works. A second Ctrl-C ends the process at once (main.go).
 const DefaultStopGrace = 15 * time.Second
-
-// StopError ends a write part-way; the checkpoint keeps what was written.
-type StopError struct {
-	Batch   int // 0-based index of the batch that failed; -1 when not about one batch
-	Failure Failure
-	Err     error
-	Refused bool // Power BI refused (Fatal), rather than failing again and again
-	// ResumeAfter is when it makes sense to try again (a *ThrottleError's
-	// Until); zero when that is not known.
-	ResumeAfter time.Time
-}
-
-func (e *StopError) Error() string {
-	if e.Batch < 0 {
-		return e.Err.Error()
-	}
-	return fmt.Sprintf("batch %d: %v", e.Batch+1, e.Err)
-}
-
-func (e *StopError) Unwrap() error { return e.Err }
 
 // Writer writes batches into a table.
 type Writer struct {
@@ -386,80 +337,98 @@ const (
 	postCancelled             // the run is ending
 )
 
-// post makes one attempt under the gate and records its outcome. The POST
-// runs under ctx, which an interrupt cuts only after StopGrace.
+// post makes one attempt and acts on its outcome: an ambiguous one is
+// settled by counting, once the gate is released. The POST runs under ctx,
+// which an interrupt cuts only after StopGrace.
 func (w *Writer) post(stop, ctx context.Context, b Batch, pm *Permit) (postOutcome, Failure, error) {
-	w.gate.RLock()
-	if stop.Err() != nil { // stopping: send nothing more
-		w.gate.RUnlock()
-		pm.Done(Refused)
+	a := w.attempt(stop, ctx, b, pm)
+	switch {
+	case a.cancelled:
 		return postCancelled, Failure{}, nil
+	case !a.sent:
+		return postFailed, Failure{}, &StopError{Batch: b.Index, Err: a.recordErr}
+	}
+	answered := 0
+	if a.err == nil {
+		answered = b.Rows
+	}
+	w.tracker(func(t *Tracker) { t.Answered(answered) })
+	switch {
+	case a.recordErr != nil:
+		return postFailed, a.f, &StopError{Batch: b.Index, Err: a.recordErr}
+	case a.err == nil:
+		return postAcked, Failure{}, nil
+	case a.f.Kind == Fatal:
+		return postFailed, a.f, &StopError{Batch: b.Index, Failure: a.f, Err: a.err, Refused: true}
+	case a.f.Kind != Ambiguous:
+		return postResend, a.f, a.err
+	}
+	if stop.Err() != nil {
+		return postCancelled, a.f, a.err // left "sent" for the resume to settle
+	}
+	landed, err := w.settle(stop, b.Index, noAnswer(b, a.err))
+	switch {
+	case err != nil:
+		return postFailed, a.f, err
+	case landed:
+		w.tracker(func(t *Tracker) { t.Settled(b.Rows) })
+		return postAcked, a.f, nil
+	}
+	return postResend, Failure{Kind: Transient, RequestID: a.f.RequestID}, a.err
+}
+
+// attempted is what became of one POST attempt.
+type attempted struct {
+	cancelled bool    // stopping: nothing was sent
+	sent      bool    // the POST left (its "sent" record is durable)
+	err       error   // the POST's error; nil: acknowledged
+	f         Failure // err classified; Ambiguous when ctx cut the POST
+	recordErr error   // recording the outcome in the checkpoint failed
+}
+
+// attempt sends one POST under the gate held shared (settling waits for it)
+// and records its outcome in the pacer and the checkpoint. It releases the
+// gate on every path by its defer: the tracker is told after, and settling
+// runs after, never under the shared gate.
+func (w *Writer) attempt(stop, ctx context.Context, b Batch, pm *Permit) (a attempted) {
+	w.gate.RLock()
+	defer w.gate.RUnlock()
+	if stop.Err() != nil { // stopping: send nothing more
+		pm.Done(Refused)
+		return attempted{cancelled: true}
 	}
 	if err := w.c.Checkpoint.Sent(b.Ref()); err != nil {
-		w.gate.RUnlock()
 		pm.Done(Refused)
-		return postFailed, Failure{}, &StopError{Batch: b.Index, Err: err}
+		return attempted{recordErr: err}
 	}
+	a.sent = true
 	w.tracker(func(t *Tracker) { t.Sending() })
 	w.mu.Lock()
 	w.posting++
 	w.mu.Unlock()
-	err := w.c.Table.PostRows(ctx, b.Body)
+	a.err = w.c.Table.PostRows(ctx, b.Body)
 	w.mu.Lock()
 	w.posting--
 	w.mu.Unlock()
-	if err == nil {
+	if a.err == nil {
 		pm.Done(Accepted)
-		ackErr := w.ack(b)
-		w.gate.RUnlock()
-		w.tracker(func(t *Tracker) { t.Answered(b.Rows) })
-		if ackErr != nil {
-			return postFailed, Failure{}, &StopError{Batch: b.Index, Err: ackErr}
-		}
-		return postAcked, Failure{}, nil
+		a.recordErr = w.ack(b)
+		return a
 	}
-	f := Failure{Kind: Ambiguous}
+	a.f = Failure{Kind: Ambiguous}
 	if ctx.Err() == nil {
-		f = w.c.Classify(err)
+		a.f = w.c.Classify(a.err)
 	}
-	switch f.Kind {
-	case Ambiguous:
+	if a.f.Kind == Ambiguous {
 		pm.Done(Unknown)
 		w.mu.Lock()
 		w.ambiguous[b.Index] = b.Ref()
 		w.mu.Unlock()
-		w.gate.RUnlock()
-		w.tracker(func(t *Tracker) { t.Answered(0) })
-		if stop.Err() != nil {
-			return postCancelled, f, err // left "sent" for the resume to settle
-		}
-		landed, serr := w.settle(stop, b.Index, noAnswer(b, err))
-		switch {
-		case serr != nil:
-			return postFailed, f, serr
-		case landed:
-			w.tracker(func(t *Tracker) { t.Settled(b.Rows) })
-			return postAcked, f, nil
-		}
-		return postResend, Failure{Kind: Transient, RequestID: f.RequestID}, err
-	case Fatal:
-		pm.Done(Refused)
-		verr := w.c.Checkpoint.Void(b.Ref())
-		w.gate.RUnlock()
-		w.tracker(func(t *Tracker) { t.Answered(0) })
-		if verr != nil {
-			return postFailed, f, &StopError{Batch: b.Index, Err: verr}
-		}
-		return postFailed, f, &StopError{Batch: b.Index, Failure: f, Err: err, Refused: true}
+		return a
 	}
 	pm.Done(Refused)
-	verr := w.c.Checkpoint.Void(b.Ref())
-	w.gate.RUnlock()
-	w.tracker(func(t *Tracker) { t.Answered(0) })
-	if verr != nil {
-		return postFailed, f, &StopError{Batch: b.Index, Err: verr}
-	}
-	return postResend, f, err
+	a.recordErr = w.c.Checkpoint.Void(b.Ref())
+	return a
 }
 
 // noAnswer says, for the settling phase, what became of batch b's POST.
@@ -484,89 +453,6 @@ func (w *Writer) ack(b Batch) error {
 	return nil
 }
 
-// settle waits until nothing is in flight, counts the table's rows and
-// decides every ambiguous batch at once; it returns whether batch i landed.
-// why tells people what happened to batch i.
-func (w *Writer) settle(ctx context.Context, i int, why string) (bool, error) {
-	w.gate.Lock()
-	defer w.gate.Unlock()
-	w.mu.Lock()
-	if landed, ok := w.settled[i]; ok { // another sender settled it meanwhile
-		delete(w.settled, i)
-		w.mu.Unlock()
-		return landed, nil
-	}
-	var cands []Candidate
-	for _, r := range w.ambiguous {
-		cands = append(cands, Candidate{Index: r.Index, Rows: r.Rows})
-	}
-	sort.Slice(cands, func(a, b int) bool { return cands[a].Index < cands[b].Index })
-	acked := w.ackedRows
-	w.mu.Unlock()
-
-	w.tracker(func(t *Tracker) { t.Phase(PhaseSettling, why) })
-	defer w.tracker(func(t *Tracker) { t.Phase(PhaseWriting, "") })
-	counted, err := w.c.Stability.Count(ctx, w.countRows)
-	if err != nil {
-		return false, err
-	}
-	s, err := Settle(SettleInput{CountBefore: w.c.CountBefore, AckedRows: acked, Counted: counted,
-		Candidates: cands, TableCap: w.c.TableCap})
-	if err != nil {
-		return false, err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, idx := range s.Landed {
-		ref := w.ambiguous[idx]
-		if err := w.c.Checkpoint.Acked(ref); err != nil {
-			return false, &StopError{Batch: idx, Err: err}
-		}
-		w.ackedRows += int64(ref.Rows)
-		w.throttledSince = time.Time{}
-		w.settled[idx] = true
-		delete(w.ambiguous, idx)
-	}
-	for _, idx := range s.Resend {
-		if err := w.c.Checkpoint.Void(w.ambiguous[idx]); err != nil {
-			return false, &StopError{Batch: idx, Err: err}
-		}
-		w.settled[idx] = false
-		delete(w.ambiguous, idx)
-	}
-	landed := w.settled[i]
-	delete(w.settled, i)
-	return landed, nil
-}
-
-// countRows asks for the row count, retrying what is worth retrying.
-func (w *Writer) countRows(ctx context.Context) (int64, error) {
-	for attempt := 1; ; attempt++ {
-		n, err := w.c.Table.CountRows(ctx)
-		if err == nil {
-			return n, nil
-		}
-		if ctx.Err() != nil {
-			return 0, ctx.Err()
-		}
-		f := w.c.Classify(err)
-		if f.Kind == Fatal || attempt >= w.c.Attempts {
-			return 0, &StopError{Batch: -1, Failure: f, Refused: f.Kind == Fatal,
-				Err: fmt.Errorf("count the table's rows to settle a batch with an unknown outcome: %w", err)}
-		}
-		delay := w.backoff(attempt)
-		if f.Kind == Throttled && f.RetryAfter > delay {
-			delay = f.RetryAfter
-			if te := w.overBudget(w.c.Clock.Now(), delay); te != nil {
-				return 0, &StopError{Batch: -1, Failure: f, Err: te, ResumeAfter: te.Until}
-			}
-		}
-		if err := sleep(ctx, w.c.Clock, delay); err != nil {
-			return 0, err
-		}
-	}
-}
-
 // backoff is exponential with full jitter: uniform in [d/2, d] where d
 // doubles from Backoff up to MaxBackoff.
 func (w *Writer) backoff(n int) time.Duration {
@@ -586,21 +472,6 @@ func (w *Writer) retrying(b Batch, attempt int, delay time.Duration, f Failure, 
 		t.Retrying(RetryInfo{Batch: b.Index + 1, Attempt: attempt, DelaySeconds: seconds(max(delay, f.RetryAfter)),
 			Cause: causeText(f, err), RequestID: f.RequestID}, f.Kind == Throttled)
 	})
-}
-
-func causeText(f Failure, err error) string {
-	var te *stall.TimeoutError
-	switch {
-	case f.Kind == Throttled:
-		return "HTTP 429 Too Many Requests"
-	case f.Status > 0:
-		return fmt.Sprintf("HTTP %d %s", f.Status, f.Code)
-	case errors.As(err, &te): // the whole error is the request's URL and this
-		return "no answer: " + te.Error()
-	case err != nil:
-		return err.Error()
-	}
-	return "no answer; the table's row count showed the batch did not land"
 }
 
 func (w *Writer) tracker(f func(*Tracker)) {
