@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 )
 
 // A checkpoint is an append-only log, one file per (input, target), under
@@ -157,9 +159,9 @@ func CheckpointExists(dir string, key CheckpointKey) bool {
 // CreateCheckpoint starts a fresh checkpoint for h.Key under dir, replacing
 // any earlier one (a run without --resume starts over). The header is written
 // to a temporary file and renamed into place, so it is whole or absent.
-func CreateCheckpoint(dir string, h CheckpointHeader, clock Clock) (*Checkpoint, error) {
-	if clock == nil {
-		clock = SystemClock{}
+func CreateCheckpoint(dir string, h CheckpointHeader, clk clock.Clock) (*Checkpoint, error) {
+	if clk == nil {
+		clk = clock.System{}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create checkpoint directory: %w", err)
@@ -171,7 +173,7 @@ func CreateCheckpoint(dir string, h CheckpointHeader, clock Clock) (*Checkpoint,
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
 	if h.Created.IsZero() {
-		h.Created = clock.Now()
+		h.Created = clk.Now()
 	}
 	line, err := encodeRecord(record{T: "start", At: h.Created, Header: &h})
 	if err == nil {
@@ -196,14 +198,14 @@ func CreateCheckpoint(dir string, h CheckpointHeader, clock Clock) (*Checkpoint,
 	if err != nil {
 		return nil, fmt.Errorf("open checkpoint: %w", err)
 	}
-	return &Checkpoint{path: path, f: f, now: clock.Now}, nil
+	return &Checkpoint{path: path, f: f, now: clk.Now}, nil
 }
 
 // LoadCheckpoint reads the checkpoint of key under dir for --resume and
 // opens it to go on appending. ErrNoCheckpoint when there is none.
-func LoadCheckpoint(dir string, key CheckpointKey, clock Clock) (*Checkpoint, *CheckpointState, error) {
-	if clock == nil {
-		clock = SystemClock{}
+func LoadCheckpoint(dir string, key CheckpointKey, clk clock.Clock) (*Checkpoint, *CheckpointState, error) {
+	if clk == nil {
+		clk = clock.System{}
 	}
 	path := CheckpointPath(dir, key)
 	data, err := os.ReadFile(path)
@@ -223,7 +225,7 @@ func LoadCheckpoint(dir string, key CheckpointKey, clock Clock) (*Checkpoint, *C
 	if recs[0].Header.Key != key {
 		return nil, nil, fmt.Errorf("checkpoint %s belongs to another input or target; delete it", path)
 	}
-	now := clock.Now()
+	now := clk.Now()
 	st := replay(recs, now)
 	f, err := os.OpenFile(path, os.O_WRONLY, 0o600)
 	if err != nil {
@@ -240,7 +242,7 @@ func LoadCheckpoint(dir string, key CheckpointKey, clock Clock) (*Checkpoint, *C
 		f.Close()
 		return nil, nil, fmt.Errorf("open checkpoint: %w", err)
 	}
-	return &Checkpoint{path: path, f: f, now: clock.Now}, st, nil
+	return &Checkpoint{path: path, f: f, now: clk.Now}, st, nil
 }
 
 // readCheckpointHeader reads a checkpoint's header, leaving the file as it is.

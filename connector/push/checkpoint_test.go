@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 )
 
 func testKey() CheckpointKey {
@@ -23,7 +25,7 @@ func batch(i int) BatchRef { return BatchRef{Index: i, FirstRow: int64(i * 10), 
 
 func TestCheckpointRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	clock := NewFakeClock(t0)
+	clock := clock.NewFake(t0)
 	c, err := CreateCheckpoint(dir, testHeader(), clock)
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +89,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 // yields a clean log.
 func TestCheckpointTornLastRecord(t *testing.T) {
 	dir := t.TempDir()
-	clock := NewFakeClock(t0)
+	clock := clock.NewFake(t0)
 	c, err := CreateCheckpoint(dir, testHeader(), clock)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
 
@@ -44,7 +45,7 @@ func EstimateDurationOf(l schema.Limits, totalRows int, rows BatchRowsFunc, tabl
 		return -1
 	}
 	start := time.Unix(0, 0).UTC()
-	clock := NewFakeClock(start)
+	clock := clock.NewFake(start)
 	p := newPacer(l, clock, false)
 	p.tableRows = tableRowsBefore
 	end, ok := simulate(p, clock, 0, totalRows, rows, latency)
@@ -63,7 +64,7 @@ func uniform(batchRows int) BatchRowsFunc {
 // (bounded by what is left), and returns when the last request finishes. It
 // is not ok when a batch can never go (more rows than the hourly quota, or
 // none).
-func simulate(p *Pacer, clock *FakeClock, firstRow, totalRows int, sizes BatchRowsFunc, latency time.Duration) (time.Time, bool) {
+func simulate(p *Pacer, clock *clock.Fake, firstRow, totalRows int, sizes BatchRowsFunc, latency time.Duration) (time.Time, bool) {
 	var flying completions
 	index, row, end := 0, firstRow, firstRow+totalRows
 	for row < end || len(flying) > 0 {
@@ -139,7 +140,7 @@ func (p *Pacer) EstimateRemainingFrom(firstRow int, rows int64, sizes BatchRowsF
 	p.mu.Lock()
 	now := p.clock.Now()
 	p.prune(now)
-	clock := NewFakeClock(now)
+	clock := clock.NewFake(now)
 	sim := newPacer(p.lim, clock, p.margined)
 	sim.done = append(sim.done, p.done[p.head:]...)
 	sim.hourRows, sim.tableRows, sim.tableCap, sim.blockedUntil = p.hourRows, p.tableRows, p.tableCap, p.blockedUntil

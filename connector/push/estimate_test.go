@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
 
@@ -171,7 +172,7 @@ func simulatePush(tb testing.TB, l schema.Limits, total, batch int, foreign []si
 // simulatePushSized is simulatePush with batches sized by sizes (from the
 // first row not yet sent) and minimum as the yardstick.
 func simulatePushSized(tb testing.TB, l schema.Limits, total int, sizes BatchRowsFunc, minimum time.Duration, foreign []simPost) simResult {
-	clock := NewFakeClock(t0)
+	clock := clock.NewFake(t0)
 	p, err := NewPacer(PacerConfig{Limits: l, Clock: clock})
 	if err != nil {
 		tb.Fatal(err)
@@ -346,7 +347,7 @@ func BenchmarkPacerSimulated3M(b *testing.B) {
 }
 func TestEstimateRemainingFollowsTheWindows(t *testing.T) {
 	l := schema.DocumentedLimits()
-	clock := NewFakeClock(t0)
+	clock := clock.NewFake(t0)
 	p, err := NewPacer(PacerConfig{Limits: l, Clock: clock, History: []Sent{{End: t0.Add(-20 * time.Minute), Rows: 1_000_000}}})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/outcome"
 )
@@ -141,7 +142,7 @@ type Observer func(Event)
 // calls its methods from any goroutine; observers see events one at a time,
 // in order.
 type Tracker struct {
-	clock     Clock
+	clock     clock.Clock
 	observers []Observer
 	// ETA, if set, estimates the time left for rows not yet written (the
 	// engine wires Pacer.EstimateRemaining); otherwise rows / throughput.
@@ -169,12 +170,12 @@ type sample struct {
 const throughputWindow = 30 * time.Second
 
 // NewTracker starts tracking a push of rows in batches.
-func NewTracker(clock Clock, rowsTotal int64, batchesTotal int, observers ...Observer) *Tracker {
-	if clock == nil {
-		clock = SystemClock{}
+func NewTracker(clk clock.Clock, rowsTotal int64, batchesTotal int, observers ...Observer) *Tracker {
+	if clk == nil {
+		clk = clock.System{}
 	}
-	now := clock.Now()
-	return &Tracker{clock: clock, observers: observers, start: now,
+	now := clk.Now()
+	return &Tracker{clock: clk, observers: observers, start: now,
 		p:     Progress{RowsTotal: rowsTotal, BatchesTotal: batchesTotal, ETASeconds: -1},
 		waits: map[string]WaitTotal{}, samples: []sample{{now, 0}}}
 }

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
@@ -69,7 +70,7 @@ type Job struct {
 	StartOverHint string
 
 	Tracker *Tracker // required: Execute reports through it
-	Clock   Clock
+	Clock   clock.Clock
 	// Backoff and MaxBackoff tune the writer's retries (defaults 1s, 1m).
 	Backoff, MaxBackoff time.Duration
 	// MaxThrottleWait is the throttling budget (WriterConfig.MaxThrottleWait).

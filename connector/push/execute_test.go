@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
@@ -213,7 +214,7 @@ func TestExecuteInterruptedThenResumed(t *testing.T) {
 }
 
 func TestHistoryObserver(t *testing.T) {
-	clock := NewFakeClock(t0)
+	clock := clock.NewFake(t0)
 	store := history.New(t.TempDir())
 	store.Now = clock.Now
 	run, err := store.Start(history.Record{Input: "domo:845305d8"})

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/format"
 )
@@ -119,7 +120,7 @@ func (w Wait) Duration() time.Duration {
 // PacerConfig sets up a Pacer for one dataset.
 type PacerConfig struct {
 	Limits schema.Limits
-	Clock  Clock // nil: the system clock
+	Clock  clock.Clock // nil: the system clock
 	// TableRows is how many rows the table holds before the first send.
 	TableRows int64
 	// TableCap bounds the rows a basicFIFO table holds (the oldest are evicted);
@@ -138,7 +139,7 @@ type PacerConfig struct {
 // Its memory is bounded by the requests of the last Hour() window.
 type Pacer struct {
 	lim    schema.Limits
-	clock  Clock
+	clock  clock.Clock
 	onWait func(Wait)
 
 	// The windows' spans: Minute() and Hour(), each stretched by a safety
@@ -172,7 +173,7 @@ func NewPacer(c PacerConfig) (*Pacer, error) {
 		return nil, err
 	}
 	if c.Clock == nil {
-		c.Clock = SystemClock{}
+		c.Clock = clock.System{}
 	}
 	p := newPacer(c.Limits, c.Clock, true)
 	p.onWait = c.OnWait
@@ -187,7 +188,7 @@ func NewPacer(c PacerConfig) (*Pacer, error) {
 }
 
 // newPacer is also the engine of the estimates, which want no safety margin.
-func newPacer(l schema.Limits, c Clock, margined bool) *Pacer {
+func newPacer(l schema.Limits, c clock.Clock, margined bool) *Pacer {
 	p := &Pacer{lim: l, clock: c, minute: l.Minute(), hour: l.Hour(), margined: margined, changed: make(chan struct{})}
 	if margined {
 		p.minute += p.minute / 1000

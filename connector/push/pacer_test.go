@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
 
@@ -20,9 +21,9 @@ func smallLimits() schema.Limits {
 	return l
 }
 
-func newTestPacer(t *testing.T, c PacerConfig) (*Pacer, *FakeClock) {
+func newTestPacer(t *testing.T, c PacerConfig) (*Pacer, *clock.Fake) {
 	t.Helper()
-	clock := NewFakeClock(t0)
+	clock := clock.NewFake(t0)
 	if c.Limits.RowsPerHour == 0 {
 		c.Limits = smallLimits()
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/connector/source"
 )
@@ -103,7 +104,7 @@ func prepare(ctx context.Context, svc Services, req Request, run *runStart, obs 
 		return nil, errors.New("push: Services.PowerBI is required")
 	}
 	if svc.Clock == nil {
-		svc.Clock = SystemClock{}
+		svc.Clock = clock.System{}
 	}
 	if err := checkInputPath(req.Input); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/outcome"
 )
@@ -17,8 +18,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // scripts drive a Tracker through a push on a fake clock.
-var scripts = map[string]func(tr *Tracker, clock *FakeClock){
-	"succeeded": func(tr *Tracker, clock *FakeClock) {
+var scripts = map[string]func(tr *Tracker, clock *clock.Fake){
+	"succeeded": func(tr *Tracker, clock *clock.Fake) {
 		l := schema.DocumentedLimits()
 		tr.Phase(PhaseValidating, "")
 		clock.Advance(2 * time.Second)
@@ -52,7 +53,7 @@ var scripts = map[string]func(tr *Tracker, clock *FakeClock){
 		clock.Advance(time.Second)
 		tr.Finish(Summary{Outcome: outcome.Succeeded, Table: "Orders", Verified: true, TableRows: 55_000, MinimumSeconds: 40})
 	},
-	"stopped": func(tr *Tracker, clock *FakeClock) {
+	"stopped": func(tr *Tracker, clock *clock.Fake) {
 		tr.Phase(PhaseWriting, "Writing 55,000 rows in 6 batches (resumed: 2 batches already written)")
 		tr.Resumed(20_000, 2)
 		tr.Sending()
@@ -74,7 +75,7 @@ func TestPrinterGolden(t *testing.T) {
 	for name, script := range scripts {
 		for _, mode := range []string{"human", "json"} {
 			t.Run(name+"/"+mode, func(t *testing.T) {
-				clock := NewFakeClock(t0)
+				clock := clock.NewFake(t0)
 				var stderr, stdout bytes.Buffer
 				p := NewPrinter(&stderr, &stdout, PrinterOptions{JSON: mode == "json"})
 				tr := NewTracker(clock, 55_000, 6, p.Observe)
@@ -126,7 +127,7 @@ func golden(t *testing.T, path string, got []byte) {
 }
 
 func TestTrackerThroughputAndETA(t *testing.T) {
-	clock := NewFakeClock(t0)
+	clock := clock.NewFake(t0)
 	tr := NewTracker(clock, 1_000_000, 100)
 	for range 60 {
 		clock.Advance(time.Second)

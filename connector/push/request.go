@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/connector/source"
 	"github.com/pbiwb/pbiwb/exitcode"
@@ -70,7 +71,7 @@ type Services struct {
 	// shell-quoted. Never secrets.
 	Invocation string
 	// Clock is the time of pacing and progress; nil is the system clock.
-	Clock Clock
+	Clock clock.Clock
 	// TempDir holds the copy of an input that cannot be read twice (stdin, a
 	// pipe, a Domo export) during the run; "" is the home's (Dirs.Spool).
 	TempDir string

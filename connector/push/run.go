@@ -9,6 +9,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/outcome"
@@ -26,15 +27,15 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	}
 	p.ran = true
 	defer p.unlock()
-	clock := p.svc.Clock
-	if clock == nil {
-		clock = SystemClock{}
+	clk := p.svc.Clock
+	if clk == nil {
+		clk = clock.System{}
 	}
 	observers := append([]Observer(nil), obs...)
 	// PrepareRun checked the home already; a plan of Prepare (the wizard's
 	// review) is checked here, before anything is written.
 	if err := p.svc.Dirs.CheckWritable(); err != nil {
-		return p.fail(NewTracker(clock, int64(p.pipe.Rows), p.batches, observers...), err)
+		return p.fail(NewTracker(clk, int64(p.pipe.Rows), p.batches, observers...), err)
 	}
 
 	restart := p.req
@@ -53,7 +54,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	if p.hrun != nil && !p.hrun.Done() {
 		observers = append(observers, HistoryObserver(p.hrun))
 	}
-	tr := NewTracker(clock, int64(p.pipe.Rows), p.batches, observers...)
+	tr := NewTracker(clk, int64(p.pipe.Rows), p.batches, observers...)
 	if herr != nil {
 		// The push matters more than its record: go on, but say so.
 		tr.Failed(ErrorInfo{Message: fmt.Sprintf("the run cannot be recorded in the history (%v); the push goes on", herr)})
@@ -87,7 +88,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 
 	store := history.New(p.svc.Dirs.History())
 	var seed []Sent
-	if posts, err := store.RecentPosts(p.svc.PowerBI.Endpoints().APIBase, p.target.dataset.ID, clock.Now().Add(-p.limits.Hour())); err == nil {
+	if posts, err := store.RecentPosts(p.svc.PowerBI.Endpoints().APIBase, p.target.dataset.ID, clk.Now().Add(-p.limits.Hour())); err == nil {
 		seed = SentFromHistory(posts)
 	}
 	var capRows int64
@@ -118,7 +119,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		RestartHint:   CommandLine(p.svc.Invocation, p.req),
 		StartOverHint: CommandLine(p.svc.Invocation, restart),
 		Tracker:       tr,
-		Clock:         clock,
+		Clock:         clk,
 		// Once the count is verified the checkpoint goes: the record must
 		// say so first, or a kill in between would leave neither, and a
 		// --resume could not tell that this input was written whole.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/format"
 )
 
@@ -245,7 +246,7 @@ func (w *Writer) countRows(ctx context.Context) (int64, error) {
 				return 0, &StopError{Batch: -1, Failure: f, Err: te, ResumeAfter: te.Until}
 			}
 		}
-		if err := sleep(ctx, w.c.Clock, delay); err != nil {
+		if err := clock.Sleep(ctx, w.c.Clock, delay); err != nil {
 			return 0, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/internal/stall"
+	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/format"
 )
 
@@ -43,8 +44,8 @@ type WriterConfig struct {
 	Classify   Classifier
 	Pacer      *Pacer
 	Checkpoint *Checkpoint
-	Tracker    *Tracker // nil: no events
-	Clock      Clock    // for backoff sleeps; nil: the system clock
+	Tracker    *Tracker    // nil: no events
+	Clock      clock.Clock // for backoff sleeps; nil: the system clock
 	// Window is how many consecutive batches may be unresolved at once: the
 	// limits' MaxPendingPosts, which DistinctBatchRows is sized for.
 	Window int
@@ -105,7 +106,7 @@ func NewWriter(c WriterConfig) (*Writer, error) {
 		return nil, errors.New("push writer: Table, Classify, Pacer and Checkpoint are required")
 	}
 	if c.Clock == nil {
-		c.Clock = SystemClock{}
+		c.Clock = clock.System{}
 	}
 	if c.Window < 1 {
 		c.Window = 1
@@ -321,7 +322,7 @@ func (w *Writer) send(stop, ctx context.Context, b Batch, place Reservation) err
 		}
 		w.retrying(b, attempt+1, delay, f, err)
 		if delay > 0 {
-			if err := sleep(stop, w.c.Clock, delay); err != nil {
+			if err := clock.Sleep(stop, w.c.Clock, delay); err != nil {
 				return context.Cause(stop)
 			}
 		}
@@ -477,16 +478,5 @@ func (w *Writer) retrying(b Batch, attempt int, delay time.Duration, f Failure, 
 func (w *Writer) tracker(f func(*Tracker)) {
 	if w.c.Tracker != nil {
 		f(w.c.Tracker)
-	}
-}
-
-func sleep(ctx context.Context, c Clock, d time.Duration) error {
-	ch, stop := c.Timer(d)
-	defer stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-ch:
-		return nil
 	}
 }

@@ -1,35 +1,37 @@
-package push
+// Package clock is the time the push engine reads: the system clock, or a
+// Fake that moves only when a test says so.
+package clock
 
 import (
+	"context"
 	"sort"
 	"sync"
 	"time"
 )
 
-// Clock is the time the pacer and the progress tracker read. The push engine
-// uses the system clock; tests use a FakeClock so that an hour of pacing runs
-// in microseconds and every wait is deterministic.
+// Clock is the time the pacer, the writer and the progress tracker read.
+// The push engine uses the system clock; tests use a Fake so that an hour of
+// pacing runs in microseconds and every wait is deterministic.
 type Clock interface {
 	Now() time.Time
 	// Timer fires once, d from now. stop releases it early.
 	Timer(d time.Duration) (c <-chan time.Time, stop func())
 }
 
-// SystemClock is the real clock.
-type SystemClock struct{}
+// System is the real clock.
+type System struct{}
 
 // Now is time.Now.
-func (SystemClock) Now() time.Time { return time.Now() }
+func (System) Now() time.Time { return time.Now() }
 
 // Timer is a time.Timer.
-func (SystemClock) Timer(d time.Duration) (<-chan time.Time, func()) {
+func (System) Timer(d time.Duration) (<-chan time.Time, func()) {
 	t := time.NewTimer(d)
 	return t.C, func() { t.Stop() }
 }
 
-// FakeClock is a Clock that moves only when a test says so. It is exported
-// so that the tests of packages built on push can drive a pacer too.
-type FakeClock struct {
+// Fake is a Clock that moves only when a test says so.
+type Fake struct {
 	mu      sync.Mutex
 	now     time.Time
 	timers  []*fakeTimer
@@ -41,20 +43,20 @@ type fakeTimer struct {
 	c  chan time.Time
 }
 
-// NewFakeClock starts a fake clock at t.
-func NewFakeClock(t time.Time) *FakeClock {
-	return &FakeClock{now: t, waiting: make(chan struct{})}
+// NewFake starts a fake clock at t.
+func NewFake(t time.Time) *Fake {
+	return &Fake{now: t, waiting: make(chan struct{})}
 }
 
 // Now is the fake's current time.
-func (f *FakeClock) Now() time.Time {
+func (f *Fake) Now() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.now
 }
 
 // Timer registers a timer that fires when Advance passes its deadline.
-func (f *FakeClock) Timer(d time.Duration) (<-chan time.Time, func()) {
+func (f *Fake) Timer(d time.Duration) (<-chan time.Time, func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := &fakeTimer{at: f.now.Add(d), c: make(chan time.Time, 1)}
@@ -68,7 +70,7 @@ func (f *FakeClock) Timer(d time.Duration) (<-chan time.Time, func()) {
 	return t.c, func() { f.remove(t) }
 }
 
-func (f *FakeClock) remove(t *fakeTimer) {
+func (f *Fake) remove(t *fakeTimer) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i, x := range f.timers {
@@ -80,7 +82,7 @@ func (f *FakeClock) remove(t *fakeTimer) {
 }
 
 // Advance moves the clock forward by d and fires every timer now due.
-func (f *FakeClock) Advance(d time.Duration) {
+func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.now = f.now.Add(d)
@@ -97,14 +99,14 @@ func (f *FakeClock) Advance(d time.Duration) {
 }
 
 // Timers is the number of timers not yet fired or stopped.
-func (f *FakeClock) Timers() int {
+func (f *Fake) Timers() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.timers)
 }
 
 // NextDeadline is the time of the earliest pending timer (zero if none).
-func (f *FakeClock) NextDeadline() time.Time {
+func (f *Fake) NextDeadline() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var next time.Time
@@ -118,7 +120,7 @@ func (f *FakeClock) NextDeadline() time.Time {
 
 // WaitForTimers blocks until at least n timers are pending, so a test can
 // advance the clock only once the code under test is asleep on it.
-func (f *FakeClock) WaitForTimers(n int) {
+func (f *Fake) WaitForTimers(n int) {
 	for {
 		f.mu.Lock()
 		got, ch := len(f.timers), f.waiting
@@ -127,5 +129,17 @@ func (f *FakeClock) WaitForTimers(n int) {
 			return
 		}
 		<-ch
+	}
+}
+
+// Sleep waits d on c, or until ctx is done (ctx's error).
+func Sleep(ctx context.Context, c Clock, d time.Duration) error {
+	ch, stop := c.Timer(d)
+	defer stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-ch:
+		return nil
 	}
 }
