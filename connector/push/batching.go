@@ -95,3 +95,8 @@ func PlanBatches(totalRows int, rows BatchRowsFunc) []int {
 	}
 	return out
 }
+
+// uniform sizes every batch alike.
+func uniform(batchRows int) BatchRowsFunc {
+	return func(int, int) int { return batchRows }
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 )
 
 // A checkpoint is an append-only log, one file per (input, target), under
@@ -94,7 +95,7 @@ type CheckpointState struct {
 	// Posts is the rate-limit history to seed the pacer: every request the log
 	// records, ending when its outcome was recorded; unresolved ones end at
 	// load time, the latest they can have ended.
-	Posts []Sent
+	Posts []pacer.Sent
 }
 
 // AckedRows is the rows of all acknowledged batches.
@@ -272,15 +273,15 @@ func replay(recs []record, now time.Time) *CheckpointState {
 		case "ack":
 			delete(sent, r.Index)
 			st.Acked[r.Index] = r.Rows
-			st.Posts = append(st.Posts, Sent{End: r.At, Rows: r.Rows})
+			st.Posts = append(st.Posts, pacer.Sent{End: r.At, Rows: r.Rows})
 		case "void":
 			delete(sent, r.Index)
-			st.Posts = append(st.Posts, Sent{End: r.At})
+			st.Posts = append(st.Posts, pacer.Sent{End: r.At})
 		}
 	}
 	for _, b := range sent {
 		st.Unresolved = append(st.Unresolved, b)
-		st.Posts = append(st.Posts, Sent{End: now, Rows: b.Rows})
+		st.Posts = append(st.Posts, pacer.Sent{End: now, Rows: b.Rows})
 	}
 	sort.Slice(st.Unresolved, func(i, j int) bool { return st.Unresolved[i].Index < st.Unresolved[j].Index })
 	return st

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 )
 
 func testKey() CheckpointKey {
@@ -68,7 +69,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Errorf("acked rows %d next %d", st.AckedRows(), st.NextBatch())
 	}
 	now := clock.Now()
-	wantPosts := []Sent{{End: t0.Add(3 * time.Second), Rows: 10}, {End: t0.Add(4 * time.Second)},
+	wantPosts := []pacer.Sent{{End: t0.Add(3 * time.Second), Rows: 10}, {End: t0.Add(4 * time.Second)},
 		{End: t0.Add(6 * time.Second), Rows: 10}, {End: now, Rows: 10}, {End: now, Rows: 10}}
 	if !reflect.DeepEqual(st.Posts, wantPosts) {
 		t.Errorf("posts %v, want %v", st.Posts, wantPosts)

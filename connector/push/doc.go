@@ -25,10 +25,10 @@
 //
 // The parts, in the order a push uses them:
 //
-//   - Pacer (pacer.go): every documented limit of a dataset as sliding
+//   - Pacer (internal/pacer): every documented limit of a dataset as sliding
 //     windows, plus the server's Retry-After; Acquire blocks until a POST may
 //     go and reports each wait with its reason. MinimumDuration and
-//     EstimateDuration (estimate.go) are the theory: the fastest push the
+//     EstimateDuration (internal/pacer/estimate.go) are the theory: the fastest push the
 //     limits allow, and the ETA.
 //   - Checkpoint (checkpoint.go): an append-only, fsynced log per (input,
 //     target) of every batch sent, acknowledged or void, that survives kill -9

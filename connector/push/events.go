@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/outcome"
 )
@@ -131,7 +132,7 @@ type Summary struct {
 	ResumeAfter time.Time `json:"resumeAfter,omitzero"`
 	// Posts are the dataset's recent requests as the pacer saw them, for the
 	// history to seed the next run's pacer (not part of --json output).
-	Posts []Sent `json:"-"`
+	Posts []pacer.Sent `json:"-"`
 }
 
 // Observer receives events in order. It must not block for long (the push
@@ -227,12 +228,12 @@ func (t *Tracker) Settled(rows int) {
 	})
 }
 
-// Waiting reports a wait the pacer imposed (wire it to PacerConfig.OnWait).
+// Waiting reports a wait the pacer imposed (wire it to pacer.Config.OnWait).
 // Waiting for one of the MaxPendingPosts slots is the pace itself, not a
 // pause, and is not reported; senders waiting side by side for one limit are
 // one wait for people.
-func (t *Tracker) Waiting(w Wait) {
-	if w.Reason == ReasonPending || w.Reason == ReasonNone {
+func (t *Tracker) Waiting(w pacer.Wait) {
+	if w.Reason == pacer.ReasonPending || w.Reason == pacer.ReasonNone {
 		return
 	}
 	t.send(func() Event {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
@@ -59,7 +60,7 @@ type Job struct {
 	CheckpointDir string // home.Dirs.Checkpoints()
 	// History is what the dataset received lately from earlier runs
 	// (history.Store.RecentPosts), to seed the pacer.
-	History []Sent
+	History []pacer.Sent
 	// ResumeHint is the command that continues this push, for the summary;
 	// RestartHint the one that runs it again, shown instead when the run
 	// stopped before its checkpoint existed (nothing to resume: --resume
@@ -144,10 +145,10 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 	if full < 1 {
 		full = avgBatch(j)
 	}
-	sum.MinimumSeconds = seconds(MinimumDuration(j.Limits, int(j.TotalRows-st.AckedRows()), full, int(st.Header.CountBefore+st.AckedRows())))
+	sum.MinimumSeconds = seconds(pacer.MinimumDuration(j.Limits, int(j.TotalRows-st.AckedRows()), full, int(st.Header.CountBefore+st.AckedRows())))
 
-	pacer, err := NewPacer(PacerConfig{Limits: j.Limits, Clock: j.Clock, TableCap: j.TableCap,
-		TableRows: st.Header.CountBefore + st.AckedRows(), History: append(append([]Sent(nil), j.History...), st.Posts...),
+	pc, err := pacer.New(pacer.Config{Limits: j.Limits, Clock: j.Clock, TableCap: j.TableCap,
+		TableRows: st.Header.CountBefore + st.AckedRows(), History: append(append([]pacer.Sent(nil), j.History...), st.Posts...),
 		OnWait: j.Tracker.Waiting})
 	if err != nil {
 		return sum, err
@@ -160,9 +161,9 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 	// The rows left are the input's last ones (resumed batches are a prefix
 	// but for a few settled out of order): where they start decides the cuts.
 	j.Tracker.ETA = func(left int64) time.Duration {
-		return pacer.EstimateRemainingFrom(int(max(j.TotalRows-left, 0)), left, sizes, 0)
+		return pc.EstimateRemainingFrom(int(max(j.TotalRows-left, 0)), left, sizes, 0)
 	}
-	w, err := NewWriter(WriterConfig{Table: j.Table, Classify: j.Classify, Pacer: pacer, Checkpoint: c,
+	w, err := NewWriter(WriterConfig{Table: j.Table, Classify: j.Classify, Pacer: pc, Checkpoint: c,
 		Tracker: j.Tracker, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
 		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
 		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait})
@@ -176,7 +177,7 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 	}
 	j.Tracker.Phase(PhaseWriting, message)
 	err = w.Write(ctx, j.Open(ctx, st.NextBatch()))
-	sum.Posts = pacer.History()
+	sum.Posts = pc.History()
 	if err != nil {
 		return sum, inputChanged(j, w, err)
 	}

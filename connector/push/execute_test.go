@@ -12,6 +12,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
@@ -231,7 +232,7 @@ func TestHistoryObserver(t *testing.T) {
 	tr.Retrying(RetryInfo{Batch: 2, Attempt: 2, Cause: "HTTP 429"}, true)
 	tr.Failed(ErrorInfo{Message: "Power BI kept failing", Status: 503, RequestID: "rq-9"})
 	tr.Finish(Summary{Outcome: outcome.Stopped, ExitCode: 6, ResumeHint: "pbiwb push --resume",
-		Waits: map[string]WaitTotal{"retryAfter": {Count: 1, Seconds: 30}}, Posts: []Sent{{End: t0, Rows: 60}}})
+		Waits: map[string]WaitTotal{"retryAfter": {Count: 1, Seconds: 30}}, Posts: []pacer.Sent{{End: t0, Rows: 60}}})
 	rec, err := store.Get(run.ID())
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +243,7 @@ func TestHistoryObserver(t *testing.T) {
 		len(rec.Posts) != 1 || rec.Posts[0].Rows != 60 || !rec.Posts[0].End.Equal(t0) {
 		t.Errorf("finished: %+v", rec)
 	}
-	if got := SentFromHistory(rec.Posts); len(got) != 1 || got[0] != (Sent{End: t0, Rows: 60}) {
+	if got := SentFromHistory(rec.Posts); len(got) != 1 || got[0] != (pacer.Sent{End: t0, Rows: 60}) {
 		t.Errorf("SentFromHistory = %v", got)
 	}
 }

@@ -1,6 +1,9 @@
 package push
 
-import "github.com/pbiwb/pbiwb/connector/history"
+import (
+	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
+)
 
 // HistoryObserver keeps a history record up to date from the event stream:
 // progress as it goes (the store writes it about once a second), and the
@@ -41,10 +44,10 @@ func progressInto(r *history.Record, p Progress) {
 
 // SentFromHistory converts history posts into the pacer's seed: pass it
 // store.RecentPosts(apiBase, datasetID, now.Add(-limits.Hour())).
-func SentFromHistory(posts []history.Post) []Sent {
-	out := make([]Sent, len(posts))
+func SentFromHistory(posts []history.Post) []pacer.Sent {
+	out := make([]pacer.Sent, len(posts))
 	for i, p := range posts {
-		out[i] = Sent{End: p.End, Rows: p.Rows}
+		out[i] = pacer.Sent{End: p.End, Rows: p.Rows}
 	}
 	return out
 }

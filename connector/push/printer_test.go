@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/outcome"
 )
@@ -31,13 +32,13 @@ var scripts = map[string]func(tr *Tracker, clock *clock.Fake){
 		for range 5 {
 			tr.Sending()
 		}
-		tr.Waiting(Wait{Reason: ReasonPending, Start: clock.Now()}) // not shown: it is the pace itself
+		tr.Waiting(pacer.Wait{Reason: pacer.ReasonPending, Start: clock.Now()}) // not shown: it is the pace itself
 		for range 5 {
 			clock.Advance(100 * time.Millisecond) // throttled: only some of these print
 			tr.Answered(10_000)
 		}
 		start := clock.Now()
-		w := Wait{Reason: ReasonRowsPerHour, Limit: ReasonRowsPerHour.Describe(l), Start: start, Until: start.Add(41 * time.Second)}
+		w := pacer.Wait{Reason: pacer.ReasonRowsPerHour, Limit: pacer.ReasonRowsPerHour.Describe(l), Start: start, Until: start.Add(41 * time.Second)}
 		tr.Waiting(w)
 		tr.Waiting(w) // a second sender waiting for the same window
 		clock.Advance(41 * time.Second)
@@ -62,7 +63,7 @@ var scripts = map[string]func(tr *Tracker, clock *clock.Fake){
 		tr.Sending()
 		tr.Retrying(RetryInfo{Batch: 4, Attempt: 2, DelaySeconds: 30, Cause: "HTTP 429 Too Many Requests", RequestID: "rq-429"}, true)
 		start := clock.Now()
-		tr.Waiting(Wait{Reason: ReasonRetryAfter, Limit: "server Retry-After", Start: start, Until: start.Add(30 * time.Second)})
+		tr.Waiting(pacer.Wait{Reason: pacer.ReasonRetryAfter, Limit: "server Retry-After", Start: start, Until: start.Add(30 * time.Second)})
 		clock.Advance(30 * time.Second)
 		tr.Failed(ErrorInfo{Message: "Power BI kept failing: 5 attempts", Status: 500, Code: "InternalServerError", RequestID: "rq-500", Batch: 4})
 		tr.Answered(0)

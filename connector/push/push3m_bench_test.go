@@ -12,6 +12,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 )
@@ -58,7 +59,7 @@ func BenchmarkPush3M(b *testing.B) {
 		// are 303 and need the same windows. Under a scaled clock the time
 		// to send one hour's million for real (unscaled) comes on top: no
 		// client can beat minimum + that.
-		min10k := push.MinimumDuration(plan.Limits(), rows, 10_000, 0)
+		min10k := pacer.MinimumDuration(plan.Limits(), rows, 10_000, 0)
 		b.ReportMetric(min10k.Seconds(), "minimum-10k-s")
 		b.ReportMetric(sum.MinimumSeconds/sum.ElapsedSeconds, "min/achieved")
 		b.ReportMetric(sum.ElapsedSeconds, "push-s")

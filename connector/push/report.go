@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/format"
 )
@@ -135,8 +136,8 @@ func (p *Plan) Report() PlanReport {
 	// The minimum is the limits' own (full batches); the ETA is for the
 	// batches as they are cut.
 	sz := p.sizing()
-	r.MinimumSeconds = seconds(MinimumDuration(p.limits, int(r.Rows), sz.full, int(before)))
-	eta := EstimateDurationOf(p.limits, int(r.Rows), sz.rows, before, 0)
+	r.MinimumSeconds = seconds(pacer.MinimumDuration(p.limits, int(r.Rows), sz.full, int(before)))
+	eta := pacer.EstimateDurationOf(p.limits, int(r.Rows), sz.rows, before, 0)
 	r.ETASeconds = -1
 	if eta >= 0 {
 		r.ETASeconds = seconds(eta)

@@ -10,6 +10,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/outcome"
@@ -87,7 +88,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	p.saveRecord(func(r *history.Record) { r.Target.DatasetID = p.target.dataset.ID })
 
 	store := history.New(p.svc.Dirs.History())
-	var seed []Sent
+	var seed []pacer.Sent
 	if posts, err := store.RecentPosts(p.svc.PowerBI.Endpoints().APIBase, p.target.dataset.ID, clk.Now().Add(-p.limits.Hour())); err == nil {
 		seed = SentFromHistory(posts)
 	}

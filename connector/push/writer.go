@@ -11,6 +11,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/internal/stall"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/format"
 )
 
@@ -42,7 +43,7 @@ type Table interface {
 type WriterConfig struct {
 	Table      Table
 	Classify   Classifier
-	Pacer      *Pacer
+	Pacer      *pacer.Pacer
 	Checkpoint *Checkpoint
 	Tracker    *Tracker    // nil: no events
 	Clock      clock.Clock // for backoff sleeps; nil: the system clock
@@ -275,7 +276,7 @@ func (w *Writer) recycle(body []byte) {
 
 // send writes one batch, retrying until it is acknowledged or hopeless.
 // stop governs waiting; ctx governs the POST itself.
-func (w *Writer) send(stop, ctx context.Context, b Batch, place Reservation) error {
+func (w *Writer) send(stop, ctx context.Context, b Batch, place pacer.Reservation) error {
 	transient, throttled := 0, 0
 	for attempt := 1; ; attempt++ {
 		// A retry keeps the batch's place; the line forgets it whenever
@@ -341,7 +342,7 @@ const (
 // post makes one attempt and acts on its outcome: an ambiguous one is
 // settled by counting, once the gate is released. The POST runs under ctx,
 // which an interrupt cuts only after StopGrace.
-func (w *Writer) post(stop, ctx context.Context, b Batch, pm *Permit) (postOutcome, Failure, error) {
+func (w *Writer) post(stop, ctx context.Context, b Batch, pm *pacer.Permit) (postOutcome, Failure, error) {
 	a := w.attempt(stop, ctx, b, pm)
 	switch {
 	case a.cancelled:
@@ -391,15 +392,15 @@ type attempted struct {
 // and records its outcome in the pacer and the checkpoint. It releases the
 // gate on every path by its defer: the tracker is told after, and settling
 // runs after, never under the shared gate.
-func (w *Writer) attempt(stop, ctx context.Context, b Batch, pm *Permit) (a attempted) {
+func (w *Writer) attempt(stop, ctx context.Context, b Batch, pm *pacer.Permit) (a attempted) {
 	w.gate.RLock()
 	defer w.gate.RUnlock()
 	if stop.Err() != nil { // stopping: send nothing more
-		pm.Done(Refused)
+		pm.Done(pacer.Refused)
 		return attempted{cancelled: true}
 	}
 	if err := w.c.Checkpoint.Sent(b.Ref()); err != nil {
-		pm.Done(Refused)
+		pm.Done(pacer.Refused)
 		return attempted{recordErr: err}
 	}
 	a.sent = true
@@ -412,7 +413,7 @@ func (w *Writer) attempt(stop, ctx context.Context, b Batch, pm *Permit) (a atte
 	w.posting--
 	w.mu.Unlock()
 	if a.err == nil {
-		pm.Done(Accepted)
+		pm.Done(pacer.Accepted)
 		a.recordErr = w.ack(b)
 		return a
 	}
@@ -421,13 +422,13 @@ func (w *Writer) attempt(stop, ctx context.Context, b Batch, pm *Permit) (a atte
 		a.f = w.c.Classify(a.err)
 	}
 	if a.f.Kind == Ambiguous {
-		pm.Done(Unknown)
+		pm.Done(pacer.Unknown)
 		w.mu.Lock()
 		w.ambiguous[b.Index] = b.Ref()
 		w.mu.Unlock()
 		return a
 	}
-	pm.Done(Refused)
+	pm.Done(pacer.Refused)
 	a.recordErr = w.c.Checkpoint.Void(b.Ref())
 	return a
 }

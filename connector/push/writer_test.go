@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
 
@@ -200,7 +201,7 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool, obs .
 	l := fastLimits()
 	r.tracker = NewTracker(nil, totalRows(n), n, obs...)
 	r.tracker.Resumed(st.AckedRows(), len(st.Acked))
-	p, err := NewPacer(PacerConfig{Limits: l, History: st.Posts, OnWait: r.tracker.Waiting})
+	p, err := pacer.New(pacer.Config{Limits: l, History: st.Posts, OnWait: r.tracker.Waiting})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package push
+package pacer
 
 import (
 	"context"
@@ -21,14 +21,14 @@ func smallLimits() schema.Limits {
 	return l
 }
 
-func newTestPacer(t *testing.T, c PacerConfig) (*Pacer, *clock.Fake) {
+func newTestPacer(t *testing.T, c Config) (*Pacer, *clock.Fake) {
 	t.Helper()
 	clock := clock.NewFake(t0)
 	if c.Limits.RowsPerHour == 0 {
 		c.Limits = smallLimits()
 	}
 	c.Clock = clock
-	p, err := NewPacer(c)
+	p, err := New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestPacerDecisions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, clock := newTestPacer(t, PacerConfig{History: tt.history, TableRows: tt.tableRows, TableCap: tt.tableCap})
+			p, clock := newTestPacer(t, Config{History: tt.history, TableRows: tt.tableRows, TableCap: tt.tableCap})
 			for i, s := range tt.steps {
 				clock.Advance(s.advance)
 				if s.rows == 0 {
@@ -130,7 +130,7 @@ func TestPacerDecisions(t *testing.T) {
 func TestAcquireWaitsAndReports(t *testing.T) {
 	var reported []Wait
 	waits := make(chan Wait, 10)
-	p, clock := newTestPacer(t, PacerConfig{OnWait: func(w Wait) { waits <- w }})
+	p, clock := newTestPacer(t, Config{OnWait: func(w Wait) { waits <- w }})
 	for range 4 {
 		pm, err := p.Acquire(context.Background(), 1)
 		if err != nil {
@@ -167,7 +167,7 @@ func TestAcquireWaitsAndReports(t *testing.T) {
 
 func TestBackoffHoldsEveryone(t *testing.T) {
 	waits := make(chan Wait, 10)
-	p, clock := newTestPacer(t, PacerConfig{OnWait: func(w Wait) { waits <- w }})
+	p, clock := newTestPacer(t, Config{OnWait: func(w Wait) { waits <- w }})
 	pm, _ := p.Acquire(context.Background(), 1)
 	pm.Done(Refused)
 	p.Backoff(30 * time.Second)
@@ -194,7 +194,7 @@ func TestBackoffHoldsEveryone(t *testing.T) {
 }
 
 func TestAcquireWakesWhenSlotFrees(t *testing.T) {
-	p, _ := newTestPacer(t, PacerConfig{})
+	p, _ := newTestPacer(t, Config{})
 	var held []*Permit
 	for range 3 {
 		pm, _ := p.Acquire(context.Background(), 1)
@@ -215,7 +215,7 @@ func TestAcquireWakesWhenSlotFrees(t *testing.T) {
 }
 
 func TestAcquireCancelled(t *testing.T) {
-	p, _ := newTestPacer(t, PacerConfig{})
+	p, _ := newTestPacer(t, Config{})
 	p.Backoff(time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	go cancel()
@@ -225,19 +225,19 @@ func TestAcquireCancelled(t *testing.T) {
 }
 
 func TestAcquireRejectsImpossibleBatches(t *testing.T) {
-	p, _ := newTestPacer(t, PacerConfig{})
+	p, _ := newTestPacer(t, Config{})
 	for _, rows := range []int{0, -1, 41, 101} {
 		if _, err := p.Acquire(context.Background(), rows); !errors.Is(err, ErrBatchTooLarge) {
 			t.Errorf("rows %d: err %v, want ErrBatchTooLarge", rows, err)
 		}
 	}
-	if _, err := NewPacer(PacerConfig{}); err == nil {
+	if _, err := New(Config{}); err == nil {
 		t.Error("zero limits accepted")
 	}
 }
 
 func TestHistoryRoundTrip(t *testing.T) {
-	p, clock := newTestPacer(t, PacerConfig{TableCap: 10})
+	p, clock := newTestPacer(t, Config{TableCap: 10})
 	for _, rows := range []int{30, 30, 30} {
 		pm, _ := p.TryAcquire(rows)
 		pm.Done(Accepted)
@@ -249,7 +249,7 @@ func TestHistoryRoundTrip(t *testing.T) {
 		t.Fatalf("history %+v", h)
 	}
 	// A new pacer seeded with it (a resumed run) meets the same hour.
-	q, err := NewPacer(PacerConfig{Limits: smallLimits(), Clock: clock, History: h, TableCap: 10})
+	q, err := New(Config{Limits: smallLimits(), Clock: clock, History: h, TableCap: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestHistoryRoundTrip(t *testing.T) {
 func TestPacerMemoryIsBounded(t *testing.T) {
 	l := smallLimits()
 	l.RowsPerHour, l.PostsPerMinute, l.LargeTableRows = 1<<30, 1<<20, 1<<30
-	p, clock := newTestPacer(t, PacerConfig{Limits: l})
+	p, clock := newTestPacer(t, Config{Limits: l})
 	for range 100_000 {
 		pm, w := p.TryAcquire(1)
 		if pm == nil {
@@ -282,7 +282,7 @@ func TestPacerMemoryIsBounded(t *testing.T) {
 // into the next window).
 func TestPacerServesInOrder(t *testing.T) {
 	l := smallLimits() // 100 rows per hour
-	p, clock := newTestPacer(t, PacerConfig{Limits: l, History: []Sent{{End: t0.Add(-30 * time.Minute), Rows: 70}}})
+	p, clock := newTestPacer(t, Config{Limits: l, History: []Sent{{End: t0.Add(-30 * time.Minute), Rows: 70}}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	got := make(chan int, 2)
@@ -319,7 +319,7 @@ func TestPacerServesInOrder(t *testing.T) {
 // A caller that gives up leaves the line, and the one behind it goes.
 func TestPacerLineSurvivesCancel(t *testing.T) {
 	l := smallLimits()
-	p, _ := newTestPacer(t, PacerConfig{Limits: l, History: []Sent{{End: t0.Add(-30 * time.Minute), Rows: 70}}})
+	p, _ := newTestPacer(t, Config{Limits: l, History: []Sent{{End: t0.Add(-30 * time.Minute), Rows: 70}}})
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { _, err := p.Acquire(ctx, 40); errc <- err }()
@@ -357,7 +357,7 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestPacerReservationsKeepBatchOrder(t *testing.T) {
 	l := smallLimits()
 	l.PostsPerMinute = 100
-	p, _ := newTestPacer(t, PacerConfig{Limits: l})
+	p, _ := newTestPacer(t, Config{Limits: l})
 	ctx := context.Background()
 	first, second, third := p.Reserve(), p.Reserve(), p.Reserve()
 	got := make(chan string, 3)

@@ -1,4 +1,4 @@
-package push
+package pacer
 
 import (
 	"container/heap"
@@ -21,7 +21,7 @@ func MinimumDuration(l schema.Limits, totalRows, batchRows, tableRowsBefore int)
 
 // MinimumDurationOf is MinimumDuration for batches sized by rows (the
 // engine's HourlyBatchRows), rather than all of one size.
-func MinimumDurationOf(l schema.Limits, totalRows int, rows BatchRowsFunc, tableRowsBefore int) time.Duration {
+func MinimumDurationOf(l schema.Limits, totalRows int, rows func(index, firstRow int) int, tableRowsBefore int) time.Duration {
 	return EstimateDurationOf(l, totalRows, rows, int64(tableRowsBefore), 0)
 }
 
@@ -37,7 +37,7 @@ func EstimateDuration(l schema.Limits, totalRows, batchRows int, tableRowsBefore
 }
 
 // EstimateDurationOf is EstimateDuration for batches sized by rows.
-func EstimateDurationOf(l schema.Limits, totalRows int, rows BatchRowsFunc, tableRowsBefore int64, latency time.Duration) time.Duration {
+func EstimateDurationOf(l schema.Limits, totalRows int, rows func(index, firstRow int) int, tableRowsBefore int64, latency time.Duration) time.Duration {
 	if totalRows <= 0 {
 		return 0
 	}
@@ -55,7 +55,7 @@ func EstimateDurationOf(l schema.Limits, totalRows int, rows BatchRowsFunc, tabl
 	return end.Sub(start)
 }
 
-func uniform(batchRows int) BatchRowsFunc {
+func uniform(batchRows int) func(index, firstRow int) int {
 	return func(int, int) int { return batchRows }
 }
 
@@ -64,7 +64,7 @@ func uniform(batchRows int) BatchRowsFunc {
 // (bounded by what is left), and returns when the last request finishes. It
 // is not ok when a batch can never go (more rows than the hourly quota, or
 // none).
-func simulate(p *Pacer, clock *clock.Fake, firstRow, totalRows int, sizes BatchRowsFunc, latency time.Duration) (time.Time, bool) {
+func simulate(p *Pacer, clock *clock.Fake, firstRow, totalRows int, sizes func(index, firstRow int) int, latency time.Duration) (time.Time, bool) {
 	var flying completions
 	index, row, end := 0, firstRow, firstRow+totalRows
 	for row < end || len(flying) > 0 {
@@ -130,7 +130,7 @@ func (p *Pacer) EstimateRemaining(rows int64, batchRows int, latency time.Durati
 // EstimateRemainingFrom is EstimateRemaining for the rows from input row
 // firstRow on, in batches sized by sizes (the engine's HourlyBatchRows, whose
 // cuts depend on where the batches start).
-func (p *Pacer) EstimateRemainingFrom(firstRow int, rows int64, sizes BatchRowsFunc, latency time.Duration) time.Duration {
+func (p *Pacer) EstimateRemainingFrom(firstRow int, rows int64, sizes func(index, firstRow int) int, latency time.Duration) time.Duration {
 	if rows <= 0 {
 		return 0
 	}

@@ -8,47 +8,12 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
+	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
 
-func TestMinimumDuration(t *testing.T) {
-	doc := schema.DocumentedLimits()
-	scaled := doc
-	scaled.TimeScale = 3600
-	tests := []struct {
-		name                 string
-		limits               schema.Limits
-		total, batch, before int
-		want                 time.Duration
-	}{
-		{"nothing to push", doc, 0, 10_000, 0, 0},
-		{"fits one hour and one minute", doc, 100_000, 10_000, 0, 0},
-		{"3,000,000 rows: three hours' quotas", doc, 3_000_000, 10_000, 0, 2 * time.Hour},
-		{"one row over the hour", doc, 1_000_001, 10_000, 0, time.Hour},
-		{"posts per minute", doc, 300, 1, 0, 2 * time.Minute},
-		{"large table: 120 posts per hour", doc, 200_000, 1_000, 250_000, time.Hour},
-		{"table grows large mid-push", doc, 200_000, 1_000, 249_000, time.Hour},
-		{"time scale", scaled, 3_000_000, 10_000, 0, 2 * time.Second},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := MinimumDuration(tt.limits, tt.total, tt.batch, tt.before); got != tt.want {
-				t.Errorf("MinimumDuration = %v, want %v", got, tt.want)
-			}
-		})
-	}
-	if got := MinimumDuration(doc, 10, 2_000_000, 0); got != -1 {
-		t.Errorf("impossible batch: %v, want -1", got)
-	}
-}
-
-func TestEstimateDurationAddsLatency(t *testing.T) {
-	doc := schema.DocumentedLimits()
-	// 10 batches, 5 in flight, 1s each: two rounds.
-	if got := EstimateDuration(doc, 100_000, 10_000, 0, time.Second); got != 2*time.Second {
-		t.Errorf("EstimateDuration = %v, want 2s", got)
-	}
-}
+// t0 is when the tests' fake clocks start.
+var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
 // server is an in-memory Power BI that enforces the documented windows as
 // the service reads them: a request is stamped when it arrives and counted in
@@ -125,7 +90,7 @@ func (s *server) fits(at time.Time, rows int) bool {
 type simEvent struct {
 	at      time.Time
 	arrive  bool // arrival at the server, else the answer at the client
-	permit  *Permit
+	permit  *pacer.Permit
 	rows    int
 	answer  time.Time
 	refused bool
@@ -166,14 +131,14 @@ type simResult struct {
 // answers. foreign are requests another writer made, unknown to the pacer;
 // the server then throttles with a Retry-After until its quota resets.
 func simulatePush(tb testing.TB, l schema.Limits, total, batch int, foreign []simPost) simResult {
-	return simulatePushSized(tb, l, total, uniform(batch), MinimumDuration(l, total, batch, 0), foreign)
+	return simulatePushSized(tb, l, total, uniform(batch), pacer.MinimumDuration(l, total, batch, 0), foreign)
 }
 
 // simulatePushSized is simulatePush with batches sized by sizes (from the
 // first row not yet sent) and minimum as the yardstick.
 func simulatePushSized(tb testing.TB, l schema.Limits, total int, sizes BatchRowsFunc, minimum time.Duration, foreign []simPost) simResult {
 	clock := clock.NewFake(t0)
-	p, err := NewPacer(PacerConfig{Limits: l, Clock: clock})
+	p, err := pacer.New(pacer.Config{Limits: l, Clock: clock})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -202,11 +167,11 @@ func simulatePushSized(tb testing.TB, l schema.Limits, total int, sizes BatchRow
 				continue
 			}
 			if e.refused {
-				e.permit.Done(Refused)
+				e.permit.Done(pacer.Refused)
 				p.Backoff(e.retry)
 				left += e.rows // send it again
 			} else {
-				e.permit.Done(Accepted)
+				e.permit.Done(pacer.Accepted)
 			}
 		}
 		if left == 0 && q.Len() == 0 {
@@ -240,7 +205,7 @@ func simulatePushSized(tb testing.TB, l schema.Limits, total int, sizes BatchRow
 		stored -= f.rows
 	}
 	return simResult{took: clock.Now().Sub(t0), minimum: minimum, posts: posts,
-		throttled: srv.throttled, stored: stored, pacerHeld: len(p.done)}
+		throttled: srv.throttled, stored: stored, pacerHeld: len(p.History())}
 }
 
 // TestPacerAgainstSimulatedServer pushes 3,000,000 rows in 10,000-row
@@ -270,7 +235,7 @@ func TestPacerAgainstSimulatedServer(t *testing.T) {
 			if tc.batch > 0 {
 				r = simulatePush(t, tc.limits, tc.total, tc.batch, nil)
 			} else {
-				r = simulatePushSized(t, tc.limits, tc.total, HourlyBatchRows(tc.limits), MinimumDuration(tc.limits, tc.total, 10_000, 0), nil)
+				r = simulatePushSized(t, tc.limits, tc.total, HourlyBatchRows(tc.limits), pacer.MinimumDuration(tc.limits, tc.total, 10_000, 0), nil)
 			}
 			ratio := r.minimum.Seconds() / r.took.Seconds()
 			t.Logf("%d rows in %d POSTs: %v, minimum %v, ratio %.4f, 429s %d", r.stored, r.posts, r.took, r.minimum, ratio, r.throttled)
@@ -320,14 +285,14 @@ func TestPacerWithAnotherWriter(t *testing.T) {
 func TestDistinctBatchesAloneMissTheMinimum(t *testing.T) {
 	l := schema.DocumentedLimits()
 	distinct := func(i, _ int) int { return DistinctBatchRows(i, l.MaxRowsPerPost, l.MaxPendingPosts) }
-	r := simulatePushSized(t, l, 3_000_000, distinct, MinimumDuration(l, 3_000_000, 10_000, 0), nil)
+	r := simulatePushSized(t, l, 3_000_000, distinct, pacer.MinimumDuration(l, 3_000_000, 10_000, 0), nil)
 	if ratio := r.minimum.Seconds() / r.took.Seconds(); ratio > 0.7 || r.posts != 301 {
 		t.Errorf("%d POSTs, ratio %.3f: want 301 POSTs about 2/3 of the speed", r.posts, ratio)
 	}
-	if got, want := MinimumDurationOf(l, 3_000_000, distinct, 0), 3*time.Hour; got != want {
+	if got, want := pacer.MinimumDurationOf(l, 3_000_000, distinct, 0), 3*time.Hour; got != want {
 		t.Errorf("MinimumDurationOf distinct sizes = %v, want %v", got, want)
 	}
-	if got, want := MinimumDurationOf(l, 3_000_000, HourlyBatchRows(l), 0), 2*time.Hour; got != want {
+	if got, want := pacer.MinimumDurationOf(l, 3_000_000, HourlyBatchRows(l), 0), 2*time.Hour; got != want {
 		t.Errorf("MinimumDurationOf hourly batches = %v, want %v", got, want)
 	}
 }
@@ -344,23 +309,4 @@ func BenchmarkPacerSimulated3M(b *testing.B) {
 	b.ReportMetric(r.minimum.Seconds()/r.took.Seconds(), "min/achieved")
 	b.ReportMetric(float64(r.throttled), "429s")
 	b.ReportMetric(r.took.Seconds(), "simulated-s")
-}
-func TestEstimateRemainingFollowsTheWindows(t *testing.T) {
-	l := schema.DocumentedLimits()
-	clock := clock.NewFake(t0)
-	p, err := NewPacer(PacerConfig{Limits: l, Clock: clock, History: []Sent{{End: t0.Add(-20 * time.Minute), Rows: 1_000_000}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	margin := time.Hour / 1000
-	if got, want := p.EstimateRemaining(10_000, 10_000, 0), 40*time.Minute+margin; got != want {
-		t.Errorf("with the hour's quota spent 20 minutes ago: %v, want %v", got, want)
-	}
-	p.Backoff(50 * time.Minute)
-	if got := p.EstimateRemaining(10_000, 10_000, 0); got != 50*time.Minute {
-		t.Errorf("behind a Retry-After of 50m: %v, want 50m", got)
-	}
-	if got := p.EstimateRemaining(0, 10_000, 0); got != 0 {
-		t.Errorf("nothing left: %v", got)
-	}
 }

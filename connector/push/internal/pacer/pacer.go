@@ -1,4 +1,8 @@
-package push
+// Package pacer decides when the next POST rows request of a dataset may
+// go: every documented push limit as sliding windows, plus the server's
+// Retry-After (docs/limits.md). It also computes, from the same windows, the
+// fastest push the limits allow and the ETA (estimate.go).
+package pacer
 
 import (
 	"context"
@@ -10,7 +14,6 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
-	"github.com/pbiwb/pbiwb/format"
 )
 
 // The pacer keeps every documented push limit of one dataset at once, as
@@ -57,46 +60,6 @@ const (
 	Unknown
 )
 
-// Reason says which limit a wait is for.
-type Reason int
-
-const (
-	ReasonNone Reason = iota
-	ReasonPending
-	ReasonPostsPerMinute
-	ReasonRowsPerHour
-	ReasonPostsPerHourLarge
-	ReasonRetryAfter
-)
-
-var reasonKeys = [...]string{"", "pending", "postsPerMinute", "rowsPerHour", "postsPerHourLarge", "retryAfter"}
-
-// Key is a stable identifier for JSON and history ("rowsPerHour", "retryAfter", ...).
-func (r Reason) Key() string {
-	if int(r) < len(reasonKeys) {
-		return reasonKeys[r]
-	}
-	return "unknown"
-}
-
-// Describe is the limit in words, e.g. "1,000,000 rows per hour per dataset".
-func (r Reason) Describe(l schema.Limits) string {
-	switch r {
-	case ReasonPending:
-		return fmt.Sprintf("%s pending POST rows requests per dataset", format.Thousands(int64(l.MaxPendingPosts)))
-	case ReasonPostsPerMinute:
-		return fmt.Sprintf("%s POST rows requests per minute per dataset", format.Thousands(int64(l.PostsPerMinute)))
-	case ReasonRowsPerHour:
-		return fmt.Sprintf("%s rows per hour per dataset", format.Thousands(int64(l.RowsPerHour)))
-	case ReasonPostsPerHourLarge:
-		return fmt.Sprintf("%s POST rows requests per hour per dataset once the table holds %s rows",
-			format.Thousands(int64(l.PostsPerHourLarge)), format.Thousands(int64(l.LargeTableRows)))
-	case ReasonRetryAfter:
-		return "server Retry-After"
-	}
-	return "no limit"
-}
-
 // Wait is one pause the pacer imposed before a send.
 type Wait struct {
 	Reason Reason
@@ -117,8 +80,8 @@ func (w Wait) Duration() time.Duration {
 	return 0
 }
 
-// PacerConfig sets up a Pacer for one dataset.
-type PacerConfig struct {
+// Config sets up a Pacer for one dataset.
+type Config struct {
 	Limits schema.Limits
 	Clock  clock.Clock // nil: the system clock
 	// TableRows is how many rows the table holds before the first send.
@@ -167,8 +130,8 @@ type Pacer struct {
 	waiting []uint64 // tickets of the Acquire calls waiting, in order
 }
 
-// NewPacer returns a pacer for the limits. The limits must be positive.
-func NewPacer(c PacerConfig) (*Pacer, error) {
+// New returns a pacer for the limits. The limits must be positive.
+func New(c Config) (*Pacer, error) {
 	if err := checkLimits(c.Limits); err != nil {
 		return nil, err
 	}
