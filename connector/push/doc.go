@@ -30,7 +30,7 @@
 //     go and reports each wait with its reason. MinimumDuration and
 //     EstimateDuration (internal/pacer/estimate.go) are the theory: the fastest push the
 //     limits allow, and the ETA.
-//   - Checkpoint (checkpoint.go): an append-only, fsynced log per (input,
+//   - Checkpoint (internal/checkpoint): an append-only, fsynced log per (input,
 //     target) of every batch sent, acknowledged or void, that survives kill -9
 //     at any byte and seeds a resumed run's pacer.
 //   - Settle (settle.go): decides from the table's row count which batches

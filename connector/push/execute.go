@@ -7,6 +7,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/schema"
@@ -206,11 +207,11 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 // run left in flight), or prepares the table and starts a fresh one: for
 // replace, delete the rows first; either way count what the table holds, so
 // settling and verifying know where they started.
-func openCheckpoint(ctx context.Context, j Job) (*Checkpoint, *CheckpointState, error) {
+func openCheckpoint(ctx context.Context, j Job) (*checkpoint.Checkpoint, *checkpoint.State, error) {
 	key := CheckpointKey{Fingerprint: j.Fingerprint, Target: j.Target}
 	if j.Resume {
-		c, st, err := LoadCheckpoint(j.CheckpointDir, key, j.Clock)
-		if errors.Is(err, ErrNoCheckpoint) {
+		c, st, err := checkpoint.Load(j.CheckpointDir, key, j.Clock)
+		if errors.Is(err, checkpoint.ErrNotFound) {
 			return nil, nil, ErrNothingToResume
 		}
 		if err != nil {
@@ -242,13 +243,13 @@ func openCheckpoint(ctx context.Context, j Job) (*Checkpoint, *CheckpointState, 
 	if err != nil {
 		return nil, nil, stopOnTable(j, "count the table's rows", err)
 	}
-	h := CheckpointHeader{Key: key, TotalRows: j.TotalRows, Batches: j.Batches, Batching: j.Batching,
+	h := checkpoint.Header{Key: key, TotalRows: j.TotalRows, Batches: j.Batches, Batching: j.Batching,
 		CountBefore: before, TableCap: j.TableCap}
-	c, err := CreateCheckpoint(j.CheckpointDir, h, j.Clock)
+	c, err := checkpoint.Create(j.CheckpointDir, h, j.Clock)
 	if err != nil {
 		return nil, nil, err
 	}
-	return c, &CheckpointState{Header: h, Acked: map[int]int{}}, nil
+	return c, &checkpoint.State{Header: h, Acked: map[int]int{}}, nil
 }
 
 func stopOnTable(j Job, what string, err error) error {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/exitcode"
@@ -103,7 +104,7 @@ func TestExecuteReplaceThenAppend(t *testing.T) {
 	if rec.Outcome != outcome.Succeeded || rec.RowsWritten != totalRows(30) || rec.BatchesDone != 30 || !rec.Verified {
 		t.Errorf("history: %+v", rec)
 	}
-	if _, _, err := LoadCheckpoint(x.dir, testKey(), nil); !errors.Is(err, ErrNoCheckpoint) {
+	if _, _, err := checkpoint.Load(x.dir, testKey(), nil); !errors.Is(err, checkpoint.ErrNotFound) {
 		t.Errorf("checkpoint left after success: %v", err)
 	}
 

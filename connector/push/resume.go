@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/format"
 )
 
@@ -80,7 +81,7 @@ func (s Stability) Count(ctx context.Context, count func(context.Context) (int64
 // as acknowledged and the others as void, and updates st so that st.Acked
 // and st.NextBatch are right. Nothing else may be writing to the table
 // meanwhile.
-func SettleResume(ctx context.Context, t Table, classify Classifier, c *Checkpoint, st *CheckpointState, stab Stability) error {
+func SettleResume(ctx context.Context, t Table, classify Classifier, c *checkpoint.Checkpoint, st *checkpoint.State, stab Stability) error {
 	if len(st.Unresolved) == 0 {
 		return nil
 	}
@@ -97,7 +98,7 @@ func SettleResume(ctx context.Context, t Table, classify Classifier, c *Checkpoi
 		return err
 	}
 	cands := make([]Candidate, len(st.Unresolved))
-	refs := map[int]BatchRef{}
+	refs := map[int]checkpoint.BatchRef{}
 	for i, b := range st.Unresolved {
 		cands[i] = Candidate{Index: b.Index, Rows: b.Rows}
 		refs[b.Index] = b

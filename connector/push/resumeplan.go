@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
@@ -165,7 +166,7 @@ func (p *Plan) otherCheckpoint() string {
 		if !strings.HasSuffix(e.Name(), ".ckpt") || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		h, err := readCheckpointHeader(filepath.Join(dir, e.Name()))
+		h, err := checkpoint.ReadHeader(filepath.Join(dir, e.Name()))
 		if err != nil || h.Key == me {
 			continue
 		}

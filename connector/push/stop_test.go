@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 )
 
 // An interrupt with POSTs in flight: nothing more is sent, the POSTs in
@@ -53,7 +55,7 @@ func TestWriterStopWaitsForPostsInFlight(t *testing.T) {
 	if !strings.Contains(said, "Stopping: waiting for") || !strings.Contains(said, "in flight (up to 5s; Ctrl-C again") {
 		t.Errorf("no stopping line among the phase messages:\n%s", said)
 	}
-	_, st, err := LoadCheckpoint(r.dir, r.key, nil)
+	_, st, err := checkpoint.Load(r.dir, r.key, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestResumeWaitsForLateCommits(t *testing.T) {
 			if err := r.write(t, ctx, n, false); !errors.Is(err, context.Canceled) {
 				t.Fatalf("err %v, want context.Canceled", err)
 			}
-			_, st, err := LoadCheckpoint(r.dir, r.key, nil)
+			_, st, err := checkpoint.Load(r.dir, r.key, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

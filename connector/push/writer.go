@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/internal/stall"
+	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/format"
@@ -31,7 +32,9 @@ type Batch struct {
 }
 
 // Ref is the batch as the checkpoint records it.
-func (b Batch) Ref() BatchRef { return BatchRef{Index: b.Index, FirstRow: b.FirstRow, Rows: b.Rows} }
+func (b Batch) Ref() checkpoint.BatchRef {
+	return checkpoint.BatchRef{Index: b.Index, FirstRow: b.FirstRow, Rows: b.Rows}
+}
 
 // Table is the target table (a powerbi.Client bound to group, dataset, table).
 type Table interface {
@@ -44,7 +47,7 @@ type WriterConfig struct {
 	Table      Table
 	Classify   Classifier
 	Pacer      *pacer.Pacer
-	Checkpoint *Checkpoint
+	Checkpoint *checkpoint.Checkpoint
 	Tracker    *Tracker    // nil: no events
 	Clock      clock.Clock // for backoff sleeps; nil: the system clock
 	// Window is how many consecutive batches may be unresolved at once: the
@@ -90,11 +93,11 @@ type Writer struct {
 
 	mu        sync.Mutex
 	ackedRows int64
-	posting   int              // POSTs waiting for their answer
-	active    map[int]bool     // dispatched and not finished
-	ambiguous map[int]BatchRef // waiting to be settled
-	settled   map[int]bool     // settled: true landed, false send again
-	changed   chan struct{}    // closed and replaced when active shrinks
+	posting   int                         // POSTs waiting for their answer
+	active    map[int]bool                // dispatched and not finished
+	ambiguous map[int]checkpoint.BatchRef // waiting to be settled
+	settled   map[int]bool                // settled: true landed, false send again
+	changed   chan struct{}               // closed and replaced when active shrinks
 	rng       *rand.Rand
 	// throttledSince is when the first 429 since the last batch landed
 	// came; zero while batches land (the throttling budget, throttle.go).
@@ -128,7 +131,7 @@ func NewWriter(c WriterConfig) (*Writer, error) {
 		c.MaxThrottleWait = DefaultMaxThrottleWait
 	}
 	c.Stability = c.Stability.withDefaults()
-	w := &Writer{c: c, active: map[int]bool{}, ambiguous: map[int]BatchRef{}, settled: map[int]bool{},
+	w := &Writer{c: c, active: map[int]bool{}, ambiguous: map[int]checkpoint.BatchRef{}, settled: map[int]bool{},
 		changed: make(chan struct{}), rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 	for _, rows := range c.Acked {
 		w.ackedRows += int64(rows)

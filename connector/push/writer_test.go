@@ -13,9 +13,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
+
+// testKey is the checkpoint key of the tests' pushes.
+func testKey() CheckpointKey {
+	return CheckpointKey{Fingerprint: "sha256:abc", Target: Target{
+		APIBase: "https://api.powerbi.com", WorkspaceID: "ws-1", DatasetID: "ds-1", Table: "Orders", Mode: "append"}}
+}
 
 // fault is what the fake table does with one POST.
 type fault int
@@ -177,12 +184,12 @@ const testGrace = 5 * time.Millisecond
 func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool, obs ...Observer) error {
 	t.Helper()
 	var (
-		c   *Checkpoint
-		st  *CheckpointState
+		c   *checkpoint.Checkpoint
+		st  *checkpoint.State
 		err error
 	)
 	if resume {
-		c, st, err = LoadCheckpoint(r.dir, r.key, nil)
+		c, st, err = checkpoint.Load(r.dir, r.key, nil)
 		if err != nil {
 			t.Fatalf("load checkpoint: %v", err)
 		}
@@ -191,11 +198,11 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool, obs .
 			return err
 		}
 	} else {
-		h := CheckpointHeader{Key: r.key, TotalRows: totalRows(n), Batches: n, Batching: "test"}
-		if c, err = CreateCheckpoint(r.dir, h, nil); err != nil {
+		h := checkpoint.Header{Key: r.key, TotalRows: totalRows(n), Batches: n, Batching: "test"}
+		if c, err = checkpoint.Create(r.dir, h, nil); err != nil {
 			t.Fatal(err)
 		}
-		st = &CheckpointState{Header: h, Acked: map[int]int{}}
+		st = &checkpoint.State{Header: h, Acked: map[int]int{}}
 	}
 	defer c.Close()
 	l := fastLimits()
@@ -339,7 +346,7 @@ func TestWriterFaults(t *testing.T) {
 			if (p.Retries > 0) != tt.retries || (p.Throttled > 0) != tt.throttled {
 				t.Errorf("retries %d throttled %d", p.Retries, p.Throttled)
 			}
-			_, st, err := LoadCheckpoint(r.dir, r.key, nil)
+			_, st, err := checkpoint.Load(r.dir, r.key, nil)
 			if err != nil || len(st.Acked) != n || len(st.Unresolved) != 0 {
 				t.Errorf("checkpoint: %d acked, %d unresolved, %v", len(st.Acked), len(st.Unresolved), err)
 			}
@@ -405,7 +412,7 @@ func TestWriterInterruptAndResume(t *testing.T) {
 					}
 				}
 				if rng.IntN(2) == 0 {
-					tearLastRecord(t, CheckpointPath(r.dir, r.key), rng)
+					tearLastRecord(t, checkpoint.Path(r.dir, r.key), rng)
 				}
 				resume = true
 				mu.Lock()

@@ -1,4 +1,4 @@
-package push
+package checkpoint
 
 import (
 	"errors"
@@ -13,13 +13,15 @@ import (
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 )
 
-func testKey() CheckpointKey {
-	return CheckpointKey{Fingerprint: "sha256:abc", Target: Target{
+var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+func testKey() Key {
+	return Key{Fingerprint: "sha256:abc", Target: Target{
 		APIBase: "https://api.powerbi.com", WorkspaceID: "ws-1", DatasetID: "ds-1", Table: "Orders", Mode: "append"}}
 }
 
-func testHeader() CheckpointHeader {
-	return CheckpointHeader{Key: testKey(), TotalRows: 50, Batches: 5, Batching: "rows=10", CountBefore: 1_000}
+func testHeader() Header {
+	return Header{Key: testKey(), TotalRows: 50, Batches: 5, Batching: "rows=10", CountBefore: 1_000}
 }
 
 func batch(i int) BatchRef { return BatchRef{Index: i, FirstRow: int64(i * 10), Rows: 10} }
@@ -27,7 +29,7 @@ func batch(i int) BatchRef { return BatchRef{Index: i, FirstRow: int64(i * 10), 
 func TestCheckpointRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	clock := clock.NewFake(t0)
-	c, err := CreateCheckpoint(dir, testHeader(), clock)
+	c, err := Create(dir, testHeader(), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,10 +50,10 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	step(c.Sent(batch(3)))
 	step(c.Close())
 
-	if _, _, err := LoadCheckpoint(dir, CheckpointKey{Fingerprint: "other"}, clock); !errors.Is(err, ErrNoCheckpoint) {
-		t.Fatalf("other key: %v, want ErrNoCheckpoint", err)
+	if _, _, err := Load(dir, Key{Fingerprint: "other"}, clock); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("other key: %v, want ErrNotFound", err)
 	}
-	c2, st, err := LoadCheckpoint(dir, testKey(), clock)
+	c2, st, err := Load(dir, testKey(), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	c2.Close()
-	_, st, err = LoadCheckpoint(dir, testKey(), clock)
+	_, st, err = Load(dir, testKey(), clock)
 	if err != nil || len(st.Acked) != 3 || len(st.Unresolved) != 1 {
 		t.Fatalf("after append: %+v, %v", st, err)
 	}
@@ -91,7 +93,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 func TestCheckpointTornLastRecord(t *testing.T) {
 	dir := t.TempDir()
 	clock := clock.NewFake(t0)
-	c, err := CreateCheckpoint(dir, testHeader(), clock)
+	c, err := Create(dir, testHeader(), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +115,7 @@ func TestCheckpointTornLastRecord(t *testing.T) {
 		if err := os.WriteFile(c.Path(), full[:cut], 0o600); err != nil {
 			t.Fatal(err)
 		}
-		c2, st, err := LoadCheckpoint(dir, testKey(), clock)
+		c2, st, err := Load(dir, testKey(), clock)
 		if err != nil {
 			t.Fatalf("cut at %d: %v", cut, err)
 		}
@@ -124,7 +126,7 @@ func TestCheckpointTornLastRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 		c2.Close()
-		if _, st, err = LoadCheckpoint(dir, testKey(), clock); err != nil || len(st.Acked) != 3 {
+		if _, st, err = Load(dir, testKey(), clock); err != nil || len(st.Acked) != 3 {
 			t.Fatalf("cut at %d, then appended: acked %v, err %v", cut, st.Acked, err)
 		}
 	}
@@ -132,22 +134,22 @@ func TestCheckpointTornLastRecord(t *testing.T) {
 	garbled := append([]byte(nil), full...)
 	garbled[len(garbled)-5] ^= 0x20
 	os.WriteFile(c.Path(), garbled, 0o600)
-	if _, st, err := LoadCheckpoint(dir, testKey(), clock); err != nil || len(st.Acked) != 2 {
+	if _, st, err := Load(dir, testKey(), clock); err != nil || len(st.Acked) != 2 {
 		t.Fatalf("garbled last record: acked %v, err %v", st, err)
 	}
 	// ...but anywhere else it is damage, reported as such.
 	garbled = append([]byte(nil), full...)
 	garbled[lastStart-5] ^= 0x20
 	os.WriteFile(c.Path(), garbled, 0o600)
-	var ce *CorruptCheckpointError
-	if _, _, err := LoadCheckpoint(dir, testKey(), clock); !errors.As(err, &ce) || ce.Line != 6 {
-		t.Fatalf("damaged record: %v, want CorruptCheckpointError at line 6", err)
+	var ce *CorruptError
+	if _, _, err := Load(dir, testKey(), clock); !errors.As(err, &ce) || ce.Line != 6 {
+		t.Fatalf("damaged record: %v, want CorruptError at line 6", err)
 	}
 }
 
 func TestCheckpointCreateReplacesAndRemove(t *testing.T) {
 	dir := t.TempDir()
-	c, err := CreateCheckpoint(dir, testHeader(), nil)
+	c, err := Create(dir, testHeader(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,12 +158,12 @@ func TestCheckpointCreateReplacesAndRemove(t *testing.T) {
 	c.Close()
 	h := testHeader()
 	h.CountBefore = 0
-	c, err = CreateCheckpoint(dir, h, nil)
+	c, err = Create(dir, h, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
-	_, st, err := LoadCheckpoint(dir, testKey(), nil)
+	_, st, err := Load(dir, testKey(), nil)
 	if err != nil || len(st.Acked) != 0 || st.Header.CountBefore != 0 {
 		t.Fatalf("fresh checkpoint: %+v, %v", st, err)
 	}
@@ -169,14 +171,14 @@ func TestCheckpointCreateReplacesAndRemove(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("%d files in the checkpoint dir, want 1 (no temporary files left)", len(entries))
 	}
-	if !CheckpointExists(dir, testKey()) || CheckpointExists(dir, CheckpointKey{Fingerprint: "other"}) {
-		t.Error("CheckpointExists is wrong")
+	if !Exists(dir, testKey()) || Exists(dir, Key{Fingerprint: "other"}) {
+		t.Error("Exists is wrong")
 	}
-	c, _, _ = LoadCheckpoint(dir, testKey(), nil)
+	c, _, _ = Load(dir, testKey(), nil)
 	if err := c.Remove(); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := LoadCheckpoint(dir, testKey(), nil); !errors.Is(err, ErrNoCheckpoint) || CheckpointExists(dir, testKey()) {
+	if _, _, err := Load(dir, testKey(), nil); !errors.Is(err, ErrNotFound) || Exists(dir, testKey()) {
 		t.Fatalf("after Remove: %v", err)
 	}
 	if err := c.Acked(batch(1)); err == nil {
@@ -186,7 +188,7 @@ func TestCheckpointCreateReplacesAndRemove(t *testing.T) {
 
 func TestCheckpointConcurrentAppends(t *testing.T) {
 	dir := t.TempDir()
-	c, err := CreateCheckpoint(dir, testHeader(), nil)
+	c, err := Create(dir, testHeader(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +208,7 @@ func TestCheckpointConcurrentAppends(t *testing.T) {
 	}
 	wg.Wait()
 	c.Close()
-	_, st, err := LoadCheckpoint(dir, testKey(), nil)
+	_, st, err := Load(dir, testKey(), nil)
 	if err != nil || len(st.Acked) != 50 || len(st.Unresolved) != 0 {
 		t.Fatalf("acked %d unresolved %d err %v", len(st.Acked), len(st.Unresolved), err)
 	}
