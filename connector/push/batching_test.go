@@ -150,3 +150,31 @@ func TestLastBatchMayBeAmbiguous(t *testing.T) {
 		t.Errorf("%v: expected the 1-row last batch to be ambiguous", sizes)
 	}
 }
+
+// Every subset of any `pending` consecutive DistinctBatchRows batches has its
+// own sum, so Settle can always decide after a kill -9.
+func TestDistinctBatchRowsAreDecidable(t *testing.T) {
+	for _, c := range []struct{ maxRows, pending int }{{10_000, 5}, {1_000, 3}, {100, 5}} {
+		for start := range 12 {
+			sums := map[int]int{}
+			for subset := range 1 << c.pending {
+				sum := 0
+				for i := range c.pending {
+					if subset&(1<<i) != 0 {
+						sum += DistinctBatchRows(start+i, c.maxRows, c.pending)
+					}
+				}
+				if other, dup := sums[sum]; dup {
+					t.Fatalf("max %d pending %d start %d: subsets %b and %b both sum to %d", c.maxRows, c.pending, start, other, subset, sum)
+				}
+				sums[sum] = subset
+			}
+		}
+	}
+	if got := DistinctBatchRows(3, 10, 5); got != 10 {
+		t.Errorf("tiny batches: %d, want 10", got)
+	}
+	if got := DistinctBatchRows(7, 10_000, 5); got != 9_996 {
+		t.Errorf("batch 7: %d, want 9,996", got)
+	}
+}

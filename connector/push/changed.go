@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/connector/source"
 	"github.com/pbiwb/pbiwb/format"
 )
@@ -37,7 +38,7 @@ func (e *InputChangedError) Unwrap() error { return e.Err }
 
 // inputChanged makes a write that the input's change stopped an
 // *InputChangedError; any other error is returned as is.
-func inputChanged(j Job, w *Writer, err error) error {
+func inputChanged(j Job, w *writer.Writer, err error) error {
 	var ce *source.ChangedError
 	if !errors.As(err, &ce) {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 )
 
 // ClassifyPowerBI is the Classifier of connector/powerbi's errors, as its
@@ -13,33 +14,33 @@ import (
 // a 5xx answer, a token refused as expired, or a request that never left is
 // Transient (nothing was stored);
 // everything else is Fatal, keeping the status, code and RequestId for people.
-func ClassifyPowerBI(err error) Failure {
+func ClassifyPowerBI(err error) writer.Failure {
 	var (
 		pe *powerbi.Error
 		te *powerbi.TransportError
 	)
 	switch {
 	case errors.Is(err, powerbi.ErrAmbiguous):
-		f := Failure{Kind: Ambiguous}
+		f := writer.Failure{Kind: writer.Ambiguous}
 		if errors.As(err, &te) {
 			f.Status, f.RequestID = te.Status, te.RequestID
 		}
 		return f
 	case errors.As(err, &pe) && powerbi.IsThrottled(err):
-		return Failure{Kind: Throttled, RetryAfter: pe.RetryAfter, Status: pe.Status, Code: pe.Code, RequestID: pe.RequestID}
+		return writer.Failure{Kind: writer.Throttled, RetryAfter: pe.RetryAfter, Status: pe.Status, Code: pe.Code, RequestID: pe.RequestID}
 	case errors.As(err, &pe):
-		f := Failure{Kind: Fatal, Status: pe.Status, Code: pe.Code, RequestID: pe.RequestID}
+		f := writer.Failure{Kind: writer.Fatal, Status: pe.Status, Code: pe.Code, RequestID: pe.RequestID}
 		// A token refused as expired even after the client's replay with a
 		// fresh one (a token that lapsed on the way): nothing was stored,
 		// and the next try gets another token.
 		if pe.Status >= 500 || pe.Code == powerbi.CodeTokenExpired {
-			f.Kind = Transient
+			f.Kind = writer.Transient
 		}
 		return f
 	case errors.As(err, &te) && !te.Sent:
-		return Failure{Kind: Transient, Status: te.Status, RequestID: te.RequestID}
+		return writer.Failure{Kind: writer.Transient, Status: te.Status, RequestID: te.RequestID}
 	}
-	return Failure{Kind: Fatal}
+	return writer.Failure{Kind: writer.Fatal}
 }
 
 // table binds a powerbi.Client to one table: the TargetTable of a Job.

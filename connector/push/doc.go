@@ -23,25 +23,30 @@
 // Prepare and the plan in plan.go and report.go, Run in run.go, the Power BI
 // error classifier in classify.go.
 //
-// The parts, in the order a push uses them:
+// The parts, in the order a push uses them; the engine's private machinery
+// is in internal/, below this package:
 //
 //   - Pacer (internal/pacer): every documented limit of a dataset as sliding
 //     windows, plus the server's Retry-After; Acquire blocks until a POST may
 //     go and reports each wait with its reason. MinimumDuration and
-//     EstimateDuration (internal/pacer/estimate.go) are the theory: the fastest push the
-//     limits allow, and the ETA.
-//   - Checkpoint (internal/checkpoint): an append-only, fsynced log per (input,
-//     target) of every batch sent, acknowledged or void, that survives kill -9
-//     at any byte and seeds a resumed run's pacer.
-//   - Settle (settle.go): decides from the table's row count which batches
-//     with an unknown outcome landed; HourlyBatchRows (batching.go) sizes
-//     batches so that it always can (distinct sizes) and so that each hour's
-//     row quota is used whole (a short filler closes every RowsPerHour).
-//   - Writer (writer.go): sends the batches through the pacer, at most
+//     EstimateDuration (internal/pacer/estimate.go) are the theory: the
+//     fastest push the limits allow, and the ETA.
+//   - Checkpoint (internal/checkpoint): an append-only, fsynced log per
+//     (input, target) of every batch sent, acknowledged or void, that
+//     survives kill -9 at any byte and seeds a resumed run's pacer.
+//   - Settle (internal/writer/settle.go): decides from the table's row count
+//     which batches with an unknown outcome landed; HourlyBatchRows
+//     (batching.go) sizes batches so that it always can (distinct sizes) and
+//     so that each hour's row quota is used whole (a short filler closes
+//     every RowsPerHour).
+//   - Writer (internal/writer): sends the batches through the pacer, at most
 //     MaxPendingPosts consecutive batches unresolved at once, retrying,
-//     honouring Retry-After, settling ambiguous POSTs.
+//     honouring Retry-After (within the throttling budget), settling
+//     ambiguous POSTs; it reports through writer.Events, which write.go
+//     wires to the Tracker.
 //   - Execute (execute.go): a whole write into a resolved table: delete or
-//     count, checkpoint, write, verify, summary with the exit code.
+//     count, checkpoint, write, verify (verify.go), summary with the exit
+//     code.
 //   - Events (events.go): the one stream of progress the wizard, the headless
 //     Printer (printer.go) and the history (historyobserver.go) read.
 package push

@@ -15,6 +15,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/schema"
@@ -49,19 +50,19 @@ func TestClassifyPowerBI(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		want push.Failure
+		want writer.Failure
 	}{
 		{"429", &powerbi.Error{Status: 429, Code: "TooManyRequests", RetryAfter: 3 * time.Second, RequestID: "r1"},
-			push.Failure{Kind: push.Throttled, RetryAfter: 3 * time.Second, Status: 429, Code: "TooManyRequests", RequestID: "r1"}},
+			writer.Failure{Kind: writer.Throttled, RetryAfter: 3 * time.Second, Status: 429, Code: "TooManyRequests", RequestID: "r1"}},
 		{"503", fmt.Errorf("wrapped: %w", &powerbi.Error{Status: 503, RequestID: "r2"}),
-			push.Failure{Kind: push.Transient, Status: 503, RequestID: "r2"}},
+			writer.Failure{Kind: writer.Transient, Status: 503, RequestID: "r2"}},
 		{"token expired after the replay", &powerbi.Error{Status: 403, Code: powerbi.CodeTokenExpired},
-			push.Failure{Kind: push.Transient, Status: 403, Code: powerbi.CodeTokenExpired}},
+			writer.Failure{Kind: writer.Transient, Status: 403, Code: powerbi.CodeTokenExpired}},
 		{"404", &powerbi.Error{Status: 404, Code: powerbi.CodeItemNotFound, RequestID: "r3"},
-			push.Failure{Kind: push.Fatal, Status: 404, Code: powerbi.CodeItemNotFound, RequestID: "r3"}},
-		{"sent, no answer", &powerbi.TransportError{Sent: true, Err: errors.New("EOF")}, push.Failure{Kind: push.Ambiguous}},
-		{"never sent", &powerbi.TransportError{Sent: false, Err: errors.New("refused")}, push.Failure{Kind: push.Transient}},
-		{"anything else", errors.New("disk full"), push.Failure{Kind: push.Fatal}},
+			writer.Failure{Kind: writer.Fatal, Status: 404, Code: powerbi.CodeItemNotFound, RequestID: "r3"}},
+		{"sent, no answer", &powerbi.TransportError{Sent: true, Err: errors.New("EOF")}, writer.Failure{Kind: writer.Ambiguous}},
+		{"never sent", &powerbi.TransportError{Sent: false, Err: errors.New("refused")}, writer.Failure{Kind: writer.Transient}},
+		{"anything else", errors.New("disk full"), writer.Failure{Kind: writer.Fatal}},
 	}
 	for _, tt := range tests {
 		if got := push.ClassifyPowerBI(tt.err); got != tt.want {

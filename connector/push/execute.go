@@ -10,6 +10,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
+	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
@@ -23,7 +24,7 @@ import (
 
 // TargetTable is the resolved table.
 type TargetTable interface {
-	Table
+	writer.Table
 	DeleteRows(ctx context.Context) error
 }
 
@@ -51,12 +52,12 @@ type Job struct {
 	// yardstick of Summary.MinimumSeconds; 0: TotalRows / Batches.
 	FullBatchRows int
 	// Open yields the input's batches from index from on.
-	Open func(ctx context.Context, from int) iter.Seq2[Batch, error]
+	Open func(ctx context.Context, from int) iter.Seq2[writer.Batch, error]
 	// Recycle, if set, takes a batch body back once sent.
 	Recycle func([]byte)
 
 	Table    TargetTable
-	Classify Classifier
+	Classify writer.Classifier
 
 	CheckpointDir string // home.Dirs.Checkpoints()
 	// History is what the dataset received lately from earlier runs
@@ -75,14 +76,14 @@ type Job struct {
 	Clock   clock.Clock
 	// Backoff and MaxBackoff tune the writer's retries (defaults 1s, 1m).
 	Backoff, MaxBackoff time.Duration
-	// MaxThrottleWait is the throttling budget (WriterConfig.MaxThrottleWait).
+	// MaxThrottleWait is the throttling budget (writer.Config.MaxThrottleWait).
 	MaxThrottleWait time.Duration
 	// StopGrace is how long an interrupted push waits for the POSTs in
-	// flight to answer (WriterConfig.StopGrace; default DefaultStopGrace).
+	// flight to answer (writer.Config.StopGrace; default writer.DefaultStopGrace).
 	StopGrace time.Duration
 	// Stability is how settling waits for the row count to hold still
-	// (default DefaultStability).
-	Stability Stability
+	// (default writer.DefaultStability).
+	Stability writer.Stability
 	// OnVerified, if set, is called once the row count is verified, before
 	// the checkpoint is removed.
 	OnVerified func()
@@ -103,9 +104,9 @@ func Execute(ctx context.Context, j Job) (Summary, error) {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		sum.Outcome, sum.ExitCode, sum.ResumeHint = outcome.Interrupted, exitcode.Interrupted, j.ResumeHint
 	default:
-		var se *StopError
+		var se *writer.StopError
 		var ve *VerifyError
-		var settle *SettleError
+		var settle *writer.SettleError
 		var changed *InputChangedError
 		switch {
 		case errors.As(err, &changed):
@@ -164,8 +165,8 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 	j.Tracker.ETA = func(left int64) time.Duration {
 		return pc.EstimateRemainingFrom(int(max(j.TotalRows-left, 0)), left, sizes, 0)
 	}
-	w, err := NewWriter(WriterConfig{Table: j.Table, Classify: j.Classify, Pacer: pc, Checkpoint: c,
-		Tracker: j.Tracker, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
+	w, err := writer.New(writer.Config{Table: j.Table, Classify: j.Classify, Pacer: pc, Checkpoint: c,
+		Events: trackerEvents{j.Tracker}, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
 		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
 		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait})
 	if err != nil {
@@ -224,7 +225,7 @@ func openCheckpoint(ctx context.Context, j Job) (*checkpoint.Checkpoint, *checkp
 		}
 		if len(st.Unresolved) > 0 {
 			j.Tracker.Phase(PhaseSettling, "")
-			if err := SettleResume(ctx, j.Table, j.Classify, c, st, j.Stability); err != nil {
+			if err := writer.SettleResume(ctx, j.Table, j.Classify, c, st, j.Stability); err != nil {
 				c.Close()
 				return nil, nil, err
 			}
@@ -254,7 +255,7 @@ func openCheckpoint(ctx context.Context, j Job) (*checkpoint.Checkpoint, *checkp
 
 func stopOnTable(j Job, what string, err error) error {
 	f := j.Classify(err)
-	return &StopError{Batch: -1, Failure: f, Refused: f.Kind == Fatal, Err: fmt.Errorf("%s: %w", what, err)}
+	return &writer.StopError{Batch: -1, Failure: f, Refused: f.Kind == writer.Fatal, Err: fmt.Errorf("%s: %w", what, err)}
 }
 
 func avgBatch(j Job) int {
@@ -266,7 +267,7 @@ func avgBatch(j Job) int {
 
 func errorInfo(err error) ErrorInfo {
 	e := ErrorInfo{Message: err.Error()}
-	var se *StopError
+	var se *writer.StopError
 	if errors.As(err, &se) {
 		e.Status, e.Code, e.RequestID = se.Failure.Status, se.Failure.Code, se.Failure.RequestID
 		e.ResumeAfter = se.ResumeAfter

@@ -14,6 +14,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
+	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
@@ -60,8 +61,8 @@ func (x *execCase) job(ctx context.Context, mode string, resume bool, n int) (Su
 	sum, err := Execute(ctx, Job{
 		Limits: fastLimits(), Fingerprint: "sha256:abc", Target: target, TableName: "Orders", Resume: resume,
 		TotalRows: totalRows(n), Batches: n, Batching: "test",
-		Open: func(_ context.Context, from int) iter.Seq2[Batch, error] {
-			return func(yield func(Batch, error) bool) {
+		Open: func(_ context.Context, from int) iter.Seq2[writer.Batch, error] {
+			return func(yield func(writer.Batch, error) bool) {
 				for b, err := range testBatches(n) {
 					if b.Index >= from && !yield(b, err) {
 						return

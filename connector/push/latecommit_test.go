@@ -12,6 +12,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 )
@@ -28,11 +29,11 @@ func TestResumeAfterCutOffPostsAgainstSandbox(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name      string
-		stability Stability
+		stability writer.Stability
 		dupes     bool
 	}{
-		{"settle once the count holds still", Stability{}, false},
-		{"control: settle on the first count", Stability{Quiet: time.Nanosecond, Limit: time.Second}, true},
+		{"settle once the count holds still", writer.Stability{}, false},
+		{"control: settle on the first count", writer.Stability{Quiet: time.Nanosecond, Limit: time.Second}, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -79,11 +80,11 @@ func TestResumeAfterCutOffPostsAgainstSandbox(t *testing.T) {
 			dir := t.TempDir()
 			target := testKey().Target
 			target.Mode = "append"
-			job := func(ctx context.Context, resume bool, stab Stability) (Summary, error) {
+			job := func(ctx context.Context, resume bool, stab writer.Stability) (Summary, error) {
 				return Execute(ctx, Job{Limits: limits, Fingerprint: "sha256:late", Target: target, TableName: "T",
 					Resume: resume, TotalRows: total, Batches: n, Batching: "test",
-					Open: func(_ context.Context, from int) iter.Seq2[Batch, error] {
-						return func(yield func(Batch, error) bool) {
+					Open: func(_ context.Context, from int) iter.Seq2[writer.Batch, error] {
+						return func(yield func(writer.Batch, error) bool) {
 							var first int64
 							for i := range n {
 								rows := DistinctBatchRows(i, maxRows, 5)
@@ -96,7 +97,7 @@ func TestResumeAfterCutOffPostsAgainstSandbox(t *testing.T) {
 									fmt.Fprintf(&b, `{"id":%d}`, first+int64(r))
 								}
 								b.WriteString(`]}`)
-								if i >= from && !yield(Batch{Index: i, FirstRow: first, Rows: rows, Body: []byte(b.String())}, nil) {
+								if i >= from && !yield(writer.Batch{Index: i, FirstRow: first, Rows: rows, Body: []byte(b.String())}, nil) {
 									return
 								}
 								first += int64(rows)
@@ -111,7 +112,7 @@ func TestResumeAfterCutOffPostsAgainstSandbox(t *testing.T) {
 			ictx, cancel := context.WithCancel(ctx)
 			tr := time.AfterFunc(1500*time.Millisecond, cancel) // the second five POSTs are at the server
 			defer tr.Stop()
-			if _, err := job(ictx, false, Stability{}); !errors.Is(err, context.Canceled) {
+			if _, err := job(ictx, false, writer.Stability{}); !errors.Is(err, context.Canceled) {
 				t.Fatalf("interrupted: %v", err)
 			}
 			fault(`{}`)

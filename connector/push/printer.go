@@ -262,7 +262,7 @@ func summaryText(s Summary) string {
 		}
 		switch {
 		case s.ResumeHint != "" && !s.ResumeAfter.IsZero():
-			b.WriteString("\n  To continue where it stopped, after " + wallClock(s.ResumeAfter) + " (when Power BI said it would take requests again): " + s.ResumeHint)
+			b.WriteString("\n  To continue where it stopped, after " + format.WallClock(s.ResumeAfter) + " (when Power BI said it would take requests again): " + s.ResumeHint)
 		case s.ResumeHint != "":
 			b.WriteString("\n  To continue where it stopped: " + s.ResumeHint)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
+	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/outcome"
@@ -102,10 +103,10 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		TableCap: capRows, Resume: p.req.Resume && !p.resume.startOver, Created: created,
 		TotalRows: int64(p.pipe.Rows), Batches: p.batches, Batching: p.batching(),
 		BatchRows: sizing.rows, FullBatchRows: sizing.full,
-		Open: func(ctx context.Context, from int) iter.Seq2[Batch, error] {
-			return func(yield func(Batch, error) bool) {
+		Open: func(ctx context.Context, from int) iter.Seq2[writer.Batch, error] {
+			return func(yield func(writer.Batch, error) bool) {
 				for b, err := range p.pipe.Batches(ctx, from) {
-					if !yield(Batch{Index: b.Index, FirstRow: int64(b.FirstRow), Rows: b.Rows, Body: b.Body}, err) {
+					if !yield(writer.Batch{Index: b.Index, FirstRow: int64(b.FirstRow), Rows: b.Rows, Body: b.Body}, err) {
 						return
 					}
 				}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
+	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 )
 
 // An interrupt with POSTs in flight: nothing more is sent, the POSTs in
@@ -107,7 +108,7 @@ func TestResumeWaitsForLateCommits(t *testing.T) {
 			if len(st.Unresolved) == 0 {
 				t.Fatal("no batch left unresolved: the test did not cut POSTs off")
 			}
-			r.stability = Stability{Quiet: tt.quiet, Limit: 2 * time.Second}
+			r.stability = writer.Stability{Quiet: tt.quiet, Limit: 2 * time.Second}
 			err = r.write(t, context.Background(), n, true)
 			r.table.late.Wait()
 			r.table.mu.Lock()
@@ -131,55 +132,5 @@ func TestResumeWaitsForLateCommits(t *testing.T) {
 				t.Errorf("%d batches stored twice; table holds %d rows, want %d", dupes, r.table.rows, totalRows(n))
 			}
 		})
-	}
-}
-
-// countSeq is a table whose count follows a script, then stays.
-type countSeq struct {
-	mu     sync.Mutex
-	counts []int64
-	calls  int
-}
-
-func (c *countSeq) count(context.Context) (int64, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	i := min(c.calls, len(c.counts)-1)
-	c.calls++
-	return c.counts[i], nil
-}
-
-func TestStabilityCount(t *testing.T) {
-	for _, tt := range []struct {
-		name   string
-		counts []int64
-		limit  time.Duration
-		want   int64
-		calls  int
-		err    bool
-	}{
-		{"still at once", []int64{7}, time.Second, 7, 2, false},
-		{"late commits", []int64{5, 6, 8, 8}, time.Second, 8, 4, false},
-		{"keeps moving", []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30}, 20 * time.Millisecond, 0, 0, true},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			c := &countSeq{counts: tt.counts}
-			got, err := Stability{Quiet: 2 * time.Millisecond, Limit: tt.limit}.Count(context.Background(), c.count)
-			if tt.err {
-				var se *StopError
-				if !errors.Is(err, ErrCountUnsettled) || !errors.As(err, &se) {
-					t.Fatalf("err %v, want a StopError wrapping ErrCountUnsettled", err)
-				}
-				return
-			}
-			if err != nil || got != tt.want || c.calls != tt.calls {
-				t.Errorf("got %d after %d counts (err %v), want %d after %d", got, c.calls, err, tt.want, tt.calls)
-			}
-		})
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := (Stability{Quiet: time.Second}).Count(ctx, (&countSeq{counts: []int64{1}}).count); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
+	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
@@ -31,8 +33,8 @@ func (r *throttleRun) execute(t *testing.T, retryAfter, budget time.Duration, re
 	return Execute(context.Background(), Job{
 		Limits: fastLimits(), Fingerprint: "sha256:abc", Target: target, TableName: "Orders", Resume: resume,
 		TotalRows: totalRows(n), Batches: n, Batching: "test",
-		Open: func(_ context.Context, from int) iter.Seq2[Batch, error] {
-			return func(yield func(Batch, error) bool) {
+		Open: func(_ context.Context, from int) iter.Seq2[writer.Batch, error] {
+			return func(yield func(writer.Batch, error) bool) {
 				for b, err := range testBatches(n) {
 					if b.Index >= from && !yield(b, err) {
 						return
@@ -41,9 +43,9 @@ func (r *throttleRun) execute(t *testing.T, retryAfter, budget time.Duration, re
 			}
 		},
 		Table: r.table, CheckpointDir: r.dir, Tracker: NewTracker(nil, totalRows(n), n, p.Observe),
-		Classify: func(err error) Failure {
+		Classify: func(err error) writer.Failure {
 			f := classifyFake(err)
-			if f.Kind == Throttled {
+			if f.Kind == writer.Throttled {
 				f.RetryAfter = retryAfter
 			}
 			return f
@@ -70,7 +72,7 @@ func (r *throttleRun) resumeToTheEnd(t *testing.T, n int) {
 
 func checkThrottleStop(t *testing.T, sum Summary, err error, until time.Time) {
 	t.Helper()
-	var te *ThrottleError
+	var te *writer.ThrottleError
 	if !errors.As(err, &te) {
 		t.Fatalf("err %v, want a stop for throttling", err)
 	}
@@ -80,7 +82,7 @@ func checkThrottleStop(t *testing.T, sum Summary, err error, until time.Time) {
 	if !sum.ResumeAfter.Equal(until) || len(sum.Errors) == 0 || !sum.Errors[len(sum.Errors)-1].ResumeAfter.Equal(until) {
 		t.Errorf("resume after %v (errors %+v), want %v", sum.ResumeAfter, sum.Errors, until)
 	}
-	if !strings.Contains(err.Error(), "resume after "+wallClock(until)) {
+	if !strings.Contains(err.Error(), "resume after "+format.WallClock(until)) {
 		t.Errorf("the error does not say when to resume: %v", err)
 	}
 }
@@ -107,7 +109,7 @@ func TestThrottleRetryAfterBeyondBudgetStops(t *testing.T) {
 		for _, want := range []string{
 			"Power BI asked to wait 87600h00m before the next request (429 Too Many Requests, Retry-After): longer than --max-throttle-wait 1h00m allows",
 			"Power BI throttled the push beyond --max-throttle-wait",
-			"To continue where it stopped, after " + wallClock(sum.ResumeAfter) + " (when Power BI said it would take requests again): pbiwb push … --resume",
+			"To continue where it stopped, after " + format.WallClock(sum.ResumeAfter) + " (when Power BI said it would take requests again): pbiwb push … --resume",
 		} {
 			if !strings.Contains(printed, want) {
 				t.Errorf("printed no %q:\n%s", want, printed)
@@ -137,7 +139,7 @@ func TestThrottleWithoutProgressStopsAfterBudget(t *testing.T) {
 		if took < budget-time.Second || took > budget+time.Second {
 			t.Errorf("stopped after %v, want about %v", took, budget)
 		}
-		var te *ThrottleError
+		var te *writer.ThrottleError
 		if errors.As(err, &te) {
 			checkThrottleStop(t, sum, err, te.Until)
 			if te.Throttled < budget-time.Second || te.Until.After(time.Now().Add(time.Second)) {

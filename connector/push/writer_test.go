@@ -15,6 +15,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
+	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
 
@@ -41,18 +42,18 @@ const (
 )
 
 type fakeErr struct {
-	kind   FailureKind
+	kind   writer.FailureKind
 	status int
 }
 
 func (e *fakeErr) Error() string { return fmt.Sprintf("fake error %d", e.status) }
 
-func classifyFake(err error) Failure {
+func classifyFake(err error) writer.Failure {
 	var fe *fakeErr
 	if errors.As(err, &fe) {
-		return Failure{Kind: fe.kind, Status: fe.status, RetryAfter: time.Millisecond, RequestID: fmt.Sprintf("rq-%d", fe.status)}
+		return writer.Failure{Kind: fe.kind, Status: fe.status, RetryAfter: time.Millisecond, RequestID: fmt.Sprintf("rq-%d", fe.status)}
 	}
-	return Failure{Kind: Ambiguous}
+	return writer.Failure{Kind: writer.Ambiguous}
 }
 
 // fakeTable stores batch bodies "index:rows" and misbehaves on demand.
@@ -80,7 +81,7 @@ func newFakeTable(f func(post, index int) fault) *fakeTable {
 func (t *fakeTable) PostRows(ctx context.Context, body []byte) error {
 	var index, rows int
 	if _, err := fmt.Sscanf(string(body), "%d:%d", &index, &rows); err != nil {
-		return &fakeErr{kind: Fatal, status: 400}
+		return &fakeErr{kind: writer.Fatal, status: 400}
 	}
 	t.mu.Lock()
 	t.posts++
@@ -95,11 +96,11 @@ func (t *fakeTable) PostRows(ctx context.Context, body []byte) error {
 	defer func() { t.mu.Lock(); t.inflight--; t.mu.Unlock() }()
 	switch f {
 	case throttle:
-		return &fakeErr{kind: Throttled, status: 429}
+		return &fakeErr{kind: writer.Throttled, status: 429}
 	case unavailable:
-		return &fakeErr{kind: Transient, status: 503}
+		return &fakeErr{kind: writer.Transient, status: 503}
 	case refuse:
-		return &fakeErr{kind: Fatal, status: 404}
+		return &fakeErr{kind: writer.Fatal, status: 404}
 	case dropBefore, dropAfter:
 		return errors.New("connection reset after sending")
 	case hangStored, hangUnstored:
@@ -128,7 +129,7 @@ func (t *fakeTable) CountRows(ctx context.Context) (int64, error) {
 	defer t.mu.Unlock()
 	if t.countFails > 0 {
 		t.countFails--
-		return 0, &fakeErr{kind: Transient, status: 503}
+		return 0, &fakeErr{kind: writer.Transient, status: 503}
 	}
 	t.rows += t.foreign
 	t.foreign = 0
@@ -144,12 +145,12 @@ func fastLimits() schema.Limits {
 
 const testBatchRows = 100
 
-func testBatches(n int) iter.Seq2[Batch, error] {
-	return func(yield func(Batch, error) bool) {
+func testBatches(n int) iter.Seq2[writer.Batch, error] {
+	return func(yield func(writer.Batch, error) bool) {
 		var first int64
 		for i := range n {
 			rows := DistinctBatchRows(i, testBatchRows, 5)
-			if !yield(Batch{Index: i, FirstRow: first, Rows: rows, Body: fmt.Appendf(nil, "%d:%d", i, rows)}, nil) {
+			if !yield(writer.Batch{Index: i, FirstRow: first, Rows: rows, Body: fmt.Appendf(nil, "%d:%d", i, rows)}, nil) {
 				return
 			}
 			first += int64(rows)
@@ -169,14 +170,14 @@ type run struct {
 	key       CheckpointKey
 	table     *fakeTable
 	tracker   *Tracker
-	grace     time.Duration // WriterConfig.StopGrace; 0: testGrace
-	stability Stability     // zero: testStability
+	grace     time.Duration    // writer.Config.StopGrace; 0: testGrace
+	stability writer.Stability // zero: testStability
 }
 
 // testStability and testGrace keep the real-time waits of settling and of
 // stopping short in tests of the fake table, which commits nothing late
 // unless told to.
-var testStability = Stability{Quiet: 2 * time.Millisecond, Limit: time.Second}
+var testStability = writer.Stability{Quiet: 2 * time.Millisecond, Limit: time.Second}
 
 const testGrace = 5 * time.Millisecond
 
@@ -193,7 +194,7 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool, obs .
 		if err != nil {
 			t.Fatalf("load checkpoint: %v", err)
 		}
-		if err := SettleResume(ctx, r.table, classifyFake, c, st, r.stab()); err != nil {
+		if err := writer.SettleResume(ctx, r.table, classifyFake, c, st, r.stab()); err != nil {
 			c.Close()
 			return err
 		}
@@ -212,7 +213,7 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool, obs .
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := NewWriter(WriterConfig{Table: r.table, Classify: classifyFake, Pacer: p, Checkpoint: c, Tracker: r.tracker,
+	w, err := writer.New(writer.Config{Table: r.table, Classify: classifyFake, Pacer: p, Checkpoint: c, Events: trackerEvents{r.tracker},
 		Window: l.MaxPendingPosts, Acked: st.Acked, CountBefore: st.Header.CountBefore,
 		Attempts: 4, Backoff: 100 * time.Microsecond, MaxBackoff: time.Millisecond,
 		StopGrace: cmp.Or(r.grace, testGrace), Stability: r.stab()})
@@ -221,7 +222,7 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool, obs .
 	}
 	from := st.NextBatch()
 	all := testBatches(n)
-	return w.Write(ctx, func(yield func(Batch, error) bool) {
+	return w.Write(ctx, func(yield func(writer.Batch, error) bool) {
 		for b, err := range all {
 			if b.Index >= from && !yield(b, err) {
 				return
@@ -230,8 +231,8 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool, obs .
 	})
 }
 
-func (r *run) stab() Stability {
-	if r.stability == (Stability{}) {
+func (r *run) stab() writer.Stability {
+	if r.stability == (writer.Stability{}) {
 		return testStability
 	}
 	return r.stability
@@ -406,7 +407,7 @@ func TestWriterInterruptAndResume(t *testing.T) {
 					break
 				}
 				if !errors.Is(err, context.Canceled) {
-					var se *StopError
+					var se *writer.StopError
 					if !errors.As(err, &se) {
 						t.Fatalf("round %d: %v", round, err)
 					}

@@ -1,8 +1,11 @@
-package push
+package writer
 
 import (
 	"fmt"
+	"strconv"
 	"time"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // The throttling budget: a 429 says when to come back (Retry-After), and the
@@ -29,12 +32,7 @@ func (e *ThrottleError) Error() string {
 			humanDuration(e.Throttled), humanDuration(e.RetryAfter))
 	}
 	return fmt.Sprintf("%s: longer than --max-throttle-wait %s allows, so the push stopped; it makes sense to resume after %s",
-		what, humanDuration(e.Budget), wallClock(e.Until))
-}
-
-// wallClock is a time as people read it: local, to the second, with its zone.
-func wallClock(t time.Time) string {
-	return t.Local().Format("2006-01-02 15:04:05 MST")
+		what, humanDuration(e.Budget), format.WallClock(e.Until))
 }
 
 // overBudget is the stop when a 429 asking for retryAfter, met at now,
@@ -52,4 +50,23 @@ func (w *Writer) overBudget(now time.Time, retryAfter time.Duration) *ThrottleEr
 		return nil
 	}
 	return &ThrottleError{Budget: w.c.MaxThrottleWait, RetryAfter: retryAfter, Throttled: now.Sub(since), Until: until}
+}
+
+// humanDuration is a short duration for people: "41s", "3m05s", "1h02m"
+// (push's, until the format package has one).
+func humanDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < 10*time.Second:
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
+	case d < time.Hour:
+		d = d.Round(time.Second)
+		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }

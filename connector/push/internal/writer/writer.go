@@ -1,4 +1,7 @@
-package push
+// Package writer is the sending half of a push (docs/architecture.md,
+// "Exactly once"): the Writer, settling by counting rows (settle.go, and
+// SettleResume for a resumed run), the throttling budget (throttle.go).
+package writer
 
 import (
 	"context"
@@ -16,12 +19,13 @@ import (
 	"github.com/pbiwb/pbiwb/format"
 )
 
-// The writer is the sending half of push.Run: it takes the input's batches
-// in order and writes each exactly once — paced, at most MaxPendingPosts in
-// flight, every send and acknowledgement in the checkpoint, retries with
-// backoff and jitter, Retry-After honoured, ambiguous outcomes settled by
-// counting the table's rows. It knows Power BI only through Table and
-// Classifier, so it is tested without a network.
+// The writer takes the input's batches in order and writes each exactly
+// once — paced, at most MaxPendingPosts in flight, every send and
+// acknowledgement in the checkpoint, retries with backoff and jitter,
+// Retry-After honoured, ambiguous outcomes settled by counting the table's
+// rows. It knows Power BI only through Table and
+// Classifier, and the progress people see only through Events, so it is
+// tested without a network.
 
 // Batch is one POST rows body: rows [FirstRow, FirstRow+Rows) of the input.
 type Batch struct {
@@ -42,16 +46,16 @@ type Table interface {
 	CountRows(ctx context.Context) (int64, error)
 }
 
-// WriterConfig sets up a Writer.
-type WriterConfig struct {
+// Config sets up a Writer.
+type Config struct {
 	Table      Table
 	Classify   Classifier
 	Pacer      *pacer.Pacer
 	Checkpoint *checkpoint.Checkpoint
-	Tracker    *Tracker    // nil: no events
+	Events     Events      // nil: no events
 	Clock      clock.Clock // for backoff sleeps; nil: the system clock
 	// Window is how many consecutive batches may be unresolved at once: the
-	// limits' MaxPendingPosts, which DistinctBatchRows is sized for.
+	// limits' MaxPendingPosts, which the push's DistinctBatchRows is sized for.
 	Window int
 	// Acked are the batches already written (from the checkpoint), skipped.
 	Acked map[int]int
@@ -80,14 +84,14 @@ type WriterConfig struct {
 	Stability Stability
 }
 
-// DefaultStopGrace is WriterConfig.StopGrace's default: long enough for a
+// DefaultStopGrace is Config.StopGrace's default: long enough for a
 // POST of 10,000 rows on a slow link, short enough that Ctrl-C feels like
 // it works. A second Ctrl-C ends the process at once (main.go).
 const DefaultStopGrace = 15 * time.Second
 
 // Writer writes batches into a table.
 type Writer struct {
-	c WriterConfig
+	c Config
 
 	gate sync.RWMutex // POSTs hold it shared; settling takes it whole, so nothing is in flight
 
@@ -104,8 +108,8 @@ type Writer struct {
 	throttledSince time.Time
 }
 
-// NewWriter checks the config and fills in defaults.
-func NewWriter(c WriterConfig) (*Writer, error) {
+// New checks the config and fills in defaults.
+func New(c Config) (*Writer, error) {
 	if c.Table == nil || c.Classify == nil || c.Pacer == nil || c.Checkpoint == nil {
 		return nil, errors.New("push writer: Table, Classify, Pacer and Checkpoint are required")
 	}
@@ -129,6 +133,9 @@ func NewWriter(c WriterConfig) (*Writer, error) {
 	}
 	if c.MaxThrottleWait <= 0 {
 		c.MaxThrottleWait = DefaultMaxThrottleWait
+	}
+	if c.Events == nil {
+		c.Events = noEvents{}
 	}
 	c.Stability = c.Stability.withDefaults()
 	w := &Writer{c: c, active: map[int]bool{}, ambiguous: map[int]checkpoint.BatchRef{}, settled: map[int]bool{},
@@ -218,10 +225,7 @@ func (w *Writer) graceOnInterrupt(ctx context.Context, done <-chan struct{}, cut
 	n := w.posting
 	w.mu.Unlock()
 	if n > 0 {
-		w.tracker(func(t *Tracker) {
-			t.Phase(PhaseWriting, fmt.Sprintf("Stopping: waiting for %s in flight (up to %s; Ctrl-C again to quit now — --resume settles them)",
-				plural(n, "batch", "batches"), grace))
-		})
+		w.c.Events.Stopping(n, grace)
 	}
 	timer := time.NewTimer(grace)
 	defer timer.Stop()
@@ -357,7 +361,7 @@ func (w *Writer) post(stop, ctx context.Context, b Batch, pm *pacer.Permit) (pos
 	if a.err == nil {
 		answered = b.Rows
 	}
-	w.tracker(func(t *Tracker) { t.Answered(answered) })
+	w.c.Events.Answered(answered)
 	switch {
 	case a.recordErr != nil:
 		return postFailed, a.f, &StopError{Batch: b.Index, Err: a.recordErr}
@@ -376,7 +380,7 @@ func (w *Writer) post(stop, ctx context.Context, b Batch, pm *pacer.Permit) (pos
 	case err != nil:
 		return postFailed, a.f, err
 	case landed:
-		w.tracker(func(t *Tracker) { t.Settled(b.Rows) })
+		w.c.Events.Settled(b.Rows)
 		return postAcked, a.f, nil
 	}
 	return postResend, Failure{Kind: Transient, RequestID: a.f.RequestID}, a.err
@@ -393,7 +397,7 @@ type attempted struct {
 
 // attempt sends one POST under the gate held shared (settling waits for it)
 // and records its outcome in the pacer and the checkpoint. It releases the
-// gate on every path by its defer: the tracker is told after, and settling
+// gate on every path by its defer: Events are told after, and settling
 // runs after, never under the shared gate.
 func (w *Writer) attempt(stop, ctx context.Context, b Batch, pm *pacer.Permit) (a attempted) {
 	w.gate.RLock()
@@ -407,7 +411,7 @@ func (w *Writer) attempt(stop, ctx context.Context, b Batch, pm *pacer.Permit) (
 		return attempted{recordErr: err}
 	}
 	a.sent = true
-	w.tracker(func(t *Tracker) { t.Sending() })
+	w.c.Events.Sending()
 	w.mu.Lock()
 	w.posting++
 	w.mu.Unlock()
@@ -473,14 +477,6 @@ func (w *Writer) backoff(n int) time.Duration {
 }
 
 func (w *Writer) retrying(b Batch, attempt int, delay time.Duration, f Failure, err error) {
-	w.tracker(func(t *Tracker) {
-		t.Retrying(RetryInfo{Batch: b.Index + 1, Attempt: attempt, DelaySeconds: seconds(max(delay, f.RetryAfter)),
-			Cause: causeText(f, err), RequestID: f.RequestID}, f.Kind == Throttled)
-	})
-}
-
-func (w *Writer) tracker(f func(*Tracker)) {
-	if w.c.Tracker != nil {
-		f(w.c.Tracker)
-	}
+	w.c.Events.Retrying(Retry{Batch: b.Index + 1, Attempt: attempt, Delay: max(delay, f.RetryAfter),
+		Cause: causeText(f, err), RequestID: f.RequestID, Throttled: f.Kind == Throttled})
 }

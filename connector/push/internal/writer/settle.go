@@ -1,4 +1,4 @@
-package push
+package writer
 
 import (
 	"context"
@@ -26,7 +26,7 @@ import (
 // must be the sum of exactly one subset of them. Equal-sized batches make
 // subsets ambiguous (two of three 10,000-row batches landed — which two?), so
 // the engine sizes batches with DistinctBatchRows (through HourlyBatchRows,
-// whose one short filler per hour keeps the property, see batching.go): any
+// whose one short filler per hour keeps the property: push's batching.go): any
 // MaxPendingPosts consecutive batches then have subset sums that are all
 // different, and the engine keeps its unresolved batches within that many
 // consecutive indices. The input's last batch, whatever rows are left, is
@@ -104,8 +104,9 @@ func (e *SettleError) Error() string {
 	return "cannot settle the batches with an unknown outcome"
 }
 
-// maxCandidates bounds the subset search (2^n sums).
-const maxCandidates = 16
+// MaxCandidates bounds the subset search (2^n sums): Settle refuses more
+// batches with an unknown outcome than that.
+const MaxCandidates = 16
 
 // Settle decides, from the table's row count, which of the candidates landed.
 func Settle(in SettleInput) (Settlement, error) {
@@ -113,7 +114,7 @@ func Settle(in SettleInput) (Settlement, error) {
 	fail := func(p SettleProblem) (Settlement, error) {
 		return Settlement{}, &SettleError{Problem: p, Expected: expected, Counted: in.Counted, Candidates: in.Candidates}
 	}
-	if len(in.Candidates) > maxCandidates {
+	if len(in.Candidates) > MaxCandidates {
 		return fail(TooManyCandidates)
 	}
 	var pending int64
@@ -155,20 +156,6 @@ func Settle(in SettleInput) (Settlement, error) {
 	return s, nil
 }
 
-// DistinctBatchRows is the row count for batch index when batches hold at
-// most maxRows and at most pending are unresolved at once: maxRows − 2^(index
-// mod pending). Any subset of pending consecutive batches then has a sum no
-// other subset has (the powers of two differ and stay below maxRows), which
-// is what lets Settle tell which batches of a killed run landed. It costs
-// under 0.2% of a POST's rows with the documented limits (9,984–9,999 of
-// 10,000). For tiny batches, where that trick does not fit, it is maxRows.
-func DistinctBatchRows(index, maxRows, pending int) int {
-	if pending < 1 || pending >= 31 || maxRows <= 2<<pending {
-		return maxRows
-	}
-	return maxRows - 1<<(index%pending)
-}
-
 // settle waits until nothing is in flight, counts the table's rows and
 // decides every ambiguous batch at once; it returns whether batch i landed.
 // why tells people what happened to batch i.
@@ -189,8 +176,8 @@ func (w *Writer) settle(ctx context.Context, i int, why string) (bool, error) {
 	acked := w.ackedRows
 	w.mu.Unlock()
 
-	w.tracker(func(t *Tracker) { t.Phase(PhaseSettling, why) })
-	defer w.tracker(func(t *Tracker) { t.Phase(PhaseWriting, "") })
+	w.c.Events.Settling(why)
+	defer w.c.Events.Writing()
 	counted, err := w.c.Stability.Count(ctx, w.countRows)
 	if err != nil {
 		return false, err
