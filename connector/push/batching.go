@@ -11,10 +11,10 @@ import (
 // the limits, so that a resumed run finds batch i at the same rows.
 type BatchRowsFunc func(index, firstRow int) int
 
-// HourlyBatchRows sizes the engine's batches so that the push is both
+// hourlyBatchRows sizes the engine's batches so that the push is both
 // settleable and as fast as the limits allow:
 //
-//   - settleable: batches take DistinctBatchRows rows (maxRows − 2^(index mod
+//   - settleable: batches take distinctBatchRows rows (maxRows − 2^(index mod
 //     MaxPendingPosts)), so any MaxPendingPosts consecutive batches have
 //     subset sums all different (Settle can tell which landed);
 //   - fast: the cumulative row count hits every multiple of RowsPerHour
@@ -27,47 +27,47 @@ type BatchRowsFunc func(index, firstRow int) int
 // A filler of f rows keeps subset sums distinct when 2^P ≤ f ≤ maxRows − 2^P
 // (P = MaxPendingPosts), provided it is the only short batch among any P
 // consecutive ones: any collision would need f = m·maxRows − Δ with |Δ| < 2^P
-// (FillerDecidable). A filler outside that range is not cut: the batch takes
+// (fillerDecidable). A filler outside that range is not cut: the batch takes
 // its distinct size and crosses the boundary (one hour window misaligned,
 // never an ambiguous settle). Blocks must hold at least P batches for fillers
 // to be P apart; with smaller quotas (RowsPerHour < P·maxRows), and with
-// batches too small for distinct sizes, the function is DistinctBatchRows.
+// batches too small for distinct sizes, the function is distinctBatchRows.
 // Batches never exceed RowsPerHour, which the pacer could never let through.
-func HourlyBatchRows(l schema.Limits) BatchRowsFunc {
+func hourlyBatchRows(l schema.Limits) BatchRowsFunc {
 	maxRows, pending, perHour := l.MaxRowsPerPost, l.MaxPendingPosts, l.RowsPerHour
 	if perHour > 0 && perHour < maxRows {
 		maxRows = perHour
 	}
 	aligned := distinctFits(maxRows, pending) && perHour >= pending*maxRows
 	return func(index, firstRow int) int {
-		d := DistinctBatchRows(index, maxRows, pending)
+		d := distinctBatchRows(index, maxRows, pending)
 		if !aligned || firstRow < 0 {
 			return d
 		}
 		left := perHour - firstRow%perHour // rows left in this hour's block
-		if left < d && FillerDecidable(left, maxRows, pending) {
+		if left < d && fillerDecidable(left, maxRows, pending) {
 			return left
 		}
 		return d
 	}
 }
 
-// distinctFits says whether DistinctBatchRows gives distinct sizes for these
+// distinctFits says whether distinctBatchRows gives distinct sizes for these
 // limits (otherwise it gives maxRows every time).
 func distinctFits(maxRows, pending int) bool {
 	return pending >= 1 && pending < 31 && maxRows > 2<<pending
 }
 
-// FillerDecidable says whether a batch of rows, the only one among
-// MaxPendingPosts consecutive batches not of its DistinctBatchRows size,
+// fillerDecidable says whether a batch of rows, the only one among
+// MaxPendingPosts consecutive batches not of its distinctBatchRows size,
 // leaves their subset sums all different.
-func FillerDecidable(rows, maxRows, pending int) bool {
+func fillerDecidable(rows, maxRows, pending int) bool {
 	return distinctFits(maxRows, pending) && rows >= 1<<pending && rows <= maxRows-1<<pending
 }
 
-// SubsetSumsDistinct says whether every subset of sizes has its own sum: what
+// subsetSumsDistinct says whether every subset of sizes has its own sum: what
 // Settle needs of the batches that may be unresolved at once.
-func SubsetSumsDistinct(sizes []int) bool {
+func subsetSumsDistinct(sizes []int) bool {
 	if len(sizes) > writer.MaxCandidates {
 		return false
 	}
@@ -87,9 +87,9 @@ func SubsetSumsDistinct(sizes []int) bool {
 	return true
 }
 
-// PlanBatches is the batch sizes rows make with rows (ignoring the byte limit,
+// planBatches is the batch sizes rows make with rows (ignoring the byte limit,
 // which only ends batches earlier), in order.
-func PlanBatches(totalRows int, rows BatchRowsFunc) []int {
+func planBatches(totalRows int, rows BatchRowsFunc) []int {
 	var out []int
 	for first := 0; first < totalRows; {
 		n := min(max(rows(len(out), first), 1), totalRows-first)
@@ -104,14 +104,14 @@ func uniform(batchRows int) BatchRowsFunc {
 	return func(int, int) int { return batchRows }
 }
 
-// DistinctBatchRows is the row count for batch index when batches hold at
+// distinctBatchRows is the row count for batch index when batches hold at
 // most maxRows and at most pending are unresolved at once: maxRows − 2^(index
 // mod pending). Any subset of pending consecutive batches then has a sum no
 // other subset has (the powers of two differ and stay below maxRows), which
 // is what lets Settle tell which batches of a killed run landed. It costs
 // under 0.2% of a POST's rows with the documented limits (9,984–9,999 of
 // 10,000). For tiny batches, where that trick does not fit, it is maxRows.
-func DistinctBatchRows(index, maxRows, pending int) int {
+func distinctBatchRows(index, maxRows, pending int) int {
 	if pending < 1 || pending >= 31 || maxRows <= 2<<pending {
 		return maxRows
 	}

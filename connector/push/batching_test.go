@@ -28,10 +28,10 @@ func TestHourlyBatchRowsAreDecidable(t *testing.T) {
 	for _, c := range cases {
 		l := schema.DocumentedLimits()
 		l.MaxRowsPerPost, l.MaxPendingPosts, l.RowsPerHour = c.maxRows, c.pending, c.perHour
-		rows := HourlyBatchRows(l)
+		rows := hourlyBatchRows(l)
 		aligned := distinctFits(min(c.maxRows, c.perHour), c.pending) && c.perHour >= c.pending*min(c.maxRows, c.perHour)
 		for _, total := range []int{1, c.maxRows, 3 * c.perHour, 3*c.perHour + 1, 7*c.perHour - 13, 5*c.perHour + rng.IntN(c.perHour)} {
-			sizes := PlanBatches(total, rows)
+			sizes := planBatches(total, rows)
 			sum := 0
 			for i, s := range sizes {
 				if s < 1 || s > c.maxRows || s > c.perHour {
@@ -45,9 +45,9 @@ func TestHourlyBatchRowsAreDecidable(t *testing.T) {
 			for start := 0; start+1 < len(sizes); start++ {
 				window := sizes[start:min(start+c.pending, len(sizes)-1)]
 				if !distinctFits(min(c.maxRows, c.perHour), c.pending) {
-					break // tiny batches: all one size, as DistinctBatchRows has always been
+					break // tiny batches: all one size, as distinctBatchRows has always been
 				}
-				if !SubsetSumsDistinct(window) {
+				if !subsetSumsDistinct(window) {
 					t.Fatalf("%+v total %d: batches %d.. %v have two subsets of one sum", c, total, start, window)
 				}
 			}
@@ -78,7 +78,7 @@ func countCrossings(sizes []int, perHour int) int {
 
 func TestHourlyBatchRowsDocumentedLimits(t *testing.T) {
 	l := schema.DocumentedLimits()
-	sizes := PlanBatches(3_000_000, HourlyBatchRows(l))
+	sizes := planBatches(3_000_000, hourlyBatchRows(l))
 	if len(sizes) != 303 {
 		t.Fatalf("%d batches, want 303 (100 distinct and one filler per hour)", len(sizes))
 	}
@@ -99,21 +99,21 @@ func TestHourlyBatchRowsDocumentedLimits(t *testing.T) {
 	// Where a batch starts decides its size, whatever came before (resume).
 	first := 0
 	for i, s := range sizes {
-		if got := HourlyBatchRows(l)(i, first); got != s && i < len(sizes)-1 {
+		if got := hourlyBatchRows(l)(i, first); got != s && i < len(sizes)-1 {
 			t.Fatalf("batch %d from row %d: %d rows, then %d", i, first, s, got)
 		}
 		first += s
 	}
 }
 
-// FillerDecidable's rule (2^P or more away from 0 and from maxRows) is
+// fillerDecidable's rule (2^P or more away from 0 and from maxRows) is
 // sufficient: a filler it accepts leaves every window around it decidable.
 // It is not necessary (a few fillers outside it happen to be fine), and it
 // refuses every filler that is ambiguous somewhere.
 func TestFillerDecidable(t *testing.T) {
 	const maxRows, pending = 1_000, 3
 	for f := 1; f < maxRows; f++ {
-		ok := FillerDecidable(f, maxRows, pending)
+		ok := fillerDecidable(f, maxRows, pending)
 		// The filler at each position of a window of pending batches, the
 		// others of their distinct sizes.
 		allDistinct := true
@@ -121,10 +121,10 @@ func TestFillerDecidable(t *testing.T) {
 			for slot := range pending {
 				w := make([]int, pending)
 				for i := range w {
-					w[i] = DistinctBatchRows(start+i, maxRows, pending)
+					w[i] = distinctBatchRows(start+i, maxRows, pending)
 				}
 				w[slot] = f
-				allDistinct = allDistinct && SubsetSumsDistinct(w)
+				allDistinct = allDistinct && subsetSumsDistinct(w)
 			}
 		}
 		if ok && !allDistinct {
@@ -134,8 +134,8 @@ func TestFillerDecidable(t *testing.T) {
 			t.Logf("filler %d is decidable though outside the rule", f)
 		}
 	}
-	if !SubsetSumsDistinct([]int{9_999, 9_998, 620, 9_992, 9_984}) || SubsetSumsDistinct([]int{9_999, 9_998, 1}) {
-		t.Error("SubsetSumsDistinct")
+	if !subsetSumsDistinct([]int{9_999, 9_998, 620, 9_992, 9_984}) || subsetSumsDistinct([]int{9_999, 9_998, 1}) {
+		t.Error("subsetSumsDistinct")
 	}
 }
 
@@ -145,13 +145,13 @@ func TestFillerDecidable(t *testing.T) {
 // change to it is deliberate.
 func TestLastBatchMayBeAmbiguous(t *testing.T) {
 	l := schema.DocumentedLimits()
-	sizes := PlanBatches(9_999+9_998+1, HourlyBatchRows(l))
-	if SubsetSumsDistinct(sizes) {
+	sizes := planBatches(9_999+9_998+1, hourlyBatchRows(l))
+	if subsetSumsDistinct(sizes) {
 		t.Errorf("%v: expected the 1-row last batch to be ambiguous", sizes)
 	}
 }
 
-// Every subset of any `pending` consecutive DistinctBatchRows batches has its
+// Every subset of any `pending` consecutive distinctBatchRows batches has its
 // own sum, so Settle can always decide after a kill -9.
 func TestDistinctBatchRowsAreDecidable(t *testing.T) {
 	for _, c := range []struct{ maxRows, pending int }{{10_000, 5}, {1_000, 3}, {100, 5}} {
@@ -161,7 +161,7 @@ func TestDistinctBatchRowsAreDecidable(t *testing.T) {
 				sum := 0
 				for i := range c.pending {
 					if subset&(1<<i) != 0 {
-						sum += DistinctBatchRows(start+i, c.maxRows, c.pending)
+						sum += distinctBatchRows(start+i, c.maxRows, c.pending)
 					}
 				}
 				if other, dup := sums[sum]; dup {
@@ -171,10 +171,10 @@ func TestDistinctBatchRowsAreDecidable(t *testing.T) {
 			}
 		}
 	}
-	if got := DistinctBatchRows(3, 10, 5); got != 10 {
+	if got := distinctBatchRows(3, 10, 5); got != 10 {
 		t.Errorf("tiny batches: %d, want 10", got)
 	}
-	if got := DistinctBatchRows(7, 10_000, 5); got != 9_996 {
+	if got := distinctBatchRows(7, 10_000, 5); got != 9_996 {
 		t.Errorf("batch 7: %d, want 9,996", got)
 	}
 }

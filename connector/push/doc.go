@@ -35,7 +35,7 @@
 //     (input, target) of every batch sent, acknowledged or void, that
 //     survives kill -9 at any byte and seeds a resumed run's pacer.
 //   - Settle (internal/writer/settle.go): decides from the table's row count
-//     which batches with an unknown outcome landed; HourlyBatchRows
+//     which batches with an unknown outcome landed; hourlyBatchRows
 //     (batching.go) sizes batches so that it always can (distinct sizes) and
 //     so that each hour's row quota is used whole (a short filler closes
 //     every RowsPerHour).

@@ -73,7 +73,7 @@ func TestResumeAfterCutOffPostsAgainstSandbox(t *testing.T) {
 			const n, maxRows = 12, 1000
 			var total int64
 			for i := range n {
-				total += int64(DistinctBatchRows(i, maxRows, 5))
+				total += int64(distinctBatchRows(i, maxRows, 5))
 			}
 			limits := fastLimits()
 			limits.TimeScale = 3600
@@ -87,7 +87,7 @@ func TestResumeAfterCutOffPostsAgainstSandbox(t *testing.T) {
 						return func(yield func(writer.Batch, error) bool) {
 							var first int64
 							for i := range n {
-								rows := DistinctBatchRows(i, maxRows, 5)
+								rows := distinctBatchRows(i, maxRows, 5)
 								var b strings.Builder
 								b.WriteString(`{"rows":[`)
 								for r := range rows {

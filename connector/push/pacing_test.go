@@ -235,7 +235,7 @@ func TestPacerAgainstSimulatedServer(t *testing.T) {
 			if tc.batch > 0 {
 				r = simulatePush(t, tc.limits, tc.total, tc.batch, nil)
 			} else {
-				r = simulatePushSized(t, tc.limits, tc.total, HourlyBatchRows(tc.limits), pacer.MinimumDuration(tc.limits, tc.total, 10_000, 0), nil)
+				r = simulatePushSized(t, tc.limits, tc.total, hourlyBatchRows(tc.limits), pacer.MinimumDuration(tc.limits, tc.total, 10_000, 0), nil)
 			}
 			ratio := r.minimum.Seconds() / r.took.Seconds()
 			t.Logf("%d rows in %d POSTs: %v, minimum %v, ratio %.4f, 429s %d", r.stored, r.posts, r.took, r.minimum, ratio, r.throttled)
@@ -279,12 +279,12 @@ func TestPacerWithAnotherWriter(t *testing.T) {
 	}
 }
 
-// Distinct sizes alone (what the engine cut before HourlyBatchRows) make
+// Distinct sizes alone (what the engine cut before hourlyBatchRows) make
 // 3,000,000 rows 301 batches, and the 301st waits for a fourth hour window:
 // the yardstick above is not met without the fillers.
 func TestDistinctBatchesAloneMissTheMinimum(t *testing.T) {
 	l := schema.DocumentedLimits()
-	distinct := func(i, _ int) int { return DistinctBatchRows(i, l.MaxRowsPerPost, l.MaxPendingPosts) }
+	distinct := func(i, _ int) int { return distinctBatchRows(i, l.MaxRowsPerPost, l.MaxPendingPosts) }
 	r := simulatePushSized(t, l, 3_000_000, distinct, pacer.MinimumDuration(l, 3_000_000, 10_000, 0), nil)
 	if ratio := r.minimum.Seconds() / r.took.Seconds(); ratio > 0.7 || r.posts != 301 {
 		t.Errorf("%d POSTs, ratio %.3f: want 301 POSTs about 2/3 of the speed", r.posts, ratio)
@@ -292,7 +292,7 @@ func TestDistinctBatchesAloneMissTheMinimum(t *testing.T) {
 	if got, want := pacer.MinimumDurationOf(l, 3_000_000, distinct, 0), 3*time.Hour; got != want {
 		t.Errorf("MinimumDurationOf distinct sizes = %v, want %v", got, want)
 	}
-	if got, want := pacer.MinimumDurationOf(l, 3_000_000, HourlyBatchRows(l), 0), 2*time.Hour; got != want {
+	if got, want := pacer.MinimumDurationOf(l, 3_000_000, hourlyBatchRows(l), 0), 2*time.Hour; got != want {
 		t.Errorf("MinimumDurationOf hourly batches = %v, want %v", got, want)
 	}
 }

@@ -156,7 +156,7 @@ func (p *Plan) scan(ctx context.Context, tr *Tracker, forced map[string]schema.T
 	pipe, err := source.Scan(ctx, src, source.Options{
 		Limits: p.limits, Table: p.req.Table, Columns: forced, Retention: p.target.retention, ExistingRows: existingRows,
 		Existing: p.target.existing, TempDir: spoolDir(p.svc),
-		BatchRows: HourlyBatchRows(p.limits),
+		BatchRows: hourlyBatchRows(p.limits),
 	})
 	if pipe == nil {
 		return err
@@ -255,12 +255,12 @@ type batchSizing struct {
 	full int           // the size of the fastest push's batches: the yardstick
 }
 
-// sizing is HourlyBatchRows with full MaxRowsPerPost batches as the
+// sizing is hourlyBatchRows with full MaxRowsPerPost batches as the
 // yardstick, unless the byte limit cut batches (more batches than rows
 // alone make): then the batches' average, for both.
 func (p *Plan) sizing() batchSizing {
-	rows := HourlyBatchRows(p.limits)
-	if p.batches <= len(PlanBatches(p.pipe.Rows, rows)) {
+	rows := hourlyBatchRows(p.limits)
+	if p.batches <= len(planBatches(p.pipe.Rows, rows)) {
 		return batchSizing{rows: rows, full: max(1, min(p.limits.MaxRowsPerPost, p.limits.RowsPerHour))}
 	}
 	avg := 1

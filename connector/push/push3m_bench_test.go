@@ -54,7 +54,7 @@ func BenchmarkPush3M(b *testing.B) {
 		}
 		c := env.counters(b, name)
 		// The yardstick is full 10,000-row batches (300 POSTs, 2 hours'
-		// windows); the engine's batches (HourlyBatchRows: distinct sizes
+		// windows); the engine's batches (hourlyBatchRows: distinct sizes
 		// for settling after kill -9, a filler closing each hour's million)
 		// are 303 and need the same windows. Under a scaled clock the time
 		// to send one hour's million for real (unscaled) comes on top: no

@@ -149,7 +149,7 @@ func testBatches(n int) iter.Seq2[writer.Batch, error] {
 	return func(yield func(writer.Batch, error) bool) {
 		var first int64
 		for i := range n {
-			rows := DistinctBatchRows(i, testBatchRows, 5)
+			rows := distinctBatchRows(i, testBatchRows, 5)
 			if !yield(writer.Batch{Index: i, FirstRow: first, Rows: rows, Body: fmt.Appendf(nil, "%d:%d", i, rows)}, nil) {
 				return
 			}
@@ -160,7 +160,7 @@ func testBatches(n int) iter.Seq2[writer.Batch, error] {
 
 func totalRows(n int) (total int64) {
 	for i := range n {
-		total += int64(DistinctBatchRows(i, testBatchRows, 5))
+		total += int64(distinctBatchRows(i, testBatchRows, 5))
 	}
 	return total
 }

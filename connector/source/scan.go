@@ -49,7 +49,7 @@ type Options struct {
 	// row firstRow (0-based, header excluded): at most Limits.MaxRowsPerPost,
 	// and a batch may still end early to stay within MaxBytesPerPost. It
 	// must depend only on its arguments, so that a resumed push finds the
-	// same batches. The push engine passes push.HourlyBatchRows: sizes a
+	// same batches. The push engine passes its hourlyBatchRows: sizes a
 	// killed run's batches in flight can be told apart by, cut so that each
 	// hour's row quota is used whole. nil: every batch takes
 	// Limits.MaxRowsPerPost rows.

@@ -25,7 +25,7 @@ import (
 // stop. With several candidates (a kill -9 with 5 in flight) the difference
 // must be the sum of exactly one subset of them. Equal-sized batches make
 // subsets ambiguous (two of three 10,000-row batches landed — which two?), so
-// the engine sizes batches with DistinctBatchRows (through HourlyBatchRows,
+// the engine sizes batches with distinctBatchRows (through hourlyBatchRows,
 // whose one short filler per hour keeps the property: push's batching.go): any
 // MaxPendingPosts consecutive batches then have subset sums that are all
 // different, and the engine keeps its unresolved batches within that many

@@ -55,7 +55,7 @@ type Config struct {
 	Events     Events      // nil: no events
 	Clock      clock.Clock // for backoff sleeps; nil: the system clock
 	// Window is how many consecutive batches may be unresolved at once: the
-	// limits' MaxPendingPosts, which the push's DistinctBatchRows is sized for.
+	// limits' MaxPendingPosts, which the push's distinctBatchRows is sized for.
 	Window int
 	// Acked are the batches already written (from the checkpoint), skipped.
 	Acked map[int]int
