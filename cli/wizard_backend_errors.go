@@ -59,17 +59,17 @@ func wizardError(err error) error {
 		// Error() keeps entra's wording (what failed, the AADSTS code, the
 		// correlation ID); the wizard leaves the Fix out of it and shows it as
 		// the advice.
-		return &wizardFieldError{field: ae.Field, msg: ae.Error(), advice: ae.Fix, code: exitcode.SignIn, err: err}
+		return &wizardFieldError{field: ae.Field, msg: ae.Error(), advice: ae.Fix, code: exitcode.Of(err), err: err}
 	case errors.As(err, &fes) && len(fes) > 0:
 		// One field at a time: the wizard's own checks catch most of these
 		// before any call, so a second one is rare.
-		return &wizardFieldError{field: fes[0].Field, msg: fes[0].Error(), code: exitcode.Usage, err: err}
+		return &wizardFieldError{field: fes[0].Field, msg: fes[0].Error(), code: exitcode.Of(err), err: err}
 	case errors.As(err, &de) && errors.Is(err, domo.ErrSignIn):
 		field := ui.FieldDomoClientSecret
 		if de.SwappedID {
 			field = ui.FieldDomoClientID // it looks like the secret: the two were swapped
 		}
-		return &wizardFieldError{field: field, msg: de.Error(), advice: de.Advice, code: exitcode.SignIn, err: err}
+		return &wizardFieldError{field: field, msg: de.Error(), advice: de.Advice, code: exitcode.Of(err), err: err}
 	}
 	var ee *exitError
 	if errors.As(commandError(err), &ee) {
