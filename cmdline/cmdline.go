@@ -1,0 +1,149 @@
+// Package cmdline is the one place that knows `pbiwb push`'s flags by name
+// and writes a push as a command line: the argv a script would run and the
+// same words shell-quoted for people (format.ShellQuote). The engine's
+// hints (resume, run again, --restart), the wizard's Review and Done
+// screens and `pbiwb history` all render through Push, and cli defines its
+// flag set with the names below, so renaming a push flag is one change here.
+//
+// It imports nothing of connector/, so the ui may use it too.
+package cmdline
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/pbiwb/pbiwb/format"
+)
+
+// The names of `pbiwb push`'s flags (docs/cli.md), without their dashes.
+const (
+	Input           = "input"
+	Group           = "group"
+	Dataset         = "dataset"
+	Table           = "table"
+	Mode            = "mode"
+	Retention       = "retention"
+	Column          = "column"
+	MaxThrottleWait = "max-throttle-wait"
+	RequestTimeout  = "request-timeout"
+	Resume          = "resume"
+	Restart         = "restart"
+	DryRun          = "dry-run"
+	JSON            = "json"
+	Account         = "account"
+)
+
+// The values a push takes when a flag is not given; the line leaves them out.
+const (
+	DefaultMode      = "replace"
+	DefaultRetention = "none"
+)
+
+// Push is one `pbiwb push` as its flags say it. Empty and zero fields, and
+// the defaults above, are left out of the line (give MaxThrottleWait only
+// when it is not the default). Secrets never belong here: they come from the
+// environment or the keyring.
+type Push struct {
+	// Flags are the global and identity flags that go first, as words
+	// (e.g. --sandbox URL --home DIR --tenant ID, a non-default
+	// --request-timeout); never a secret.
+	Flags []string
+	// Account is --account: the saved account that runs the push.
+	Account                      string
+	Input, Group, Dataset, Table string
+	Mode, Retention              string
+	Columns                      []string // "NAME=TYPE" each (--column)
+	MaxThrottleWait              time.Duration
+	Resume, Restart              bool
+}
+
+// Args is the argv of the push after the program's name: "push", then the
+// flags, each value a word of its own (unquoted).
+func (p Push) Args() []string {
+	args := append([]string{"push"}, p.Flags...)
+	add := func(name, v string) {
+		if v != "" {
+			args = append(args, "--"+name, v)
+		}
+	}
+	add(Account, p.Account)
+	add(Input, p.Input)
+	add(Group, p.Group)
+	add(Dataset, p.Dataset)
+	add(Table, p.Table)
+	if !strings.EqualFold(p.Mode, DefaultMode) {
+		add(Mode, p.Mode)
+	}
+	if !strings.EqualFold(p.Retention, DefaultRetention) {
+		add(Retention, p.Retention)
+	}
+	for _, c := range p.Columns {
+		args = append(args, "--"+Column, c)
+	}
+	if p.MaxThrottleWait > 0 {
+		add(MaxThrottleWait, p.MaxThrottleWait.String())
+	}
+	if p.Resume {
+		args = append(args, "--"+Resume)
+	}
+	if p.Restart {
+		args = append(args, "--"+Restart)
+	}
+	return args
+}
+
+// Line is the command for people, on one line: "pbiwb" and Args, each word
+// shell-quoted where it needs it.
+func (p Push) Line() string {
+	return Quote(append([]string{"pbiwb"}, p.Args()...))
+}
+
+// Quote joins words into one line, each shell-quoted where it needs it.
+func Quote(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = format.ShellQuote(w)
+	}
+	return strings.Join(q, " ")
+}
+
+// Split is the words of a POSIX command line that uses spaces, single
+// quotes and backslashes only (what Line and format.ShellQuote write), with
+// the quoting removed.
+func Split(line string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord, quoted := false, false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quoted && c == '\'':
+			quoted = false
+		case quoted:
+			cur.WriteByte(c)
+		case c == '\'':
+			quoted, inWord = true, true
+		case c == '\\' && i+1 < len(line):
+			i++
+			cur.WriteByte(line[i])
+			inWord = true
+		case c == ' ' || c == '\t' || c == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if quoted {
+		return nil, errors.New("an unterminated quote")
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
