@@ -55,7 +55,11 @@ type Record struct {
 	Throttled    int                  `json:"throttled"` // 429s met
 	Verified     bool                 `json:"verified"`
 	Errors       []Error              `json:"errors,omitempty"`
-	ResumeHint   string               `json:"resumeHint,omitempty"` // the command that continues the run
+	// Request is the push the run was asked to do; resume and run again
+	// rebuild it from here. Records of earlier versions have none: their
+	// ResumeHint, the resume command as text, stands for it (PushRequest).
+	Request    *Request `json:"request,omitempty"`
+	ResumeHint string   `json:"resumeHint,omitempty"`
 	// AlreadyBy is set on a --resume that wrote nothing because run
 	// AlreadyBy had written the same input into the same table already.
 	AlreadyBy string `json:"alreadyBy,omitempty"`

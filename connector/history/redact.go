@@ -13,6 +13,12 @@ import (
 func (r Record) redacted() Record {
 	r.Input = redactInput(r.Input)
 	r.Note, r.ResumeHint = redact.String(r.Note), redact.String(r.ResumeHint)
+	if r.Request != nil {
+		q := *r.Request
+		q.Input, q.Group, q.Dataset, q.Table = redactInput(q.Input), redact.String(q.Group), redact.String(q.Dataset), redact.String(q.Table)
+		q.Flags, q.Columns = redactAll(q.Flags), redactAll(q.Columns)
+		r.Request = &q
+	}
 	r.Target.WorkspaceName = redact.String(r.Target.WorkspaceName)
 	r.Target.DatasetName = redact.String(r.Target.DatasetName)
 	r.Target.Table = redact.String(r.Target.Table)
@@ -32,4 +38,15 @@ func redactInput(in string) string {
 		return "domo:" + redact.ID(redact.DataSetID, id)
 	}
 	return redact.String(in)
+}
+
+func redactAll(words []string) []string {
+	if words == nil {
+		return nil
+	}
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = redact.String(w)
+	}
+	return out
 }
