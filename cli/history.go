@@ -318,9 +318,27 @@ func histDetail(w io.Writer, r history.Record) {
 			}
 		}
 	}
-	if r.ResumeHint != "" && r.Outcome.Resumable() {
-		fmt.Fprintf(w, "\nContinue this run with:\n  %s\n", r.ResumeHint)
+	if line := continueLine(r); line != "" {
+		fmt.Fprintf(w, "\nContinue this run with:\n  %s\n", line)
 	}
+}
+
+// continueLine is the command that continues a stopped or interrupted run:
+// the one the engine rendered when the run ended (it knew then whether a
+// checkpoint was left), else the run's request with --resume.
+func continueLine(r history.Record) string {
+	if !r.Outcome.Resumable() || r.DryRun {
+		return ""
+	}
+	if r.ResumeHint != "" {
+		return r.ResumeHint
+	}
+	if r.Request == nil || r.Request.Input == "-" {
+		return ""
+	}
+	p := r.Request.Push()
+	p.Resume = true
+	return p.Line()
 }
 
 func histWaits(n int) string {

@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/exitcode"
-	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/home"
 )
 
@@ -54,27 +54,35 @@ func positive(flag string, d time.Duration) error {
 // are never retried by the client; the engine decides for them.
 var pushReadRetry = powerbi.RetryPolicy{Attempts: 6, MaxWait: 2 * time.Minute, Backoff: 500 * time.Millisecond}
 
+// pushFlagSet is `pbiwb push`'s flag set, writing into cf and pf; the flag
+// names are cmdline's, which renders the command lines the engine and the
+// wizard show, so a rename is one change there. The caller copies columns
+// and timeout into pf after parsing.
+func pushFlagSet(env Env) (fs *flag.FlagSet, cf *credFlags, pf *pushFlags, columns *repeated, timeout *time.Duration) {
+	fs = flag.NewFlagSet("pbiwb push", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cf = addCredFlags(fs, true)
+	pf, columns = &pushFlags{}, new(repeated)
+	fs.StringVar(&pf.req.Group, cmdline.Group, "", "the workspace's `NAME-or-ID` (\"My workspace\" for the personal one)")
+	fs.StringVar(&pf.req.Dataset, cmdline.Dataset, "", "push dataset `NAME` (created when the workspace has none of that name)")
+	fs.StringVar(&pf.req.Table, cmdline.Table, "", "table `NAME`")
+	fs.StringVar(&pf.req.Input, cmdline.Input, "", "a CSV/TSV file `PATH`, - for stdin, or domo:GUID for a Domo DataSet")
+	fs.StringVar(&pf.req.Mode, cmdline.Mode, push.ModeReplace, "`replace` (delete the table's rows, then write) or append")
+	fs.StringVar(&pf.req.Retention, cmdline.Retention, push.RetentionNone, "retention of a new dataset: `none` or fifo (200,000 rows kept)")
+	fs.Var(columns, cmdline.Column, "force a column's type, `NAME=TYPE` (Int64, Double, Decimal, Boolean, Datetime, String); repeatable")
+	fs.BoolVar(&pf.dryRun, cmdline.DryRun, false, "read and validate the whole input, resolve the target, print the plan and its ETA; write nothing")
+	fs.BoolVar(&pf.req.Resume, cmdline.Resume, false, "continue the interrupted push of the same input and target from its checkpoint")
+	fs.BoolVar(&pf.req.Restart, cmdline.Restart, false, "discard the checkpoint of an interrupted push and start over")
+	timeout = requestTimeoutFlag(fs)
+	fs.DurationVar(&pf.req.MaxThrottleWait, cmdline.MaxThrottleWait, push.DefaultMaxThrottleWait,
+		"stop (exit 6, --resume continues) when Power BI's 429s ask to wait longer than `DURATION`, or hold the push back that long")
+	fs.BoolVar(&pf.asJSON, cmdline.JSON, false, "progress as JSON lines on stdout and a final JSON summary (with --dry-run: the plan as one JSON document)")
+	return fs, cf, pf, columns, timeout
+}
+
 // runPush is `pbiwb push`: one input into one push-dataset table, headless.
 func runPush(ctx context.Context, g Globals, args []string, env Env) error {
-	fs := flag.NewFlagSet("pbiwb push", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	cf := addCredFlags(fs, true)
-	var pf pushFlags
-	var columns repeated
-	fs.StringVar(&pf.req.Group, "group", "", "the workspace's `NAME-or-ID` (\"My workspace\" for the personal one)")
-	fs.StringVar(&pf.req.Dataset, "dataset", "", "push dataset `NAME` (created when the workspace has none of that name)")
-	fs.StringVar(&pf.req.Table, "table", "", "table `NAME`")
-	fs.StringVar(&pf.req.Input, "input", "", "a CSV/TSV file `PATH`, - for stdin, or domo:GUID for a Domo DataSet")
-	fs.StringVar(&pf.req.Mode, "mode", push.ModeReplace, "`replace` (delete the table's rows, then write) or append")
-	fs.StringVar(&pf.req.Retention, "retention", push.RetentionNone, "retention of a new dataset: `none` or fifo (200,000 rows kept)")
-	fs.Var(&columns, "column", "force a column's type, `NAME=TYPE` (Int64, Double, Decimal, Boolean, Datetime, String); repeatable")
-	fs.BoolVar(&pf.dryRun, "dry-run", false, "read and validate the whole input, resolve the target, print the plan and its ETA; write nothing")
-	fs.BoolVar(&pf.req.Resume, "resume", false, "continue the interrupted push of the same input and target from its checkpoint")
-	fs.BoolVar(&pf.req.Restart, "restart", false, "discard the checkpoint of an interrupted push and start over")
-	timeout := requestTimeoutFlag(fs)
-	fs.DurationVar(&pf.req.MaxThrottleWait, "max-throttle-wait", push.DefaultMaxThrottleWait,
-		"stop (exit 6, --resume continues) when Power BI's 429s ask to wait longer than `DURATION`, or hold the push back that long")
-	fs.BoolVar(&pf.asJSON, "json", false, "progress as JSON lines on stdout and a final JSON summary (with --dry-run: the plan as one JSON document)")
+	fs, cf, pf, columns, timeout := pushFlagSet(env)
 	fs.Usage = func() {
 		fmt.Fprint(env.Stderr, `Usage: pbiwb push --group NAME-or-ID --dataset NAME --table NAME --input PATH|-|domo:GUID [flags]
             [--account NAME | --tenant ID --client-id ID [--username UPN] --auth METHOD]
@@ -98,7 +106,7 @@ Exit codes: 0 done and verified · 2 usage · 3 invalid input or target (nothing
 	if fs.NArg() > 0 {
 		return exit(exitcode.Usage, "push takes no arguments (got %q); give the input with --input", fs.Arg(0))
 	}
-	pf.req.Columns = columns
+	pf.req.Columns = *columns
 	pf.requestTimeout = *timeout
 	if err := positive("--request-timeout", pf.requestTimeout); err != nil {
 		return err
@@ -121,7 +129,7 @@ Exit codes: 0 done and verified · 2 usage · 3 invalid input or target (nothing
 	if pf.req.Input == "-" && env.Stdin == nil {
 		return exit(exitcode.Usage, "--input - reads standard input, which is not available")
 	}
-	return pushCommand(ctx, g, cf, pf, env)
+	return pushCommand(ctx, g, cf, *pf, env)
 }
 
 func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, env Env) error {
@@ -138,7 +146,7 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 	}
 	inv := invocation(g, cf)
 	if pf.requestTimeout != powerbi.DefaultRequestTimeout {
-		inv += " --request-timeout " + pf.requestTimeout.String() // the resume command keeps it
+		inv = append(inv, "--"+cmdline.RequestTimeout, pf.requestTimeout.String()) // the resume command keeps it
 	}
 	svc := push.Services{
 		PowerBI: powerbi.New(id.Endpoints, id.Session, powerbi.WithRetry(pushReadRetry),
@@ -277,28 +285,35 @@ func (id *identity) who(cf *credFlags) (tenant, user string) {
 	return cf.tenant, user
 }
 
-// invocation is the flags a suggested command repeats after "pbiwb push":
-// the global flags and the identity's flags, never a secret.
-func invocation(g Globals, cf *credFlags) string {
-	var parts []string
-	if g.Sandbox && g.SandboxURL != "" {
-		parts = append(parts, "--sandbox", format.ShellQuote(g.SandboxURL))
-	}
-	if g.Home != "" {
-		parts = append(parts, "--home", format.ShellQuote(g.Home))
-	}
+// invocation is the flags a suggested command repeats after "pbiwb push",
+// as words: the global flags and the identity's flags, never a secret.
+func invocation(g Globals, cf *credFlags) []string {
+	words := globalFlags(g)
 	switch {
 	case cf.account != "":
-		parts = append(parts, "--account", format.ShellQuote(cf.account))
+		words = append(words, "--"+cmdline.Account, cf.account)
 	case cf.unsaved():
 		for _, f := range []struct{ name, v string }{{"--tenant", cf.tenant}, {"--client-id", cf.clientID}, {"--username", cf.username}, {"--auth", cf.auth}, {"--domo-client-id", cf.domoClientID}} {
 			if f.v != "" {
-				parts = append(parts, f.name, format.ShellQuote(f.v))
+				words = append(words, f.name, f.v)
 			}
 		}
 		if cf.cloud != "" && cf.cloud != "public" {
-			parts = append(parts, "--cloud", format.ShellQuote(cf.cloud))
+			words = append(words, "--cloud", cf.cloud)
 		}
 	}
-	return strings.Join(parts, " ")
+	return words
+}
+
+// globalFlags are the global flags in force as words, so that a command line
+// shown to people reaches the same sandbox and the same home.
+func globalFlags(g Globals) []string {
+	var words []string
+	if g.Sandbox && g.SandboxURL != "" {
+		words = append(words, "--sandbox", g.SandboxURL)
+	}
+	if g.Home != "" {
+		words = append(words, "--home", g.Home)
+	}
+	return words
 }

@@ -60,7 +60,7 @@ func runWizard(ctx context.Context, g Globals, args []string, env Env) error {
 		NoColor: env.Getenv("NO_COLOR") != "",
 		In:      env.Stdin,
 		Out:     env.Stderr, // the screen goes to stderr, as gum does: stdout stays free
-		Command: wizardCommand(g),
+		Flags:   globalFlags(g),
 	}
 	if g.Sandbox {
 		opts.Prefill = demoPrefill()
@@ -95,28 +95,4 @@ func demoPrefill() ui.Credentials {
 		Username: demo.Username, Password: demo.Password,
 		DomoClientID: demo.DomoClientID, DomoClientSecret: demo.DomoClientSecret,
 	}
-}
-
-// wizardCommand is how the command lines the wizard shows start: the global
-// flags in force, so that a line copied from the screen reaches the same
-// sandbox and the same home.
-func wizardCommand(g Globals) string {
-	words := []string{"pbiwb"}
-	if g.Sandbox && g.SandboxURL != "" {
-		words = append(words, "--sandbox", shellWord(g.SandboxURL))
-	}
-	if g.Home != "" {
-		words = append(words, "--home", shellWord(g.Home))
-	}
-	return strings.Join(words, " ")
-}
-
-// shellWord quotes s for a POSIX shell when it needs it.
-func shellWord(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/outcome"
@@ -61,7 +62,7 @@ func (b *wizardBackend) Run(ctx context.Context, id string) (ui.RunDetail, error
 		return ui.RunDetail{}, err
 	}
 	d := ui.RunDetail{RunSummary: runSummary(r), BatchesDone: r.BatchesDone, BatchesTotal: r.BatchesTotal, Retries: r.Retries,
-		Throttled: r.Throttled, Verified: r.Verified, ExitCode: r.ExitCode, Note: r.Note, Command: r.ResumeHint}
+		Throttled: r.Throttled, Verified: r.Verified, ExitCode: r.ExitCode, Note: r.Note}
 	for _, reason := range slices.Sorted(maps.Keys(r.Waits)) {
 		w := r.Waits[reason]
 		d.Waits = append(d.Waits, ui.RunWait{Reason: waitReason(reason), Count: w.Count, Total: time.Duration(w.Seconds * float64(time.Second))})
@@ -69,11 +70,19 @@ func (b *wizardBackend) Run(ctx context.Context, id string) (ui.RunDetail, error
 	for _, e := range r.Errors {
 		d.Errors = append(d.Errors, ui.RunError{Time: e.Time, Status: e.Status, Message: e.Message, RequestID: e.RequestID})
 	}
-	if r.Outcome.Resumable() {
+	if r.Outcome.Resumable() && !r.DryRun {
+		left := b.checkpointLeft(r)
 		d.Resume, d.ResumeNote = resumeRequest(r)
-		if d.Resume != nil && !b.checkpointLeft(r) {
+		if d.Resume != nil && !left {
 			d.Resume, d.ResumeNote = nil, "it left no checkpoint (it stopped before its first batch was sent, or a later run of the same "+
 				"input and table finished or started over), so there is nothing to resume: run the push again from the first screen"
+		}
+		// The command shown continues the run: with --resume while its
+		// checkpoint is there, else the run again.
+		if q, ok, err := r.PushRequest(); ok && err == nil {
+			p := q.Push()
+			p.Resume = left
+			d.Command = append([]string{"pbiwb"}, p.Args()...)
 		}
 	}
 	return d, ctx.Err()
@@ -106,10 +115,10 @@ func waitReason(key string) string {
 }
 
 // resumeRequest rebuilds the request of an interrupted or stopped run, with
-// Resume set. The record holds the input, target and mode; the rest of the
-// request (the account, --column overrides, --retention) is only in the
-// resume hint the engine writes when the run ends cleanly, so a run whose
-// process died (kill -9, a crash) resumes without them, and the note says so.
+// Resume set, from the request the record keeps (for a record of an earlier
+// version, from its resume command). A record of an earlier version whose
+// process died (kill -9, a crash) kept neither: it resumes without the
+// account, --column overrides and --retention, and the note says so.
 func resumeRequest(r history.Record) (*ui.Request, string) {
 	if r.DryRun {
 		return nil, "a dry run writes nothing, so there is nothing to resume"
@@ -125,18 +134,17 @@ func resumeRequest(r history.Record) (*ui.Request, string) {
 	if req.WorkspaceName == "" {
 		req.WorkspaceName = req.WorkspaceID
 	}
-	if r.ResumeHint == "" {
+	q, ok, err := r.PushRequest()
+	if err != nil {
+		return nil, "its resume command could not be read (" + err.Error() + "); run it from a shell: " + r.ResumeHint
+	}
+	if !ok {
 		return req, "This run ended without its resume command (its process was stopped abruptly), so the history does not say which " +
 			"account ran it or whether it forced column types: the resume uses the account chosen in the wizard and the types as inferred. " +
 			"If the run used --column, resume it from a shell with the same flags and --resume instead."
 	}
-	flags, err := hintFlags(r.ResumeHint)
-	if err != nil {
-		return nil, "its resume command could not be read (" + err.Error() + "); run it from a shell: " + r.ResumeHint
-	}
-	req.Account = flags.get("--account")
-	req.Retention = flags.get("--retention")
-	for _, c := range flags["--column"] {
+	req.Account, req.Retention = q.Account(), q.Retention
+	for _, c := range q.Columns {
 		name, t, ok := strings.Cut(c, "=")
 		if !ok {
 			return nil, fmt.Sprintf("its --column %q is not NAME=TYPE; run the resume command from a shell", c)
@@ -146,96 +154,22 @@ func resumeRequest(r history.Record) (*ui.Request, string) {
 		}
 		req.Columns[name] = t
 	}
-	for flag, into := range map[string]*string{"--input": &req.Input, "--dataset": &req.Dataset, "--table": &req.Table, "--mode": &req.Mode} {
-		if v := flags.get(flag); v != "" {
-			*into = v
+	for _, f := range []struct {
+		v    string
+		into *string
+	}{{q.Input, &req.Input}, {q.Dataset, &req.Dataset}, {q.Table, &req.Table}, {q.Mode, &req.Mode}} {
+		if f.v != "" {
+			*f.into = f.v
 		}
 	}
-	if g := flags.get("--group"); g != "" && g != req.WorkspaceID {
+	if g := q.Group; g != "" && g != req.WorkspaceID {
 		req.WorkspaceID, req.WorkspaceName = "", g // a name: the engine resolves it
 		if g == r.Target.WorkspaceName {
 			req.WorkspaceID = r.Target.WorkspaceID
 		}
 	}
 	if req.Mode == "" {
-		req.Mode = "replace"
+		req.Mode = cmdline.DefaultMode
 	}
 	return req, ""
-}
-
-// hintValues are a command line's flag values, by flag.
-type hintValues map[string][]string
-
-func (h hintValues) get(flag string) string {
-	if v := h[flag]; len(v) > 0 {
-		return v[len(v)-1]
-	}
-	return ""
-}
-
-// hintFlags reads the flags of a command line that push.CommandLine wrote:
-// words separated by spaces, single-quoted where needed (a single quote
-// inside is closed, escaped with a backslash and reopened).
-func hintFlags(line string) (hintValues, error) {
-	words, err := shellWords(line)
-	if err != nil {
-		return nil, err
-	}
-	out := hintValues{}
-	for i := 0; i < len(words); i++ {
-		w := words[i]
-		if !strings.HasPrefix(w, "--") {
-			continue
-		}
-		if name, v, ok := strings.Cut(w, "="); ok {
-			out[name] = append(out[name], v)
-			continue
-		}
-		if i+1 < len(words) && !strings.HasPrefix(words[i+1], "--") {
-			out[w] = append(out[w], words[i+1])
-			i++
-		} else {
-			out[w] = append(out[w], "")
-		}
-	}
-	return out, nil
-}
-
-// shellWords splits a POSIX command line that uses spaces, single quotes
-// and backslashes only (what push.ShellQuote writes).
-func shellWords(line string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	inWord, quoted := false, false
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quoted && c == '\'':
-			quoted = false
-		case quoted:
-			cur.WriteByte(c)
-		case c == '\'':
-			quoted, inWord = true, true
-		case c == '\\' && i+1 < len(line):
-			i++
-			cur.WriteByte(line[i])
-			inWord = true
-		case c == ' ' || c == '\t' || c == '\n':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(c)
-			inWord = true
-		}
-	}
-	if quoted {
-		return nil, errors.New("an unterminated quote")
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, nil
 }

@@ -2,12 +2,17 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/exitcode"
@@ -126,24 +131,46 @@ func TestWizardResumeFromHistory(t *testing.T) {
 	}
 }
 
-func TestHintFlags(t *testing.T) {
-	for _, tc := range []struct {
-		line string
-		want map[string][]string
-	}{
-		{"pbiwb push --sandbox https://127.0.0.1:8443 --account sandbox --input a.csv --resume",
-			map[string][]string{"--sandbox": {"https://127.0.0.1:8443"}, "--account": {"sandbox"}, "--input": {"a.csv"}, "--resume": {""}}},
-		{`pbiwb push --account 'ops team' --group 'Bob'\''s' --column a=Int64 --column 'b c=String'`,
-			map[string][]string{"--account": {"ops team"}, "--group": {"Bob's"}, "--column": {"a=Int64", "b c=String"}}},
-		{"pbiwb push --mode=append", map[string][]string{"--mode": {"append"}}},
-	} {
-		got, err := hintFlags(tc.line)
-		if err != nil || fmt.Sprint(got) != fmt.Sprint(hintValues(tc.want)) {
-			t.Errorf("hintFlags(%q) = %v, %v; want %v", tc.line, got, err, tc.want)
-		}
+// A record of an earlier version keeps only its resume command as text: the
+// wizard still rebuilds the request from it (through the history's parser),
+// and a record of this version rebuilds the same request from its fields.
+func TestResumeRequestFromOldRecord(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "connector", "history", "testdata", "20261127-093000.000-0ld0ne.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := hintFlags("pbiwb push --group 'open"); err == nil {
-		t.Error("an unterminated quote should be an error")
+	var old history.Record
+	if err := json.Unmarshal(b, &old); err != nil {
+		t.Fatal(err)
+	}
+	want := ui.Request{Account: "demo", Input: "/data/Q3 orders (final).csv", WorkspaceID: "8c1d6a53-2b4e-4f0e-9d7a-3c5b2e1f0a9d",
+		WorkspaceName: "Sales Analytics", Dataset: "Orders", Table: "Orders", Mode: "append", Retention: "fifo",
+		Columns: map[string]string{"zip": "String", "Unit price": "Decimal"}, Resume: true}
+	got, note := resumeRequest(old)
+	if got == nil || !reflect.DeepEqual(*got, want) || note != "" {
+		t.Fatalf("resumeRequest(old record) = %+v, %q\nwant %+v", got, note, want)
+	}
+
+	q, ok, err := old.PushRequest()
+	if !ok || err != nil {
+		t.Fatalf("PushRequest = %v, %v", ok, err)
+	}
+	fresh := old
+	fresh.ResumeHint, fresh.Request = "", &q
+	if got, note := resumeRequest(fresh); got == nil || !reflect.DeepEqual(*got, want) || note != "" {
+		t.Errorf("resumeRequest(record with fields) = %+v, %q\nwant %+v", got, note, want)
+	}
+
+	// Neither: an earlier version's run that died before it ended.
+	bare := old
+	bare.ResumeHint = ""
+	if got, note := resumeRequest(bare); got == nil || got.Account != "" || got.Columns != nil || !strings.Contains(note, "abruptly") {
+		t.Errorf("resumeRequest(bare record) = %+v, %q", got, note)
+	}
+	bad := old
+	bad.ResumeHint = "pbiwb push --group 'open"
+	if got, note := resumeRequest(bad); got != nil || !strings.Contains(note, "could not be read") {
+		t.Errorf("resumeRequest(unreadable hint) = %+v, %q", got, note)
 	}
 }
 
@@ -168,5 +195,9 @@ func TestWizardStoppedBeforeFirstBatchIsNotResumable(t *testing.T) {
 	d, err := b.Run(testCtx(t), runs[0].ID)
 	if err != nil || d.Resume != nil || !strings.Contains(d.ResumeNote, "no checkpoint") {
 		t.Errorf("Run = resume %+v, note %q, %v; want no resume, with the reason", d.Resume, d.ResumeNote, err)
+	}
+	// Shown instead: the same push run again, from the request's fields.
+	if len(d.Command) < 2 || d.Command[1] != "push" || slices.Contains(d.Command, "--resume") || !slices.Contains(d.Command, "Early") {
+		t.Errorf("Run's command = %q, want the push run again without --resume", d.Command)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
@@ -105,11 +106,10 @@ func (b *wizardBackend) takePlan(account string, req push.Request) *push.Plan {
 	return p.plan
 }
 
-// invocation is what goes between "pbiwb" and "push" in the engine's resume
-// hint: the global flags and the account.
-func (b *wizardBackend) invocation(account string) string {
-	g := strings.TrimSpace(strings.TrimPrefix(wizardCommand(b.g), "pbiwb"))
-	return strings.TrimSpace(g + " --account " + shellWord(account))
+// invocation is the flags of the engine's resume hint after "pbiwb push":
+// the global flags and the account.
+func (b *wizardBackend) invocation(account string) []string {
+	return append(globalFlags(b.g), "--"+cmdline.Account, account)
 }
 
 // pushRequest is the wizard's answers as `pbiwb push` flags. The workspace

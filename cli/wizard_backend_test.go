@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/exitcode"
@@ -378,8 +379,8 @@ func TestWizardInProcessSandbox(t *testing.T) {
 	if got.Prefill != demoPrefill() || !got.NoColor || got.InputSuggestion != demo.DomoDataSetID {
 		t.Errorf("options = %+v", got)
 	}
-	if !strings.HasPrefix(got.Command, "pbiwb --sandbox https://127.0.0.1:") || !strings.HasSuffix(got.Command, " --home "+homeDir) {
-		t.Errorf("Command = %q", got.Command)
+	if f := got.Flags; len(f) != 4 || f[0] != "--sandbox" || !strings.HasPrefix(f[1], "https://127.0.0.1:") || f[2] != "--home" || f[3] != homeDir {
+		t.Errorf("Flags = %q", f)
 	}
 }
 
@@ -643,12 +644,12 @@ func TestWizardCommand(t *testing.T) {
 		{Globals{Home: "/tmp/my home"}, "pbiwb --home '/tmp/my home'"},
 		{Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:9", Home: "/h"}, "pbiwb --sandbox https://127.0.0.1:9 --home /h"},
 	} {
-		if got := wizardCommand(tc.g); got != tc.want {
-			t.Errorf("wizardCommand(%+v) = %q, want %q", tc.g, got, tc.want)
+		if got := cmdline.Quote(append([]string{"pbiwb"}, globalFlags(tc.g)...)); got != tc.want {
+			t.Errorf("globalFlags(%+v) = %q, want %q", tc.g, got, tc.want)
 		}
 	}
 	b := newWizardBackend(Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:9"}, home.Dirs{})
-	if got := b.invocation("it's"); got != `--sandbox https://127.0.0.1:9 --account 'it'\''s'` {
+	if got := cmdline.Quote(b.invocation("it's")); got != `--sandbox https://127.0.0.1:9 --account 'it'\''s'` {
 		t.Errorf("invocation = %q", got)
 	}
 }
@@ -671,7 +672,7 @@ func TestWizardRunningSandbox(t *testing.T) {
 	if code := Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home}, env); code != exitcode.OK {
 		t.Fatalf("exit %d", code)
 	}
-	if got.Prefill != demoPrefill() || got.InputSuggestion != demo.DomoDataSetID || got.NoColor || inProcess != "" || got.Command != "pbiwb --sandbox "+f.sb.URL()+" --home "+f.home {
+	if got.Prefill != demoPrefill() || got.InputSuggestion != demo.DomoDataSetID || got.NoColor || inProcess != "" || !slices.Equal(got.Flags, []string{"--sandbox", f.sb.URL(), "--home", f.home}) {
 		t.Errorf("options = %+v, in-process %q", got, inProcess)
 	}
 }

@@ -277,8 +277,8 @@ type RunDetail struct {
 	ExitCode                  exitcode.Code
 	Waits                     []RunWait
 	Errors                    []RunError
-	Note                      string // how an outcome was inferred (a dead process)
-	Command                   string // the command that continues the run, when recorded
+	Note                      string   // how an outcome was inferred (a dead process)
+	Command                   []string // the argv ("pbiwb", "push", ...) that continues the run, when known
 	// Resume is the request that continues the run (Resume set), nil when
 	// it cannot be resumed from the wizard; ResumeNote says why not, or what
 	// the resume assumes (e.g. the account it uses).

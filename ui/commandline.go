@@ -1,27 +1,40 @@
 package ui
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/format"
 )
 
 // commandLine is the `pbiwb push` equivalent of a request, for scripts and
-// schedules, on one line. Secrets never appear: the saved account carries them.
-func commandLine(command string, r Request) string {
-	return strings.Join(commandArgs(command, r), " ")
+// schedules, on one line: flags are the global flags in force (Options.Flags).
+// Secrets never appear: the saved account carries them.
+func commandLine(flags []string, r Request) string {
+	return strings.Join(quoted(commandArgs(flags, r)), " ")
 }
 
 // commandBlock is the same command broken into lines of at most width
 // columns with shell continuations, so it can be copied from the screen and
 // pasted into a shell as it is (never broken inside a value).
-func commandBlock(command string, r Request, width int) string {
-	return packArgs(commandArgs(command, r), width)
+func commandBlock(flags []string, r Request, width int) string {
+	return packArgs(quoted(commandArgs(flags, r)), width)
 }
 
-// packArgs lays out a command's words (the command, its subcommand, then
-// flags each with its value) in lines of at most width columns.
+// quoted is words each shell-quoted where it needs it.
+func quoted(words []string) []string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = format.ShellQuote(w)
+	}
+	return q
+}
+
+// packArgs lays out a command's words, already quoted (the command, its
+// subcommand, then flags each with its value), in lines of at most width
+// columns.
 func packArgs(args []string, width int) string {
 	if len(args) < 2 {
 		return strings.Join(args, " ")
@@ -45,69 +58,17 @@ func packArgs(args []string, width int) string {
 	return strings.Join(append(lines, line), "\n")
 }
 
-// commandArgs are the words of the command line, values shell-quoted.
-func commandArgs(command string, r Request) []string {
-	args := []string{command, "push"}
-	add := func(flag, v string) {
-		if v != "" {
-			args = append(args, flag, format.ShellQuote(v))
-		}
-	}
-	add("--account", r.Account)
-	add("--input", r.Input)
+// commandArgs are the words of the command line (unquoted), as the one
+// builder (cmdline.Push) writes them.
+func commandArgs(flags []string, r Request) []string {
 	group := r.WorkspaceName
 	if group == "" {
 		group = r.WorkspaceID
 	}
-	add("--group", group)
-	add("--dataset", r.Dataset)
-	add("--table", r.Table)
-	add("--mode", r.Mode)
-	if r.Retention != "" && r.Retention != "none" {
-		add("--retention", r.Retention)
+	p := cmdline.Push{Flags: flags, Account: r.Account, Input: r.Input, Group: group, Dataset: r.Dataset,
+		Table: r.Table, Mode: r.Mode, Retention: r.Retention, Resume: r.Resume}
+	for _, n := range slices.Sorted(maps.Keys(r.Columns)) {
+		p.Columns = append(p.Columns, n+"="+r.Columns[n])
 	}
-	names := make([]string, 0, len(r.Columns))
-	for n := range r.Columns {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		add("--column", n+"="+r.Columns[n])
-	}
-	if r.Resume {
-		args = append(args, "--resume")
-	}
-	return args
-}
-
-// splitCommand splits a shell-quoted command line (as shellQuote writes
-// values) into its words, keeping their quotes, so packArgs can break it
-// between words only.
-func splitCommand(line string) []string {
-	var words []string
-	var cur strings.Builder
-	quoted := false
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case c == '\\' && !quoted && i+1 < len(line):
-			cur.WriteByte(c)
-			i++
-			cur.WriteByte(line[i])
-		case c == '\'':
-			quoted = !quoted
-			cur.WriteByte(c)
-		case c == ' ' && !quoted:
-			if cur.Len() > 0 {
-				words = append(words, cur.String())
-				cur.Reset()
-			}
-		default:
-			cur.WriteByte(c)
-		}
-	}
-	if cur.Len() > 0 {
-		words = append(words, cur.String())
-	}
-	return words
+	return append([]string{"pbiwb"}, p.Args()...)
 }

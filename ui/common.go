@@ -26,7 +26,8 @@ type Common struct {
 	gen     int // the last generation handed out; see nextGen
 
 	running *tracker // pushes in flight
-	command string   // how the user runs pbiwb: "pbiwb", "pbiwb --sandbox URL"
+	flags   []string // the global flags in force (Options.Flags)
+	command string   // how the user runs pbiwb, quoted: "pbiwb", "pbiwb --sandbox URL"
 	// inputSuggestion prefills the Input screen (Options.InputSuggestion).
 	inputSuggestion string
 	// location is where times are shown (time.Local outside tests).

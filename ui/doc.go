@@ -29,9 +29,10 @@
 //     the scan's warnings → InputReport.Warnings.
 //   - doctor.Result → CheckResult, one send per check as it finishes.
 //   - history.Record → RunSummary / RunDetail; RunDetail.Resume is the
-//     request rebuilt from the record and its resume hint (Account,
-//     Columns, Retention are only in the hint).
+//     request rebuilt from the fields the record keeps (history.Request),
+//     or from the resume command of a record of an earlier version.
 //
-// Run is the entry point; Options.Command lets command lines shown to the
-// user carry the global flags in force (e.g. "pbiwb --sandbox URL").
+// Run is the entry point; Options.Flags lets command lines shown to the
+// user carry the global flags in force (e.g. --sandbox URL). Every `pbiwb
+// push` line is written by cmdline.Push, the builder the engine and cli use.
 package ui

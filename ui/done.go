@@ -54,7 +54,7 @@ func (d *done) Update(msg tea.Msg) (screen, tea.Cmd) {
 
 func (d *done) farewell() string {
 	if d.err != nil {
-		return resumeAdvice(d.c.command, "✗ The push stopped: "+d.err.Error()+".", d.req)
+		return resumeAdvice(d.c.flags, "✗ The push stopped: "+d.err.Error()+".", d.req)
 	}
 	out := fmt.Sprintf("✓ %s written and verified in %s › %s › %s.", plural(d.res.RowsWritten, "row", "rows"), d.req.WorkspaceName, d.req.Dataset, d.req.Table)
 	if d.res.RunID != "" {
@@ -76,7 +76,7 @@ func (d *done) View() string {
 		lines = append(lines, "", wrap(fmt.Sprintf("%s were written before it stopped and stay in the table; the checkpoint is saved, so a resume writes only what is missing:", plural(r.RowsWritten, "row", "rows")), w))
 		rq := q
 		rq.Resume = true
-		lines = append(lines, indent(commandBlock(d.c.command, rq, w-2), "  "))
+		lines = append(lines, indent(commandBlock(d.c.flags, rq, w-2), "  "))
 		if r.RunID != "" {
 			lines = append(lines, "", "The run is in the history with its errors and RequestIds:", "  "+d.c.command+" history "+r.RunID)
 		}
@@ -95,7 +95,7 @@ func (d *done) View() string {
 	lines = append(lines, s.Selected.Render("What next"),
 		indent(wrap(fmt.Sprintf("• In Power BI, open the workspace %s: the dataset %s is ready for reports.", q.WorkspaceName, q.Dataset), w-4), "  "),
 		"  • Run the same writeback from a script or a schedule:",
-		indent(commandBlock(d.c.command, q, w-4), "    "))
+		indent(commandBlock(d.c.flags, q, w-4), "    "))
 	return strings.Join(lines, "\n")
 }
 

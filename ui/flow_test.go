@@ -88,7 +88,7 @@ func TestFlowFullWriteback(t *testing.T) {
 	}
 	want := Request{Account: "sandbox", Input: "domo:" + demo.DomoDataSetID, Columns: map[string]string{}, WorkspaceID: demo.WorkspaceSalesID,
 		WorkspaceName: demo.WorkspaceSales, Dataset: "Sales Orders", Table: "Sales Orders", Mode: "replace"}
-	if commandLine("pbiwb", m.req) != commandLine("pbiwb", want) {
+	if commandLine(nil, m.req) != commandLine(nil, want) {
 		t.Errorf("pushed %+v\nwant   %+v", m.req, want)
 	}
 }

@@ -92,11 +92,13 @@ func TestHistoryFromDone(t *testing.T) {
 	}
 }
 
-func TestSplitCommandKeepsQuotedWords(t *testing.T) {
-	line := `pbiwb push --account sandbox --group 'Sales Analytics' --dataset 'Bob'\''s data' --resume`
-	got := splitCommand(line)
-	want := []string{"pbiwb", "push", "--account", "sandbox", "--group", "'Sales Analytics'", "--dataset", `'Bob'\''s data'`, "--resume"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("splitCommand = %q\nwant %q", got, want)
+// A recorded command's words are quoted one by one and never broken inside
+// a value.
+func TestPackArgsKeepsQuotedWords(t *testing.T) {
+	words := []string{"pbiwb", "push", "--account", "sandbox", "--group", "Sales Analytics", "--dataset", "Bob's data", "--resume"}
+	got := packArgs(quoted(words), 30)
+	want := "pbiwb push --account sandbox \\\n  --group 'Sales Analytics' \\\n  --dataset 'Bob'\\''s data' \\\n  --resume"
+	if got != want {
+		t.Errorf("packArgs =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -112,7 +112,7 @@ func (p *pushScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		p.gen = -1 // later ticks and events are stale
 		if p.stopping && msg.err != nil {
-			farewell := resumeAdvice(p.c.command, fmt.Sprintf("Stopped after %s of %s.", plural(msg.res.RowsWritten, "row", "rows"), count(p.ev.RowsTotal)), p.req)
+			farewell := resumeAdvice(p.c.flags, fmt.Sprintf("Stopped after %s of %s.", plural(msg.res.RowsWritten, "row", "rows"), count(p.ev.RowsTotal)), p.req)
 			return p, func() tea.Msg { return quitMsg{exitcode.Interrupted, farewell} }
 		}
 		return p, func() tea.Msg { return pushFinishedMsg{msg.res, msg.err} }

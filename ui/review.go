@@ -73,7 +73,7 @@ func (r *review) command() string {
 	if r.plan != nil && r.plan.Command != "" {
 		return wrap(r.plan.Command, r.c.width-2)
 	}
-	return commandBlock(r.c.command, r.req, r.c.width-2)
+	return commandBlock(r.c.flags, r.req, r.c.width-2)
 }
 
 func (r *review) View() string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/exitcode"
 )
 
@@ -47,10 +48,7 @@ type (
 // New builds the wizard's root model. ctx bounds every backend call.
 func New(ctx context.Context, b Backend, o Options) *Model {
 	c := &Common{ctx: ctx, backend: b, styles: NewStyles(o.NoColor), keys: DefaultKeyMap(), width: 80, height: 24,
-		readDir: o.readDir, running: &tracker{}, command: o.Command, inputSuggestion: o.InputSuggestion, location: o.location}
-	if c.command == "" {
-		c.command = "pbiwb"
-	}
+		readDir: o.readDir, running: &tracker{}, flags: o.Flags, command: cmdline.Quote(append([]string{"pbiwb"}, o.Flags...)), inputSuggestion: o.InputSuggestion, location: o.location}
 	m := &Model{c: c, prefill: o.Prefill}
 	m.stack = []screen{newAccounts(c)}
 	return m

@@ -25,9 +25,10 @@ type Options struct {
 	// free). Nil means os.Stdin and os.Stderr.
 	In  io.Reader
 	Out io.Writer
-	// Command is how the user invokes pbiwb, for the command lines the wizard
-	// shows ("pbiwb --sandbox https://127.0.0.1:8443"); default "pbiwb".
-	Command string
+	// Flags are the global flags in force as words (--sandbox URL, --home
+	// DIR), so the command lines the wizard shows reach the same sandbox and
+	// home; none by default.
+	Flags []string
 	// InputSuggestion prefills the Input screen's field (the demo Domo
 	// DataSet ID under --sandbox); the user may clear it.
 	InputSuggestion string
@@ -76,7 +77,7 @@ func Run(ctx context.Context, b Backend, o Options) (exitcode.Code, error) {
 	switch {
 	case errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
 		if interruptedPush {
-			fmt.Fprintln(o.Out, resumeAdvice(m.c.command, "Interrupted.", m.req))
+			fmt.Fprintln(o.Out, resumeAdvice(m.c.flags, "Interrupted.", m.req))
 		}
 		return exitcode.Interrupted, nil
 	case err != nil:
@@ -89,7 +90,7 @@ func Run(ctx context.Context, b Backend, o Options) (exitcode.Code, error) {
 }
 
 // resumeAdvice says how to continue a stopped push.
-func resumeAdvice(command, head string, r Request) string {
+func resumeAdvice(flags []string, head string, r Request) string {
 	r.Resume = true
-	return head + " The checkpoint is saved; to write only what is missing, run:\n" + indent(commandBlock(command, r, 76), "  ")
+	return head + " The checkpoint is saved; to write only what is missing, run:\n" + indent(commandBlock(flags, r, 76), "  ")
 }

@@ -241,8 +241,8 @@ func (d *runDetail) runLines() []string {
 	case r.Outcome.Resumable() && r.ResumeNote != "":
 		lines = append(lines, "", s.Warn.Render(wrap("It cannot be resumed from here: "+r.ResumeNote, w)))
 	}
-	if r.Command != "" {
-		lines = append(lines, "", s.Hint.Render("The command that continues it:"), indent(packArgs(splitCommand(r.Command), w-2), "  "))
+	if len(r.Command) > 0 {
+		lines = append(lines, "", s.Hint.Render("The command that continues it:"), indent(packArgs(quoted(r.Command), w-2), "  "))
 	}
 	return lines
 }

@@ -58,10 +58,10 @@ func TestCommandLine(t *testing.T) {
 	r := Request{Account: "prod", Input: "/data/it's here.csv", WorkspaceName: "Sales Analytics", Dataset: "Orders", Table: "T",
 		Mode: "append", Retention: "fifo", Columns: map[string]string{"zip": "String", "amount": "Decimal"}, Resume: true}
 	want := `pbiwb push --account prod --input '/data/it'\''s here.csv' --group 'Sales Analytics' --dataset Orders --table T --mode append --retention fifo --column amount=Decimal --column zip=String --resume`
-	if got := commandLine("pbiwb", r); got != want {
+	if got := commandLine(nil, r); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	block := commandBlock("pbiwb", r, 40)
+	block := commandBlock(nil, r, 40)
 	for _, l := range splitLines(block) {
 		if lipglossWidth(l) > 40 {
 			t.Errorf("line wider than 40: %q", l)

@@ -1,43 +1,27 @@
 package push
 
 import (
-	"strings"
-
-	"github.com/pbiwb/pbiwb/format"
+	"github.com/pbiwb/pbiwb/cmdline"
+	"github.com/pbiwb/pbiwb/connector/history"
 )
 
-// CommandLine is the `pbiwb push` command that does what req asks, for the
-// wizard's last screen and the resume hint: global is the global and
-// credential flags (Services.Invocation, e.g. "--sandbox URL --account
-// NAME"), already quoted; they go after "push", where both kinds are read.
-// Every value is shell-quoted (POSIX sh) where it needs it.
-func CommandLine(global string, req Request) string {
-	parts := []string{"pbiwb", "push"}
-	if g := strings.TrimSpace(global); g != "" {
-		parts = append(parts, g)
+// command is the `pbiwb push` that does what req asks, for the dry run's
+// plan and the resume, run-again and --restart hints: the global and
+// identity flags of svc.Invocation, then req's flags, defaults left out.
+func command(svc Services, req Request) cmdline.Push {
+	p := cmdline.Push{Flags: svc.Invocation, Input: req.Input, Group: req.Group, Dataset: req.Dataset,
+		Table: req.Table, Mode: req.Mode, Retention: req.Retention, Columns: req.Columns,
+		Resume: req.Resume, Restart: req.Restart}
+	if req.MaxThrottleWait != DefaultMaxThrottleWait {
+		p.MaxThrottleWait = req.MaxThrottleWait
 	}
-	parts = append(parts,
-		"--input", format.ShellQuote(req.Input),
-		"--group", format.ShellQuote(req.Group),
-		"--dataset", format.ShellQuote(req.Dataset),
-		"--table", format.ShellQuote(req.Table))
-	if req.Mode != "" && req.Mode != ModeReplace {
-		parts = append(parts, "--mode", format.ShellQuote(req.Mode))
-	}
-	if req.Retention != "" && req.Retention != RetentionNone {
-		parts = append(parts, "--retention", format.ShellQuote(req.Retention))
-	}
-	for _, c := range req.Columns {
-		parts = append(parts, "--column", format.ShellQuote(c))
-	}
-	if req.MaxThrottleWait > 0 && req.MaxThrottleWait != DefaultMaxThrottleWait {
-		parts = append(parts, "--max-throttle-wait", req.MaxThrottleWait.String())
-	}
-	if req.Resume {
-		parts = append(parts, "--resume")
-	}
-	if req.Restart {
-		parts = append(parts, "--restart")
-	}
-	return strings.Join(parts, " ")
+	return p
+}
+
+// historyRequest is what the history keeps of req, to resume it or run it
+// again from its fields.
+func historyRequest(svc Services, req Request) *history.Request {
+	p := command(svc, req)
+	return &history.Request{Flags: p.Flags, Input: p.Input, Group: p.Group, Dataset: p.Dataset, Table: p.Table,
+		Mode: p.Mode, Retention: p.Retention, Columns: p.Columns, MaxThrottleWait: p.MaxThrottleWait}
 }

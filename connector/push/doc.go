@@ -10,7 +10,6 @@
 //	defer plan.Close()
 //	report := plan.Report()                          // the dry run: what exists, what will be created/changed/deleted, ETA
 //	summary, err := plan.Run(ctx, observer)          // create, write exactly once, verify, record in the history
-//	line := push.CommandLine(svc.Invocation, req)    // the equivalent command line
 //
 // Prepare's errors place themselves among docs/cli.md's exit codes
 // (exitcode.Coder; exitcode.Of reads them): a *UsageError, ErrNoDomo or
@@ -19,7 +18,9 @@
 // findings; a *TargetError is 3 (change the target: several datasets of that
 // name, a dataset without the table, an incompatible schema) or 5 (Power BI
 // refuses: no access, read-only workspace, not a push dataset). Run's
-// Summary.ExitCode is the run's code. Target resolution is in target.go,
+// Summary.ExitCode is the run's code. The report's Command and the
+// summary's hints are the equivalent command lines (command.go, through
+// cmdline.Push). Target resolution is in target.go,
 // Prepare and the plan in plan.go and report.go, Run in run.go, the Power BI
 // error classifier in classify.go.
 //

@@ -24,28 +24,6 @@ import (
 	"github.com/pbiwb/pbiwb/home"
 )
 
-func TestCommandLine(t *testing.T) {
-	tests := []struct {
-		global string
-		req    push.Request
-		want   string
-	}{
-		{"", push.Request{Input: "orders.csv", Group: "Sales Analytics", Dataset: "Orders", Table: "T"},
-			"pbiwb push --input orders.csv --group 'Sales Analytics' --dataset Orders --table T"},
-		{"--account demo", push.Request{Input: "domo:845305d8", Group: "g", Dataset: "it's", Table: "T", Mode: "append",
-			Retention: "fifo", Columns: []string{"zip=String", "a b=Int64"}, Resume: true},
-			"pbiwb push --account demo --input domo:845305d8 --group g --dataset 'it'\\''s' --table T --mode append --retention fifo " +
-				"--column zip=String --column 'a b=Int64' --resume"},
-		{"", push.Request{Input: "", Group: "$HOME", Dataset: "d", Table: "t", Mode: "replace", Retention: "none", Restart: true},
-			"pbiwb push --input '' --group '$HOME' --dataset d --table t --restart"},
-	}
-	for _, tt := range tests {
-		if got := push.CommandLine(tt.global, tt.req); got != tt.want {
-			t.Errorf("CommandLine(%q, %+v)\n got %s\nwant %s", tt.global, tt.req, got, tt.want)
-		}
-	}
-}
-
 func TestClassifyPowerBI(t *testing.T) {
 	tests := []struct {
 		name string

@@ -74,8 +74,8 @@ func PrepareRun(ctx context.Context, svc Services, req Request, obs ...Observer)
 		return nil, err
 	}
 	rec := history.Record{Input: norm.Input, Mode: norm.Mode, Resumed: norm.Resume, ExitCode: -1,
-		ResumeHint: resumeHint(svc, norm),
-		Target:     history.Target{WorkspaceName: norm.Group, DatasetName: norm.Dataset, Table: norm.Table}}
+		ResumeHint: resumeHint(svc, norm), Request: historyRequest(svc, norm),
+		Target: history.Target{WorkspaceName: norm.Group, DatasetName: norm.Dataset, Table: norm.Table}}
 	if svc.PowerBI != nil {
 		rec.Target.APIBase = svc.PowerBI.Endpoints().APIBase
 	}

@@ -94,7 +94,7 @@ func (p *Plan) Report() PlanReport {
 		Mode:      p.req.Mode, Resume: p.req.Resume,
 		Batches: p.batches, Bytes: p.bytes, MaxBatchBytes: p.maxBatchBytes, Limits: p.limits,
 		Warnings: p.warnings,
-		Command:  CommandLine(p.svc.Invocation, p.req),
+		Command:  command(p.svc, p.req).Line(),
 	}
 	if t.retention == schema.RetentionFIFO {
 		r.Dataset.Retention = RetentionFIFO

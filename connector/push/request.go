@@ -67,9 +67,9 @@ type Services struct {
 	// Stdin is read for Input "-".
 	Stdin io.Reader
 	// Invocation is the global and credential flags of the command lines the
-	// engine suggests (the resume hint), e.g. "--sandbox URL --account NAME",
-	// shell-quoted. Never secrets.
-	Invocation string
+	// engine suggests (the resume hint), as words, e.g. --sandbox URL
+	// --account NAME (cmdline.Push.Flags). Never secrets.
+	Invocation []string
 	// Clock is the time of pacing and progress; nil is the system clock.
 	Clock clock.Clock
 	// TempDir holds the copy of an input that cannot be read twice (stdin, a

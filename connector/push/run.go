@@ -118,8 +118,8 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		CheckpointDir: p.svc.Dirs.Checkpoints(),
 		History:       seed,
 		ResumeHint:    resumeHint(p.svc, p.req),
-		RestartHint:   CommandLine(p.svc.Invocation, p.req),
-		StartOverHint: CommandLine(p.svc.Invocation, restart),
+		RestartHint:   command(p.svc, p.req).Line(),
+		StartOverHint: command(p.svc, restart).Line(),
 		Tracker:       tr,
 		Clock:         clk,
 		// Once the count is verified the checkpoint goes: the record must
@@ -144,7 +144,7 @@ func (p *Plan) recordRun(r *history.Record) {
 	r.Input, r.Fingerprint, r.Mode = p.req.Input, p.fingerprint, p.req.Mode
 	r.Resumed = p.req.Resume && !p.resume.startOver && p.resume.already == nil
 	r.RowsTotal, r.BatchesTotal = int64(p.pipe.Rows), p.batches
-	r.ResumeHint = resumeHint(p.svc, p.req)
+	r.ResumeHint, r.Request = resumeHint(p.svc, p.req), historyRequest(p.svc, p.req)
 	p.recordTarget(r)
 }
 
@@ -174,7 +174,7 @@ func (p *Plan) runID() string {
 // resumeHint is the command that continues the push of req.
 func resumeHint(svc Services, req Request) string {
 	req.Resume, req.Restart = true, false
-	return CommandLine(svc.Invocation, req)
+	return command(svc, req).Line()
 }
 
 // prepareTable makes the target table exist with every input column: it
