@@ -82,7 +82,7 @@ func TestWizardDemoEndToEnd(t *testing.T) {
 	screen = tm.waitFor(t, "review", "5/7 Review", "The plan", "5,000 rows", "--account sandbox", "pbiwb sandbox --addr 127.0.0.1:")
 	// The in-process sandbox's URL is on the command line shown; slow its
 	// answers down so the Push screen stays long enough to be seen.
-	m := regexp.MustCompile(`pbiwb --sandbox (https://127\.0\.0\.1:\d+)`).FindStringSubmatch(screen)
+	m := regexp.MustCompile(`--sandbox (https://127\.0\.0\.1:\d+)`).FindStringSubmatch(screen)
 	if m == nil {
 		t.Fatalf("no sandbox URL on the Review screen:\n%s", screen)
 	}
