@@ -5,11 +5,11 @@ import (
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
 
-// BatchRowsFunc sizes batch index, which starts at input row firstRow
+// batchRowsFunc sizes batch index, which starts at input row firstRow
 // (0-based): the engine's batches are cut where it says (or earlier, where
 // a POST's byte limit ends them). It must depend only on its arguments and
 // the limits, so that a resumed run finds batch i at the same rows.
-type BatchRowsFunc func(index, firstRow int) int
+type batchRowsFunc func(index, firstRow int) int
 
 // hourlyBatchRows sizes the engine's batches so that the push is both
 // settleable and as fast as the limits allow:
@@ -33,7 +33,7 @@ type BatchRowsFunc func(index, firstRow int) int
 // to be P apart; with smaller quotas (RowsPerHour < P·maxRows), and with
 // batches too small for distinct sizes, the function is distinctBatchRows.
 // Batches never exceed RowsPerHour, which the pacer could never let through.
-func hourlyBatchRows(l schema.Limits) BatchRowsFunc {
+func hourlyBatchRows(l schema.Limits) batchRowsFunc {
 	maxRows, pending, perHour := l.MaxRowsPerPost, l.MaxPendingPosts, l.RowsPerHour
 	if perHour > 0 && perHour < maxRows {
 		maxRows = perHour
@@ -89,7 +89,7 @@ func subsetSumsDistinct(sizes []int) bool {
 
 // planBatches is the batch sizes rows make with rows (ignoring the byte limit,
 // which only ends batches earlier), in order.
-func planBatches(totalRows int, rows BatchRowsFunc) []int {
+func planBatches(totalRows int, rows batchRowsFunc) []int {
 	var out []int
 	for first := 0; first < totalRows; {
 		n := min(max(rows(len(out), first), 1), totalRows-first)
@@ -100,7 +100,7 @@ func planBatches(totalRows int, rows BatchRowsFunc) []int {
 }
 
 // uniform sizes every batch alike.
-func uniform(batchRows int) BatchRowsFunc {
+func uniform(batchRows int) batchRowsFunc {
 	return func(int, int) int { return batchRows }
 }
 

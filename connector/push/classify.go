@@ -8,13 +8,13 @@ import (
 	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 )
 
-// ClassifyPowerBI is the Classifier of connector/powerbi's errors, as its
+// classifyPowerBI is the Classifier of connector/powerbi's errors, as its
 // PostRows documents them: a request sent without an answer is Ambiguous
 // (settle by counting); a 429 is Throttled with the server's Retry-After;
 // a 5xx answer, a token refused as expired, or a request that never left is
 // Transient (nothing was stored);
 // everything else is Fatal, keeping the status, code and RequestId for people.
-func ClassifyPowerBI(err error) writer.Failure {
+func classifyPowerBI(err error) writer.Failure {
 	var (
 		pe *powerbi.Error
 		te *powerbi.TransportError

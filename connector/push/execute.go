@@ -46,7 +46,7 @@ type Job struct {
 	Batching  string // how rows were cut into batches; a resume must match
 	// BatchRows is how the batches were sized (HourlyBatchRows), for the ETA;
 	// nil: all alike, TotalRows / Batches.
-	BatchRows BatchRowsFunc
+	BatchRows batchRowsFunc
 	// FullBatchRows is the batch size of the fastest push the limits allow
 	// (MaxRowsPerPost, or fewer when the byte limit cuts batches), the
 	// yardstick of Summary.MinimumSeconds; 0: TotalRows / Batches.
@@ -189,7 +189,7 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 	}
 
 	j.Tracker.Phase(PhaseVerifying, "")
-	counted, err := Verify(ctx, j.Table, st.Header.CountBefore+j.TotalRows, j.TableCap, j.Limits.MaxRowsPerPost)
+	counted, err := verify(ctx, j.Table, st.Header.CountBefore+j.TotalRows, j.TableCap, j.Limits.MaxRowsPerPost)
 	sum.TableRows = counted
 	if err != nil {
 		return sum, err

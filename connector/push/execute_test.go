@@ -55,7 +55,7 @@ func (x *execCase) job(ctx context.Context, mode string, resume bool, n int) (Su
 	}
 	var mu sync.Mutex
 	p := NewPrinter(&lockedWriter{w: &x.printed, mu: &mu}, nil, PrinterOptions{})
-	tr := NewTracker(nil, totalRows(n), n, p.Observe, HistoryObserver(run))
+	tr := NewTracker(nil, totalRows(n), n, p.Observe, historyObserver(run))
 	target := testKey().Target
 	target.Mode = mode
 	sum, err := Execute(ctx, Job{
@@ -224,7 +224,7 @@ func TestHistoryObserver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := NewTracker(clock, 100, 2, HistoryObserver(run))
+	tr := NewTracker(clock, 100, 2, historyObserver(run))
 	tr.Sending()
 	clock.Advance(2 * time.Second) // past the store's save interval: progress reaches the file
 	tr.Answered(60)
@@ -245,7 +245,7 @@ func TestHistoryObserver(t *testing.T) {
 		len(rec.Posts) != 1 || rec.Posts[0].Rows != 60 || !rec.Posts[0].End.Equal(t0) {
 		t.Errorf("finished: %+v", rec)
 	}
-	if got := SentFromHistory(rec.Posts); len(got) != 1 || got[0] != (pacer.Sent{End: t0, Rows: 60}) {
-		t.Errorf("SentFromHistory = %v", got)
+	if got := sentFromHistory(rec.Posts); len(got) != 1 || got[0] != (pacer.Sent{End: t0, Rows: 60}) {
+		t.Errorf("sentFromHistory = %v", got)
 	}
 }

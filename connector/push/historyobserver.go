@@ -5,10 +5,10 @@ import (
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 )
 
-// HistoryObserver keeps a history record up to date from the event stream:
+// historyObserver keeps a history record up to date from the event stream:
 // progress as it goes (the store writes it about once a second), and the
 // outcome, waits, errors and resume hint at the summary.
-func HistoryObserver(run *history.Run) Observer {
+func historyObserver(run *history.Run) Observer {
 	return func(e Event) {
 		if e.Kind != KindSummary {
 			run.Update(func(r *history.Record) { progressInto(r, e.Progress) })
@@ -42,9 +42,9 @@ func progressInto(r *history.Record, p Progress) {
 	r.Retries, r.Throttled = p.Retries, p.Throttled
 }
 
-// SentFromHistory converts history posts into the pacer's seed: pass it
+// sentFromHistory converts history posts into the pacer's seed: pass it
 // store.RecentPosts(apiBase, datasetID, now.Add(-limits.Hour())).
-func SentFromHistory(posts []history.Post) []pacer.Sent {
+func sentFromHistory(posts []history.Post) []pacer.Sent {
 	out := make([]pacer.Sent, len(posts))
 	for i, p := range posts {
 		out[i] = pacer.Sent{End: p.End, Rows: p.Rows}

@@ -104,7 +104,7 @@ func TestResumeAfterCutOffPostsAgainstSandbox(t *testing.T) {
 							}
 						}
 					},
-					Table: tbl, Classify: ClassifyPowerBI, CheckpointDir: dir, Tracker: NewTracker(nil, total, n),
+					Table: tbl, Classify: classifyPowerBI, CheckpointDir: dir, Tracker: NewTracker(nil, total, n),
 					StopGrace: 50 * time.Millisecond, Stability: stab})
 			}
 

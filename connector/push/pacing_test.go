@@ -136,7 +136,7 @@ func simulatePush(tb testing.TB, l schema.Limits, total, batch int, foreign []si
 
 // simulatePushSized is simulatePush with batches sized by sizes (from the
 // first row not yet sent) and minimum as the yardstick.
-func simulatePushSized(tb testing.TB, l schema.Limits, total int, sizes BatchRowsFunc, minimum time.Duration, foreign []simPost) simResult {
+func simulatePushSized(tb testing.TB, l schema.Limits, total int, sizes batchRowsFunc, minimum time.Duration, foreign []simPost) simResult {
 	clock := clock.NewFake(t0)
 	p, err := pacer.New(pacer.Config{Limits: l, Clock: clock})
 	if err != nil {

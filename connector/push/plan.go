@@ -251,7 +251,7 @@ func (p *Plan) batching() string {
 
 // batchSizing is how a plan's batches are sized, for the estimates.
 type batchSizing struct {
-	rows BatchRowsFunc // the batches' sizes by where they start
+	rows batchRowsFunc // the batches' sizes by where they start
 	full int           // the size of the fastest push's batches: the yardstick
 }
 

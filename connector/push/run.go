@@ -54,7 +54,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		p.hrun, herr = history.New(p.svc.Dirs.History()).Start(rec)
 	}
 	if p.hrun != nil && !p.hrun.Done() {
-		observers = append(observers, HistoryObserver(p.hrun))
+		observers = append(observers, historyObserver(p.hrun))
 	}
 	tr := NewTracker(clk, int64(p.pipe.Rows), p.batches, observers...)
 	if herr != nil {
@@ -91,7 +91,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	store := history.New(p.svc.Dirs.History())
 	var seed []pacer.Sent
 	if posts, err := store.RecentPosts(p.svc.PowerBI.Endpoints().APIBase, p.target.dataset.ID, clk.Now().Add(-p.limits.Hour())); err == nil {
-		seed = SentFromHistory(posts)
+		seed = sentFromHistory(posts)
 	}
 	var capRows int64
 	if p.target.retention == schema.RetentionFIFO {
@@ -114,7 +114,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		},
 		Recycle:       p.pipe.Recycle,
 		Table:         table{c: p.svc.PowerBI, group: p.target.group.ID, dataset: p.target.dataset.ID, t: p.target.table.Name},
-		Classify:      ClassifyPowerBI,
+		Classify:      classifyPowerBI,
 		CheckpointDir: p.svc.Dirs.Checkpoints(),
 		History:       seed,
 		ResumeHint:    resumeHint(p.svc, p.req),

@@ -24,11 +24,11 @@ func (e *VerifyError) Error() string {
 		format.Thousands(e.Counted), format.Thousands(e.Expected))
 }
 
-// Verify checks the table's row count at the end of a push: exactly
+// verify checks the table's row count at the end of a push: exactly
 // expected, or for a basicFIFO table that evicted rows, between its cap and
 // its cap plus one batch (Power BI keeps "200,000–210,000" — UNCONFIRMED how
 // far over the cap a table may run; we allow one POST's worth).
-func Verify(ctx context.Context, t writer.Table, expected, fifoCap int64, maxRowsPerPost int) (int64, error) {
+func verify(ctx context.Context, t writer.Table, expected, fifoCap int64, maxRowsPerPost int) (int64, error) {
 	counted, err := t.CountRows(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("verify the row count: %w", err)

@@ -337,7 +337,7 @@ func TestWriterFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.checkExactlyOnce(t, n)
-			if _, err := Verify(context.Background(), r.table, totalRows(n), 0, 10_000); err != nil {
+			if _, err := verify(context.Background(), r.table, totalRows(n), 0, 10_000); err != nil {
 				t.Error(err)
 			}
 			p := r.tracker.Snapshot()

@@ -9,7 +9,7 @@ import (
 )
 
 // How the writer reads a failed request: Table's errors come back through a
-// Classifier (the push engine's ClassifyPowerBI) as a Failure, and a write that
+// Classifier (the push engine's classifyPowerBI) as a Failure, and a write that
 // must stop ends with a *StopError.
 
 // FailureKind is what a failed request means for the writer.
