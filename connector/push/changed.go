@@ -38,7 +38,7 @@ func (e *InputChangedError) Unwrap() error { return e.Err }
 
 // inputChanged makes a write that the input's change stopped an
 // *InputChangedError; any other error is returned as is.
-func inputChanged(j Job, w *writer.Writer, err error) error {
+func inputChanged(j job, w *writer.Writer, err error) error {
 	var ce *source.ChangedError
 	if !errors.As(err, &ce) {
 		return err

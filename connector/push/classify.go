@@ -43,7 +43,7 @@ func classifyPowerBI(err error) writer.Failure {
 	return writer.Failure{Kind: writer.Fatal}
 }
 
-// table binds a powerbi.Client to one table: the TargetTable of a Job.
+// table binds a powerbi.Client to one table: the targetTable of a job.
 type table struct {
 	c                 *powerbi.Client
 	group, dataset, t string

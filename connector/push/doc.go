@@ -45,7 +45,7 @@
 //     honouring Retry-After (within the throttling budget), settling
 //     ambiguous POSTs; it reports through writer.Events, which write.go
 //     wires to the Tracker.
-//   - Execute (execute.go): a whole write into a resolved table: delete or
+//   - execute (execute.go): a whole write into a resolved table: delete or
 //     count, checkpoint, write, verify (verify.go), summary with the exit
 //     code.
 //   - Events (events.go): the one stream of progress the wizard, the headless

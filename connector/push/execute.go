@@ -17,19 +17,19 @@ import (
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
-// Execute is the writing half of a push, once the input is validated and the
+// execute is the writing half of a push, once the input is validated and the
 // target resolved: clear or count the table, checkpoint, write every batch
 // exactly once, verify the row count, and sum it all up. push.Run puts target
 // resolution in front of it.
 
-// TargetTable is the resolved table.
-type TargetTable interface {
+// targetTable is the resolved table.
+type targetTable interface {
 	writer.Table
 	DeleteRows(ctx context.Context) error
 }
 
-// Job is one push into a resolved table.
-type Job struct {
+// job is one push into a resolved table.
+type job struct {
 	Limits      schema.Limits
 	Fingerprint string // the input's
 	Target      Target // the checkpoint key's target; Target.Mode is replace or append
@@ -56,7 +56,7 @@ type Job struct {
 	// Recycle, if set, takes a batch body back once sent.
 	Recycle func([]byte)
 
-	Table    TargetTable
+	Table    targetTable
 	Classify writer.Classifier
 
 	CheckpointDir string // home.Dirs.Checkpoints()
@@ -72,7 +72,7 @@ type Job struct {
 	// given when the input changed during the push.
 	StartOverHint string
 
-	Tracker *Tracker // required: Execute reports through it
+	Tracker *Tracker // required: execute reports through it
 	Clock   clock.Clock
 	// Backoff and MaxBackoff tune the writer's retries (defaults 1s, 1m).
 	Backoff, MaxBackoff time.Duration
@@ -93,10 +93,10 @@ type Job struct {
 var ErrNothingToResume error = &UsageError{Msg: "there is no interrupted push of this input into this table to resume " +
 	"(the input or the target differs, or the last run finished); run without --resume"}
 
-// Execute runs the job and returns its summary (also emitted as the last
+// execute runs the job and returns its summary (also emitted as the last
 // event) and the error that ended it, if any.
-func Execute(ctx context.Context, j Job) (Summary, error) {
-	sum, err := execute(ctx, j)
+func execute(ctx context.Context, j job) (Summary, error) {
+	sum, err := writeAll(ctx, j)
 	sum.Table = j.TableName
 	switch {
 	case err == nil:
@@ -133,10 +133,12 @@ func Execute(ctx context.Context, j Job) (Summary, error) {
 	return j.Tracker.Finish(sum), err
 }
 
-func execute(ctx context.Context, j Job) (Summary, error) {
+// writeAll is execute without the summing up: checkpoint, pacer and writer
+// set up, every batch written, the row count verified.
+func writeAll(ctx context.Context, j job) (Summary, error) {
 	var sum Summary
 	if j.Tracker == nil || j.Table == nil || j.Classify == nil || j.Open == nil {
-		return sum, errors.New("push: Job needs Tracker, Table, Classify and Open")
+		return sum, errors.New("push: job needs Tracker, Table, Classify and Open")
 	}
 	c, st, err := openCheckpoint(ctx, j)
 	if err != nil {
@@ -208,7 +210,7 @@ func execute(ctx context.Context, j Job) (Summary, error) {
 // run left in flight), or prepares the table and starts a fresh one: for
 // replace, delete the rows first; either way count what the table holds, so
 // settling and verifying know where they started.
-func openCheckpoint(ctx context.Context, j Job) (*checkpoint.Checkpoint, *checkpoint.State, error) {
+func openCheckpoint(ctx context.Context, j job) (*checkpoint.Checkpoint, *checkpoint.State, error) {
 	key := CheckpointKey{Fingerprint: j.Fingerprint, Target: j.Target}
 	if j.Resume {
 		c, st, err := checkpoint.Load(j.CheckpointDir, key, j.Clock)
@@ -253,12 +255,12 @@ func openCheckpoint(ctx context.Context, j Job) (*checkpoint.Checkpoint, *checkp
 	return c, &checkpoint.State{Header: h, Acked: map[int]int{}}, nil
 }
 
-func stopOnTable(j Job, what string, err error) error {
+func stopOnTable(j job, what string, err error) error {
 	f := j.Classify(err)
 	return &writer.StopError{Batch: -1, Failure: f, Refused: f.Kind == writer.Fatal, Err: fmt.Errorf("%s: %w", what, err)}
 }
 
-func avgBatch(j Job) int {
+func avgBatch(j job) int {
 	if j.Batches < 1 {
 		return max(1, j.Limits.MaxRowsPerPost)
 	}

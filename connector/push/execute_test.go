@@ -58,7 +58,7 @@ func (x *execCase) job(ctx context.Context, mode string, resume bool, n int) (Su
 	tr := NewTracker(nil, totalRows(n), n, p.Observe, historyObserver(run))
 	target := testKey().Target
 	target.Mode = mode
-	sum, err := Execute(ctx, Job{
+	sum, err := execute(ctx, job{
 		Limits: fastLimits(), Fingerprint: "sha256:abc", Target: target, TableName: "Orders", Resume: resume,
 		TotalRows: totalRows(n), Batches: n, Batching: "test",
 		Open: func(_ context.Context, from int) iter.Seq2[writer.Batch, error] {

@@ -80,8 +80,8 @@ func TestResumeAfterCutOffPostsAgainstSandbox(t *testing.T) {
 			dir := t.TempDir()
 			target := testKey().Target
 			target.Mode = "append"
-			job := func(ctx context.Context, resume bool, stab writer.Stability) (Summary, error) {
-				return Execute(ctx, Job{Limits: limits, Fingerprint: "sha256:late", Target: target, TableName: "T",
+			runJob := func(ctx context.Context, resume bool, stab writer.Stability) (Summary, error) {
+				return execute(ctx, job{Limits: limits, Fingerprint: "sha256:late", Target: target, TableName: "T",
 					Resume: resume, TotalRows: total, Batches: n, Batching: "test",
 					Open: func(_ context.Context, from int) iter.Seq2[writer.Batch, error] {
 						return func(yield func(writer.Batch, error) bool) {
@@ -112,11 +112,11 @@ func TestResumeAfterCutOffPostsAgainstSandbox(t *testing.T) {
 			ictx, cancel := context.WithCancel(ctx)
 			tr := time.AfterFunc(1500*time.Millisecond, cancel) // the second five POSTs are at the server
 			defer tr.Stop()
-			if _, err := job(ictx, false, writer.Stability{}); !errors.Is(err, context.Canceled) {
+			if _, err := runJob(ictx, false, writer.Stability{}); !errors.Is(err, context.Canceled) {
 				t.Fatalf("interrupted: %v", err)
 			}
 			fault(`{}`)
-			_, err = job(ctx, true, tt.stability)
+			_, err = runJob(ctx, true, tt.stability)
 			time.Sleep(1200 * time.Millisecond) // every late commit has landed
 			counted, cerr := c.CountRows(ctx, demo.WorkspaceSalesID, ds.ID, "T")
 			if cerr != nil {

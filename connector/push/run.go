@@ -98,7 +98,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		capRows = int64(p.limits.MaxRowsFIFO)
 	}
 	sizing := p.sizing()
-	job := Job{
+	j := job{
 		Limits: p.limits, Fingerprint: p.fingerprint, Target: p.jobTarget(), TableName: p.target.table.Name,
 		TableCap: capRows, Resume: p.req.Resume && !p.resume.startOver, Created: created,
 		TotalRows: int64(p.pipe.Rows), Batches: p.batches, Batching: p.batching(),
@@ -129,14 +129,14 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 			p.saveRecord(func(r *history.Record) { r.Verified, r.RowsWritten = true, int64(p.pipe.Rows) })
 		},
 	}
-	job.MaxThrottleWait = p.req.MaxThrottleWait
+	j.MaxThrottleWait = p.req.MaxThrottleWait
 	// The sandbox compresses time N-fold; its 5xx storms pass as fast, so
 	// the writer's backoff after one shrinks alike (never below 20ms).
 	if s := p.limits.TimeScale; s > 1 {
-		job.Backoff = max(time.Duration(float64(time.Second)/s), 20*time.Millisecond)
-		job.MaxBackoff = max(time.Duration(float64(time.Minute)/s), 200*time.Millisecond)
+		j.Backoff = max(time.Duration(float64(time.Second)/s), 20*time.Millisecond)
+		j.MaxBackoff = max(time.Duration(float64(time.Minute)/s), 200*time.Millisecond)
 	}
-	return Execute(ctx, job)
+	return execute(ctx, j)
 }
 
 // recordRun fills in what the history keeps of this plan's run.

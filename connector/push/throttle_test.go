@@ -16,7 +16,7 @@ import (
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
-// throttleRun runs Execute on a fake table whose 429s ask for retryAfter,
+// throttleRun runs execute on a fake table whose 429s ask for retryAfter,
 // inside a synctest bubble: every wait passes in fake time.
 type throttleRun struct {
 	dir     string
@@ -30,7 +30,7 @@ func (r *throttleRun) execute(t *testing.T, retryAfter, budget time.Duration, re
 	p := NewPrinter(&lockedWriter{w: &r.printed, mu: &mu}, nil, PrinterOptions{})
 	target := testKey().Target
 	target.Mode = "append"
-	return Execute(context.Background(), Job{
+	return execute(context.Background(), job{
 		Limits: fastLimits(), Fingerprint: "sha256:abc", Target: target, TableName: "Orders", Resume: resume,
 		TotalRows: totalRows(n), Batches: n, Batching: "test",
 		Open: func(_ context.Context, from int) iter.Seq2[writer.Batch, error] {
