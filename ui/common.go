@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"strings"
 	"sync"
@@ -109,49 +108,6 @@ func truncate(s string, width int) string {
 		return ""
 	}
 	return ansi.Truncate(s, width, "…")
-}
-
-// count formats an integer with thousands separators: 1,234,567.
-func count[T ~int | ~int64](n T) string {
-	s := fmt.Sprint(int64(n))
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// duration formats d for people: 45s, 3m05s, 1h02m.
-func duration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	d = d.Round(time.Second)
-	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	switch {
-	case h > 0:
-		return fmt.Sprintf("%dh%02dm", h, m)
-	case m > 0:
-		return fmt.Sprintf("%dm%02ds", m, s)
-	default:
-		return fmt.Sprintf("%ds", s)
-	}
-}
-
-// plural returns "1 row" / "2 rows".
-func plural[T ~int | ~int64](n T, one, many string) string {
-	if n == 1 {
-		return count(n) + " " + one
-	}
-	return count(n) + " " + many
 }
 
 // tracker counts running pushes so Run can wait, after the screen is gone,

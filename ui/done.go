@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // done is the last screen: the verified row count, the run's history entry
@@ -56,7 +58,7 @@ func (d *done) farewell() string {
 	if d.err != nil {
 		return resumeAdvice(d.c.flags, "✗ The push stopped: "+d.err.Error()+".", d.req)
 	}
-	out := fmt.Sprintf("✓ %s written and verified in %s › %s › %s.", plural(d.res.RowsWritten, "row", "rows"), d.req.WorkspaceName, d.req.Dataset, d.req.Table)
+	out := fmt.Sprintf("✓ %s written and verified in %s › %s › %s.", format.Count(d.res.RowsWritten, "row"), d.req.WorkspaceName, d.req.Dataset, d.req.Table)
 	if d.res.RunID != "" {
 		out += "\n  History: " + d.c.command + " history " + d.res.RunID
 	}
@@ -73,7 +75,7 @@ func (d *done) View() string {
 		if errors.As(d.err, &fe) && fe.Advice() != "" {
 			lines = append(lines, s.Advice.Render(wrap("  "+fe.Advice(), w)))
 		}
-		lines = append(lines, "", wrap(fmt.Sprintf("%s were written before it stopped and stay in the table; the checkpoint is saved, so a resume writes only what is missing:", plural(r.RowsWritten, "row", "rows")), w))
+		lines = append(lines, "", wrap(fmt.Sprintf("%s were written before it stopped and stay in the table; the checkpoint is saved, so a resume writes only what is missing:", format.Count(r.RowsWritten, "row")), w))
 		rq := q
 		rq.Resume = true
 		lines = append(lines, indent(commandBlock(d.c.flags, rq, w-2), "  "))
@@ -82,12 +84,12 @@ func (d *done) View() string {
 		}
 		return strings.Join(lines, "\n")
 	}
-	verified := s.OK.Render(fmt.Sprintf("✓ %s written and verified: the table holds %s.", plural(r.RowsWritten, "row", "rows"), plural(r.RowsVerified, "row", "rows")))
+	verified := s.OK.Render(fmt.Sprintf("✓ %s written and verified: the table holds %s.", format.Count(r.RowsWritten, "row"), format.Count(r.RowsVerified, "row")))
 	if r.RowsVerified != r.RowsWritten && q.Mode == "replace" {
-		verified = s.Warn.Render(fmt.Sprintf("! %s written, but the table holds %s: another writer may share it.", plural(r.RowsWritten, "row", "rows"), count(r.RowsVerified)))
+		verified = s.Warn.Render(fmt.Sprintf("! %s written, but the table holds %s: another writer may share it.", format.Count(r.RowsWritten, "row"), format.Thousands(r.RowsVerified)))
 	}
 	lines = append(lines, verified,
-		truncate(fmt.Sprintf("  %s › %s › %s · %s · %s · %s", q.WorkspaceName, q.Dataset, q.Table, plural(r.Batches, "batch", "batches"), plural(r.Retries, "retry", "retries"), duration(r.Elapsed)), w),
+		truncate(fmt.Sprintf("  %s › %s › %s · %s · %s · %s", q.WorkspaceName, q.Dataset, q.Table, format.Count(r.Batches, "batch"), format.Count(r.Retries, "retry"), format.Duration(r.Elapsed)), w),
 		"")
 	if r.RunID != "" {
 		lines = append(lines, "Recorded in the history as run "+s.Selected.Render(r.RunID)+":", "  "+d.c.command+" history "+r.RunID, "")

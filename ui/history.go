@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
@@ -100,9 +102,9 @@ var historyColumns = fmt.Sprintf("%-12s  %-13s %14s %5s  %-7s  %s", "When", "Out
 
 // runRow is a run's fixed-width columns.
 func runRow(r RunSummary, loc *time.Location) string {
-	rows := count(r.RowsWritten)
+	rows := format.Thousands(r.RowsWritten)
 	if r.RowsTotal > 0 && r.RowsTotal != r.RowsWritten {
-		rows += "/" + count(r.RowsTotal)
+		rows += "/" + format.Thousands(r.RowsTotal)
 	}
 	took := tookText(r.Elapsed)
 	mode := r.Mode
@@ -120,7 +122,7 @@ func tookText(d time.Duration) string {
 	case d < time.Second:
 		return "<1s"
 	}
-	return duration(d)
+	return format.Duration(d)
 }
 
 // runWhere is where a run wrote and what it read.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // input asks for the Domo DataSet ID or a local file, reads and validates the
@@ -191,7 +193,7 @@ func (in *input) next() tea.Cmd {
 		return in.inspect()
 	}
 	if n := len(in.report.Findings); n > 0 {
-		in.notice = fmt.Sprintf("%s to fix first: change a column's type (←/→) or correct the input.", plural(n, "finding", "findings"))
+		in.notice = fmt.Sprintf("%s to fix first: change a column's type (←/→) or correct the input.", format.Count(n, "finding"))
 		return nil
 	}
 	report, overrides := *in.report, maps.Clone(in.overrides)
@@ -299,7 +301,7 @@ func (in *input) View() string {
 // then the findings (scrolled with pgup/pgdn).
 func (in *input) reportView() []string {
 	s, w, r := in.c.styles, in.c.width, in.report
-	lines := []string{fmt.Sprintf("%s · %s · %s · %s", s.Selected.Render(r.Name), r.Kind, plural(r.Rows, "row", "rows"), plural(len(r.Columns), "column", "columns"))}
+	lines := []string{fmt.Sprintf("%s · %s · %s · %s", s.Selected.Render(r.Name), r.Kind, format.Count(r.Rows, "row"), format.Count(len(r.Columns), "column"))}
 	room := in.c.bodyHeight() - 6
 	colRows := min(len(r.Columns), max(room/2, 3))
 	if len(r.Findings) == 0 {
@@ -325,7 +327,7 @@ func (in *input) reportView() []string {
 		lines = append(lines, s.OK.Render("✓ No findings: every row converts to its column's type."))
 		return append(lines, in.warningLines(room-colRows-1)...)
 	}
-	lines = append(lines, s.Error.Render(fmt.Sprintf("✗ %s (nothing will be written until they are fixed):", plural(len(r.Findings), "finding", "findings"))))
+	lines = append(lines, s.Error.Render(fmt.Sprintf("✗ %s (nothing will be written until they are fixed):", format.Count(len(r.Findings), "finding"))))
 	shown := max(room-colRows-1, 2)
 	for i := in.findTop; i < len(r.Findings) && i < in.findTop+shown; i++ {
 		lines = append(lines, truncate("  "+findingText(r.Findings[i]), w))
@@ -345,7 +347,7 @@ func (in *input) warningLines(room int) []string {
 	for i, warn := range warns {
 		wrapped := strings.Split(wrap("! "+warn, w), "\n")
 		if len(lines)+len(wrapped) > room-1 && i < len(warns) {
-			return append(lines, s.Hint.Render(fmt.Sprintf("  … %s more (pbiwb push --dry-run lists them)", plural(len(warns)-i, "warning", "warnings"))))
+			return append(lines, s.Hint.Render(fmt.Sprintf("  … %s more (pbiwb push --dry-run lists them)", format.Count(len(warns)-i, "warning"))))
 		}
 		for _, l := range wrapped {
 			lines = append(lines, s.Warn.Render(l))

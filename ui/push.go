@@ -7,7 +7,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // pushScreen runs the writeback and shows its progress: rows and batches,
@@ -112,7 +114,7 @@ func (p *pushScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		p.gen = -1 // later ticks and events are stale
 		if p.stopping && msg.err != nil {
-			farewell := resumeAdvice(p.c.flags, fmt.Sprintf("Stopped after %s of %s.", plural(msg.res.RowsWritten, "row", "rows"), count(p.ev.RowsTotal)), p.req)
+			farewell := resumeAdvice(p.c.flags, fmt.Sprintf("Stopped after %s of %s.", format.Count(msg.res.RowsWritten, "row"), format.Thousands(p.ev.RowsTotal)), p.req)
 			return p, func() tea.Msg { return quitMsg{exitcode.Interrupted, farewell} }
 		}
 		return p, func() tea.Msg { return pushFinishedMsg{msg.res, msg.err} }
@@ -149,32 +151,32 @@ func (p *pushScreen) View() string {
 	}
 	lines = append(lines, s.bar(pct, max(w-7, 10))+fmt.Sprintf(" %3.0f%%", pct*100), "")
 	row := func(label, value string) { lines = append(lines, fmt.Sprintf("  %-10s %s", label, value)) }
-	row("Rows", count(e.RowsWritten)+" / "+count(e.RowsTotal))
-	row("Batches", fmt.Sprintf("%s / %s · %d in flight", count(e.BatchesDone), count(e.BatchesTotal), e.InFlight))
+	row("Rows", format.Thousands(e.RowsWritten)+" / "+format.Thousands(e.RowsTotal))
+	row("Batches", fmt.Sprintf("%s / %s · %d in flight", format.Thousands(e.BatchesDone), format.Thousands(e.BatchesTotal), e.InFlight))
 	switch {
 	case p.stopping:
 		row("Status", s.Warn.Render("stopping: waiting for the batches in flight, saving the checkpoint…"))
 	case e.Wait != nil:
 		left := e.Wait.Left - p.now.Sub(p.received)
-		row("Waiting", s.Warn.Render(duration(left)))
+		row("Waiting", s.Warn.Render(format.Duration(left)))
 		lines = append(lines, indent(s.Warn.Render(wrap(e.Wait.Reason, w-13)), strings.Repeat(" ", 13)))
 	case e.RowsTotal == 0:
 		row("Status", "preparing the target…")
 	default:
 		row("Status", "sending")
 	}
-	retries := count(e.Retries)
+	retries := format.Thousands(e.Retries)
 	if e.Throttled > 0 {
-		retries += fmt.Sprintf(" · %s met (Power BI said: too many requests)", plural(e.Throttled, "429", "429s"))
+		retries += fmt.Sprintf(" · %s met (Power BI said: too many requests)", format.Count(e.Throttled, "429"))
 	}
 	row("Retries", retries)
 	speed := "—"
 	if e.RowsPerSecond > 0 {
 		eta := "unknown"
 		if e.ETA >= 0 {
-			eta = duration(e.ETA)
+			eta = format.Duration(e.ETA)
 		}
-		speed = fmt.Sprintf("%s rows/s · ETA %s", count(int64(e.RowsPerSecond)), eta)
+		speed = fmt.Sprintf("%s rows/s · ETA %s", format.Thousands(int64(e.RowsPerSecond)), eta)
 	}
 	row("Speed", speed)
 	if len(p.errs) > 0 {

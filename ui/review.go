@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // review shows the dry run's plan (what will be created, deleted and
@@ -95,7 +97,7 @@ func (r *review) View() string {
 		for _, a := range p.Actions {
 			lines = append(lines, truncate("  • "+a, w))
 		}
-		lines = append(lines, fmt.Sprintf("  %s in %s; about %s under Power BI's limits", plural(p.Rows, "row", "rows"), plural(p.Batches, "batch", "batches"), duration(p.ETA)))
+		lines = append(lines, fmt.Sprintf("  %s in %s; about %s under Power BI's limits", format.Count(p.Rows, "row"), format.Count(p.Batches, "batch"), format.Duration(p.ETA)))
 		for _, warn := range p.Warnings {
 			lines = append(lines, s.Warn.Render(truncate("  ! "+warn, w)))
 		}

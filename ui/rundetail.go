@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // runDetail is one recorded run in full: its numbers, waits, errors with
@@ -194,18 +196,18 @@ func (d *runDetail) runLines() []string {
 	if r.ExitCode >= 0 && !r.Running {
 		outcome += fmt.Sprintf(" (exit %d)", r.ExitCode)
 	}
-	rows := count(r.RowsWritten) + " / " + count(r.RowsTotal)
+	rows := format.Thousands(r.RowsWritten) + " / " + format.Thousands(r.RowsTotal)
 	if r.Verified {
 		rows += " · verified"
 	}
-	retries := count(r.Retries)
+	retries := format.Thousands(r.Retries)
 	if r.Throttled > 0 {
-		retries += fmt.Sprintf(" · throttled (429) %s", plural(r.Throttled, "time", "times"))
+		retries += fmt.Sprintf(" · throttled (429) %s", format.Count(r.Throttled, "time"))
 	}
 	lines := []string{
 		row("When", when), row("Input", r.Input), row("Target", strings.Join(nonEmpty(r.Workspace, r.Dataset, r.Table), " › ")),
 		row("Mode", mode), row("Outcome", outcome), row("Rows", rows),
-		row("Batches", count(r.BatchesDone)+" / "+count(r.BatchesTotal)), row("Retries", retries),
+		row("Batches", format.Thousands(r.BatchesDone)+" / "+format.Thousands(r.BatchesTotal)), row("Retries", retries),
 	}
 	if r.Note != "" {
 		lines = append(lines, indent(s.Hint.Render(wrap(r.Note, w-12)), strings.Repeat(" ", 12)))
@@ -213,7 +215,7 @@ func (d *runDetail) runLines() []string {
 	if len(r.Waits) > 0 {
 		lines = append(lines, "", "Waits:")
 		for _, wt := range r.Waits {
-			lines = append(lines, truncate(fmt.Sprintf("  %s: %s, %s in all", wt.Reason, plural(wt.Count, "wait", "waits"), duration(wt.Total)), w))
+			lines = append(lines, truncate(fmt.Sprintf("  %s: %s, %s in all", wt.Reason, format.Count(wt.Count, "wait"), format.Duration(wt.Total)), w))
 		}
 	}
 	if len(r.Errors) > 0 {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // troubleshoot runs the doctor's checks for what the user has chosen so far
@@ -126,7 +128,7 @@ func (ts *troubleshoot) View() string {
 	case ts.ended && ts.failed() == 0:
 		lines = append(lines, "", s.OK.Render("All checks passed."))
 	case ts.ended:
-		lines = append(lines, "", s.Error.Render(fmt.Sprintf("%s failed; each ✗ above says what to do.", plural(ts.failed(), "check", "checks"))))
+		lines = append(lines, "", s.Error.Render(fmt.Sprintf("%s failed; each ✗ above says what to do.", format.Count(ts.failed(), "check"))))
 	}
 	return strings.Join(ts.scroll.window(s, lines, ts.c.bodyHeight()), "\n")
 }
