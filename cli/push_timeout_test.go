@@ -32,7 +32,7 @@ func TestPushThrottledBeyondBudgetStops(t *testing.T) {
 		t.Fatalf("exit %d, want 6\n%s", code, stderr)
 	}
 	for _, want := range []string{
-		"Power BI asked to wait 87600h00m before the next request (429 Too Many Requests, Retry-After): longer than --max-throttle-wait 1h00m allows",
+		"Power BI asked to wait 87600h before the next request (429 Too Many Requests, Retry-After): longer than --max-throttle-wait 1h allows",
 		"Stopped after 0 of 25,000 rows (0 of 3 batches)",
 		"To continue where it stopped, after ",
 		"(when Power BI said it would take requests again): pbiwb push",
@@ -56,7 +56,7 @@ func TestPushThrottledBeyondBudgetStops(t *testing.T) {
 	}
 	recs := f.history()
 	if len(recs) == 0 || recs[0].Outcome != outcome.Stopped || recs[0].ExitCode != 6 || len(recs[0].Errors) == 0 ||
-		!strings.Contains(recs[0].Errors[len(recs[0].Errors)-1].Message, "longer than --max-throttle-wait 1h00m allows") {
+		!strings.Contains(recs[0].Errors[len(recs[0].Errors)-1].Message, "longer than --max-throttle-wait 1h allows") {
 		t.Errorf("history: %+v", recs[0])
 	}
 

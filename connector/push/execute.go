@@ -177,7 +177,7 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 	message := ""
 	if len(st.Acked) > 0 {
 		message = fmt.Sprintf("Writing %s in %s (resumed: %s already written)",
-			plural(int(j.TotalRows), "row", "rows"), plural(j.Batches, "batch", "batches"), plural(len(st.Acked), "batch", "batches"))
+			format.Count(j.TotalRows, "row"), format.Count(j.Batches, "batch"), format.Count(len(st.Acked), "batch"))
 	}
 	j.Tracker.Phase(PhaseWriting, message)
 	err = w.Write(ctx, j.Open(ctx, st.NextBatch()))

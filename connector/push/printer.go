@@ -133,7 +133,7 @@ func phaseLine(e Event) string {
 	case PhaseSettling:
 		return "Counting the table's rows to settle batches whose outcome is unknown"
 	case PhaseWriting:
-		return fmt.Sprintf("Writing %s in %s", plural(int(e.Progress.RowsTotal), "row", "rows"), plural(e.Progress.BatchesTotal, "batch", "batches"))
+		return fmt.Sprintf("Writing %s in %s", format.Count(e.Progress.RowsTotal, "row"), format.Count(e.Progress.BatchesTotal, "batch"))
 	case PhaseVerifying:
 		return "Verifying the table's row count"
 	}
@@ -149,10 +149,10 @@ func progressLine(p Progress, now time.Time) string {
 	fmt.Fprintf(&b, " · batch %s/%s · %d in flight · %s rows/s",
 		format.Thousands(int64(p.BatchesDone)), format.Thousands(int64(p.BatchesTotal)), p.InFlight, format.Thousands(int64(p.RowsPerSecond+0.5)))
 	if p.ETASeconds > 0 {
-		b.WriteString(" · ETA " + humanDuration(secondsDuration(p.ETASeconds)))
+		b.WriteString(" · ETA " + format.Seconds(p.ETASeconds))
 	}
 	if p.Retries > 0 {
-		b.WriteString(" · " + plural(p.Retries, "retry", "retries"))
+		b.WriteString(" · " + format.Count(p.Retries, "retry"))
 	}
 	if p.Wait != nil {
 		b.WriteString(" · waiting " + waitText(*p.Wait, now))
@@ -164,12 +164,12 @@ func waitText(w WaitInfo, now time.Time) string {
 	if w.Until.IsZero() {
 		return "for a request in flight: " + w.Limit
 	}
-	return humanDuration(w.Until.Sub(now)) + ": " + w.Limit
+	return format.Duration(w.Until.Sub(now)) + ": " + w.Limit
 }
 
 func retryLine(r RetryInfo) string {
 	s := fmt.Sprintf("retrying batch %s (attempt %d) in %s: %s", format.Thousands(int64(r.Batch)), r.Attempt,
-		humanDuration(secondsDuration(r.DelaySeconds)), r.Cause)
+		format.Seconds(r.DelaySeconds), r.Cause)
 	if r.RequestID != "" {
 		s += " (RequestId " + r.RequestID + ")"
 	}
@@ -206,7 +206,7 @@ var waitWords = map[string]string{
 
 func summaryText(s Summary) string {
 	var b strings.Builder
-	elapsed := humanDuration(secondsDuration(s.ElapsedSeconds))
+	elapsed := format.Seconds(s.ElapsedSeconds)
 	into := ""
 	if s.Table != "" {
 		into = " into " + s.Table
@@ -215,10 +215,10 @@ func summaryText(s Summary) string {
 	case s.Outcome == outcome.Succeeded && s.Note != "":
 		b.WriteString("Done: " + s.Note)
 	case s.Outcome == outcome.Succeeded:
-		fmt.Fprintf(&b, "Done: %s in %s written%s in %s", plural(int(s.RowsWritten), "row", "rows"),
-			plural(s.BatchesDone, "batch", "batches"), into, elapsed)
+		fmt.Fprintf(&b, "Done: %s in %s written%s in %s", format.Count(s.RowsWritten, "row"),
+			format.Count(s.BatchesDone, "batch"), into, elapsed)
 		if s.Verified {
-			fmt.Fprintf(&b, "; the table holds %s", plural(int(s.TableRows), "row", "rows"))
+			fmt.Fprintf(&b, "; the table holds %s", format.Count(s.TableRows, "row"))
 		}
 		b.WriteString(".")
 	default:
@@ -231,11 +231,11 @@ func summaryText(s Summary) string {
 			why = ": Power BI throttled the push beyond --max-throttle-wait"
 		}
 		fmt.Fprintf(&b, "%s after %s of %s (%s of %s) in %s%s.", verb, format.Thousands(s.RowsWritten),
-			plural(int(s.RowsTotal), "row", "rows"), format.Thousands(int64(s.BatchesDone)), plural(s.BatchesTotal, "batch", "batches"), elapsed, why)
+			format.Count(s.RowsTotal, "row"), format.Thousands(int64(s.BatchesDone)), format.Count(s.BatchesTotal, "batch"), elapsed, why)
 	}
 	if s.MinimumSeconds > 0 && s.ElapsedSeconds > 0 && s.Outcome == outcome.Succeeded {
 		fmt.Fprintf(&b, "\n  %.1f%% of the fastest the limits allow (%s).", 100*s.MinimumSeconds/s.ElapsedSeconds,
-			humanDuration(secondsDuration(s.MinimumSeconds)))
+			format.Seconds(s.MinimumSeconds))
 	}
 	if len(s.Waits) > 0 {
 		keys := make([]string, 0, len(s.Waits))
@@ -249,12 +249,12 @@ func summaryText(s Summary) string {
 			if name == "" {
 				name = k
 			}
-			parts[i] = fmt.Sprintf("%s ×%d (%s)", name, w.Count, humanDuration(secondsDuration(w.Seconds)))
+			parts[i] = fmt.Sprintf("%s ×%d (%s)", name, w.Count, format.Seconds(w.Seconds))
 		}
 		b.WriteString("\n  Waited for " + strings.Join(parts, ", ") + ".")
 	}
 	if s.Retries > 0 {
-		fmt.Fprintf(&b, "\n  %s, %d of them after a 429.", plural(s.Retries, "retry", "retries"), s.Throttled)
+		fmt.Fprintf(&b, "\n  %s, %d of them after a 429.", format.Count(s.Retries, "retry"), s.Throttled)
 	}
 	if s.Outcome != outcome.Succeeded {
 		for _, e := range s.Errors {
@@ -268,13 +268,4 @@ func summaryText(s Summary) string {
 		}
 	}
 	return b.String()
-}
-
-func secondsDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return format.Thousands(int64(n)) + " " + many
 }

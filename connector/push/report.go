@@ -173,7 +173,7 @@ func (p *Plan) actions(r PlanReport) []string {
 	case r.Mode == ModeReplace && r.Table.Exists:
 		a = append(a, fmt.Sprintf("delete the %s rows of table %q", format.Thousands(r.Table.Rows), r.Table.Name))
 	}
-	a = append(a, fmt.Sprintf("write %s in %s (%s of request bodies)", plural(int(r.Rows), "row", "rows"), plural(r.Batches, "batch", "batches"), byteSize(r.Bytes)))
+	a = append(a, fmt.Sprintf("write %s in %s (%s of request bodies)", format.Count(int(r.Rows), "row"), format.Count(r.Batches, "batch"), byteSize(r.Bytes)))
 	a = append(a, "verify the table's row count")
 	return a
 }
@@ -213,9 +213,9 @@ func (r PlanReport) WriteText(w io.Writer) error {
 			byteSize(r.MaxBatchBytes), format.Thousands(int64(r.Limits.MaxRowsPerPost)), byteSize(r.Limits.MaxBytesPerPost))
 		eta := "never (a batch exceeds the hourly quota)"
 		if r.ETASeconds >= 0 {
-			eta = humanDuration(secondsDuration(r.ETASeconds))
+			eta = format.Seconds(r.ETASeconds)
 		}
-		fmt.Fprintf(&b, "ETA        %s (the limits allow %s at best", eta, humanDuration(secondsDuration(r.MinimumSeconds)))
+		fmt.Fprintf(&b, "ETA        %s (the limits allow %s at best", eta, format.Seconds(r.MinimumSeconds))
 		if r.Limits.TimeScale > 1 {
 			fmt.Fprintf(&b, "; sandbox time scale %g", r.Limits.TimeScale)
 		}

@@ -107,7 +107,7 @@ func TestThrottleRetryAfterBeyondBudgetStops(t *testing.T) {
 		checkThrottleStop(t, sum, err, start.Add(315360000*time.Second))
 		printed := r.printed.String()
 		for _, want := range []string{
-			"Power BI asked to wait 87600h00m before the next request (429 Too Many Requests, Retry-After): longer than --max-throttle-wait 1h00m allows",
+			"Power BI asked to wait 87600h before the next request (429 Too Many Requests, Retry-After): longer than --max-throttle-wait 1h allows",
 			"Power BI throttled the push beyond --max-throttle-wait",
 			"To continue where it stopped, after " + format.WallClock(sum.ResumeAfter) + " (when Power BI said it would take requests again): pbiwb push … --resume",
 		} {

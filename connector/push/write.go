@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pbiwb/pbiwb/format"
+
 	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 )
 
@@ -28,5 +30,5 @@ func (e trackerEvents) Writing()            { e.t.Phase(PhaseWriting, "") }
 
 func (e trackerEvents) Stopping(inFlight int, grace time.Duration) {
 	e.t.Phase(PhaseWriting, fmt.Sprintf("Stopping: waiting for %s in flight (up to %s; Ctrl-C again to quit now — --resume settles them)",
-		plural(inFlight, "batch", "batches"), grace))
+		format.Count(inFlight, "batch"), grace))
 }

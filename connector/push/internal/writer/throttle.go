@@ -2,7 +2,6 @@ package writer
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/pbiwb/pbiwb/format"
@@ -26,13 +25,13 @@ type ThrottleError struct {
 }
 
 func (e *ThrottleError) Error() string {
-	what := fmt.Sprintf("Power BI asked to wait %s before the next request (429 Too Many Requests, Retry-After)", humanDuration(e.RetryAfter))
+	what := fmt.Sprintf("Power BI asked to wait %s before the next request (429 Too Many Requests, Retry-After)", format.Duration(e.RetryAfter))
 	if e.Throttled > 0 {
 		what = fmt.Sprintf("Power BI has answered 429 Too Many Requests for %s without taking a batch, and asks to wait %s more",
-			humanDuration(e.Throttled), humanDuration(e.RetryAfter))
+			format.Duration(e.Throttled), format.Duration(e.RetryAfter))
 	}
 	return fmt.Sprintf("%s: longer than --max-throttle-wait %s allows, so the push stopped; it makes sense to resume after %s",
-		what, humanDuration(e.Budget), format.WallClock(e.Until))
+		what, format.Duration(e.Budget), format.WallClock(e.Until))
 }
 
 // overBudget is the stop when a 429 asking for retryAfter, met at now,
@@ -50,23 +49,4 @@ func (w *Writer) overBudget(now time.Time, retryAfter time.Duration) *ThrottleEr
 		return nil
 	}
 	return &ThrottleError{Budget: w.c.MaxThrottleWait, RetryAfter: retryAfter, Throttled: now.Sub(since), Until: until}
-}
-
-// humanDuration is a short duration for people: "41s", "3m05s", "1h02m"
-// (push's, until the format package has one).
-func humanDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	switch {
-	case d < 10*time.Second:
-		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
-	case d < time.Hour:
-		d = d.Round(time.Second)
-		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
-	}
-	d = d.Round(time.Minute)
-	return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
