@@ -270,7 +270,7 @@ func histDetail(w io.Writer, r history.Record) {
 		line("API", "%s", t.APIBase)
 	}
 	line("Mode", "%s", histMode(r))
-	line("Rows", "%s of %s written; %d of %d batches", format.Thousands(r.RowsWritten), format.Thousands(r.RowsTotal), r.BatchesDone, r.BatchesTotal)
+	line("Rows", "%s of %s written; %s of %s", format.Thousands(r.RowsWritten), format.Thousands(r.RowsTotal), format.Thousands(r.BatchesDone), format.Count(r.BatchesTotal, "batch"))
 	verified := "no"
 	if r.Verified {
 		verified = "yes (the table's row count matched)"

@@ -15,6 +15,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/home"
 )
 
@@ -255,7 +256,7 @@ func dryRun(plan *push.Plan, err error, pf pushFlags, env Env) error {
 			return &exitError{code: code, err: err}
 		}
 		// The findings are in the plan just printed.
-		fmt.Fprintf(env.Stderr, "pbiwb: the input or target breaks Power BI's rules in %d places; nothing would be written (exit %d)\n", findingsTotal(r), code)
+		fmt.Fprintf(env.Stderr, "pbiwb: the input or target breaks Power BI's rules in %s; nothing would be written (exit %d)\n", format.Count(findingsTotal(r), "place"), code)
 		return &exitError{code: code, err: errSilent}
 	}
 	return nil

@@ -151,7 +151,7 @@ func TestHistoryCheck(t *testing.T) {
 		{"empty", nil, Pass, []string{"no runs recorded yet"}, nil},
 		{"healthy", []run{{2 * time.Hour, target, outcome.Succeeded, 0, func(r *history.Record) {
 			r.Waits = map[string]history.WaitTotal{"rowsPerHour": {Count: 2, Seconds: 90}}
-		}}}, Pass, []string{"1 runs in the last 24h", "rowsPerHour 2× 1m30s"}, nil},
+		}}}, Pass, []string{"1 run in the last 24h", "rowsPerHour 2× 1m30s"}, nil},
 		{"throttled", []run{{time.Hour, target, outcome.Succeeded, 0, func(r *history.Record) {
 			r.Throttled = 3
 			r.Waits = map[string]history.WaitTotal{"retryAfter": {Count: 3, Seconds: 30}}
@@ -172,7 +172,7 @@ func TestHistoryCheck(t *testing.T) {
 			{time.Hour, other, outcome.Succeeded, 0, nil},
 		}, Fail, []string{"failed (exit 5)", "req-404", "pbiwb history RUN-ID"}, nil},
 		{"old failures are not recent", []run{{48 * time.Hour, target, outcome.Failed, 5, nil}},
-			Pass, []string{"no runs in the last 24h (1 older runs recorded)"}, nil},
+			Pass, []string{"no runs in the last 24h (1 older run recorded)"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
@@ -71,12 +72,12 @@ func (d *Doctor) checkHistory(ctx context.Context) Result {
 		}
 	}
 	if recent == 0 {
-		return pass(fmt.Sprintf("no runs in the last %s (%d older runs recorded)", humanDuration(d.cfg.Recent), len(runs)))
+		return pass(fmt.Sprintf("no runs in the last %s (%s recorded)", format.Duration(d.cfg.Recent), format.Count(len(runs), "older run")))
 	}
 	if len(problems) > 0 {
 		return fail(strings.Join(problems, "; "), strings.Join(fix, " "), details...)
 	}
-	return pass(fmt.Sprintf("%d runs in the last %s, none failed or was throttled", recent, humanDuration(d.cfg.Recent)), details...)
+	return pass(fmt.Sprintf("%s in the last %s, none failed or was throttled", format.Count(recent, "run"), format.Duration(d.cfg.Recent)), details...)
 }
 
 // errorLines are a run's errors with their RequestIds, the last few.
@@ -144,7 +145,7 @@ func waitText(w map[string]history.WaitTotal) string {
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d× %s", k, w[k].Count, humanDuration(time.Duration(w[k].Seconds*float64(time.Second)))))
+		parts = append(parts, fmt.Sprintf("%s %d× %s", k, w[k].Count, format.Seconds(w[k].Seconds)))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -154,16 +155,6 @@ func exitText(code exitcode.Code) string {
 		return ""
 	}
 	return fmt.Sprintf(" (exit %d)", code)
-}
-
-func humanDuration(d time.Duration) string {
-	switch {
-	case d >= time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
-	case d >= time.Second:
-		return d.Round(time.Second).String()
-	}
-	return d.Round(time.Millisecond).String()
 }
 
 func appendOnce(list []string, s string) []string {

@@ -13,6 +13,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/connector/source"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 const domoPrefix = "domo:"
@@ -56,7 +57,7 @@ func (d *Doctor) checkDomo(ctx context.Context, id string) Result {
 	if owner == "" {
 		owner = ds.Owner.ID
 	}
-	found := fmt.Sprintf("Domo DataSet %q (%s) is readable by client %s: %d rows, %d columns", ds.Name, ds.ID, redact.ID(redact.DomoClientID, d.domoID), ds.Rows, len(ds.Schema))
+	found := fmt.Sprintf("Domo DataSet %q (%s) is readable by client %s: %s, %s", ds.Name, ds.ID, redact.ID(redact.DomoClientID, d.domoID), format.Count(ds.Rows, "row"), format.Count(len(ds.Schema), "column"))
 	if owner != "" {
 		found += ", owner " + owner
 	}
@@ -118,7 +119,7 @@ func (d *Doctor) checkFile(path string) Result {
 	if comma == '\t' {
 		kind = "tab-separated"
 	}
-	return pass(fmt.Sprintf("%s is readable (%s): %d columns in its header", path, kind, len(names)),
+	return pass(fmt.Sprintf("%s is readable (%s): %s in its header", path, kind, format.Count(len(names), "column")),
 		"columns: "+strings.Join(names, ", "),
 		"only the header was read; pbiwb push --dry-run checks every value")
 }

@@ -60,7 +60,7 @@ func (d *Doctor) checkWorkspace(ctx context.Context) Result {
 				names[i] += " (read-only)"
 			}
 		}
-		return pass(fmt.Sprintf("Power BI answers; %d workspaces visible (pass --group NAME to check one)", len(groups)),
+		return pass(fmt.Sprintf("Power BI answers; %s visible (pass --group NAME to check one)", format.Count(len(groups), "workspace")),
 			"workspaces: "+strings.Join(names, ", "))
 	}
 	g, err := d.client.FindGroup(ctx, d.cfg.Group)
@@ -169,7 +169,7 @@ func (d *Doctor) checkTable(ctx context.Context) Result {
 	}
 	details := []string{"columns: " + strings.Join(cols, ", ")}
 	if d.inputCols == nil {
-		return pass(fmt.Sprintf("table %q exists with %d columns (pass --input to compare them with the input's)", name, len(t.Columns)), details...)
+		return pass(fmt.Sprintf("table %q exists with %s (pass --input to compare them with the input's)", name, format.Count(len(t.Columns), "column")), details...)
 	}
 	var missing, differ []string
 	inInput := map[string]bool{}
@@ -203,7 +203,7 @@ func (d *Doctor) checkTable(ctx context.Context) Result {
 			"Push into a new --dataset name (pbiwb creates it with the input's columns), or drop those columns from the input, "+
 				"or add them to the table with Power BI's Put Table API (the whole column list, existing columns included).", details...)
 	}
-	return pass(fmt.Sprintf("table %q has every input column (%d columns)", name, len(t.Columns)), details...)
+	return pass(fmt.Sprintf("table %q has every input column (%s)", name, format.Count(len(t.Columns), "column")), details...)
 }
 
 // checkRows counts the table's rows (the DAX query a push verifies with)

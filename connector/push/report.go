@@ -181,7 +181,7 @@ func (p *Plan) actions(r PlanReport) []string {
 // WriteText prints the report for people.
 func (r PlanReport) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Input      %s (%s, %s rows, %d columns)\n", r.Input, byteSize(r.InputBytes), format.Thousands(r.Rows), len(r.Columns))
+	fmt.Fprintf(&b, "Input      %s (%s, %s, %s)\n", r.Input, byteSize(r.InputBytes), format.Count(r.Rows, "row"), format.Count(len(r.Columns), "column"))
 	for _, c := range r.Columns {
 		note := ""
 		if c.Inferred {

@@ -14,6 +14,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
@@ -208,7 +209,7 @@ func (p *Plan) prepareTable(ctx context.Context, tr *Tracker) error {
 	if add := p.pipe.Compat.Add; len(add) > 0 {
 		t := *p.target.table
 		t.Columns = append(append([]powerbi.Column(nil), t.Columns...), powerbiColumns(add)...)
-		tr.Phase(PhaseResolving, fmt.Sprintf("Adding %d columns to table %q", len(add), t.Name))
+		tr.Phase(PhaseResolving, fmt.Sprintf("Adding %s to table %q", format.Count(len(add), "column"), t.Name))
 		if err := c.PutTable(ctx, g, p.target.dataset.ID, t); err != nil {
 			return fmt.Errorf("add columns to table %q: %w", t.Name, err)
 		}

@@ -3,6 +3,8 @@ package schema
 import (
 	"fmt"
 	"strings"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // Retention is a push dataset's defaultRetentionPolicy.
@@ -22,19 +24,19 @@ const (
 // a warning for the plan to show.
 func CheckRowCount(l Limits, r Retention, existing, incoming int) (findings []Finding, warning string) {
 	total := existing + incoming
-	what := fmt.Sprintf("%d rows", incoming)
+	what := format.Count(incoming, "row")
 	if existing > 0 {
-		what = fmt.Sprintf("%d rows on top of the %d already in the table (%d in all)", incoming, existing, total)
+		what = fmt.Sprintf("%s on top of the %s already in the table (%s in all)", format.Count(incoming, "row"), format.Thousands(existing), format.Thousands(total))
 	}
 	switch {
 	case strings.EqualFold(string(r), string(RetentionFIFO)):
 		if l.MaxRowsFIFO > 0 && total > l.MaxRowsFIFO {
-			warning = fmt.Sprintf("writing %s to a basicFIFO table: Power BI keeps only the newest %d or so and drops the oldest %d", what, l.MaxRowsFIFO, total-l.MaxRowsFIFO)
+			warning = fmt.Sprintf("writing %s to a basicFIFO table: Power BI keeps only the newest %s or so and drops the oldest %s", what, format.Thousands(l.MaxRowsFIFO), format.Thousands(total-l.MaxRowsFIFO))
 		}
 	default:
 		if l.MaxRowsNoRetention > 0 && total > l.MaxRowsNoRetention {
 			findings = append(findings, Finding{Rule: RuleRowCount,
-				Message: fmt.Sprintf("writing %s exceeds the %d rows a push table without retention may hold: split the input, use --mode replace, or a basicFIFO dataset (--retention fifo) if only the newest rows matter", what, l.MaxRowsNoRetention)})
+				Message: fmt.Sprintf("writing %s exceeds the %s a push table without retention may hold: split the input, use --mode replace, or a basicFIFO dataset (--retention fifo) if only the newest rows matter", what, format.Count(l.MaxRowsNoRetention, "row"))})
 		}
 	}
 	return findings, warning
@@ -94,7 +96,7 @@ func Compare(existing, input []Column, l Limits) Compatibility {
 	}
 	if n := len(existing) + len(c.Add); l.MaxColumns > 0 && len(c.Add) > 0 && n > l.MaxColumns {
 		c.Findings = append(c.Findings, Finding{Rule: RuleColumnCount,
-			Message: fmt.Sprintf("adding %d columns to the table's %d makes %d; a push table holds at most %d", len(c.Add), len(existing), n, l.MaxColumns)})
+			Message: fmt.Sprintf("adding %s to the table's %s makes %s; a push table holds at most %s", format.Count(len(c.Add), "column"), format.Thousands(len(existing)), format.Thousands(n), format.Thousands(l.MaxColumns))})
 	}
 	return c
 }

@@ -14,11 +14,11 @@ func TestCheckRowCount(t *testing.T) {
 		finding, warning string
 	}{
 		{"none under", RetentionNone, 0, 5_000_000, "", ""},
-		{"none over", RetentionNone, 0, 5_000_001, "5000001 rows exceeds the 5000000", ""},
+		{"none over", RetentionNone, 0, 5_000_001, "5,000,001 rows exceeds the 5,000,000", ""},
 		{"none append over", RetentionNone, 4_000_000, 1_000_001, "already in the table", ""},
 		{"fifo under", RetentionFIFO, 0, 200_000, "", ""},
 		{"fifo over warns", RetentionFIFO, 0, 200_001, "", "drops the oldest 1"},
-		{"fifo case", "basicFifo", 0, 300_000, "", "newest 200000"},
+		{"fifo case", "basicFifo", 0, 300_000, "", "newest 200,000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // Rule names the check a Finding broke; scripts may match on it.
@@ -124,7 +125,7 @@ func (e *ValidationError) Error() string {
 	if e.Total == 1 {
 		b.WriteString("the input breaks a Power BI rule; nothing was written:")
 	} else {
-		fmt.Fprintf(&b, "the input breaks Power BI's rules in %d places; nothing was written:", e.Total)
+		fmt.Fprintf(&b, "the input breaks Power BI's rules in %s; nothing was written:", format.Count(e.Total, "place"))
 	}
 	for _, f := range e.Findings {
 		b.WriteString("\n  ")

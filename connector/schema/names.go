@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // MaxTableNameLength is the swagger's {1,100} on Table.name (docs/sources.md, Power BI: creating a push dataset).
@@ -64,7 +66,7 @@ func CheckColumnNames(names []string, l Limits) []Finding {
 	var out []Finding
 	if l.MaxColumns > 0 && len(names) > l.MaxColumns {
 		out = append(out, Finding{Rule: RuleColumnCount,
-			Message: fmt.Sprintf("the input has %d columns; a Power BI push table holds at most %d: drop or combine columns", len(names), l.MaxColumns)})
+			Message: fmt.Sprintf("the input has %s; a Power BI push table holds at most %s: drop or combine columns", format.Count(len(names), "column"), format.Thousands(l.MaxColumns))})
 	}
 	first := make(map[string]int, len(names))
 	for i, n := range names {

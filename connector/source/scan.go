@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // Options are what the first pass checks the input against.
@@ -204,7 +205,7 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 		line := r.Line()
 		if n := r.NumFields(); n != len(cols) {
 			f := schema.Finding{File: file, Line: line, Column: min(n, len(cols)) + 1, Rule: schema.RuleRaggedRow,
-				Message: fmt.Sprintf("the row has %d fields but the header names %d columns: a missing or extra delimiter, or an unquoted comma in a value?", n, len(cols))}
+				Message: fmt.Sprintf("the row has %s but the header names %s: a missing or extra delimiter, or an unquoted comma in a value?", format.Count(n, "field"), format.Count(len(cols), "column"))}
 			if n < len(cols) {
 				f.ColumnName = cols[n].name // the first column with no field
 			}
@@ -231,7 +232,7 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 			if c.string && maxLen > 0 && len(raw) > maxLen {
 				if n := schema.UTF16Len(raw); n > maxLen {
 					fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleStringLength,
-						Message: fmt.Sprintf("the value has %d characters; Power BI takes at most %d per value", n, maxLen)})
+						Message: fmt.Sprintf("the value has %s; Power BI takes at most %s per value", format.Count(n, "character"), format.Thousands(maxLen))})
 					continue
 				}
 			}
