@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/pbiwb/pbiwb/format"
-
 	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // DefaultMaxThrottleWait is Request.MaxThrottleWait's default: how long 429s
