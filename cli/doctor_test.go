@@ -327,7 +327,7 @@ func TestDoctorThrottledRecently(t *testing.T) {
 	if code != exitcode.Failure {
 		t.Errorf("exit %d, want 1", code)
 	}
-	for _, w := range []string{"✗ Recent runs", "4 throttling answers (429)", "stopped (exit 6)", "req-throttle-1", "another program", "--resume", "retryAfter 4× 2m0s"} {
+	for _, w := range []string{"✗ Recent runs", "4 throttling answers (429)", "stopped (exit 6)", "req-throttle-1", "another program", "--resume", "Retry-After from Power BI (429) 4× 2m"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("stdout lacks %q:\n%s", w, stdout)
 		}

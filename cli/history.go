@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/home"
@@ -292,7 +293,7 @@ func histDetail(w io.Writer, r history.Record) {
 				label = "Waits"
 			}
 			wt := r.Waits[k]
-			line(label, "%s: %d %s, %s in all", k, wt.Count, histWaits(wt.Count), (time.Duration(wt.Seconds * float64(time.Second))).Round(time.Second))
+			line(label, "%s: %s, %s in all", push.WaitLabel(k), format.Count(wt.Count, "wait"), format.Seconds(wt.Seconds))
 		}
 	}
 	if r.Host != "" {
@@ -339,13 +340,6 @@ func continueLine(r history.Record) string {
 	p := r.Request.Push()
 	p.Resume = true
 	return p.Line()
-}
-
-func histWaits(n int) string {
-	if n == 1 {
-		return "wait"
-	}
-	return "waits"
 }
 
 func histIDName(name, id string) string {

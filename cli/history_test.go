@@ -132,7 +132,7 @@ func TestHistoryDetail(t *testing.T) {
 		"Sales Analytics (ws-1)", "Orders (ds-1)",
 		"10,000 of 30,000 written; 1 of 3 batches",
 		"Retries", "2", "Throttled", "3 (429 answers)",
-		"postsPerMinute: 1 wait, 4s in all", "retryAfter: 3 waits, 1m35s in all",
+		"POST rows requests per minute per dataset: 1 wait, 4s in all", "Retry-After from Power BI (429): 3 waits, 1m35s in all",
 		"Errors (2):", "429 TooManyRequests Power BI is throttling", "RequestId req-429-a", "503 Power BI had an internal error", "RequestId req-503-b",
 		"Continue this run with:", "--resume",
 	} {

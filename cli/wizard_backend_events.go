@@ -46,11 +46,8 @@ func snapshot(e push.Event, now time.Time) ui.ProgressEvent {
 	}
 	if w := pr.Wait; w != nil {
 		reason := w.Limit
-		switch {
-		case w.Reason == "retryAfter":
-			reason = "Retry-After from Power BI: it answered 429, too many requests"
-		case reason == "":
-			reason = w.Reason
+		if reason == "" {
+			reason = push.WaitLabel(w.Reason)
 		}
 		left := time.Duration(0)
 		switch {

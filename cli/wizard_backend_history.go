@@ -65,7 +65,7 @@ func (b *wizardBackend) Run(ctx context.Context, id string) (ui.RunDetail, error
 		Throttled: r.Throttled, Verified: r.Verified, ExitCode: r.ExitCode, Note: r.Note}
 	for _, reason := range slices.Sorted(maps.Keys(r.Waits)) {
 		w := r.Waits[reason]
-		d.Waits = append(d.Waits, ui.RunWait{Reason: waitReason(reason), Count: w.Count, Total: time.Duration(w.Seconds * float64(time.Second))})
+		d.Waits = append(d.Waits, ui.RunWait{Reason: push.WaitLabel(reason), Count: w.Count, Total: time.Duration(w.Seconds * float64(time.Second))})
 	}
 	for _, e := range r.Errors {
 		d.Errors = append(d.Errors, ui.RunError{Time: e.Time, Status: e.Status, Message: e.Message, RequestID: e.RequestID})
@@ -97,21 +97,6 @@ func (b *wizardBackend) checkpointLeft(r history.Record) bool {
 	}
 	return push.CheckpointExists(b.dirs.Checkpoints(), push.CheckpointKey{Fingerprint: r.Fingerprint, Target: push.Target{
 		APIBase: r.Target.APIBase, WorkspaceID: r.Target.WorkspaceID, DatasetID: r.Target.DatasetID, Table: r.Target.Table, Mode: r.Mode}})
-}
-
-// waitReason words the engine's wait reasons (pacer reason keys) for people.
-func waitReason(key string) string {
-	words := map[string]string{
-		"postsPerMinute":    "POSTs per minute limit",
-		"rowsPerHour":       "rows per hour limit",
-		"postsPerHourLarge": "POSTs per hour on a large table",
-		"retryAfter":        "Retry-After from Power BI (429)",
-		"pending":           "requests in flight",
-	}
-	if w, ok := words[key]; ok {
-		return w
-	}
-	return key
 }
 
 // resumeRequest rebuilds the request of an interrupted or stopped run, with

@@ -614,11 +614,12 @@ func TestSnapshotWaits(t *testing.T) {
 	}{
 		{"quota", &push.WaitInfo{Reason: "rowsPerHour", Limit: "1,000,000 rows per hour per dataset", Seconds: 90, Until: now.Add(80 * time.Second)},
 			"1,000,000 rows per hour per dataset", 80 * time.Second},
-		{"server", &push.WaitInfo{Reason: "retryAfter", Limit: "server Retry-After", Seconds: 5, Until: now.Add(5 * time.Second)},
+		{"server", &push.WaitInfo{Reason: "retryAfter", Limit: "Retry-After from Power BI (429)", Seconds: 5, Until: now.Add(5 * time.Second)},
 			"Retry-After from Power BI", 5 * time.Second},
 		{"in flight", &push.WaitInfo{Reason: "postsPerMinute", Limit: "120 POST rows requests per minute per dataset"},
 			"120 POST rows requests per minute per dataset (until a request in flight is answered)", 0},
 		{"past", &push.WaitInfo{Reason: "rowsPerHour", Limit: "x", Until: now.Add(-time.Second)}, "x", 0},
+		{"key only", &push.WaitInfo{Reason: "rowsPerHour", Seconds: 5, Until: now.Add(5 * time.Second)}, "rows per hour per dataset", 5 * time.Second},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -151,12 +151,12 @@ func TestHistoryCheck(t *testing.T) {
 		{"empty", nil, Pass, []string{"no runs recorded yet"}, nil},
 		{"healthy", []run{{2 * time.Hour, target, outcome.Succeeded, 0, func(r *history.Record) {
 			r.Waits = map[string]history.WaitTotal{"rowsPerHour": {Count: 2, Seconds: 90}}
-		}}}, Pass, []string{"1 run in the last 24h", "rowsPerHour 2× 1m30s"}, nil},
+		}}}, Pass, []string{"1 run in the last 24h", "rows per hour per dataset 2× 1m30s"}, nil},
 		{"throttled", []run{{time.Hour, target, outcome.Succeeded, 0, func(r *history.Record) {
 			r.Throttled = 3
 			r.Waits = map[string]history.WaitTotal{"retryAfter": {Count: 3, Seconds: 30}}
 			r.Errors = []history.Error{{Message: "Power BI is throttling", Status: 429, Code: "TooManyRequests", RequestID: "req-429"}}
-		}}}, Fail, []string{"3 throttling answers (429)", "another program", "retryAfter 3× 30s"}, nil},
+		}}}, Fail, []string{"3 throttling answers (429)", "another program", "Retry-After from Power BI (429) 3× 30s"}, nil},
 		{"stopped with resume", []run{{time.Hour, target, outcome.Stopped, 6, func(r *history.Record) {
 			r.ResumeHint = "pbiwb push --group Sales --resume"
 			r.Errors = []history.Error{{Message: "server error", Status: 503, RequestID: "req-503"}}

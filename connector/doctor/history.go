@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/history"
+	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
@@ -145,7 +146,7 @@ func waitText(w map[string]history.WaitTotal) string {
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d× %s", k, w[k].Count, format.Seconds(w[k].Seconds)))
+		parts = append(parts, fmt.Sprintf("%s %d× %s", push.WaitLabel(k), w[k].Count, format.Seconds(w[k].Seconds)))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -197,13 +197,6 @@ func errorLine(e ErrorInfo) string {
 	return s
 }
 
-var waitWords = map[string]string{
-	"postsPerMinute":    "POSTs per minute",
-	"rowsPerHour":       "rows per hour",
-	"postsPerHourLarge": "POSTs per hour on a large table",
-	"retryAfter":        "server Retry-After",
-}
-
 func summaryText(s Summary) string {
 	var b strings.Builder
 	elapsed := format.Seconds(s.ElapsedSeconds)
@@ -245,11 +238,8 @@ func summaryText(s Summary) string {
 		sort.Strings(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			w, name := s.Waits[k], waitWords[k]
-			if name == "" {
-				name = k
-			}
-			parts[i] = fmt.Sprintf("%s ×%d (%s)", name, w.Count, format.Seconds(w.Seconds))
+			w := s.Waits[k]
+			parts[i] = fmt.Sprintf("%s ×%d (%s)", WaitLabel(k), w.Count, format.Seconds(w.Seconds))
 		}
 		b.WriteString("\n  Waited for " + strings.Join(parts, ", ") + ".")
 	}

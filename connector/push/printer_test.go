@@ -63,7 +63,7 @@ var scripts = map[string]func(tr *Tracker, clock *clock.Fake){
 		tr.Sending()
 		tr.Retrying(RetryInfo{Batch: 4, Attempt: 2, DelaySeconds: 30, Cause: "HTTP 429 Too Many Requests", RequestID: "rq-429"}, true)
 		start := clock.Now()
-		tr.Waiting(pacer.Wait{Reason: pacer.ReasonRetryAfter, Limit: "server Retry-After", Start: start, Until: start.Add(30 * time.Second)})
+		tr.Waiting(pacer.Wait{Reason: pacer.ReasonRetryAfter, Limit: "Retry-After from Power BI (429)", Start: start, Until: start.Add(30 * time.Second)})
 		clock.Advance(30 * time.Second)
 		tr.Failed(ErrorInfo{Message: "Power BI kept failing: 5 attempts", Status: 500, Code: "InternalServerError", RequestID: "rq-500", Batch: 4})
 		tr.Answered(0)

@@ -38,7 +38,7 @@ import (
 // unknown (sent, no answer) counts its rows, as if they landed.
 //
 // A 429's Retry-After wins over everything: Backoff holds every Acquire until
-// it has passed, with the reason "server Retry-After".
+// it has passed, with the reason ReasonRetryAfter.
 
 // Sent is one POST rows request as the windows remember it: when its answer
 // came (or when it was given up) and the rows it may have added.

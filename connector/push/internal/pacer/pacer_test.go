@@ -183,7 +183,7 @@ func TestBackoffHoldsEveryone(t *testing.T) {
 		}()
 	}
 	for range 2 {
-		if w := <-waits; w.Reason != ReasonRetryAfter || w.Duration() != 30*time.Second || w.Limit != "server Retry-After" {
+		if w := <-waits; w.Reason != ReasonRetryAfter || w.Duration() != 30*time.Second || w.Limit != "Retry-After from Power BI (429)" {
 			t.Fatalf("wait %+v", w)
 		}
 	}

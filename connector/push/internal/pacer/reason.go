@@ -1,8 +1,6 @@
 package pacer
 
 import (
-	"fmt"
-
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/format"
 )
@@ -19,30 +17,67 @@ const (
 	ReasonRetryAfter
 )
 
-var reasonKeys = [...]string{"", "pending", "postsPerMinute", "rowsPerHour", "postsPerHourLarge", "retryAfter"}
+// reasons is the one definition of the wait reasons: adding one means a
+// constant above and a line here (and the pacer deciding when it applies).
+var reasons = [...]struct {
+	// key names the reason in events, --json and history records; records
+	// already stored keep theirs, so a key never changes.
+	key string
+	// label is the reason in words, for people, without the limit's numbers.
+	label string
+	// limit is the limit in force, with its numbers; nil when the label says all.
+	limit func(schema.Limits) string
+}{
+	ReasonNone: {"", "no limit", nil},
+	ReasonPending: {"pending", "pending POST rows requests per dataset", func(l schema.Limits) string {
+		return format.Thousands(l.MaxPendingPosts) + " pending POST rows requests per dataset"
+	}},
+	ReasonPostsPerMinute: {"postsPerMinute", "POST rows requests per minute per dataset", func(l schema.Limits) string {
+		return format.Thousands(l.PostsPerMinute) + " POST rows requests per minute per dataset"
+	}},
+	ReasonRowsPerHour: {"rowsPerHour", "rows per hour per dataset", func(l schema.Limits) string {
+		return format.Thousands(l.RowsPerHour) + " rows per hour per dataset"
+	}},
+	ReasonPostsPerHourLarge: {"postsPerHourLarge", "POST rows requests per hour per dataset on a large table", func(l schema.Limits) string {
+		return format.Thousands(l.PostsPerHourLarge) + " POST rows requests per hour per dataset once the table holds " +
+			format.Count(l.LargeTableRows, "row")
+	}},
+	ReasonRetryAfter: {"retryAfter", "Retry-After from Power BI (429)", nil},
+}
 
 // Key is a stable identifier for JSON and history ("rowsPerHour", "retryAfter", ...).
 func (r Reason) Key() string {
-	if int(r) < len(reasonKeys) {
-		return reasonKeys[r]
+	if r < 0 || int(r) >= len(reasons) {
+		return "unknown"
 	}
-	return "unknown"
+	return reasons[r].key
 }
 
-// Describe is the limit in words, e.g. "1,000,000 rows per hour per dataset".
-func (r Reason) Describe(l schema.Limits) string {
-	switch r {
-	case ReasonPending:
-		return fmt.Sprintf("%s pending POST rows requests per dataset", format.Thousands(int64(l.MaxPendingPosts)))
-	case ReasonPostsPerMinute:
-		return fmt.Sprintf("%s POST rows requests per minute per dataset", format.Thousands(int64(l.PostsPerMinute)))
-	case ReasonRowsPerHour:
-		return fmt.Sprintf("%s rows per hour per dataset", format.Thousands(int64(l.RowsPerHour)))
-	case ReasonPostsPerHourLarge:
-		return fmt.Sprintf("%s POST rows requests per hour per dataset once the table holds %s rows",
-			format.Thousands(int64(l.PostsPerHourLarge)), format.Thousands(int64(l.LargeTableRows)))
-	case ReasonRetryAfter:
-		return "server Retry-After"
+// Label is the reason in words, the same wherever pbiwb shows a wait:
+// "rows per hour per dataset", "Retry-After from Power BI (429)".
+func (r Reason) Label() string {
+	if r < 0 || int(r) >= len(reasons) {
+		return "unknown"
 	}
-	return "no limit"
+	return reasons[r].label
+}
+
+// Describe is the limit in words with the numbers in force, e.g.
+// "1,000,000 rows per hour per dataset"; the Label when it has no numbers.
+func (r Reason) Describe(l schema.Limits) string {
+	if r >= 0 && int(r) < len(reasons) && reasons[r].limit != nil {
+		return reasons[r].limit(l)
+	}
+	return r.Label()
+}
+
+// Label is the label of a wait reason's key as events and history records
+// store it; a key it does not know (from a later version) is shown as it is.
+func Label(key string) string {
+	for _, r := range reasons {
+		if r.key == key && key != "" {
+			return r.label
+		}
+	}
+	return key
 }
