@@ -175,7 +175,7 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 
 	// Progress: words on stderr; with --json, events on stdout. A dry run
 	// with --json prints one document, so its phases stay in words.
-	printer := push.NewPrinter(env.Stderr, env.Stdout, push.PrinterOptions{JSON: pf.asJSON && !pf.dryRun})
+	printer := newPushPrinter(env.Stderr, env.Stdout, pushPrinterOptions{JSON: pf.asJSON && !pf.dryRun})
 	prepare := push.PrepareRun // records the run and takes the target's lock
 	if pf.dryRun {
 		prepare = push.Prepare // writes nothing: neither
@@ -192,6 +192,13 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 	}
 	sum, err := plan.Run(ctx, printer.Observe)
 	if err == nil {
+		// The push went on while its output could not be written (a closed
+		// pipe, a full disk); a script reading --json must not take the
+		// silence for success.
+		if werr := printer.Err(); werr != nil {
+			return exit(exitcode.Failure, "the push finished (%s), but writing its progress and summary failed: %v; `pbiwb history` shows the run",
+				format.Count(sum.RowsWritten, "row")+" written", werr)
+		}
 		return nil
 	}
 	// The printer's summary has said what happened and how to go on.

@@ -49,5 +49,5 @@
 //     count, checkpoint, write, verify (verify.go), summary with the exit
 //     code.
 //   - Events (events.go): the one stream of progress the wizard, the headless
-//     Printer (printer.go) and the history (historyobserver.go) read.
+//     printer (in cli) and the history (historyobserver.go) read.
 package push

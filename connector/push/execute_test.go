@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"iter"
 	"strings"
 	"sync"
@@ -54,8 +56,7 @@ func (x *execCase) job(ctx context.Context, mode string, resume bool, n int) (Su
 		x.t.Fatal(err)
 	}
 	var mu sync.Mutex
-	p := NewPrinter(&lockedWriter{w: &x.printed, mu: &mu}, nil, PrinterOptions{})
-	tr := NewTracker(nil, totalRows(n), n, p.Observe, historyObserver(run))
+	tr := NewTracker(nil, totalRows(n), n, eventText(&lockedWriter{w: &x.printed, mu: &mu}), historyObserver(run))
 	target := testKey().Target
 	target.Mode = mode
 	sum, err := execute(ctx, job{
@@ -79,6 +80,25 @@ func (x *execCase) job(ctx context.Context, mode string, resume bool, n int) (Su
 		x.t.Fatal(gerr)
 	}
 	return sum, rec, err
+}
+
+// eventText writes what the tests look for in the event stream, one line
+// each: phase messages, waits, errors and the summary's errors.
+func eventText(w io.Writer) Observer {
+	return func(e Event) {
+		switch {
+		case e.Kind == KindPhase && e.Message != "":
+			fmt.Fprintln(w, e.Message)
+		case e.Kind == KindWait && e.Progress.Wait != nil && !e.Progress.Wait.Until.IsZero():
+			fmt.Fprintln(w, "waiting "+format.Duration(e.Progress.Wait.Until.Sub(e.Time)))
+		case e.Kind == KindError && e.Error != nil:
+			fmt.Fprintln(w, "error: "+e.Error.Message)
+		case e.Kind == KindSummary && e.Summary != nil:
+			for _, err := range e.Summary.Errors {
+				fmt.Fprintln(w, "summary error: "+err.Message)
+			}
+		}
+	}
 }
 
 type lockedWriter struct {
@@ -116,8 +136,8 @@ func TestExecuteReplaceThenAppend(t *testing.T) {
 	if x.table.deletes != 1 || sum.TableRows != 2*totalRows(30) {
 		t.Fatalf("append: deletes %d, table rows %d", x.table.deletes, sum.TableRows)
 	}
-	if !strings.Contains(x.printed.String(), "Done: "+format.Thousands(totalRows(30))+" rows in 30 batches written into Orders") {
-		t.Errorf("printed:\n%s", x.printed.String())
+	if sum.RowsWritten != totalRows(30) || sum.BatchesDone != 30 || sum.Table != "Orders" {
+		t.Errorf("append: summary %+v", sum)
 	}
 }
 

@@ -72,27 +72,25 @@ var scripts = map[string]func(tr *Tracker, clock *clock.Fake){
 	},
 }
 
-func TestPrinterGolden(t *testing.T) {
+// TestEventStreamGolden keeps the event stream of each script as --json
+// prints it, one event a line; the cli package's printer tests read these
+// files to render them.
+func TestEventStreamGolden(t *testing.T) {
 	for name, script := range scripts {
-		for _, mode := range []string{"human", "json"} {
-			t.Run(name+"/"+mode, func(t *testing.T) {
-				clock := clock.NewFake(t0)
-				var stderr, stdout bytes.Buffer
-				p := NewPrinter(&stderr, &stdout, PrinterOptions{JSON: mode == "json"})
-				tr := NewTracker(clock, 55_000, 6, p.Observe)
-				script(tr, clock)
-				if p.Err() != nil {
-					t.Fatal(p.Err())
+		t.Run(name, func(t *testing.T) {
+			clock := clock.NewFake(t0)
+			var out bytes.Buffer
+			tr := NewTracker(clock, 55_000, 6, func(e Event) {
+				b, err := json.Marshal(e)
+				if err != nil {
+					t.Fatal(err)
 				}
-				golden(t, filepath.Join("testdata", name+"."+mode+".stderr"), stderr.Bytes())
-				if mode == "json" {
-					golden(t, filepath.Join("testdata", name+".json.stdout"), stdout.Bytes())
-					checkJSONLines(t, stdout.Bytes())
-				} else if stdout.Len() > 0 {
-					t.Errorf("human mode wrote to stdout: %q", stdout.String())
-				}
+				out.Write(append(b, '\n'))
 			})
-		}
+			script(tr, clock)
+			golden(t, filepath.Join("testdata", name+".events.jsonl"), out.Bytes())
+			checkJSONLines(t, out.Bytes())
+		})
 	}
 }
 
@@ -126,7 +124,6 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Errorf("%s differs (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
-
 func TestTrackerThroughputAndETA(t *testing.T) {
 	clock := clock.NewFake(t0)
 	tr := NewTracker(clock, 1_000_000, 100)

@@ -1,4 +1,4 @@
-package push
+package cli
 
 import (
 	"encoding/json"
@@ -9,36 +9,37 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
-// Printer is the headless face of the event stream (pbiwb push). People get
+// pushPrinter is the headless face of the event stream (pbiwb push). People get
 // progress lines on stderr, a few per second at most, and a summary; with
 // --json, scripts get every event as one JSON object per line on stdout (the
 // last one the summary), and stderr keeps only errors and the summary in words.
-type Printer struct {
+type pushPrinter struct {
 	human    io.Writer
 	machine  io.Writer // nil without --json
 	interval time.Duration
 
 	mu        sync.Mutex
-	last      time.Time // when the last progress line was printed
-	lastRetry time.Time // when the last retry line was printed
-	lastWait  WaitInfo  // the wait last printed, so a new one shows at once
+	last      time.Time     // when the last progress line was printed
+	lastRetry time.Time     // when the last retry line was printed
+	lastWait  push.WaitInfo // the wait last printed, so a new one shows at once
 	err       error
 }
 
-// PrinterOptions shape a Printer.
-type PrinterOptions struct {
+// pushPrinterOptions shape a pushPrinter.
+type pushPrinterOptions struct {
 	JSON bool
 	// Interval is the least time between progress lines (default 500ms).
 	Interval time.Duration
 }
 
-// NewPrinter prints to stderr, and with JSON to stdout.
-func NewPrinter(stderr, stdout io.Writer, o PrinterOptions) *Printer {
-	p := &Printer{human: stderr, interval: o.Interval}
+// newPushPrinter prints to stderr, and with JSON to stdout.
+func newPushPrinter(stderr, stdout io.Writer, o pushPrinterOptions) *pushPrinter {
+	p := &pushPrinter{human: stderr, interval: o.Interval}
 	if o.JSON {
 		p.machine = stdout
 	}
@@ -48,8 +49,8 @@ func NewPrinter(stderr, stdout io.Writer, o PrinterOptions) *Printer {
 	return p
 }
 
-// Observe is the Printer's Observer.
-func (p *Printer) Observe(e Event) {
+// Observe is the pushPrinter's Observer.
+func (p *pushPrinter) Observe(e push.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.machine != nil {
@@ -66,81 +67,82 @@ func (p *Printer) Observe(e Event) {
 }
 
 // Err is the first write error (a closed pipe, a full disk); the push goes on
-// regardless, since its outcome does not depend on being watched.
-func (p *Printer) Err() error {
+// regardless, since its outcome does not depend on being watched, and the
+// command reports it when the push is over.
+func (p *pushPrinter) Err() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.err
 }
 
-func (p *Printer) keep(err error) {
+func (p *pushPrinter) keep(err error) {
 	if p.err == nil {
 		p.err = err
 	}
 }
 
 // line is the human text for an event, or "" when it is throttled away.
-func (p *Printer) line(e Event) string {
+func (p *pushPrinter) line(e push.Event) string {
 	switch {
-	case e.Kind == KindError && e.Error != nil:
-		return errorLine(*e.Error)
-	case e.Kind == KindSummary && e.Summary != nil:
-		return summaryText(*e.Summary)
-	case e.Kind == KindRetry && e.Retry == nil:
+	case e.Kind == push.KindError && e.Error != nil:
+		return pushErrorLine(*e.Error)
+	case e.Kind == push.KindSummary && e.Summary != nil:
+		return pushSummaryText(*e.Summary)
+	case e.Kind == push.KindRetry && e.Retry == nil:
 		return ""
 	}
 	if p.machine != nil {
 		return "" // with --json, progress is on stdout
 	}
 	switch e.Kind {
-	case KindPhase:
+	case push.KindPhase:
 		p.last = e.Time
-		return phaseLine(e)
-	case KindWait:
+		return pushPhaseLine(e)
+	case push.KindWait:
 		w := e.Progress.Wait
 		if w != nil && (w.Reason != p.lastWait.Reason || !w.Until.Equal(p.lastWait.Until)) {
 			p.lastWait, p.last = *w, e.Time
-			return "waiting " + waitText(*w, e.Time)
+			return "waiting " + pushWaitText(*w, e.Time)
 		}
 	}
 	// Retries carry RequestIds, so they are throttled apart from progress:
 	// a 429 storm prints a few per second, not hundreds.
 	last := &p.last
-	if e.Kind == KindRetry {
+	if e.Kind == push.KindRetry {
 		last = &p.lastRetry
 	}
 	if !last.IsZero() && e.Time.Sub(*last) < p.interval {
 		return ""
 	}
 	*last = e.Time
-	if e.Kind == KindRetry {
-		return retryLine(*e.Retry)
+	if e.Kind == push.KindRetry {
+		return pushRetryLine(*e.Retry)
 	}
-	return progressLine(e.Progress, e.Time)
+	return pushProgressLine(e.Progress, e.Time)
 }
 
-func phaseLine(e Event) string {
+func pushPhaseLine(e push.Event) string {
 	if e.Message != "" {
 		return e.Message
 	}
 	switch e.Phase {
-	case PhaseValidating:
+	case push.PhaseValidating:
 		return "Reading and checking the input"
-	case PhaseResolving:
+	case push.PhaseResolving:
 		return "Finding the workspace, dataset and table"
-	case PhaseDeleting:
+	case push.PhaseDeleting:
 		return "Deleting the table's rows (replace)"
-	case PhaseSettling:
+	case push.PhaseSettling:
 		return "Counting the table's rows to settle batches whose outcome is unknown"
-	case PhaseWriting:
+	case push.PhaseWriting:
 		return fmt.Sprintf("Writing %s in %s", format.Count(e.Progress.RowsTotal, "row"), format.Count(e.Progress.BatchesTotal, "batch"))
-	case PhaseVerifying:
+	case push.PhaseVerifying:
 		return "Verifying the table's row count"
 	}
 	return ""
 }
 
-func progressLine(p Progress, now time.Time) string {
+func pushProgressLine(p push.Progress, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s / %s rows", format.Thousands(p.RowsWritten), format.Thousands(p.RowsTotal))
 	if p.RowsTotal > 0 {
@@ -155,19 +157,19 @@ func progressLine(p Progress, now time.Time) string {
 		b.WriteString(" · " + format.Count(p.Retries, "retry"))
 	}
 	if p.Wait != nil {
-		b.WriteString(" · waiting " + waitText(*p.Wait, now))
+		b.WriteString(" · waiting " + pushWaitText(*p.Wait, now))
 	}
 	return b.String()
 }
 
-func waitText(w WaitInfo, now time.Time) string {
+func pushWaitText(w push.WaitInfo, now time.Time) string {
 	if w.Until.IsZero() {
 		return "for a request in flight: " + w.Limit
 	}
 	return format.Duration(w.Until.Sub(now)) + ": " + w.Limit
 }
 
-func retryLine(r RetryInfo) string {
+func pushRetryLine(r push.RetryInfo) string {
 	s := fmt.Sprintf("retrying batch %s (attempt %d) in %s: %s", format.Thousands(int64(r.Batch)), r.Attempt,
 		format.Seconds(r.DelaySeconds), r.Cause)
 	if r.RequestID != "" {
@@ -176,7 +178,7 @@ func retryLine(r RetryInfo) string {
 	return s
 }
 
-func errorLine(e ErrorInfo) string {
+func pushErrorLine(e push.ErrorInfo) string {
 	s := "error: " + e.Message
 	var ctx []string
 	if e.Batch > 0 {
@@ -197,7 +199,7 @@ func errorLine(e ErrorInfo) string {
 	return s
 }
 
-func summaryText(s Summary) string {
+func pushSummaryText(s push.Summary) string {
 	var b strings.Builder
 	elapsed := format.Seconds(s.ElapsedSeconds)
 	into := ""
@@ -239,7 +241,7 @@ func summaryText(s Summary) string {
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			w := s.Waits[k]
-			parts[i] = fmt.Sprintf("%s ×%d (%s)", WaitLabel(k), w.Count, format.Seconds(w.Seconds))
+			parts[i] = fmt.Sprintf("%s ×%d (%s)", push.WaitLabel(k), w.Count, format.Seconds(w.Seconds))
 		}
 		b.WriteString("\n  Waited for " + strings.Join(parts, ", ") + ".")
 	}
@@ -248,7 +250,7 @@ func summaryText(s Summary) string {
 	}
 	if s.Outcome != outcome.Succeeded {
 		for _, e := range s.Errors {
-			b.WriteString("\n  " + errorLine(e))
+			b.WriteString("\n  " + pushErrorLine(e))
 		}
 		switch {
 		case s.ResumeHint != "" && !s.ResumeAfter.IsZero():
