@@ -121,11 +121,7 @@ func histDuration(r history.Record) string {
 	if end.Before(r.Start) {
 		return "-"
 	}
-	d := end.Sub(r.Start)
-	if d < time.Second {
-		return d.Round(time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
+	return format.Duration(end.Sub(r.Start))
 }
 
 func histOutcome(r history.Record) string {

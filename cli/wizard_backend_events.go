@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/ui"
 )
 
@@ -70,7 +71,7 @@ func snapshot(e push.Event, now time.Time) ui.ProgressEvent {
 	case e.Kind == push.KindRetry && e.Retry != nil:
 		r := e.Retry
 		ev.Error = &ui.PushError{RequestID: r.RequestID,
-			Message: fmt.Sprintf("batch %d: %s; sending it again in %s (attempt %d)", r.Batch, r.Cause, (time.Duration(r.DelaySeconds * float64(time.Second))).Round(time.Millisecond), r.Attempt)}
+			Message: fmt.Sprintf("batch %d: %s; sending it again in %s (attempt %d)", r.Batch, r.Cause, format.Seconds(r.DelaySeconds), r.Attempt)}
 	}
 	return ev
 }

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/internal/stall"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // Advice explains err to a person: what Power BI refused, the likely cause,
@@ -81,10 +81,7 @@ func (e *Error) advice() string {
 	case e.Status == http.StatusTooManyRequests || e.Code == CodeTooManyRequests:
 		wait := "a while"
 		if e.RetryAfter > 0 {
-			wait = e.RetryAfter.Round(time.Second).String()
-			if e.RetryAfter < time.Second {
-				wait = e.RetryAfter.Round(time.Millisecond).String()
-			}
+			wait = format.Duration(e.RetryAfter)
 		}
 		return "Power BI is throttling requests to this dataset; it asks to wait " + wait + " before the next one. " +
 			"Push datasets accept 120 POSTs a minute, 1,000,000 rows an hour and 5 pending requests (120 POSTs an hour " +

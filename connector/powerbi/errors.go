@@ -15,6 +15,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 // Response headers Power BI (and the sandbox) set.
@@ -73,7 +74,7 @@ func (e *Error) Error() string {
 		b.WriteString(": " + redact.Cut(strings.Join(t, "; "), redact.MaxMessage))
 	}
 	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %v)", e.RetryAfter.Round(time.Millisecond))
+		fmt.Fprintf(&b, " (retry after %s)", format.Duration(e.RetryAfter))
 	}
 	if e.Method != "" {
 		fmt.Fprintf(&b, " [%s %s]", e.Method, e.Path)

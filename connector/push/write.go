@@ -29,5 +29,5 @@ func (e trackerEvents) Writing()            { e.t.Phase(PhaseWriting, "") }
 
 func (e trackerEvents) Stopping(inFlight int, grace time.Duration) {
 	e.t.Phase(PhaseWriting, fmt.Sprintf("Stopping: waiting for %s in flight (up to %s; Ctrl-C again to quit now — --resume settles them)",
-		format.Count(inFlight, "batch"), grace))
+		format.Count(inFlight, "batch"), format.Duration(grace)))
 }
