@@ -9,7 +9,6 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
-	"github.com/pbiwb/pbiwb/connector/sandbox/token"
 )
 
 // secretExpiryNote is said whenever a client secret was proved: an app
@@ -128,7 +127,7 @@ func signInFailure(err error, c entra.Credentials) Result {
 
 // userText describes the token's user, for a device-code session.
 func (d *Doctor) userText(tok string) string {
-	cl, err := token.Parse(tok)
+	cl, err := entra.ParseClaims(tok)
 	if err != nil || cl.UPN == "" {
 		return ""
 	}
@@ -143,7 +142,7 @@ func (d *Doctor) userText(tok string) string {
 // setting and workspace membership instead.
 func (d *Doctor) checkPermissions(ctx context.Context) Result {
 	d.client = powerbi.New(d.cfg.Endpoints, d.session)
-	cl, err := token.Parse(d.token)
+	cl, err := entra.ParseClaims(d.token)
 	if err != nil {
 		return skip("the access token's claims cannot be read (" + err.Error() + "); the workspace check shows what Power BI allows")
 	}
