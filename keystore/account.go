@@ -2,9 +2,10 @@ package keystore
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/pbiwb/pbiwb/names"
 )
 
 // Account is one saved account: everything but its secrets. Every field is
@@ -70,12 +71,10 @@ func (k Kind) valid() bool {
 // label is the kind in words, for messages.
 func (k Kind) label() string { return strings.ReplaceAll(string(k), "-", " ") }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // ValidateName checks an account name: 1 to 64 letters, digits, '.', '_' or
 // '-', starting with a letter or digit (so it never looks like a flag).
 func ValidateName(name string) error {
-	if nameRE.MatchString(name) {
+	if names.IsAccountName(name) {
 		return nil
 	}
 	return &NameError{Name: name}

@@ -2,21 +2,14 @@ package ui
 
 import (
 	"errors"
-	"regexp"
+	"fmt"
 	"strings"
-	"unicode/utf8"
-)
 
-var (
-	guidRe   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	domainRe = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,}$`)
-	// Power BI's table-name pattern (the swagger's Table.name): 1–100
-	// characters; of ASCII only tab, LF, CR, space, # - 0-9 @ A-Z ^ _ a-z ~.
-	tableNameRe = regexp.MustCompile("^[\t\n\r #\\-0-9@A-Z^_a-z~\u007f-\U0010FFFF]{1,100}$")
+	"github.com/pbiwb/pbiwb/names"
 )
 
 // isGUID reports whether s is a GUID in its usual 8-4-4-4-12 form.
-func isGUID(s string) bool { return guidRe.MatchString(s) }
+func isGUID(s string) bool { return names.IsGUID(s) }
 
 // checkGUID validates an application (client) ID.
 func checkGUID(s string) error {
@@ -34,7 +27,7 @@ func checkGUID(s string) error {
 // domain such as contoso.onmicrosoft.com.
 func checkTenant(s string) error {
 	s = strings.TrimSpace(s)
-	if s == "" || isGUID(s) || domainRe.MatchString(s) {
+	if s == "" || isGUID(s) || names.IsDomain(s) {
 		return nil
 	}
 	return errors.New("neither a GUID nor a domain; use the Directory (tenant) ID")
@@ -46,8 +39,7 @@ func checkUPN(s string) error {
 	if s == "" {
 		return nil
 	}
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || strings.ContainsAny(local, " \t") || !domainRe.MatchString(domain) {
+	if !names.IsUPN(s) {
 		return errors.New("not a user principal name like name@contoso.com")
 	}
 	return nil
@@ -62,32 +54,36 @@ func checkSecret(s string) error {
 	return nil
 }
 
-var accountNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // checkAccountName keeps account names easy to type after --account.
 func checkAccountName(s string) error {
-	if s == "" || accountNameRe.MatchString(s) {
+	if s == "" || names.IsAccountName(s) {
 		return nil
 	}
 	return errors.New("letters, digits, . _ - only (up to 64), starting with a letter or digit")
 }
 
-// checkTableName applies Power BI's table-name rules.
+// checkTableName applies Power BI's table-name rules (names.CheckTableName),
+// the engine's own: length in UTF-16 code units, so an emoji counts two.
 func checkTableName(s string) error {
-	switch {
-	case s == "":
-		return nil
-	case utf8.RuneCountInString(s) > 100:
-		return errors.New("at most 100 characters")
-	case !tableNameRe.MatchString(s):
-		return errors.New(`letters, digits, space and # - @ ^ _ ~ only (no . , / : ( ) and the like)`)
+	if s == "" {
+		return nil // required-ness is checked on submit
 	}
-	return nil
+	var te *names.TableNameError
+	if !errors.As(names.CheckTableName(s), &te) {
+		return nil
+	}
+	switch te.Rule {
+	case names.TableNameTooLong:
+		return fmt.Errorf("at most %d characters (this is %d; an emoji counts two)", names.MaxTableName, te.Length)
+	case names.TableNameInvalidUTF8:
+		return errors.New("not valid UTF-8")
+	}
+	return errors.New(`letters, digits, space and # - @ ^ _ ~ only (no . , / : ( ) and the like)`)
 }
 
 // checkDatasetName: Power BI takes any non-empty name; keep it printable.
 func checkDatasetName(s string) error {
-	if strings.ContainsAny(s, "\t\r\n") {
+	if !names.DatasetNameOK(s) {
 		return errors.New("no tabs or line breaks")
 	}
 	return nil

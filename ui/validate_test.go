@@ -30,6 +30,11 @@ func TestValidators(t *testing.T) {
 		{"table dot", checkTableName, "sales.orders", false},
 		{"table slash", checkTableName, "a/b", false},
 		{"table too long", checkTableName, strings.Repeat("a", 101), false},
+		// The engine's rules (names.CheckTableName): UTF-16 units, no U+FFFE.
+		{"table 50 emoji", checkTableName, strings.Repeat("😀", 50), true},
+		{"table 51 emoji", checkTableName, strings.Repeat("😀", 51), false},
+		{"table U+FFFE", checkTableName, "a\uFFFE", false},
+		{"upn guest", checkUPN, "alice_fabrikam.com#EXT#@contoso.onmicrosoft.com", true},
 		{"account", checkAccountName, "prod-eu.1", true},
 		{"account space", checkAccountName, "my account", false},
 		{"dataset newline", checkDatasetName, "a\nb", false},

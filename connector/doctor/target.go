@@ -11,6 +11,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/format"
+	"github.com/pbiwb/pbiwb/names"
 )
 
 // powerbiFailure shows a Power BI refusal with its advice (which carries the
@@ -95,7 +96,7 @@ func (d *Doctor) checkDataset(ctx context.Context) Result {
 	name := d.cfg.Dataset
 	var ds powerbi.Dataset
 	var err error
-	if powerbi.IsGUID(name) {
+	if names.IsGUID(name) {
 		ds, err = d.client.Dataset(ctx, d.group.ID, name)
 	} else {
 		ds, err = d.client.FindDataset(ctx, d.group.ID, name)

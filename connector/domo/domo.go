@@ -23,13 +23,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/redact"
+	"github.com/pbiwb/pbiwb/names"
 )
 
 // Domo column types (the six Domo documents).
@@ -117,12 +117,10 @@ func New(ep cloud.Endpoints, clientID, clientSecret string, opts ...Option) *Cli
 // The most of a JSON or error body read into memory.
 const maxBody = 8 << 20
 
-var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // checkID trims id and checks it is a GUID, as Domo DataSet ids are.
 func checkID(id string) (string, error) {
 	id = strings.TrimSpace(id)
-	if guidPattern.MatchString(id) {
+	if names.IsGUID(id) {
 		return id, nil
 	}
 	summary := fmt.Sprintf("%q is not a Domo DataSet id", id)

@@ -2,11 +2,11 @@ package entra
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/names"
 )
 
 // Method is how a Session signs in.
@@ -77,14 +77,8 @@ func (es FieldErrors) Error() string {
 // ExitCode: credentials that fail the checks are a usage error (exit 2).
 func (es FieldErrors) ExitCode() exitcode.Code { return exitcode.Usage }
 
-var (
-	guidRE   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,63}$`)
-	upnRE    = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
-)
-
 // isGUID reports whether s has the 8-4-4-4-12 hex shape of Entra IDs.
-func isGUID(s string) bool { return guidRE.MatchString(s) }
+func isGUID(s string) bool { return names.IsGUID(s) }
 
 // ValidateCredentials checks c before any call to Entra ID: GUID client ID,
 // tenant GUID or domain, UPN username, and the secrets each method needs.
@@ -107,7 +101,7 @@ func ValidateCredentials(c Credentials) []FieldError {
 		add("tenant ID", "missing: copy the Directory (tenant) ID from Azure portal → Microsoft Entra ID → Overview")
 	case strings.EqualFold(t, "common"), strings.EqualFold(t, "organizations"), strings.EqualFold(t, "consumers"):
 		add("tenant ID", "%q is not a tenant: these sign-ins need your own Directory (tenant) ID or domain (Azure portal → Microsoft Entra ID → Overview)", t)
-	case isGUID(t), domainRE.MatchString(t):
+	case isGUID(t), names.IsDomain(t):
 	default:
 		add("tenant ID", "%s is neither a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 nor a domain such as contoso.com%s",
 			shown(redact.TenantID, t), notRepeated(redact.TenantID, t, "a secret"))
@@ -125,8 +119,8 @@ func ValidateCredentials(c Credentials) []FieldError {
 	switch {
 	case u == "" && c.Method == MethodPassword:
 		add("username", "missing: the user principal name, such as alice@contoso.com")
-	case u != "" && c.Method != MethodServicePrincipal && !upnRE.MatchString(u):
-		add("username", "%s is not a user principal name such as alice@contoso.com%s", shown(redact.Username, u), notRepeated(redact.Username, u, "the password"))
+	case u != "" && c.Method != MethodServicePrincipal && !names.IsUPN(u):
+		add("username", "%s is not a user principal name (name@domain, the domain one of the tenant's, such as alice@contoso.com)%s", shown(redact.Username, u), notRepeated(redact.Username, u, "the password"))
 	}
 
 	switch c.Method {

@@ -31,6 +31,8 @@ func TestValidateCredentials(t *testing.T) {
 		{"no client ID", func(c *Credentials) { c.ClientID = "" }, []string{"client ID"}},
 		{"no username for password", func(c *Credentials) { c.Username = "" }, []string{"username"}},
 		{"username not a UPN", func(c *Credentials) { c.Username = `CONTOSO\alice` }, []string{"username"}},
+		{"username without a dotted domain", func(c *Credentials) { c.Username = "alice@contoso" }, []string{"username"}},
+		{"guest username", func(c *Credentials) { c.Username = "alice_fabrikam.com#EXT#@contoso.onmicrosoft.com" }, nil},
 		{"device code with bad username", func(c *Credentials) { c.Method, c.Username = MethodDeviceCode, "alice" }, []string{"username"}},
 		{"no password", func(c *Credentials) { c.Password = "" }, []string{"password"}},
 		{"service principal without secret", func(c *Credentials) { c.Method = MethodServicePrincipal }, []string{"client secret"}},

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/names"
 )
 
 // Group is a Power BI workspace.
@@ -110,11 +110,6 @@ func (c *Client) Group(ctx context.Context, id string) (Group, error) {
 	return g, err
 }
 
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// IsGUID reports whether s is a GUID such as Power BI uses for IDs.
-func IsGUID(s string) bool { return guidRE.MatchString(s) }
-
 // FindGroup finds a workspace by ID or by exact name (as the Details pane of
 // the connector asks for it). A name matches case-sensitively first, then
 // case-insensitively; several matches are a *DuplicateNameError listing their
@@ -130,7 +125,7 @@ func (c *Client) FindGroup(ctx context.Context, nameOrID string) (Group, error) 
 	if err != nil {
 		return Group{}, err
 	}
-	if IsGUID(key) {
+	if names.IsGUID(key) {
 		for _, g := range groups {
 			if strings.EqualFold(g.ID, key) {
 				return g, nil

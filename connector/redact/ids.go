@@ -3,6 +3,8 @@ package redact
 import (
 	"regexp"
 	"strings"
+
+	"github.com/pbiwb/pbiwb/names"
 )
 
 // Field is an identifier a person types, and that pbiwb repeats in messages.
@@ -18,14 +20,15 @@ const (
 )
 
 var (
-	guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// Domo's client IDs have the 8-4-4-4-12 shape, though not always hex
 	// (its own example is 441e307a-b2a1-4a99-8561-174e5b153fsa).
 	guidShapeRE = regexp.MustCompile(`^[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}$`)
 	// A mistyped GUID: hex digits and dashes only, not much longer than one.
 	nearGUIDRE = regexp.MustCompile(`^[0-9a-fA-F-]{1,40}$`)
-	domainRE   = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,63}$`)
-	upnRE      = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
+	// upnShapeRE is looser than names.IsUPN on purpose: the question here is
+	// whether a value may be a secret, and admin@contoso is a mistyped
+	// username, not a password, so it is repeated in the message.
+	upnShapeRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
 	// What an identifier is made of; a secret may hold anything else.
 	idCharsRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 )
@@ -56,11 +59,11 @@ func LooksLikeSecret(f Field, v string) bool {
 		case "common", "organizations", "consumers":
 			return false
 		}
-		return !guidRE.MatchString(v) && !domainRE.MatchString(v) && !nearGUIDRE.MatchString(v)
+		return !names.IsGUID(v) && !names.IsDomain(v) && !nearGUIDRE.MatchString(v)
 	case ClientID, DataSetID:
-		return !guidRE.MatchString(v) && !nearGUIDRE.MatchString(v)
+		return !names.IsGUID(v) && !nearGUIDRE.MatchString(v)
 	case Username:
-		return !upnRE.MatchString(v)
+		return !upnShapeRE.MatchString(v)
 	case DomoClientID:
 		if guidShapeRE.MatchString(v) {
 			return false

@@ -1,59 +1,40 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/pbiwb/pbiwb/format"
+	"github.com/pbiwb/pbiwb/names"
 )
 
-// MaxTableNameLength is the swagger's {1,100} on Table.name (docs/sources.md, Power BI: creating a push dataset).
-const MaxTableNameLength = 100
-
-// CheckTableName applies the swagger pattern of Table.name (docs/sources.md, Power BI: creating a push dataset):
-// 1–100 characters; of ASCII only tab, LF, CR, space, # - 0-9 @ A-Z ^ _ a-z ~
-// and DEL; any non-ASCII character except U+FFFE and U+FFFF. Characters are
-// counted as UTF-16 code units, as .NET does (UNCONFIRMED; it is the stricter
-// count, so it never lets through a name the service would refuse for length).
+// CheckTableName applies Power BI's table-name rules (names.CheckTableName:
+// the swagger pattern of Table.name, counted in UTF-16 code units) and says
+// what is wrong as a finding.
 func CheckTableName(name string) []Finding {
-	bad := func(msg string, args ...any) []Finding {
-		return []Finding{{Rule: RuleTableName, Message: fmt.Sprintf("table name %q ", name) + fmt.Sprintf(msg, args...)}}
+	var te *names.TableNameError
+	if !errors.As(names.CheckTableName(name), &te) {
+		return nil
 	}
-	if name == "" {
-		return bad("is empty: give a name of 1 to %d characters", MaxTableNameLength)
-	}
-	if !utf8.ValidString(name) {
-		return bad("is not valid UTF-8")
-	}
-	if n := utf16Len(name); n > MaxTableNameLength {
-		return bad("has %d characters; Power BI allows at most %d", n, MaxTableNameLength)
-	}
-	var excluded []string
-	seen := map[rune]bool{}
-	for _, r := range name {
-		if !tableNameRune(r) && !seen[r] {
-			seen[r] = true
-			excluded = append(excluded, fmt.Sprintf("%q", r))
+	var msg string
+	switch te.Rule {
+	case names.TableNameEmpty:
+		msg = fmt.Sprintf("is empty: give a name of 1 to %d characters", names.MaxTableName)
+	case names.TableNameInvalidUTF8:
+		msg = "is not valid UTF-8"
+	case names.TableNameTooLong:
+		msg = fmt.Sprintf("has %d characters; Power BI allows at most %d", te.Length, names.MaxTableName)
+	default:
+		quoted := make([]string, len(te.Excluded))
+		for i, r := range te.Excluded {
+			quoted[i] = fmt.Sprintf("%q", r)
 		}
+		msg = fmt.Sprintf("contains %s, which Power BI does not allow in table names (allowed: letters, digits, space, # - @ ^ _ ~ and any non-ASCII character)",
+			strings.Join(quoted, ", "))
 	}
-	if len(excluded) > 0 {
-		return bad("contains %s, which Power BI does not allow in table names (allowed: letters, digits, space, # - @ ^ _ ~ and any non-ASCII character)",
-			strings.Join(excluded, ", "))
-	}
-	return nil
-}
-
-func tableNameRune(r rune) bool {
-	switch {
-	case r == '\t' || r == '\n' || r == '\r' || r == ' ' || r == '#' || r == '-' || r == '@' || r == '^' || r == '_':
-		return true
-	case r >= '0' && r <= '9', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
-		return true
-	case r >= '~' && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
-		return true
-	}
-	return false
+	return []Finding{{Rule: RuleTableName, Message: fmt.Sprintf("table name %q %s", name, msg)}}
 }
 
 // CheckColumnNames checks a header: the column count against
@@ -92,19 +73,8 @@ func CheckColumnNames(names []string, l Limits) []Finding {
 	return out
 }
 
-// utf16Len counts UTF-16 code units, .NET's string length.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r >= 0x10000 {
-			n++
-		}
-	}
-	return n
-}
-
-// UTF16Len is utf16Len for bytes already known to be valid UTF-8.
+// UTF16Len counts the UTF-16 code units (.NET's string length) of bytes
+// already known to be valid UTF-8.
 func UTF16Len(b []byte) int {
 	n := 0
 	for i := 0; i < len(b); {
