@@ -12,6 +12,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
@@ -292,11 +293,11 @@ func gatherSecrets(ctx context.Context, env Env, m entra.Method, domo bool) (key
 func kindLabel(k keystore.Kind) string {
 	switch k {
 	case keystore.ClientSecret:
-		return "client secret"
+		return string(field.ClientSecret)
 	case keystore.Password:
 		return "Azure AD password"
 	case keystore.DomoClientSecret:
-		return "Domo client secret"
+		return string(field.DomoClientSecret)
 	}
 	return string(k)
 }

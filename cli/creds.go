@@ -18,6 +18,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
@@ -282,7 +283,7 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 		}
 	}
 	for _, fe := range entra.ValidateCredentials(c) {
-		if fe.Field == "password" || fe.Field == "client secret" {
+		if fe.Field.Secret() {
 			return nil, exit(exitcode.SignIn, "account %q has no %s in its storage (%s): run `pbiwb accounts add %s ...` again to save it", a.Name, fe.Field, a.Storage, a.Name)
 		}
 	}
@@ -392,13 +393,13 @@ func deviceCodePrompt(w io.Writer) func(string) {
 }
 
 // fieldFlag names where the user gives each credential field.
-var fieldFlag = map[string]string{
-	"tenant ID":     "--tenant",
-	"client ID":     "--client-id",
-	"username":      "--username",
-	"auth method":   "--auth",
-	"client secret": EnvClientSecret,
-	"password":      EnvPassword,
+var fieldFlag = map[field.ID]string{
+	field.TenantID:     "--tenant",
+	field.ClientID:     "--client-id",
+	field.Username:     "--username",
+	field.AuthMethod:   "--auth",
+	field.ClientSecret: EnvClientSecret,
+	field.Password:     EnvPassword,
 }
 
 // fieldErrors is exit 2 naming each bad field and where it came from.
@@ -409,7 +410,7 @@ func fieldErrors(errs []entra.FieldError) error {
 		if fl := fieldFlag[e.Field]; fl != "" {
 			where = " (" + fl + ")"
 		}
-		lines[i] = "  " + e.Field + where + ": " + e.Message
+		lines[i] = "  " + string(e.Field) + where + ": " + e.Message
 	}
 	return exit(exitcode.Usage, "invalid credentials:\n%s", strings.Join(lines, "\n"))
 }

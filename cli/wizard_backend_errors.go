@@ -9,6 +9,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/ui"
@@ -59,11 +60,11 @@ func wizardError(err error) error {
 		// Error() keeps entra's wording (what failed, the AADSTS code, the
 		// correlation ID); the wizard leaves the Fix out of it and shows it as
 		// the advice.
-		return &wizardFieldError{field: ae.Field, msg: ae.Error(), advice: ae.Fix, code: exitcode.Of(err), err: err}
+		return &wizardFieldError{field: uiField(ae.Field), msg: ae.Error(), advice: ae.Fix, code: exitcode.Of(err), err: err}
 	case errors.As(err, &fes) && len(fes) > 0:
 		// One field at a time: the wizard's own checks catch most of these
 		// before any call, so a second one is rare.
-		return &wizardFieldError{field: fes[0].Field, msg: fes[0].Error(), code: exitcode.Of(err), err: err}
+		return &wizardFieldError{field: uiField(fes[0].Field), msg: fes[0].Error(), code: exitcode.Of(err), err: err}
 	case errors.As(err, &de) && errors.Is(err, domo.ErrSignIn):
 		field := ui.FieldDomoClientSecret
 		if de.SwappedID {
@@ -77,6 +78,24 @@ func wizardError(err error) error {
 	}
 	return &redactedError{err}
 }
+
+// uiFields are the wizard's names (ui.Field*) of the credential fields.
+var uiFields = map[field.ID]string{
+	field.AuthMethod:       ui.FieldMethod,
+	field.Cloud:            ui.FieldCloud,
+	field.TenantID:         ui.FieldTenantID,
+	field.ClientID:         ui.FieldClientID,
+	field.ClientSecret:     ui.FieldClientSecret,
+	field.Username:         ui.FieldUsername,
+	field.Password:         ui.FieldPassword,
+	field.DomoClientID:     ui.FieldDomoClientID,
+	field.DomoClientSecret: ui.FieldDomoClientSecret,
+	field.AppRegistration:  ui.FieldAppRegistration,
+}
+
+// uiField is the wizard's field for f, or "" (no single field) when the
+// wizard has none of that name.
+func uiField(f field.ID) string { return uiFields[f] }
 
 // redactedError shows err masked; errors.Is and errors.As reach err.
 type redactedError struct{ err error }

@@ -71,10 +71,10 @@ type FieldError interface {
 	Advice() string
 }
 
-// The credential fields a FieldError may name, spelled as connector/entra
-// names them (entra.Error.Field, entra.FieldError.Field) so an adapter can
-// pass them through. "app registration" (the app's settings in Entra ID,
-// such as public client flows or consent) is shown beside the client ID.
+// The credential fields a FieldError may name; the Backend maps the
+// engine's field identifiers to these. FieldAppRegistration (the app's
+// settings in Entra ID, such as public client flows or consent) is shown
+// beside the client ID.
 const (
 	FieldMethod           = "auth method"
 	FieldCloud            = "cloud"

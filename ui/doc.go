@@ -17,7 +17,8 @@
 // adapter has to map:
 //
 //   - entra.Error and entra.FieldError → FieldError: Field() is their Field
-//     as is (the Field* constants use entra's spelling), Advice() is the Fix.
+//     (a connector/field identifier) mapped to a Field* constant, Advice() is
+//     the Fix.
 //   - keystore's ErrNoKeyring from SaveAccount → an error wrapping
 //     ErrKeyringUnavailable (the wizard then offers insecure storage).
 //   - push's event stream → ProgressEvent snapshots (Progress, the current

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/keystore"
 )
 
@@ -85,7 +86,7 @@ func (d *Doctor) checkSaved(ctx context.Context) Result {
 	}
 	var invalid []string
 	for _, fe := range entra.ValidateCredentials(c) {
-		if fe.Field != "password" && fe.Field != "client secret" {
+		if !fe.Field.Secret() {
 			invalid = append(invalid, fe.Error())
 		}
 	}
@@ -125,7 +126,7 @@ func (d *Doctor) checkUnsaved() Result {
 	if errs := entra.ValidateCredentials(c); len(errs) > 0 {
 		var lines []string
 		for _, fe := range errs {
-			lines = append(lines, fe.Field+where(fe.Field)+": "+fe.Message)
+			lines = append(lines, string(fe.Field)+where(fe.Field)+": "+fe.Message)
 		}
 		return fail(who+": "+strings.Join(lines, "; ")+" ("+set+")",
 			"Give each credential where pbiwb reads it: identifiers as flags (--tenant, --client-id, --username, --auth), secrets in PBIWB_CLIENT_SECRET and PBIWB_PASSWORD.")
@@ -138,9 +139,9 @@ func (d *Doctor) checkUnsaved() Result {
 }
 
 // where names the flag or variable of a credential field.
-func where(field string) string {
-	w := map[string]string{"tenant ID": "--tenant", "client ID": "--client-id", "username": "--username",
-		"auth method": "--auth", "client secret": "PBIWB_CLIENT_SECRET", "password": "PBIWB_PASSWORD"}[field]
+func where(f field.ID) string {
+	w := map[field.ID]string{field.TenantID: "--tenant", field.ClientID: "--client-id", field.Username: "--username",
+		field.AuthMethod: "--auth", field.ClientSecret: "PBIWB_CLIENT_SECRET", field.Password: "PBIWB_PASSWORD"}[f]
 	if w == "" {
 		return ""
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/domo"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/connector/source"
@@ -36,15 +37,15 @@ func (d *Doctor) checkInput(ctx context.Context) Result {
 
 func (d *Doctor) checkDomo(ctx context.Context, id string) Result {
 	if d.domoID == "" {
-		return fail("no Domo API client to read DataSet "+redact.ID(redact.DataSetID, id)+" with", d.domoMissing)
+		return fail("no Domo API client to read DataSet "+redact.ID(field.DataSetID, id)+" with", d.domoMissing)
 	}
 	c := domo.New(d.cfg.Endpoints, d.domoID, d.domoSecret)
 	if err := c.SignIn(ctx); err != nil {
-		return domoFailure("Domo sign-in with client "+redact.ID(redact.DomoClientID, d.domoID), err)
+		return domoFailure("Domo sign-in with client "+redact.ID(field.DomoClientID, d.domoID), err)
 	}
 	ds, err := c.DataSet(ctx, id)
 	if err != nil {
-		return domoFailure("DataSet "+redact.ID(redact.DataSetID, id), err)
+		return domoFailure("DataSet "+redact.ID(field.DataSetID, id), err)
 	}
 	d.inputCols = nil
 	var cols []string
@@ -57,7 +58,7 @@ func (d *Doctor) checkDomo(ctx context.Context, id string) Result {
 	if owner == "" {
 		owner = ds.Owner.ID
 	}
-	found := fmt.Sprintf("Domo DataSet %q (%s) is readable by client %s: %s, %s", ds.Name, ds.ID, redact.ID(redact.DomoClientID, d.domoID), format.Count(ds.Rows, "row"), format.Count(len(ds.Schema), "column"))
+	found := fmt.Sprintf("Domo DataSet %q (%s) is readable by client %s: %s, %s", ds.Name, ds.ID, redact.ID(field.DomoClientID, d.domoID), format.Count(ds.Rows, "row"), format.Count(len(ds.Schema), "column"))
 	if owner != "" {
 		found += ", owner " + owner
 	}

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/names"
 )
@@ -97,7 +98,7 @@ func New(ep cloud.Endpoints, clientID, clientSecret string, opts ...Option) *Cli
 	// The secret, and an ID that looks like one (swapped with it), are
 	// masked wherever pbiwb shows or stores text from now on.
 	redact.Secret(clientSecret)
-	if redact.LooksLikeSecret(redact.DomoClientID, clientID) {
+	if redact.LooksLikeSecret(field.DomoClientID, clientID) {
 		redact.Secret(clientID)
 	}
 	c := &Client{
@@ -124,7 +125,7 @@ func checkID(id string) (string, error) {
 		return id, nil
 	}
 	summary := fmt.Sprintf("%q is not a Domo DataSet id", id)
-	if redact.LooksLikeSecret(redact.DataSetID, id) {
+	if redact.LooksLikeSecret(field.DataSetID, id) {
 		summary = "the DataSet id given is not a Domo DataSet id (it is not repeated here, in case it is a secret typed in the wrong place)"
 		redact.Secret(id) // nor anywhere else (the resume command, the history)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/exitcode"
 )
@@ -231,15 +232,15 @@ func clip(s string, n int) string {
 
 // tokenFailure explains a refused token request.
 func (c *Client) tokenFailure(a answer) *Error {
-	e := &Error{Status: a.status, Detail: a.detail, TOE: a.toe, SwappedID: redact.LooksLikeSecret(redact.DomoClientID, c.id)}
+	e := &Error{Status: a.status, Detail: a.detail, TOE: a.toe, SwappedID: redact.LooksLikeSecret(field.DomoClientID, c.id)}
 	switch {
 	case a.oauthErr == "invalid_scope":
 		e.Kind = ErrAccessDenied
-		e.Summary = fmt.Sprintf("the Domo API client %s does not have the data scope", redact.Quoted(redact.DomoClientID, c.id))
+		e.Summary = fmt.Sprintf("the Domo API client %s does not have the data scope", redact.Quoted(field.DomoClientID, c.id))
 		e.Advice = scopeAdvice
 	case a.status == http.StatusUnauthorized || a.status == http.StatusForbidden || a.status == http.StatusBadRequest:
 		e.Kind = ErrSignIn
-		e.Summary = fmt.Sprintf("Domo did not accept the client ID %s and its secret", redact.Quoted(redact.DomoClientID, c.id))
+		e.Summary = fmt.Sprintf("Domo did not accept the client ID %s and its secret", redact.Quoted(field.DomoClientID, c.id))
 		e.Advice = c.swapAdvice() + credentialsAdvice
 	default:
 		serviceFailure(e, a, "Domo's sign-in (token) endpoint failed")
@@ -250,7 +251,7 @@ func (c *Client) tokenFailure(a answer) *Error {
 // swapAdvice says, when the client ID looks like a secret (and is therefore
 // not shown), that the two were probably swapped; "" otherwise.
 func (c *Client) swapAdvice() string {
-	if !redact.LooksLikeSecret(redact.DomoClientID, c.id) {
+	if !redact.LooksLikeSecret(field.DomoClientID, c.id) {
 		return ""
 	}
 	return "The Domo client ID looks like a client secret (it is not shown): check that PBIWB_DOMO_CLIENT_ID and " +

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/names"
@@ -57,11 +58,11 @@ func given(s string) string {
 
 // FieldError is one invalid credential field, named as the user knows it.
 type FieldError struct {
-	Field   string // "tenant ID", "client ID", "username", "client secret", "password", "auth method"
+	Field   field.ID // field.TenantID, ClientID, Username, ClientSecret, Password or AuthMethod
 	Message string
 }
 
-func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+func (e FieldError) Error() string { return string(e.Field) + ": " + e.Message }
 
 // FieldErrors is what New returns when ValidateCredentials finds problems.
 type FieldErrors []FieldError
@@ -85,52 +86,52 @@ func isGUID(s string) bool { return names.IsGUID(s) }
 // It returns nil when c is usable.
 func ValidateCredentials(c Credentials) []FieldError {
 	var errs []FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	add := func(f field.ID, format string, args ...any) {
+		errs = append(errs, FieldError{Field: f, Message: fmt.Sprintf(format, args...)})
 	}
 	switch c.Method {
 	case MethodPassword, MethodDeviceCode, MethodServicePrincipal:
 	case "":
-		add("auth method", "missing: choose password, device-code or service-principal")
+		add(field.AuthMethod, "missing: choose password, device-code or service-principal")
 	default:
-		add("auth method", "%q is not one of password, device-code, service-principal", string(c.Method))
+		add(field.AuthMethod, "%q is not one of password, device-code, service-principal", string(c.Method))
 	}
 
 	switch t := strings.TrimSpace(c.TenantID); {
 	case t == "":
-		add("tenant ID", "missing: copy the Directory (tenant) ID from Azure portal → Microsoft Entra ID → Overview")
+		add(field.TenantID, "missing: copy the Directory (tenant) ID from Azure portal → Microsoft Entra ID → Overview")
 	case strings.EqualFold(t, "common"), strings.EqualFold(t, "organizations"), strings.EqualFold(t, "consumers"):
-		add("tenant ID", "%q is not a tenant: these sign-ins need your own Directory (tenant) ID or domain (Azure portal → Microsoft Entra ID → Overview)", t)
+		add(field.TenantID, "%q is not a tenant: these sign-ins need your own Directory (tenant) ID or domain (Azure portal → Microsoft Entra ID → Overview)", t)
 	case isGUID(t), names.IsDomain(t):
 	default:
-		add("tenant ID", "%s is neither a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 nor a domain such as contoso.com%s",
-			shown(redact.TenantID, t), notRepeated(redact.TenantID, t, "a secret"))
+		add(field.TenantID, "%s is neither a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47 nor a domain such as contoso.com%s",
+			shown(field.TenantID, t), notRepeated(field.TenantID, t, "a secret"))
 	}
 
 	switch id := strings.TrimSpace(c.ClientID); {
 	case id == "":
-		add("client ID", "missing: copy the Application (client) ID from Azure portal → Microsoft Entra ID → App registrations → <app> → Overview")
+		add(field.ClientID, "missing: copy the Application (client) ID from Azure portal → Microsoft Entra ID → App registrations → <app> → Overview")
 	case !isGUID(id):
-		add("client ID", "%s is not a GUID%s: copy the Application (client) ID from Azure portal → Microsoft Entra ID → App registrations → <app> → Overview",
-			shown(redact.ClientID, id), notRepeated(redact.ClientID, id, "the client secret"))
+		add(field.ClientID, "%s is not a GUID%s: copy the Application (client) ID from Azure portal → Microsoft Entra ID → App registrations → <app> → Overview",
+			shown(field.ClientID, id), notRepeated(field.ClientID, id, "the client secret"))
 	}
 
 	u := strings.TrimSpace(c.Username)
 	switch {
 	case u == "" && c.Method == MethodPassword:
-		add("username", "missing: the user principal name, such as alice@contoso.com")
+		add(field.Username, "missing: the user principal name, such as alice@contoso.com")
 	case u != "" && c.Method != MethodServicePrincipal && !names.IsUPN(u):
-		add("username", "%s is not a user principal name (name@domain, the domain one of the tenant's, such as alice@contoso.com)%s", shown(redact.Username, u), notRepeated(redact.Username, u, "the password"))
+		add(field.Username, "%s is not a user principal name (name@domain, the domain one of the tenant's, such as alice@contoso.com)%s", shown(field.Username, u), notRepeated(field.Username, u, "the password"))
 	}
 
 	switch c.Method {
 	case MethodPassword:
 		if c.Password == "" {
-			add("password", "missing")
+			add(field.Password, "missing")
 		}
 	case MethodServicePrincipal:
 		if c.ClientSecret == "" {
-			add("client secret", "missing: a service principal signs in with the app's client secret (its Value, from Certificates & secrets)")
+			add(field.ClientSecret, "missing: a service principal signs in with the app's client secret (its Value, from Certificates & secrets)")
 		}
 	}
 	return errs
@@ -138,7 +139,7 @@ func ValidateCredentials(c Credentials) []FieldError {
 
 // shown is how a field error names the value: quoted, or "the value given"
 // when it may be a secret typed in the wrong field (redact.LooksLikeSecret).
-func shown(f redact.Field, v string) string {
+func shown(f field.ID, v string) string {
 	if redact.LooksLikeSecret(f, v) {
 		return "the value given"
 	}
@@ -146,7 +147,7 @@ func shown(f redact.Field, v string) string {
 }
 
 // notRepeated says why a value was not shown, naming the secret it may be.
-func notRepeated(f redact.Field, v, secret string) string {
+func notRepeated(f field.ID, v, secret string) string {
 	if !redact.LooksLikeSecret(f, v) {
 		return ""
 	}

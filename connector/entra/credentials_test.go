@@ -47,7 +47,7 @@ func TestValidateCredentials(t *testing.T) {
 				t.Fatalf("got %v, want errors for %v", errs, tc.fields)
 			}
 			for i, f := range tc.fields {
-				if errs[i].Field != f || errs[i].Message == "" {
+				if string(errs[i].Field) != f || errs[i].Message == "" {
 					t.Errorf("error %d = %+v, want field %q", i, errs[i], f)
 				}
 			}

@@ -224,7 +224,7 @@ func TestEntraErrorsBecomeAdvice(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("want *entra.Error, got %T %v", err, err)
 			}
-			if e.Code != tc.code || e.Field != tc.field || !strings.Contains(e.Fix, tc.fix) {
+			if e.Code != tc.code || string(e.Field) != tc.field || !strings.Contains(e.Fix, tc.fix) {
 				t.Errorf("got code %d field %q fix %q\nwant code %d field %q fix containing %q", e.Code, e.Field, e.Fix, tc.code, tc.field, tc.fix)
 			}
 			if !strings.Contains(e.Fix, "Azure portal") && !strings.Contains(e.Fix, "--auth") {
@@ -469,7 +469,7 @@ func TestSecretInAnIDFieldIsNotRepeated(t *testing.T) {
 		{entra.Credentials{TenantID: demo.TenantID, ClientID: demo.ClientID, Username: password, Password: "x", Method: entra.MethodPassword}, "username"},
 	} {
 		errs := entra.ValidateCredentials(tc.c)
-		if len(errs) != 1 || errs[0].Field != tc.field {
+		if len(errs) != 1 || string(errs[0].Field) != tc.field {
 			t.Fatalf("%v: errors %v, want one for the %s", tc.c, errs, tc.field)
 		}
 		if msg := errs[0].Error(); strings.Contains(msg, secret) || strings.Contains(msg, password) || !strings.Contains(msg, "not repeated") {

@@ -16,6 +16,7 @@ import (
 	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/exitcode"
 )
@@ -25,9 +26,9 @@ import (
 // credential is at fault (Field), and what to do, with the Azure portal path
 // (Fix). It never contains a secret.
 type Error struct {
-	Code          int    // AADSTS code; 0 for transport and local failures
-	OAuthError    string // Entra's "error" value, e.g. invalid_client
-	Field         string // "client secret", "password", "username", "tenant ID", "client ID", "app registration", ""
+	Code          int      // AADSTS code; 0 for transport and local failures
+	OAuthError    string   // Entra's "error" value, e.g. invalid_client
+	Field         field.ID // the credential at fault (a credential field, field.AppRegistration), or ""
 	Summary       string
 	Fix           string
 	CorrelationID string // quote it to an administrator (Entra ID sign-in logs)
@@ -64,8 +65,9 @@ var ErrInteractionRequired = errors.New("interactive sign-in required")
 
 // advice is what to tell a person about one AADSTS code.
 type advice struct {
-	field, summary, fix string
-	interaction         bool // the saved sign-in is gone: SignIn again
+	field        field.ID
+	summary, fix string
+	interaction  bool // the saved sign-in is gone: SignIn again
 }
 
 const (
@@ -84,52 +86,52 @@ const SPRestrictions = "Power BI accepts a service principal only when a Fabric 
 	"and only in workspaces where it was added as Member or Admin (workspace → Manage access); a service principal has no My workspace."
 
 var adviceByCode = map[int]advice{
-	7000215: {"client secret", "Entra ID rejected the client secret: it is not the value of a current secret of this app. The usual cause is pasting the secret's ID (a GUID) instead of its Value.",
+	7000215: {field.ClientSecret, "Entra ID rejected the client secret: it is not the value of a current secret of this app. The usual cause is pasting the secret's ID (a GUID) instead of its Value.",
 		portalApp + " → Certificates & secrets: copy the Value column of the secret, not the Secret ID. The Value is shown only right after creation; if it is lost, choose New client secret and copy its Value.", false},
-	7000222: {"client secret", "The client secret has expired.", newSecretFix, false},
-	7000218: {"app registration", "The app registration does not allow public client flows, so a username-and-password or device-code sign-in without the client secret is refused.",
+	7000222: {field.ClientSecret, "The client secret has expired.", newSecretFix, false},
+	7000218: {field.AppRegistration, "The app registration does not allow public client flows, so a username-and-password or device-code sign-in without the client secret is refused.",
 		publicFlowsFix + " Or, for username and password, also enter the app's client secret.", false},
-	700025: {"client secret", "This app registration is a public client, so it must not be sent a client secret.",
+	700025: {field.ClientSecret, "This app registration is a public client, so it must not be sent a client secret.",
 		"Leave the client secret empty for this app, or use an app registration with a client secret (" + portalApp + " → Certificates & secrets).", false},
-	700016: {"client ID", "No application with this client ID exists in this tenant.",
+	700016: {field.ClientID, "No application with this client ID exists in this tenant.",
 		"Copy the Application (client) ID from " + portalApp + " → Overview, and check that the Directory (tenant) ID on the same page is the tenant you entered.", false},
-	90002: {"tenant ID", "No tenant with this ID or domain exists in this cloud.",
+	90002: {field.TenantID, "No tenant with this ID or domain exists in this cloud.",
 		"Copy the Directory (tenant) ID from Azure portal → Microsoft Entra ID → Overview, and check --cloud (a US Government or China tenant is not in the public cloud).", false},
-	9001023: {"tenant ID", "This sign-in is not supported on /common or /consumers.",
+	9001023: {field.TenantID, "This sign-in is not supported on /common or /consumers.",
 		"Enter your Directory (tenant) ID (Azure portal → Microsoft Entra ID → Overview) or a verified domain as the tenant.", false},
-	50126: {"password", "The username or password is incorrect.",
+	50126: {field.Password, "The username or password is incorrect.",
 		"Check the password by signing in at https://portal.azure.com. An administrator can reset it: " + portalUsers + " → <user> → Reset password. Accounts that sign in through another identity provider (federated) or without a password cannot use this method: " + deviceCodeFix, false},
-	50034: {"username", "This user does not exist in the tenant.",
+	50034: {field.Username, "This user does not exist in the tenant.",
 		"Check the user principal name in " + portalUsers + " → <user> → User principal name, and that the tenant is the user's home tenant. A guest must first be invited: " + portalUsers + " → New user → Invite external user.", false},
-	50053: {"username", "The account is locked: too many wrong passwords, or sign-ins from a suspicious IP address.",
+	50053: {field.Username, "The account is locked: too many wrong passwords, or sign-ins from a suspicious IP address.",
 		"Wait for the lock to lift (usually a few minutes) and check the password; an administrator can see why in Azure portal → Microsoft Entra ID → Monitoring → Sign-in logs.", false},
-	50055: {"password", "The password has expired.",
+	50055: {field.Password, "The password has expired.",
 		"Change it by signing in once at https://portal.azure.com (or an administrator resets it: " + portalUsers + " → <user> → Reset password), then update the password saved in pbiwb.", false},
-	50057: {"username", "The user account is disabled.",
+	50057: {field.Username, "The user account is disabled.",
 		"An administrator must enable it: " + portalUsers + " → <user> → Edit properties → Settings → Account enabled.", false},
-	50076: {"username", "This account must use multi-factor authentication (MFA), which a username-and-password sign-in cannot do.", deviceCodeFix, false},
-	50079: {"username", "This account must register for multi-factor authentication (MFA) before it can sign in.",
+	50076: {field.Username, "This account must use multi-factor authentication (MFA), which a username-and-password sign-in cannot do.", deviceCodeFix, false},
+	50079: {field.Username, "This account must register for multi-factor authentication (MFA) before it can sign in.",
 		"Register your security info in a browser at https://aka.ms/mysecurityinfo, then " + strings.ToLower(deviceCodeFix[:1]) + deviceCodeFix[1:], false},
-	50158: {"username", "An external security challenge (Conditional Access) must be completed in a browser.", deviceCodeFix, false},
+	50158: {field.Username, "An external security challenge (Conditional Access) must be completed in a browser.", deviceCodeFix, false},
 	53003: {"", "Conditional Access blocked this sign-in.",
 		"An administrator can see which policy in Azure portal → Microsoft Entra ID → Monitoring → Sign-in logs (quote the correlation ID) and adjust it under Security → Conditional Access. Policies often block password sign-ins but allow device code: " + deviceCodeFix, false},
 	530035: {"", "Security defaults blocked this sign-in.",
 		"Security defaults block password sign-ins. " + deviceCodeFix + " An administrator can review Azure portal → Microsoft Entra ID → Properties → Manage security defaults.", false},
 	530032: {"", "A tenant security policy blocked this sign-in.",
 		"An administrator can see why in Azure portal → Microsoft Entra ID → Monitoring → Sign-in logs (quote the correlation ID). " + deviceCodeFix, false},
-	65001: {"app registration", "Nobody has consented to this app's Power BI permissions in this tenant.", consentFix, false},
-	90094: {"app registration", "This app needs an administrator's consent.", consentFix, false},
-	90095: {"app registration", "This app needs an administrator's consent.", consentFix, false},
+	65001: {field.AppRegistration, "Nobody has consented to this app's Power BI permissions in this tenant.", consentFix, false},
+	90094: {field.AppRegistration, "This app needs an administrator's consent.", consentFix, false},
+	90095: {field.AppRegistration, "This app needs an administrator's consent.", consentFix, false},
 	500011: {"", "The Power BI service is not known in this tenant (or in this cloud).",
 		"Check --cloud matches the tenant's cloud. If it does, Power BI has never been used in the tenant: an administrator signs in once at https://app.powerbi.com to provision it.", false},
 	1002012: {"", "Entra ID refused the requested scope: a service principal must ask for <resource>/.default.",
 		"This is a pbiwb defect if you did not set the scope yourself; please report it.", false},
 	70011: {"", "Entra ID refused the requested scope.", "This is a pbiwb defect if you did not set the scope yourself; please report it.", false},
-	50020: {"username", "This user is from another identity provider and is not a member or guest of the tenant.",
+	50020: {field.Username, "This user is from another identity provider and is not a member or guest of the tenant.",
 		"An administrator invites the user: " + portalUsers + " → New user → Invite external user.", false},
-	50105: {"username", "This user is not assigned to the application, and the application requires assignment.",
+	50105: {field.Username, "This user is not assigned to the application, and the application requires assignment.",
 		"An administrator assigns the user: Azure portal → Microsoft Entra ID → Enterprise applications → <app> → Users and groups → Add user/group.", false},
-	7000112: {"client ID", "The application is disabled.",
+	7000112: {field.ClientID, "The application is disabled.",
 		"An administrator enables it: Azure portal → Microsoft Entra ID → Enterprise applications → <app> → Properties → Enabled for users to sign in → Yes.", false},
 	700082: {"", "The saved sign-in has expired after a long time without use.", signInAgainFix, true},
 	70008:  {"", "The saved sign-in has expired or was revoked.", signInAgainFix, true},
@@ -211,7 +213,7 @@ func explain(err error, loginHost string, c Credentials) error {
 		return e
 	}
 	if strings.Contains(err.Error(), "unknown account type") {
-		return &Error{Field: "username", Err: err,
+		return &Error{Field: field.Username, Err: err,
 			Summary: "Entra ID does not know the domain of the username (the part after @).",
 			Fix:     "Use a user principal name whose domain is verified in the tenant: Azure portal → Microsoft Entra ID → Custom domain names (or the tenant's .onmicrosoft.com domain)."}
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
@@ -397,7 +398,7 @@ func (s *Session) confidentialClient() (*confidential.Client, error) {
 // tokens in memory only.
 func (s *Session) newConfidentialClient(acc *accessor) (*confidential.Client, error) {
 	if s.creds.ClientSecret == "" {
-		return nil, &Error{Field: "client secret", Summary: "this sign-in needs the app's client secret.",
+		return nil, &Error{Field: field.ClientSecret, Summary: "this sign-in needs the app's client secret.",
 			Fix: portalApp + " → Certificates & secrets → New client secret, then enter its Value."}
 	}
 	cred, err := confidential.NewCredFromSecret(s.creds.ClientSecret)

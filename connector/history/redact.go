@@ -3,6 +3,7 @@ package history
 import (
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
@@ -35,7 +36,7 @@ func (r Record) redacted() Record {
 
 func redactInput(in string) string {
 	if id, ok := strings.CutPrefix(in, "domo:"); ok {
-		return "domo:" + redact.ID(redact.DataSetID, id)
+		return "domo:" + redact.ID(field.DataSetID, id)
 	}
 	return redact.String(in)
 }

@@ -4,19 +4,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/names"
-)
-
-// Field is an identifier a person types, and that pbiwb repeats in messages.
-type Field string
-
-// The ID fields.
-const (
-	TenantID     Field = "tenant ID"
-	ClientID     Field = "client ID"
-	Username     Field = "username"
-	DomoClientID Field = "Domo client ID"
-	DataSetID    Field = "Domo DataSet id"
 )
 
 var (
@@ -45,7 +34,7 @@ var (
 //   - a Domo client ID of the 8-4-4-4-12 shape is not; any other is when it
 //     is 40 characters or longer (Domo's secrets are 64) or holds characters
 //     an ID never has (the sandbox's clients are named, not GUIDs).
-func LooksLikeSecret(f Field, v string) bool {
+func LooksLikeSecret(f field.ID, v string) bool {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return false
@@ -54,17 +43,17 @@ func LooksLikeSecret(f Field, v string) bool {
 		return true
 	}
 	switch f {
-	case TenantID:
+	case field.TenantID:
 		switch strings.ToLower(v) {
 		case "common", "organizations", "consumers":
 			return false
 		}
 		return !names.IsGUID(v) && !names.IsDomain(v) && !nearGUIDRE.MatchString(v)
-	case ClientID, DataSetID:
+	case field.ClientID, field.DataSetID:
 		return !names.IsGUID(v) && !nearGUIDRE.MatchString(v)
-	case Username:
+	case field.Username:
 		return !upnShapeRE.MatchString(v)
-	case DomoClientID:
+	case field.DomoClientID:
 		if guidShapeRE.MatchString(v) {
 			return false
 		}
@@ -75,7 +64,7 @@ func LooksLikeSecret(f Field, v string) bool {
 
 // ID is v as messages may show it: v itself, or Mask when it looks like a
 // secret (LooksLikeSecret).
-func ID(f Field, v string) string {
+func ID(f field.ID, v string) string {
 	if LooksLikeSecret(f, v) {
 		return Mask
 	}
@@ -84,7 +73,7 @@ func ID(f Field, v string) string {
 
 // Quoted is ID in double quotes, or Mask unquoted, so that a message does not
 // show "***" as if it were the value typed.
-func Quoted(f Field, v string) string {
+func Quoted(f field.ID, v string) string {
 	if LooksLikeSecret(f, v) {
 		return Mask
 	}

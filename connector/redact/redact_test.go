@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/pbiwb/pbiwb/connector/field"
 )
 
 func TestStringMasksHeldSecretsInEveryForm(t *testing.T) {
@@ -67,32 +69,32 @@ func TestLooksLikeSecret(t *testing.T) {
 	t.Cleanup(Reset)
 	Secret("a-held-secret-value")
 	for _, tc := range []struct {
-		f    Field
+		f    field.ID
 		v    string
 		want bool
 	}{
-		{TenantID, "72f988bf-86f1-41af-91ab-2d7cd011db47", false},
-		{TenantID, "contoso.onmicrosoft.com", false},
-		{TenantID, "72f988bf-86f1-41af-91ab-2d7cd011db4", false}, // a mistyped GUID is shown
-		{TenantID, "abc8Q~Zr4xVq1.tYpQnK3mWv_o9sLf2eHd7uJbCa", true},
-		{ClientID, "00000000-0000-4000-8000-0000000a99e1", false},
-		{ClientID, "sandbox-secret-value", true}, // the sandbox's demo secret
-		{ClientID, "not a guid", true},
-		{Username, "admin@contoso.example", false},
-		{Username, "Summer2026!", true},
-		{DomoClientID, "441e307a-b2a1-4a99-8561-174e5b153fsa", false},
-		{DomoClientID, "sandbox-domo-client", false},
-		{DomoClientID, "sandbox-domo-secret", true}, // the sandbox's demo secret
-		{DomoClientID, strings.Repeat("f1", 32), true},
-		{DomoClientID, "a-held-secret-value", true},
-		{DataSetID, "845305d8-da3d-4107-a9d6-13ef3f86d4a4", false},
-		{DataSetID, strings.Repeat("f1", 32), true},
+		{field.TenantID, "72f988bf-86f1-41af-91ab-2d7cd011db47", false},
+		{field.TenantID, "contoso.onmicrosoft.com", false},
+		{field.TenantID, "72f988bf-86f1-41af-91ab-2d7cd011db4", false}, // a mistyped GUID is shown
+		{field.TenantID, "abc8Q~Zr4xVq1.tYpQnK3mWv_o9sLf2eHd7uJbCa", true},
+		{field.ClientID, "00000000-0000-4000-8000-0000000a99e1", false},
+		{field.ClientID, "sandbox-secret-value", true}, // the sandbox's demo secret
+		{field.ClientID, "not a guid", true},
+		{field.Username, "admin@contoso.example", false},
+		{field.Username, "Summer2026!", true},
+		{field.DomoClientID, "441e307a-b2a1-4a99-8561-174e5b153fsa", false},
+		{field.DomoClientID, "sandbox-domo-client", false},
+		{field.DomoClientID, "sandbox-domo-secret", true}, // the sandbox's demo secret
+		{field.DomoClientID, strings.Repeat("f1", 32), true},
+		{field.DomoClientID, "a-held-secret-value", true},
+		{field.DataSetID, "845305d8-da3d-4107-a9d6-13ef3f86d4a4", false},
+		{field.DataSetID, strings.Repeat("f1", 32), true},
 	} {
 		if got := LooksLikeSecret(tc.f, tc.v); got != tc.want {
 			t.Errorf("LooksLikeSecret(%s, %q) = %v, want %v", tc.f, tc.v, got, tc.want)
 		}
 	}
-	if ID(DomoClientID, "sandbox-domo-secret") != Mask || Quoted(ClientID, "00000000-0000-4000-8000-0000000a99e1") != `"00000000-0000-4000-8000-0000000a99e1"` {
+	if ID(field.DomoClientID, "sandbox-domo-secret") != Mask || Quoted(field.ClientID, "00000000-0000-4000-8000-0000000a99e1") != `"00000000-0000-4000-8000-0000000a99e1"` {
 		t.Error("ID or Quoted shows the wrong thing")
 	}
 }

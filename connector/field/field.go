@@ -1,0 +1,134 @@
+// Package field names what a person gives pbiwb — the credentials and the
+// settings of a push — so that the engine's errors can say which one is at
+// fault, and which rule its value breaks, without knowing how it was given.
+// Each face names a field its own way: cli by its flag or environment
+// variable (--tenant, PBIWB_PASSWORD), the wizard by its field's label.
+//
+// The IDs read as plain words ("tenant ID"), so an error that reaches a
+// person unphrased still makes sense; faces must not rely on the wording.
+package field
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ID is one field.
+type ID string
+
+// The credential fields: an account's identifiers and secrets.
+const (
+	AuthMethod       ID = "auth method"
+	Cloud            ID = "cloud"
+	TenantID         ID = "tenant ID"
+	ClientID         ID = "client ID"
+	ClientSecret     ID = "client secret"
+	Username         ID = "username"
+	Password         ID = "password"
+	DomoClientID     ID = "Domo client ID"
+	DomoClientSecret ID = "Domo client secret"
+	// AppRegistration is not typed: it is the app's settings in Entra ID
+	// (public client flows, consent), which a sign-in error may blame.
+	AppRegistration ID = "app registration"
+)
+
+// The push's fields, and the few global settings the engine checks.
+const (
+	Input           ID = "input"
+	DataSetID       ID = "Domo DataSet id" // the GUID of a domo: input
+	Group           ID = "workspace"
+	Dataset         ID = "dataset"
+	Table           ID = "table"
+	Mode            ID = "mode"
+	Retention       ID = "retention"
+	Column          ID = "column type"
+	MaxThrottleWait ID = "throttling budget"
+	Resume          ID = "resume"
+	Restart         ID = "restart"
+	Sandbox         ID = "sandbox URL"
+	Home            ID = "home"
+)
+
+// Secret reports whether f holds a secret, whose value is never repeated.
+func (f ID) Secret() bool {
+	return f == ClientSecret || f == Password || f == DomoClientSecret
+}
+
+// Rule is what is wrong with a field's value.
+type Rule string
+
+// The rules an Error names.
+const (
+	Missing   Rule = "missing"   // no value, and one is needed
+	Invalid   Rule = "invalid"   // not a value the field takes
+	Duplicate Rule = "duplicate" // given twice (a column type)
+	Conflict  Rule = "conflict"  // contradicts the field With
+)
+
+// Error is a value the engine cannot use: which field, its value, the rule it
+// breaks and what to do, in words that name no flag or screen.
+type Error struct {
+	Field ID
+	Rule  Rule
+	// Value is the value as given; "" when Missing, and never a secret's.
+	Value string
+	// With is the other field of a Conflict; its Msg continues "A and B",
+	// e.g. "contradict each other: give one".
+	With ID
+	// Msg says what is wrong and what to give instead, e.g. "use replace or
+	// append"; the face puts the field's own name before it.
+	Msg string
+	// Err is the underlying error, if any.
+	Err error
+}
+
+// Error phrases e with the field IDs, for callers that have no face.
+func (e *Error) Error() string { return e.Phrase(func(f ID) string { return string(f) }) }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Phrase words e with name giving each field's name in the face's terms
+// (a flag, a variable, a label).
+func (e *Error) Phrase(name func(ID) string) string {
+	var b strings.Builder
+	switch e.Rule {
+	case Missing:
+		b.WriteString("missing " + name(e.Field))
+	case Conflict:
+		b.WriteString(name(e.Field) + " and " + name(e.With))
+	default:
+		b.WriteString(name(e.Field))
+		if e.Value != "" && !e.Field.Secret() {
+			fmt.Fprintf(&b, " %q", e.Value)
+		}
+	}
+	switch {
+	case e.Msg == "":
+	case e.Rule == Conflict:
+		b.WriteString(" " + e.Msg) // "A and B contradict each other"
+	default:
+		b.WriteString(": " + e.Msg)
+	}
+	return b.String()
+}
+
+// Errors are several fields at fault at once (e.g. every missing one).
+type Errors []*Error
+
+func (es Errors) Error() string { return es.Phrase(func(f ID) string { return string(f) }) }
+
+// Phrase words es as Error.Phrase does; missing fields are listed together.
+func (es Errors) Phrase(name func(ID) string) string {
+	var missing, other []string
+	for _, e := range es {
+		if e.Rule == Missing && e.Msg == "" {
+			missing = append(missing, name(e.Field))
+		} else {
+			other = append(other, e.Phrase(name))
+		}
+	}
+	if len(missing) > 0 {
+		other = append([]string{"missing " + strings.Join(missing, ", ")}, other...)
+	}
+	return strings.Join(other, "; ")
+}

@@ -1,0 +1,42 @@
+package field
+
+import (
+	"errors"
+	"testing"
+)
+
+func flag(f ID) string {
+	return map[ID]string{Mode: "--mode", Resume: "--resume", Restart: "--restart", Input: "--input", Table: "--table",
+		ClientSecret: "PBIWB_CLIENT_SECRET"}[f]
+}
+
+func TestPhrase(t *testing.T) {
+	cause := errors.New("cause")
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{&Error{Field: Mode, Rule: Invalid, Value: "upsert", Msg: "use replace or append"}, `--mode "upsert": use replace or append`},
+		{&Error{Field: Resume, Rule: Conflict, With: Restart, Msg: "contradict each other: give one"}, "--resume and --restart contradict each other: give one"},
+		{&Error{Field: ClientSecret, Rule: Invalid, Value: "s3cret", Msg: "too short"}, "PBIWB_CLIENT_SECRET: too short"},
+		{&Error{Field: Table, Rule: Missing}, "missing --table"},
+		{Errors{{Field: Input, Rule: Missing}, {Field: Table, Rule: Missing}}, "missing --input, --table"},
+		{Errors{{Field: Input, Rule: Missing}, {Field: Mode, Rule: Invalid, Value: "x", Msg: "use replace or append", Err: cause}},
+			`missing --input; --mode "x": use replace or append`},
+	} {
+		var got string
+		switch e := tt.err.(type) {
+		case *Error:
+			got = e.Phrase(flag)
+		case Errors:
+			got = e.Phrase(flag)
+		}
+		if got != tt.want {
+			t.Errorf("Phrase = %q, want %q", got, tt.want)
+		}
+	}
+	e := &Error{Field: Mode, Rule: Invalid, Value: "x", Msg: "use replace or append", Err: cause}
+	if e.Error() != `mode "x": use replace or append` || !errors.Is(e, cause) {
+		t.Errorf("Error() = %q, Is(cause) = %v", e.Error(), errors.Is(e, cause))
+	}
+}
