@@ -65,6 +65,9 @@ func wizardError(err error) error {
 		// One field at a time: the wizard's own checks catch most of these
 		// before any call, so a second one is rare.
 		return &wizardFieldError{field: uiField(fes[0].Field), msg: fes[0].Error(), code: exitcode.Of(err), err: err}
+	case isFieldError(err):
+		// The engine's word on a field: named as the wizard shows it.
+		return &codedError{code: exitcode.Of(err), err: errors.New(phrased(err, wizardName))}
 	case errors.As(err, &de) && errors.Is(err, domo.ErrSignIn):
 		field := ui.FieldDomoClientSecret
 		if de.SwappedID {

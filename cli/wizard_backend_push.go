@@ -197,7 +197,7 @@ func pushError(err error, code exitcode.Code) error {
 		fe.code = code
 		return fe
 	}
-	msg := err.Error()
+	msg := phrased(err, wizardName)
 	if a := powerbi.Advice(err); a != "" {
 		msg = a
 	}

@@ -11,6 +11,8 @@ package field
 import (
 	"fmt"
 	"strings"
+
+	"github.com/pbiwb/pbiwb/exitcode"
 )
 
 // ID is one field.
@@ -72,8 +74,9 @@ type Error struct {
 	Rule  Rule
 	// Value is the value as given; "" when Missing, and never a secret's.
 	Value string
-	// With is the other field of a Conflict; its Msg continues "A and B",
-	// e.g. "contradict each other: give one".
+	// With is the other field of a Conflict, whose Msg continues "A and B"
+	// (e.g. "contradict each other: give one"), or of a Missing where
+	// either field will do.
 	With ID
 	// Msg says what is wrong and what to give instead, e.g. "use replace or
 	// append"; the face puts the field's own name before it.
@@ -87,6 +90,10 @@ func (e *Error) Error() string { return e.Phrase(func(f ID) string { return stri
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// ExitCode: a value that cannot be used is a usage error (exit 2), refused
+// before anything was written.
+func (e *Error) ExitCode() exitcode.Code { return exitcode.Usage }
+
 // Phrase words e with name giving each field's name in the face's terms
 // (a flag, a variable, a label).
 func (e *Error) Phrase(name func(ID) string) string {
@@ -94,6 +101,9 @@ func (e *Error) Phrase(name func(ID) string) string {
 	switch e.Rule {
 	case Missing:
 		b.WriteString("missing " + name(e.Field))
+		if e.With != "" {
+			b.WriteString(" or " + name(e.With)) // either will do
+		}
 	case Conflict:
 		b.WriteString(name(e.Field) + " and " + name(e.With))
 	default:
@@ -114,6 +124,9 @@ func (e *Error) Phrase(name func(ID) string) string {
 
 // Errors are several fields at fault at once (e.g. every missing one).
 type Errors []*Error
+
+// ExitCode is exit 2, as for one Error.
+func (es Errors) ExitCode() exitcode.Code { return exitcode.Usage }
 
 func (es Errors) Error() string { return es.Phrase(func(f ID) string { return string(f) }) }
 

@@ -20,6 +20,7 @@ func TestPhrase(t *testing.T) {
 		{&Error{Field: Resume, Rule: Conflict, With: Restart, Msg: "contradict each other: give one"}, "--resume and --restart contradict each other: give one"},
 		{&Error{Field: ClientSecret, Rule: Invalid, Value: "s3cret", Msg: "too short"}, "PBIWB_CLIENT_SECRET: too short"},
 		{&Error{Field: Table, Rule: Missing}, "missing --table"},
+		{&Error{Field: Resume, With: Restart, Rule: Missing, Msg: "a checkpoint is in the way"}, "missing --resume or --restart: a checkpoint is in the way"},
 		{Errors{{Field: Input, Rule: Missing}, {Field: Table, Rule: Missing}}, "missing --input, --table"},
 		{Errors{{Field: Input, Rule: Missing}, {Field: Mode, Rule: Invalid, Value: "x", Msg: "use replace or append", Err: cause}},
 			`missing --input; --mode "x": use replace or append`},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
@@ -35,6 +36,8 @@ func TestExitCode(t *testing.T) {
 		{&push.UsageError{Msg: "x"}, 2, true},
 		{push.ErrCheckpointExists, 2, true},
 		{push.ErrNoDomo, 2, true},
+		{fmt.Errorf("prepare: %w", &field.Error{Field: field.Mode, Rule: field.Invalid}), 2, true},
+		{field.Errors{{Field: field.Table, Rule: field.Missing}}, 2, true},
 		{&schema.ValidationError{Total: 1}, 3, true},
 		{fmt.Errorf("x: %w", &powerbi.DuplicateNameError{Kind: "dataset"}), 3, true},
 		{&push.TargetError{Code: 5, Msg: "read-only"}, 5, true},

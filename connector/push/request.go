@@ -1,11 +1,11 @@
 package push
 
 import (
-	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
@@ -110,25 +110,31 @@ func (e *TargetError) Unwrap() error { return e.Err }
 func (e *TargetError) ExitCode() exitcode.Code { return e.Code }
 
 // ErrNoDomo: a Domo input without a Domo API client.
-var ErrNoDomo error = &UsageError{Msg: "a Domo input needs a Domo API client: save its client ID with the account " +
-	"(pbiwb accounts add NAME --domo-client-id ID ...), or set PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET"}
+var ErrNoDomo error = &field.Error{Field: field.DomoClientID, Rule: field.Missing,
+	Msg: "a Domo input needs a Domo API client: its client ID and its secret"}
 
 // ErrCheckpointExists: an interrupted append into this table left a
 // checkpoint; running it again from the start would write its rows twice.
-var ErrCheckpointExists error = &UsageError{Msg: "an interrupted push of this input into this table left a checkpoint: " +
-	"run again with --resume to write only what is missing, or with --restart to discard it and start over " +
-	"(an append that starts over writes again the rows the interrupted run wrote)"}
+var ErrCheckpointExists error = &field.Error{Field: field.Resume, With: field.Restart, Rule: field.Missing,
+	Msg: "an interrupted push of this input into this table left a checkpoint: resume it to write only what is " +
+		"missing, or restart to discard it and start over (an append that starts over writes again the rows the " +
+		"interrupted run wrote)"}
 
-// normalize checks the request's values and fills in defaults.
+// normalize checks the request's values and fills in defaults. Its errors
+// are *field.Error (or field.Errors for every missing field): the faces name
+// the field their own way.
 func (r Request) normalize() (Request, map[string]schema.Type, error) {
-	var missing []string
-	for _, f := range []struct{ name, v string }{{"--input", r.Input}, {"--group", r.Group}, {"--dataset", r.Dataset}, {"--table", r.Table}} {
+	var missing field.Errors
+	for _, f := range []struct {
+		id field.ID
+		v  string
+	}{{field.Input, r.Input}, {field.Group, r.Group}, {field.Dataset, r.Dataset}, {field.Table, r.Table}} {
 		if strings.TrimSpace(f.v) == "" {
-			missing = append(missing, f.name)
+			missing = append(missing, &field.Error{Field: f.id, Rule: field.Missing})
 		}
 	}
 	if len(missing) > 0 {
-		return r, nil, &UsageError{Msg: "missing " + strings.Join(missing, ", ")}
+		return r, nil, missing
 	}
 	switch strings.ToLower(r.Mode) {
 	case "", ModeReplace:
@@ -136,7 +142,7 @@ func (r Request) normalize() (Request, map[string]schema.Type, error) {
 	case ModeAppend:
 		r.Mode = ModeAppend
 	default:
-		return r, nil, &UsageError{Msg: fmt.Sprintf("--mode %q: use replace or append", r.Mode)}
+		return r, nil, &field.Error{Field: field.Mode, Rule: field.Invalid, Value: r.Mode, Msg: "use replace or append"}
 	}
 	switch strings.ToLower(r.Retention) {
 	case "", RetentionNone:
@@ -144,28 +150,29 @@ func (r Request) normalize() (Request, map[string]schema.Type, error) {
 	case RetentionFIFO, "basicfifo":
 		r.Retention = RetentionFIFO
 	default:
-		return r, nil, &UsageError{Msg: fmt.Sprintf("--retention %q: use none or fifo", r.Retention)}
+		return r, nil, &field.Error{Field: field.Retention, Rule: field.Invalid, Value: r.Retention, Msg: "use none or fifo"}
 	}
 	switch {
 	case r.MaxThrottleWait < 0:
-		return r, nil, &UsageError{Msg: fmt.Sprintf("--max-throttle-wait %v: give a positive duration, such as 30m or 2h", r.MaxThrottleWait)}
+		return r, nil, &field.Error{Field: field.MaxThrottleWait, Rule: field.Invalid, Value: r.MaxThrottleWait.String(),
+			Msg: "give a positive duration, such as 30m or 2h"}
 	case r.MaxThrottleWait == 0:
 		r.MaxThrottleWait = DefaultMaxThrottleWait
 	}
 	if r.Resume && r.Restart {
-		return r, nil, &UsageError{Msg: "--resume and --restart contradict each other: give one"}
+		return r, nil, &field.Error{Field: field.Resume, Rule: field.Conflict, With: field.Restart, Msg: "contradict each other: give one"}
 	}
 	var cols map[string]schema.Type
 	for _, c := range r.Columns {
-		name, t, err := schema.ParseColumnFlag(c)
+		name, t, err := schema.ParseColumn(c)
 		if err != nil {
-			return r, nil, &UsageError{Msg: fmt.Sprintf("--column %q: %v", c, err)}
+			return r, nil, &field.Error{Field: field.Column, Rule: field.Invalid, Value: c, Msg: err.Error(), Err: err}
 		}
 		if cols == nil {
 			cols = map[string]schema.Type{}
 		}
 		if _, dup := cols[name]; dup {
-			return r, nil, &UsageError{Msg: fmt.Sprintf("--column %q is given twice", name)}
+			return r, nil, &field.Error{Field: field.Column, Rule: field.Duplicate, Value: name, Msg: "is given twice"}
 		}
 		cols[name] = t
 	}

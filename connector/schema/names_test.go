@@ -79,7 +79,7 @@ func TestCheckColumnNames(t *testing.T) {
 	}
 }
 
-func TestParseColumnFlag(t *testing.T) {
+func TestParseColumn(t *testing.T) {
 	tests := []struct {
 		in   string
 		name string
@@ -97,15 +97,15 @@ func TestParseColumnFlag(t *testing.T) {
 		{"x=Money", "", Unknown, "unknown column type"},
 	}
 	for _, tt := range tests {
-		name, typ, err := ParseColumnFlag(tt.in)
+		name, typ, err := ParseColumn(tt.in)
 		if tt.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("ParseColumnFlag(%q) error = %v, want %q", tt.in, err, tt.err)
+			if err == nil || !strings.Contains(err.Error(), tt.err) || strings.Contains(err.Error(), "--") {
+				t.Errorf("ParseColumn(%q) error = %v, want %q", tt.in, err, tt.err)
 			}
 			continue
 		}
 		if err != nil || name != tt.name || typ != tt.typ {
-			t.Errorf("ParseColumnFlag(%q) = %q, %v, %v", tt.in, name, typ, err)
+			t.Errorf("ParseColumn(%q) = %q, %v, %v", tt.in, name, typ, err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -71,20 +72,22 @@ func ParseType(s string) (Type, error) {
 	return Unknown, fmt.Errorf("unknown column type %q: use Int64, Double, Decimal, Boolean, Datetime or String", s)
 }
 
-// ParseColumnFlag reads one `--column NAME=TYPE`. The split is at the last
-// "=", so a column name may itself contain "=" (type names never do).
-func ParseColumnFlag(s string) (name string, t Type, err error) {
+// ParseColumn reads one forced column type, NAME=TYPE. The split is at the
+// last "=", so a column name may itself contain "=" (type names never do).
+// Its errors say what is wrong with s without naming how it was given (the
+// caller says that: a flag, a screen).
+func ParseColumn(s string) (name string, t Type, err error) {
 	i := strings.LastIndexByte(s, '=')
 	if i < 0 {
-		return "", Unknown, fmt.Errorf("--column %q: want NAME=TYPE, e.g. --column zip=String", s)
+		return "", Unknown, errors.New("want NAME=TYPE, e.g. zip=String")
 	}
 	name = s[:i]
 	if name == "" {
-		return "", Unknown, fmt.Errorf("--column %q: the column name is empty", s)
+		return "", Unknown, errors.New("the column name is empty")
 	}
 	t, err = ParseType(s[i+1:])
 	if err != nil {
-		return "", Unknown, fmt.Errorf("--column %q: %w", s, err)
+		return "", Unknown, err
 	}
 	return name, t, nil
 }
