@@ -119,7 +119,7 @@ func report(err error, stderr io.Writer) exitcode.Code {
 	// The last net: no secret this process holds, no credential a server
 	// echoed, and no error longer than any message of pbiwb's own. The
 	// engine's field errors are worded with the flags.
-	fmt.Fprintf(stderr, "pbiwb: %s\n", redactedText(errors.New(phrased(err, flagName))))
+	fmt.Fprintf(stderr, "pbiwb: %s\n", redactedText(errors.New(cliText(err))))
 	return code
 }
 

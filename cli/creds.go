@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
@@ -365,7 +366,11 @@ func endpoints(ctx context.Context, g Globals, cloudName string) (cloud.Endpoint
 		}
 		ep, err := sandboxEndpoints(ctx, g.SandboxURL)
 		if err != nil {
-			return cloud.Endpoints{}, exit(exitcode.Failure, "cannot use the sandbox at %s: %v (is `pbiwb sandbox` running there?)", g.SandboxURL, err)
+			if isFieldError(err) { // the URL itself; exit 1 as ever
+				return cloud.Endpoints{}, exit(exitcode.Failure, "cannot use the sandbox at %s: %s", g.SandboxURL, field.Phrased(err, flagName))
+			}
+			return cloud.Endpoints{}, exit(exitcode.Failure, "cannot use the sandbox at %s: %v: start one with `pbiwb sandbox` and pass the URL it prints, "+
+				"or use `pbiwb --sandbox` with no URL (the wizard starts its own)", g.SandboxURL, err)
 		}
 		return ep, nil
 	}
@@ -439,6 +444,8 @@ func commandError(err error) error {
 		return exit(code, "%s", signInMessage(ae))
 	case errors.As(err, &fes):
 		return fieldErrors(fes)
+	case errors.Is(err, domo.ErrSignIn):
+		return &exitError{code: code, err: err} // report says where the Domo client is given
 	case errors.Is(err, keystore.ErrNoKeyring):
 		msg := err.Error()
 		if !strings.Contains(msg, "--insecure-storage") {
@@ -448,7 +455,7 @@ func commandError(err error) error {
 	case errors.As(err, &pe), errors.As(err, &te):
 		return exit(code, "%s", adviceOr(err))
 	}
-	return exit(code, "%v", err)
+	return &exitError{code: code, err: err} // the chain kept: report words the engine's field errors
 }
 
 func adviceOr(err error) string {

@@ -92,7 +92,7 @@ prints ✓ or ✗ for each, with the fix for each failure. Exit 0 when all pass.
 // what other commands refuse at once (secrets missing from the keyring, a
 // sandbox that does not answer) is left for the checks to report.
 func doctorConfig(ctx context.Context, g Globals, cf *credFlags, env Env) (doctor.Config, error) {
-	var cfg doctor.Config
+	cfg := doctor.Config{Face: cliFace{}}
 	if cf.account != "" && cf.unsaved() {
 		return cfg, exit(exitcode.Usage, "give either --account NAME or --tenant/--client-id/--username/--auth, not both")
 	}

@@ -7,9 +7,10 @@ package cli
 
 import (
 	"errors"
-	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/field"
+	"github.com/pbiwb/pbiwb/keystore"
 )
 
 // fieldFlags is how the command line takes each field.
@@ -36,6 +37,23 @@ var fieldFlags = map[field.ID]string{
 	field.Restart:          "--restart",
 	field.Sandbox:          "--sandbox",
 	field.Home:             "--home",
+	field.DryRun:           "--dry-run",
+}
+
+// domoWhere says where the command line takes a Domo API client.
+const domoWhere = "pbiwb reads them from " + EnvDomoClientID + " and " + EnvDomoClientSecret +
+	", or from the account: `pbiwb accounts add NAME ... --domo-client-id ID` saves them"
+
+// cliText is err as the command line says it: the engine's field errors
+// worded with the flags, and a Domo credential at fault with where it is
+// given.
+func cliText(err error) string {
+	text := field.Phrased(err, flagName)
+	var de *domo.Error
+	if errors.As(err, &de) && de.Field != "" {
+		text += " (" + domoWhere + ")"
+	}
+	return text
 }
 
 // flagName is f as the command line takes it.
@@ -72,23 +90,6 @@ func wizardName(f field.ID) string {
 	return string(f)
 }
 
-// phrased is err's text with the engine's field error in it (if any) worded
-// by name: the layers' context around it is kept.
-func phrased(err error, name func(field.ID) string) string {
-	text := err.Error()
-	var (
-		fes field.Errors
-		fe  *field.Error
-	)
-	switch {
-	case errors.As(err, &fes):
-		return strings.Replace(text, fes.Error(), fes.Phrase(name), 1)
-	case errors.As(err, &fe):
-		return strings.Replace(text, fe.Error(), fe.Phrase(name), 1)
-	}
-	return text
-}
-
 // isFieldError reports whether err is the engine's word on a field's value.
 func isFieldError(err error) bool {
 	var (
@@ -96,4 +97,77 @@ func isFieldError(err error) bool {
 		fe  *field.Error
 	)
 	return errors.As(err, &fes) || errors.As(err, &fe)
+}
+
+// cliAdvice names a field in advice where a bare flag would not say enough:
+// the flag's argument, and the environment variable that also sets it.
+var cliAdvice = map[field.ID]string{
+	field.Home:         "--home DIR (or PBIWB_HOME)",
+	field.DomoClientID: "--domo-client-id (or " + EnvDomoClientID + ")",
+	field.Sandbox:      "--sandbox URL",
+}
+
+// cliFace is doctor.Face for `pbiwb doctor`: flags and variables.
+type cliFace struct{}
+
+func (cliFace) Name(f field.ID) string {
+	if a, ok := cliAdvice[f]; ok {
+		return a
+	}
+	return flagName(f)
+}
+func (cliFace) Setting(f field.ID, v string) string { return flagName(f) + " " + v }
+
+func (cliFace) NotAsked(f field.ID) string {
+	if f == field.Input {
+		return "not asked (pass --input domo:GUID or --input FILE to check the input)"
+	}
+	return "not asked (pass " + flagName(f) + " NAME to check it)"
+}
+
+func (cliFace) SaveAccount(a keystore.Account, withDomo bool) string {
+	cmd := "pbiwb accounts add " + a.Name + " " + accountFlags(a)
+	if withDomo {
+		cmd += " --domo-client-id ID (its secret from " + EnvDomoClientSecret + " or a prompt)"
+	}
+	return cmd
+}
+
+// accountFlags are the accounts add flags that re-create a.
+func accountFlags(a keystore.Account) string {
+	f := "--tenant " + a.TenantID + " --client-id " + a.ClientID
+	if a.Username != "" {
+		f += " --username " + a.Username
+	}
+	f += " --auth " + a.Auth
+	if a.Cloud != "" && a.Cloud != "public" && a.Cloud != cloudSandbox {
+		f += " --cloud " + a.Cloud
+	}
+	return f
+}
+
+// wizardFace is doctor.Face for the Troubleshoot screen: screens and fields.
+type wizardFace struct{}
+
+func (wizardFace) Name(f field.ID) string              { return wizardName(f) }
+func (wizardFace) Setting(f field.ID, v string) string { return wizardName(f) + " set to " + v }
+
+func (wizardFace) NotAsked(f field.ID) string {
+	switch f {
+	case field.Input:
+		return "not chosen yet: the Input screen picks the input"
+	case field.Dataset:
+		return "not chosen yet: the Details screen picks the dataset"
+	case field.Table:
+		return "not chosen yet: the Details screen picks the table"
+	}
+	return "not chosen yet: " + wizardName(f)
+}
+
+func (wizardFace) SaveAccount(a keystore.Account, withDomo bool) string {
+	s := "add account " + a.Name + " again on the first screen (+ Add a new account, the same name)"
+	if withDomo {
+		s += " with its Domo Client ID and Secret"
+	}
+	return s
 }

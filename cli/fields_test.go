@@ -36,9 +36,9 @@ func TestPhrasedFieldErrors(t *testing.T) {
 		{push.ErrNoDomo, flagName, "missing --domo-client-id: a Domo input needs", ""},
 		{field.Errors{{Field: field.Input, Rule: field.Missing}, {Field: field.Table, Rule: field.Missing}}, flagName, "missing --input, --table", ""},
 	} {
-		got := phrased(tt.err, tt.name)
+		got := field.Phrased(tt.err, tt.name)
 		if !strings.HasPrefix(got, tt.want) || (tt.never != "" && strings.Contains(got, tt.never)) {
-			t.Errorf("phrased(%v) = %q, want it to start with %q (and lack %q)", tt.err, got, tt.want, tt.never)
+			t.Errorf("field.Phrased(%v) = %q, want it to start with %q (and lack %q)", tt.err, got, tt.want, tt.never)
 		}
 	}
 }

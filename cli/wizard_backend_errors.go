@@ -67,13 +67,13 @@ func wizardError(err error) error {
 		return &wizardFieldError{field: uiField(fes[0].Field), msg: fes[0].Error(), code: exitcode.Of(err), err: err}
 	case isFieldError(err):
 		// The engine's word on a field: named as the wizard shows it.
-		return &codedError{code: exitcode.Of(err), err: errors.New(phrased(err, wizardName))}
+		return &codedError{code: exitcode.Of(err), err: errors.New(field.Phrased(err, wizardName))}
 	case errors.As(err, &de) && errors.Is(err, domo.ErrSignIn):
-		field := ui.FieldDomoClientSecret
-		if de.SwappedID {
-			field = ui.FieldDomoClientID // it looks like the secret: the two were swapped
+		f := ui.FieldDomoClientSecret // Domo refused the pair: the secret is the likelier culprit
+		if de.Field != "" {
+			f = uiField(de.Field) // missing, or the ID looks like the secret (swapped)
 		}
-		return &wizardFieldError{field: field, msg: de.Error(), advice: de.Advice, code: exitcode.Of(err), err: err}
+		return &wizardFieldError{field: f, msg: de.Error(), advice: de.Advice, code: exitcode.Of(err), err: err}
 	}
 	var ee *exitError
 	if errors.As(commandError(err), &ee) {

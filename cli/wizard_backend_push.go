@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/cmdline"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
@@ -197,7 +198,7 @@ func pushError(err error, code exitcode.Code) error {
 		fe.code = code
 		return fe
 	}
-	msg := phrased(err, wizardName)
+	msg := field.Phrased(err, wizardName)
 	if a := powerbi.Advice(err); a != "" {
 		msg = a
 	}

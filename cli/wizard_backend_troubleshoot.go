@@ -38,28 +38,14 @@ func (b *wizardBackend) Troubleshoot(ctx context.Context, t ui.Target, results c
 	cfg.Input = t.Input
 	cfg.History = history.New(b.dirs.History())
 	cfg.Now = b.now
-	checks := doctor.New(cfg).Checks()
-	for i, c := range checks {
-		if w, ok := wizardNotAsked[c.Name]; ok && c.NotAsked != "" {
-			checks[i].NotAsked = w // the doctor's own names `pbiwb doctor` flags
-		}
-	}
-	doctor.Run(ctx, checks, func(r doctor.Result) {
+	cfg.Face = wizardFace{}
+	doctor.New(cfg).Run(ctx, func(r doctor.Result) {
 		select {
 		case results <- checkResult(r):
 		case <-ctx.Done():
 		}
 	})
 	return ctx.Err()
-}
-
-// wizardNotAsked says, in the wizard's words, why a check of something not
-// chosen yet is skipped.
-var wizardNotAsked = map[string]string{
-	doctor.CheckInput:   "not chosen yet: the Input screen picks the input",
-	doctor.CheckDataset: "not chosen yet: the Details screen picks the dataset",
-	doctor.CheckTable:   "not chosen yet: the Details screen picks the table",
-	doctor.CheckRows:    "not chosen yet: counted once a table is chosen",
 }
 
 func checkResult(r doctor.Result) ui.CheckResult {

@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/field"
 )
 
 // Endpoints are the hosts and HTTP client for one environment.
@@ -67,14 +69,15 @@ func Lookup(name string) (Endpoints, error) {
 func Sandbox(ctx context.Context, baseURL string) (Endpoints, error) {
 	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return Endpoints{}, fmt.Errorf("--sandbox %q: want an https URL such as https://127.0.0.1:8443", baseURL)
+		return Endpoints{}, &field.Error{Field: field.Sandbox, Rule: field.Invalid, Value: baseURL, Msg: "want an https URL such as https://127.0.0.1:8443"}
 	}
 	if !isLoopback(u.Hostname()) {
-		return Endpoints{}, fmt.Errorf("--sandbox %q: the sandbox CA is fetched unverified, so only loopback hosts (127.0.0.1, ::1, localhost) are allowed", baseURL)
+		return Endpoints{}, &field.Error{Field: field.Sandbox, Rule: field.Invalid, Value: baseURL,
+			Msg: "the sandbox CA is fetched unverified, so only loopback hosts (127.0.0.1, ::1, localhost) are allowed"}
 	}
 	pemBytes, err := fetchCA(ctx, u.String()+"/_sandbox/ca.pem")
 	if err != nil {
-		return Endpoints{}, fmt.Errorf("no sandbox answers at %s (%v): start one with `pbiwb sandbox`, or use `pbiwb --sandbox` with no URL", u, err)
+		return Endpoints{}, fmt.Errorf("no sandbox answers at %s: %w", u, err)
 	}
 	client, err := ClientTrusting(pemBytes)
 	if err != nil {

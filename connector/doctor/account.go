@@ -33,13 +33,13 @@ func (d *Doctor) checkSaved(ctx context.Context) Result {
 		who += ", " + a.Username
 	}
 	who += ")"
-	again := fmt.Sprintf("Save it again: pbiwb accounts add %s %s", a.Name, addFlags(a))
+	again := "Save it again: " + d.face().SaveAccount(a, false)
 
 	// The storage first: a keyring that does not answer explains every
 	// missing secret at once.
 	var details []string
 	if a.Insecure() {
-		details = append(details, "secrets are in the plain-text --insecure-storage file "+store.InsecurePath())
+		details = append(details, "secrets are in the plain-text insecure-storage file "+store.InsecurePath())
 	} else if store.Backend().Kind() == a.Storage { // the OS keyring (or a test's stand-in)
 		if err := keystore.Probe(ctx, store.Backend()); err != nil {
 			return fail(who+": the OS keyring holding its secrets does not work: "+err.Error(),
@@ -81,8 +81,7 @@ func (d *Doctor) checkSaved(ctx context.Context) Result {
 		d.domoID = a.DomoClientID
 		d.domoSecret = get(keystore.DomoClientSecret, true)
 	} else {
-		d.domoMissing = fmt.Sprintf("account %s has no Domo API client: add it with pbiwb accounts add %s %s --domo-client-id ID (its secret from %s or a prompt)",
-			a.Name, a.Name, addFlags(a), "PBIWB_DOMO_CLIENT_SECRET")
+		d.domoMissing = fmt.Sprintf("account %s has no Domo API client; to add one: %s", a.Name, d.face().SaveAccount(a, true))
 	}
 	var invalid []string
 	for _, fe := range entra.ValidateCredentials(c) {
@@ -117,48 +116,27 @@ func (d *Doctor) checkUnsaved() Result {
 	if d.cfg.DomoClientID != "" {
 		d.domoID, d.domoSecret = d.cfg.DomoClientID, d.cfg.DomoClientSecret
 		if d.domoSecret == "" {
-			d.domoMissing = "a Domo client ID is given but PBIWB_DOMO_CLIENT_SECRET is empty: set it to the Domo API client's secret"
+			d.domoMissing = fmt.Sprintf("a Domo client ID is given but %s is empty: give the Domo API client's secret", d.face().Name(field.DomoClientSecret))
 			d.domoID = ""
 		}
 	} else {
-		d.domoMissing = "no Domo API client: set PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET (or --domo-client-id ID)"
+		d.domoMissing = fmt.Sprintf("no Domo API client: give %s and %s", d.face().Name(field.DomoClientID), d.face().Name(field.DomoClientSecret))
 	}
 	if errs := entra.ValidateCredentials(c); len(errs) > 0 {
-		var lines []string
+		var lines, where []string
 		for _, fe := range errs {
-			lines = append(lines, string(fe.Field)+where(fe.Field)+": "+fe.Message)
+			name := d.face().Name(fe.Field)
+			lines = append(lines, string(fe.Field)+" ("+name+"): "+fe.Message)
+			where = append(where, name)
 		}
 		return fail(who+": "+strings.Join(lines, "; ")+" ("+set+")",
-			"Give each credential where pbiwb reads it: identifiers as flags (--tenant, --client-id, --username, --auth), secrets in PBIWB_CLIENT_SECRET and PBIWB_PASSWORD.")
+			"Give each credential named above where pbiwb reads it: "+strings.Join(where, ", ")+".")
 	}
 	if c.Method == entra.MethodPassword && c.ClientSecret == "" {
 		set += "; no client secret: the app registration must allow public client flows"
 	}
 	d.creds = c
 	return pass(who + ", " + set)
-}
-
-// where names the flag or variable of a credential field.
-func where(f field.ID) string {
-	w := map[field.ID]string{field.TenantID: "--tenant", field.ClientID: "--client-id", field.Username: "--username",
-		field.AuthMethod: "--auth", field.ClientSecret: "PBIWB_CLIENT_SECRET", field.Password: "PBIWB_PASSWORD"}[f]
-	if w == "" {
-		return ""
-	}
-	return " (" + w + ")"
-}
-
-// addFlags are the accounts add flags that re-create a.
-func addFlags(a keystore.Account) string {
-	f := "--tenant " + a.TenantID + " --client-id " + a.ClientID
-	if a.Username != "" {
-		f += " --username " + a.Username
-	}
-	f += " --auth " + a.Auth
-	if a.Cloud != "" && a.Cloud != "public" && a.Cloud != "sandbox" {
-		f += " --cloud " + a.Cloud
-	}
-	return f
 }
 
 func cloudName(c string) string {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/schema"
@@ -55,6 +56,41 @@ type Config struct {
 	// browser step fails with advice instead.
 	Prompt func(message string)
 	Now    func() time.Time
+
+	// Face names what the user gives in the terms of the face running the
+	// checks; nil names fields by their field IDs.
+	Face Face
+}
+
+// Face is how the face running the checks (pbiwb doctor, the wizard's
+// Troubleshoot screen) names what the user gives, so that the checks'
+// advice speaks its terms: flags and variables, or screens and fields.
+type Face interface {
+	field.Namer
+	// NotAsked is the finding of a check skipped because f is not given.
+	NotAsked(f field.ID) string
+	// SaveAccount is the step that saves account a again (its secrets
+	// included); withDomo adds a Domo API client to it.
+	SaveAccount(a keystore.Account, withDomo bool) string
+}
+
+// plainFace is the Face of a Config without one.
+type plainFace struct{ field.Plain }
+
+func (plainFace) NotAsked(f field.ID) string { return "not asked (no " + string(f) + " given)" }
+func (plainFace) SaveAccount(a keystore.Account, withDomo bool) string {
+	if withDomo {
+		return "save account " + a.Name + " again with a Domo API client"
+	}
+	return "save account " + a.Name + " again"
+}
+
+// face is the Config's Face, or plainFace.
+func (d *Doctor) face() Face {
+	if d.cfg.Face == nil {
+		return plainFace{}
+	}
+	return d.cfg.Face
 }
 
 // DefaultRecent is how far back the history check looks for failures and
@@ -137,21 +173,21 @@ func (d *Doctor) Checks() []Check {
 		switch checks[i].Name {
 		case CheckInput:
 			if c.Input == "" {
-				checks[i].NotAsked = "not asked (pass --input domo:GUID or --input FILE to check the input)"
+				checks[i].NotAsked = d.face().NotAsked(field.Input)
 			} else if isDomo(c.Input) {
 				checks[i].Needs = []string{CheckNetwork, CheckAccount}
 			}
 		case CheckDataset:
 			if c.Dataset == "" {
-				checks[i].NotAsked = "not asked (pass --dataset NAME to check it)"
+				checks[i].NotAsked = d.face().NotAsked(field.Dataset)
 			}
 		case CheckTable:
 			if c.Table == "" {
-				checks[i].NotAsked = "not asked (pass --table NAME to check it)"
+				checks[i].NotAsked = d.face().NotAsked(field.Table)
 			}
 		case CheckRows:
 			if c.Table == "" {
-				checks[i].NotAsked = "not asked (pass --table NAME to count its rows)"
+				checks[i].NotAsked = d.face().NotAsked(field.Table)
 			}
 		case CheckHome:
 			if c.Home == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/home"
 )
 
@@ -27,6 +28,6 @@ func (d *Doctor) checkHome(ctx context.Context) Result {
 		why = pe.Err
 	}
 	return fail(fmt.Sprintf("a push cannot keep its checkpoint and history under %s (%v), so it would refuse to run", dir, why),
-		"Make "+dir+" a directory your user can write to, or choose another home with --home DIR (or PBIWB_HOME) "+
+		"Make "+dir+" a directory your user can write to, or choose another home with "+d.face().Name(field.Home)+" "+
 			"for doctor and for every push.")
 }

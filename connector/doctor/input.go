@@ -122,5 +122,5 @@ func (d *Doctor) checkFile(path string) Result {
 	}
 	return pass(fmt.Sprintf("%s is readable (%s): %s in its header", path, kind, format.Count(len(names), "column")),
 		"columns: "+strings.Join(names, ", "),
-		"only the header was read; pbiwb push --dry-run checks every value")
+		"only the header was read; a dry run ("+d.face().Name(field.DryRun)+") checks every value")
 }

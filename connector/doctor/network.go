@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/field"
 )
 
 // dialTimeout bounds one DNS lookup, TCP connection or TLS handshake.
@@ -37,7 +39,7 @@ func (d *Doctor) checkNetwork(ctx context.Context) Result {
 	}
 	if d.cfg.EndpointsErr != nil && len(failures) == 0 {
 		failures = append(failures, fmt.Sprintf("the sandbox answered, but its CA could not be fetched from %s/_sandbox/ca.pem: %v",
-			d.cfg.Endpoints.APIBase, d.cfg.EndpointsErr))
+			d.cfg.Endpoints.APIBase, field.Phrased(d.cfg.EndpointsErr, d.face().Name)))
 		fix = "Check that the URL is the one `pbiwb sandbox` printed (https, loopback host and port)."
 	}
 	if len(failures) > 0 {
@@ -70,7 +72,7 @@ func (d *Doctor) hosts() []string {
 func (d *Doctor) reach(ctx context.Context, base string) (line, fix string) {
 	u, err := url.Parse(base)
 	if err != nil || u.Hostname() == "" {
-		return fmt.Sprintf("%q is not a URL", base), "This is a pbiwb defect unless you gave the URL (--sandbox URL): check it."
+		return fmt.Sprintf("%q is not a URL", base), "This is a pbiwb defect unless you gave the URL (" + d.face().Name(field.Sandbox) + "): check it."
 	}
 	host, port := u.Hostname(), u.Port()
 	if port == "" {
@@ -115,7 +117,7 @@ func (d *Doctor) reach(ctx context.Context, base string) (line, fix string) {
 		line := fmt.Sprintf("%s%s: cannot connect to %s port %s (%v)", what, via, dialHost, dialPort, rootErr(err))
 		switch {
 		case d.cfg.Endpoints.Sandbox && errors.Is(err, syscall.ECONNREFUSED):
-			return line, "The sandbox is not running at " + base + ": start it with `pbiwb sandbox` (in another terminal) and pass the URL it prints with --sandbox URL."
+			return line, "The sandbox is not running at " + base + ": start it with `pbiwb sandbox` (in another terminal) and give the URL it prints as " + d.face().Name(field.Sandbox) + "."
 		case proxy != nil:
 			return line, "The proxy in HTTPS_PROXY does not answer: check its host and port, or unset HTTPS_PROXY if this network needs none."
 		}
@@ -218,7 +220,7 @@ func (d *Doctor) cloudHint() string {
 	if d.cfg.Endpoints.Sandbox {
 		return "; for a sandbox, check the URL `pbiwb sandbox` printed."
 	}
-	return "; check --cloud matches the tenant's cloud (" + d.cfg.Endpoints.Name + " now)."
+	return "; check " + d.face().Name(field.Cloud) + " matches the tenant's cloud (" + d.cfg.Endpoints.Name + " now)."
 }
 
 func isCertError(err error) bool {

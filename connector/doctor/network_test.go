@@ -96,7 +96,7 @@ func TestNetwork(t *testing.T) {
 		{"proxy not answering", cloud.Endpoints{Name: "public", AuthorityHost: api.URL, APIBase: api.URL, HTTP: client(closed, trusted)},
 			Fail, []string{"via proxy " + closed, "cannot connect", "The proxy in HTTPS_PROXY does not answer"}, nil},
 		{"unknown host", cloud.Endpoints{Name: "usgov", AuthorityHost: "https://no-such-host.invalid", APIBase: api.URL, HTTP: client("", trusted)},
-			Fail, []string{"DNS lookup of no-such-host.invalid failed", "HTTPS_PROXY", "--cloud"}, nil},
+			Fail, []string{"DNS lookup of no-such-host.invalid failed", "HTTPS_PROXY", "check cloud matches"}, nil},
 		{"sandbox down", cloud.Endpoints{Name: "sandbox", AuthorityHost: "https://" + strings.TrimPrefix(closed, "http://"),
 			APIBase: "https://" + strings.TrimPrefix(closed, "http://"), Sandbox: true},
 			Fail, []string{"cannot connect", "pbiwb sandbox"}, nil},

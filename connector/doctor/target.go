@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/entra"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/format"
@@ -61,7 +62,7 @@ func (d *Doctor) checkWorkspace(ctx context.Context) Result {
 				names[i] += " (read-only)"
 			}
 		}
-		return pass(fmt.Sprintf("Power BI answers; %s visible (pass --group NAME to check one)", format.Count(len(groups), "workspace")),
+		return pass(fmt.Sprintf("Power BI answers; %s visible (give %s to check one)", format.Count(len(groups), "workspace"), d.face().Name(field.Group)),
 			"workspaces: "+strings.Join(names, ", "))
 	}
 	g, err := d.client.FindGroup(ctx, d.cfg.Group)
@@ -71,7 +72,7 @@ func (d *Doctor) checkWorkspace(ctx context.Context) Result {
 		return fail(err.Error(), "Use the workspace's exact name or its ID (pbiwb groups lists them); if it is not listed, "+
 			"a workspace Admin adds this account in the workspace's Manage access (Contributor, Member or Admin)."+spNote)
 	case errors.As(err, &dup):
-		return fail(err.Error(), "Pass the workspace's ID with --group instead of its name.")
+		return fail(err.Error(), "Give "+d.face().Name(field.Group)+" the workspace's ID instead of its name.")
 	case err != nil:
 		return powerbiFailure("workspace "+d.cfg.Group, err)
 	}
@@ -105,9 +106,9 @@ func (d *Doctor) checkDataset(ctx context.Context) Result {
 	switch {
 	case errors.Is(err, powerbi.ErrNoSuchDataset):
 		d.dataset = nil
-		return pass(fmt.Sprintf("no dataset named %q in %q yet: pbiwb push creates it as a push dataset (retention chosen with --retention)", name, d.group.Name))
+		return pass(fmt.Sprintf("no dataset named %q in %q yet: pbiwb push creates it as a push dataset (retention chosen with %s)", name, d.group.Name, d.face().Name(field.Retention)))
 	case errors.As(err, &dup):
-		return fail(err.Error(), "Pass the dataset's ID with --dataset, or rename or delete the extra datasets in the Power BI service.")
+		return fail(err.Error(), "Give "+d.face().Name(field.Dataset)+" the dataset's ID, or rename or delete the extra datasets in the Power BI service.")
 	case err != nil:
 		return powerbiFailure("dataset "+name, err)
 	}
@@ -156,7 +157,7 @@ func (d *Doctor) checkTable(ctx context.Context) Result {
 			}
 		}
 		return fail(fmt.Sprintf("dataset %q has no table %q%s; its tables: %s", d.dataset.Name, name, hint, strings.Join(names, ", ")),
-			"Use one of its tables with --table. Power BI cannot add a table to an existing push dataset: to get this table, push into a new --dataset name and pbiwb creates both.")
+			"Use one of its tables ("+d.face().Name(field.Table)+"). Power BI cannot add a table to an existing push dataset: to get this table, push into a new "+d.face().Name(field.Dataset)+" name and pbiwb creates both.")
 	}
 	d.table = t
 	if len(t.Columns) == 0 {
@@ -170,7 +171,7 @@ func (d *Doctor) checkTable(ctx context.Context) Result {
 	}
 	details := []string{"columns: " + strings.Join(cols, ", ")}
 	if d.inputCols == nil {
-		return pass(fmt.Sprintf("table %q exists with %s (pass --input to compare them with the input's)", name, format.Count(len(t.Columns), "column")), details...)
+		return pass(fmt.Sprintf("table %q exists with %s (give %s to compare them with the input's)", name, format.Count(len(t.Columns), "column"), d.face().Name(field.Input)), details...)
 	}
 	var missing, differ []string
 	inInput := map[string]bool{}
@@ -201,7 +202,7 @@ func (d *Doctor) checkTable(ctx context.Context) Result {
 	if len(missing) > 0 {
 		return fail(fmt.Sprintf("table %q lacks %d of the input's columns: %s (Power BI refuses rows with columns the table does not have; names are case-sensitive)",
 			name, len(missing), strings.Join(missing, ", ")),
-			"Push into a new --dataset name (pbiwb creates it with the input's columns), or drop those columns from the input, "+
+			"Push into a new "+d.face().Name(field.Dataset)+" name (pbiwb creates it with the input's columns), or drop those columns from the input, "+
 				"or add them to the table with Power BI's Put Table API (the whole column list, existing columns included).", details...)
 	}
 	return pass(fmt.Sprintf("table %q has every input column (%s)", name, format.Count(len(t.Columns), "column")), details...)
@@ -240,7 +241,7 @@ func (d *Doctor) checkRows(ctx context.Context) Result {
 	found := fmt.Sprintf("table %q holds %s of the %s rows a table without retention may hold", d.table.Name, format.Thousands(n), format.Thousands(limit))
 	if n >= limit {
 		return fail(found+": it is full, so Power BI refuses more rows",
-			"Use --mode replace (deletes the rows first), delete the rows in the dataset, or push into a new dataset with --retention fifo.", details...)
+			"Use "+d.face().Setting(field.Mode, "replace")+" (deletes the rows first), delete the rows in the dataset, or push into a new dataset with "+d.face().Setting(field.Retention, "fifo")+".", details...)
 	}
 	if d.dataset.DefaultRetentionPolicy == "" {
 		details = append(details, "Power BI did not report the retention policy; the limit without retention is shown")

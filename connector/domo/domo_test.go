@@ -228,7 +228,7 @@ func TestFailures(t *testing.T) {
 		{"client ID and secret swapped", func(ctx context.Context) error {
 			_, err := New(ep, demo.DomoClientSecret, demo.DomoClientID).DataSet(ctx, demo.DomoDataSetID)
 			return err
-		}, ErrSignIn, []string{"client ID *** and its secret", "looks like a client secret", "PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET", "are not swapped"}, true},
+		}, ErrSignIn, []string{"client ID *** and its secret", "looks like a client secret", "are not swapped"}, true},
 		{"not a GUID on export", func(ctx context.Context) error {
 			_, err := good.Export(ctx, "845305d8-da3d-4107-a9d6")
 			return err

@@ -52,6 +52,10 @@ type Error struct {
 	// SwappedID: the client ID looks like a client secret, so it is not
 	// shown and Advice says to check that the two were not swapped.
 	SwappedID bool
+	// Field is the credential at fault when one is: a missing client ID or
+	// secret, or a client ID that looks like the secret. The face says
+	// where to give it.
+	Field field.ID
 }
 
 func (e *Error) Error() string {
@@ -233,6 +237,9 @@ func clip(s string, n int) string {
 // tokenFailure explains a refused token request.
 func (c *Client) tokenFailure(a answer) *Error {
 	e := &Error{Status: a.status, Detail: a.detail, TOE: a.toe, SwappedID: redact.LooksLikeSecret(field.DomoClientID, c.id)}
+	if e.SwappedID {
+		e.Field = field.DomoClientID
+	}
 	switch {
 	case a.oauthErr == "invalid_scope":
 		e.Kind = ErrAccessDenied
@@ -254,8 +261,8 @@ func (c *Client) swapAdvice() string {
 	if !redact.LooksLikeSecret(field.DomoClientID, c.id) {
 		return ""
 	}
-	return "The Domo client ID looks like a client secret (it is not shown): check that PBIWB_DOMO_CLIENT_ID and " +
-		"PBIWB_DOMO_CLIENT_SECRET (or the account's --domo-client-id and its secret) are not swapped. "
+	return "The Domo client ID looks like a client secret (it is not shown): check that the Domo client ID and " +
+		"client secret are not swapped. "
 }
 
 // dataFailure explains a refused DataSet request (metadata or export).

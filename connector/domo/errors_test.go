@@ -267,8 +267,11 @@ func TestMissingCredentials(t *testing.T) {
 	defer srv.Close()
 	for _, tc := range []struct{ id, secret, want string }{{"", "s", "no Domo client ID"}, {"id", "", "no Domo client secret"}} {
 		err := New(cloud.Endpoints{DomoBase: srv.URL, HTTP: srv.Client()}, tc.id, tc.secret).SignIn(context.Background())
-		if !errors.Is(err, ErrSignIn) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "PBIWB_DOMO_CLIENT_SECRET") {
-			t.Errorf("err = %v", err)
+		var de *Error
+		// The engine names the field; where to give it is the face's to say.
+		if !errors.As(err, &de) || !errors.Is(err, ErrSignIn) || !strings.Contains(err.Error(), tc.want) ||
+			!strings.HasSuffix(tc.want, string(de.Field)) || strings.Contains(err.Error(), "PBIWB_") {
+			t.Errorf("err = %v (field %q)", err, de.Field)
 		}
 	}
 }

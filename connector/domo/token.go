@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/redact"
 )
 
@@ -52,13 +53,12 @@ func (c *Client) invalidate(tok string) {
 // so concurrent callers wait for one sign-in instead of each doing one.
 func (c *Client) fetchLocked(ctx context.Context) error {
 	if c.id == "" || c.secret == "" {
-		missing := "client ID"
+		missing := field.DomoClientID
 		if c.id != "" {
-			missing = "client secret"
+			missing = field.DomoClientSecret
 		}
-		return &Error{Kind: ErrSignIn, Summary: "no Domo " + missing + " was given",
-			Advice: "A Domo input needs a Domo API client: save its ID and secret with the account " +
-				"(pbiwb accounts add … --domo-client-id ID), or set PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET"}
+		return &Error{Kind: ErrSignIn, Field: missing, Summary: "no " + string(missing) + " was given",
+			Advice: "A Domo input needs a Domo API client: its client ID and its client secret"}
 	}
 	ctx, watch := c.watch(ctx)
 	defer watch.Stop()

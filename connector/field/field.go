@@ -9,6 +9,7 @@
 package field
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -49,6 +50,7 @@ const (
 	Restart         ID = "restart"
 	Sandbox         ID = "sandbox URL"
 	Home            ID = "home"
+	DryRun          ID = "dry run" // not a value: the check of every value that writes nothing
 )
 
 // Secret reports whether f holds a secret, whose value is never repeated.
@@ -145,3 +147,37 @@ func (es Errors) Phrase(name func(ID) string) string {
 	}
 	return strings.Join(other, "; ")
 }
+
+// Phrased is err's text with the field error in its chain (an *Error or
+// Errors, if any) worded by name; the layers' context around it is kept.
+func Phrased(err error, name func(ID) string) string {
+	text := err.Error()
+	var (
+		es Errors
+		e  *Error
+	)
+	switch {
+	case errors.As(err, &es):
+		return strings.Replace(text, es.Error(), es.Phrase(name), 1)
+	case errors.As(err, &e):
+		return strings.Replace(text, e.Error(), e.Phrase(name), 1)
+	}
+	return text
+}
+
+// Namer is a face's way of naming fields, for engine messages that advise
+// giving a field (or a value of it) rather than failing on one.
+type Namer interface {
+	// Name is f as the user gives it: "--table" or "PBIWB_PASSWORD" on the
+	// command line, "the Table Name (Details)" in the wizard.
+	Name(f ID) string
+	// Setting is f given the value v: "--mode replace", "the Mode (Details)
+	// set to replace".
+	Setting(f ID, v string) string
+}
+
+// Plain names fields by their IDs; it is the Namer of callers with no face.
+type Plain struct{}
+
+func (Plain) Name(f ID) string              { return string(f) }
+func (Plain) Setting(f ID, v string) string { return string(f) + " " + v }
