@@ -477,8 +477,8 @@ func signInMessage(e *entra.Error) string {
 		fmt.Fprintf(&b, ", %s", e.Field)
 	}
 	b.WriteString(": " + e.Summary)
-	if e.Fix != "" {
-		b.WriteString("\n  Fix: " + e.Fix)
+	if fix := e.FixIn(cliFace{}); fix != "" {
+		b.WriteString("\n  Fix: " + fix)
 	}
 	if e.CorrelationID != "" {
 		b.WriteString("\n  Correlation ID: " + e.CorrelationID + " (an administrator finds it in Microsoft Entra ID → Sign-in logs)")

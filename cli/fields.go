@@ -66,6 +66,8 @@ func flagName(f field.ID) string {
 
 // wizardFields is how the wizard shows each field: its screen and label.
 var wizardFields = map[field.ID]string{
+	field.AuthMethod:       "the sign-in method (Credentials)",
+	field.Cloud:            "the cloud (Credentials)",
 	field.Input:            "the Input",
 	field.DataSetID:        "the Input's DataSet id",
 	field.Group:            "the Workspace (Details)",

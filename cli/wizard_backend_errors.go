@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/entra"
@@ -60,7 +61,8 @@ func wizardError(err error) error {
 		// Error() keeps entra's wording (what failed, the AADSTS code, the
 		// correlation ID); the wizard leaves the Fix out of it and shows it as
 		// the advice.
-		return &wizardFieldError{field: uiField(ae.Field), msg: ae.Error(), advice: ae.Fix, code: exitcode.Of(err), err: err}
+		fix := ae.FixIn(wizardFace{})
+		return &wizardFieldError{field: uiField(ae.Field), msg: strings.Replace(ae.Error(), ae.Fix, fix, 1), advice: fix, code: exitcode.Of(err), err: err}
 	case errors.As(err, &fes) && len(fes) > 0:
 		// One field at a time: the wizard's own checks catch most of these
 		// before any call, so a second one is rare.

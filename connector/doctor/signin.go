@@ -55,11 +55,11 @@ func (d *Doctor) checkSignIn(ctx context.Context) Result {
 		res, err = s.SignIn(ctx, nil)
 	}
 	if err != nil {
-		return signInFailure(err, c)
+		return signInFailure(err, c, d.face())
 	}
 	tok, err := s.Token(ctx)
 	if err != nil {
-		return signInFailure(err, c)
+		return signInFailure(err, c, d.face())
 	}
 	d.token = tok
 
@@ -97,7 +97,7 @@ func (d *Doctor) checkSignIn(ctx context.Context) Result {
 
 // signInFailure lays out entra's *Error: the code, the credential at fault,
 // what Entra said, and its fix.
-func signInFailure(err error, c entra.Credentials) Result {
+func signInFailure(err error, c entra.Credentials, face Face) Result {
 	var ae *entra.Error
 	if !errors.As(err, &ae) {
 		return fail("sign-in failed: "+err.Error(), "Run pbiwb doctor again; if it persists, report it with this message.")
@@ -122,7 +122,7 @@ func signInFailure(err error, c entra.Credentials) Result {
 	if c.Method == entra.MethodPassword && ae.Code == 7000218 && c.ClientSecret == "" {
 		details = append(details, "no client secret was given; with one, pbiwb can sign in even with public client flows off")
 	}
-	return fail(b.String(), ae.Fix, details...)
+	return fail(b.String(), ae.FixIn(face), details...)
 }
 
 // userText describes the token's user, for a device-code session.

@@ -205,7 +205,7 @@ func TestEntraErrorsBecomeAdvice(t *testing.T) {
 		{"public flows off, device code", creds(entra.MethodDeviceCode, demo.ClientIDNoPublicFlow, "", "", ""), 7000218, "app registration", "Allow public client flows → Yes"},
 		{"wrong password", creds(entra.MethodPassword, demo.ClientID, demo.Username, "wrong-password", ""), 50126, "password", "Reset password"},
 		{"unknown user", creds(entra.MethodPassword, demo.ClientID, "nobody@contoso.example", demo.Password, ""), 50034, "username", "Users → <user> → User principal name"},
-		{"MFA user", creds(entra.MethodPassword, demo.ClientID, demo.MFAUsername, demo.Password, ""), 50076, "username", "--auth device-code"},
+		{"MFA user", creds(entra.MethodPassword, demo.ClientID, demo.MFAUsername, demo.Password, ""), 50076, "username", "auth method device-code"},
 		{"no consent", creds(entra.MethodPassword, demo.ClientIDNoConsent, demo.Username, demo.Password, ""), 65001, "app registration", "API permissions → Add a permission → Power BI Service"},
 		{"unknown app", creds(entra.MethodPassword, unknownApp, demo.Username, demo.Password, ""), 700016, "client ID", "App registrations → <app> → Overview"},
 		{"unknown app (service principal)", creds(entra.MethodServicePrincipal, unknownApp, "", "", demo.ClientSecret), 700016, "client ID", "Fabric APIs"},
@@ -227,7 +227,7 @@ func TestEntraErrorsBecomeAdvice(t *testing.T) {
 			if e.Code != tc.code || string(e.Field) != tc.field || !strings.Contains(e.Fix, tc.fix) {
 				t.Errorf("got code %d field %q fix %q\nwant code %d field %q fix containing %q", e.Code, e.Field, e.Fix, tc.code, tc.field, tc.fix)
 			}
-			if !strings.Contains(e.Fix, "Azure portal") && !strings.Contains(e.Fix, "--auth") {
+			if !strings.Contains(e.Fix, "Azure portal") && !strings.Contains(e.Fix, "auth method") {
 				t.Errorf("fix names no Azure portal path: %q", e.Fix)
 			}
 			if e.CorrelationID == "" || !strings.Contains(err.Error(), fmt.Sprintf("AADSTS%d", tc.code)) {

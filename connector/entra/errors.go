@@ -26,13 +26,47 @@ import (
 // credential is at fault (Field), and what to do, with the Azure portal path
 // (Fix). It never contains a secret.
 type Error struct {
-	Code          int      // AADSTS code; 0 for transport and local failures
-	OAuthError    string   // Entra's "error" value, e.g. invalid_client
-	Field         field.ID // the credential at fault (a credential field, field.AppRegistration), or ""
-	Summary       string
+	Code       int      // AADSTS code; 0 for transport and local failures
+	OAuthError string   // Entra's "error" value, e.g. invalid_client
+	Field      field.ID // the credential at fault (a credential field, field.AppRegistration), or ""
+	Summary    string
+	// Fix is what to do, naming the settings it refers to plainly ("auth
+	// method device-code"); FixIn names them as a face does.
 	Fix           string
 	CorrelationID string // quote it to an administrator (Entra ID sign-in logs)
 	Err           error  // the underlying MSAL or transport error
+
+	fix string // Fix with its references to settings: {auth method=device-code}, {cloud}
+}
+
+// refRE is a reference to a setting in a fix: {ID} or {ID=value}.
+var refRE = regexp.MustCompile(`\{([^{}=]+)(?:=([^{}]*))?\}`)
+
+// withFix sets e's fix from tmpl, whose {ID} and {ID=value} references name
+// the settings (field IDs) it refers to, and returns e.
+func (e *Error) withFix(tmpl string) *Error {
+	e.fix = tmpl
+	e.Fix = renderFix(tmpl, field.Plain{})
+	return e
+}
+
+// FixIn is the Fix with the settings it refers to named by n: "--auth
+// device-code" on the command line, the field's label in the wizard.
+func (e *Error) FixIn(n field.Namer) string {
+	if e.fix == "" {
+		return e.Fix
+	}
+	return renderFix(e.fix, n)
+}
+
+func renderFix(tmpl string, n field.Namer) string {
+	return refRE.ReplaceAllStringFunc(tmpl, func(ref string) string {
+		m := refRE.FindStringSubmatch(ref)
+		if m[2] == "" && !strings.Contains(ref, "=") {
+			return n.Name(field.ID(m[1]))
+		}
+		return n.Setting(field.ID(m[1]), m[2])
+	})
 }
 
 func (e *Error) Error() string {
@@ -75,7 +109,7 @@ const (
 	portalUsers    = "Azure portal → Microsoft Entra ID → Users"
 	newSecretFix   = portalApp + " → Certificates & secrets → New client secret, then copy its Value (shown only once) into pbiwb."
 	publicFlowsFix = portalApp + " → Authentication → Advanced settings → Allow public client flows → Yes → Save."
-	deviceCodeFix  = "Sign in with the device-code method (--auth device-code): it opens a browser step that can do MFA. Or use a service principal (--auth service-principal)."
+	deviceCodeFix  = "Sign in with the device-code method ({auth method=device-code}): it opens a browser step that can do MFA. Or use a service principal ({auth method=service-principal})."
 	signInAgainFix = "Sign in again (pbiwb accounts add, or the wizard); the saved tokens were cleared."
 	consentFix     = portalApp + " → API permissions → Add a permission → Power BI Service → Delegated permissions: Dataset.ReadWrite.All and Workspace.Read.All → Add, then Grant admin consent for <tenant> (an administrator must do this)."
 )
@@ -96,7 +130,7 @@ var adviceByCode = map[int]advice{
 	700016: {field.ClientID, "No application with this client ID exists in this tenant.",
 		"Copy the Application (client) ID from " + portalApp + " → Overview, and check that the Directory (tenant) ID on the same page is the tenant you entered.", false},
 	90002: {field.TenantID, "No tenant with this ID or domain exists in this cloud.",
-		"Copy the Directory (tenant) ID from Azure portal → Microsoft Entra ID → Overview, and check --cloud (a US Government or China tenant is not in the public cloud).", false},
+		"Copy the Directory (tenant) ID from Azure portal → Microsoft Entra ID → Overview, and check {cloud} (a US Government or China tenant is not in the public cloud).", false},
 	9001023: {field.TenantID, "This sign-in is not supported on /common or /consumers.",
 		"Enter your Directory (tenant) ID (Azure portal → Microsoft Entra ID → Overview) or a verified domain as the tenant.", false},
 	50126: {field.Password, "The username or password is incorrect.",
@@ -123,7 +157,7 @@ var adviceByCode = map[int]advice{
 	90094: {field.AppRegistration, "This app needs an administrator's consent.", consentFix, false},
 	90095: {field.AppRegistration, "This app needs an administrator's consent.", consentFix, false},
 	500011: {"", "The Power BI service is not known in this tenant (or in this cloud).",
-		"Check --cloud matches the tenant's cloud. If it does, Power BI has never been used in the tenant: an administrator signs in once at https://app.powerbi.com to provision it.", false},
+		"Check {cloud} matches the tenant's cloud. If it does, Power BI has never been used in the tenant: an administrator signs in once at https://app.powerbi.com to provision it.", false},
 	1002012: {"", "Entra ID refused the requested scope: a service principal must ask for <resource>/.default.",
 		"This is a pbiwb defect if you did not set the scope yourself; please report it.", false},
 	70011: {"", "Entra ID refused the requested scope.", "This is a pbiwb defect if you did not set the scope yourself; please report it.", false},
@@ -234,7 +268,8 @@ func fromAAD(a aadBody, err error, c Credentials) *Error {
 		e.Fix = "See https://login.microsoftonline.com/error?code=" + strconv.Itoa(e.Code) + " for this code."
 		return e
 	}
-	e.Field, e.Summary, e.Fix = adv.field, adv.summary, adv.fix
+	e.Field, e.Summary = adv.field, adv.summary
+	e.withFix(adv.fix)
 	if adv.interaction {
 		e.Err = errors.Join(ErrInteractionRequired, err)
 	}
@@ -243,12 +278,12 @@ func fromAAD(a aadBody, err error, c Credentials) *Error {
 		e.Summary = "The client secret you entered has the shape of a Secret ID (a GUID), not of a secret's Value."
 	case e.Code == 7000218 && c.Method == MethodDeviceCode:
 		e.Summary = "The app registration does not allow public client flows, which device code sign-in needs."
-		e.Fix = publicFlowsFix + " Or use a service principal (--auth service-principal)."
+		e.withFix(publicFlowsFix + " Or use a service principal ({auth method=service-principal}).")
 	case e.Code == 50076 && c.Method == MethodDeviceCode:
-		e.Fix = "Complete the MFA challenge in the browser step of the device code sign-in."
+		e.withFix("Complete the MFA challenge in the browser step of the device code sign-in.")
 	}
 	if c.Method == MethodServicePrincipal && e.Field != "" {
-		e.Fix += " " + SPRestrictions
+		e.withFix(e.fix + " " + SPRestrictions)
 	}
 	return e
 }
@@ -273,17 +308,17 @@ func transportError(err error, loginHost string) *Error {
 	var ci x509.CertificateInvalidError
 	switch {
 	case errors.Is(err, cloud.ErrRedirectRefused):
-		return &Error{Err: err,
+		return (&Error{Err: err,
 			Summary: fmt.Sprintf("the sign-in host %s answered with a redirect that is not followed (%v).", loginHost, rootCause(err)),
-			Fix:     "Check --cloud (or the --sandbox URL); a proxy in between must not redirect sign-in requests elsewhere."}
+		}).withFix("Check {cloud} (or {sandbox URL}); a proxy in between must not redirect sign-in requests elsewhere.")
 	case errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci):
-		return &Error{Err: err,
+		return (&Error{Err: err,
 			Summary: fmt.Sprintf("the TLS certificate of the sign-in host %s is not trusted (%v).", loginHost, rootCause(err)),
-			Fix:     "A proxy that inspects TLS needs its CA installed in the system trust store; for a sandbox, use --sandbox URL so its CA is fetched."}
+		}).withFix("A proxy that inspects TLS needs its CA installed in the system trust store; for a sandbox, give {sandbox URL} so its CA is fetched.")
 	case errors.As(err, &ue), errors.As(err, &ne):
-		return &Error{Err: err,
+		return (&Error{Err: err,
 			Summary: fmt.Sprintf("could not reach the sign-in host %s (%v).", loginHost, rootCause(err)),
-			Fix:     "Check the network connection, proxy settings (HTTPS_PROXY) and --cloud; for a sandbox, check that it is running (pbiwb sandbox)."}
+		}).withFix("Check the network connection, proxy settings (HTTPS_PROXY) and {cloud}; for a sandbox, check that it is running (pbiwb sandbox).")
 	}
 	return nil
 }
