@@ -8,12 +8,14 @@ package cli
 import (
 	"errors"
 
+	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/keystore"
 )
 
-// fieldFlags is how the command line takes each field.
+// fieldFlags is how the command line takes each field (push's flags by
+// cmdline's names).
 var fieldFlags = map[field.ID]string{
 	field.AuthMethod:       "--auth",
 	field.Cloud:            "--cloud",
@@ -24,20 +26,20 @@ var fieldFlags = map[field.ID]string{
 	field.Password:         EnvPassword,
 	field.DomoClientID:     "--domo-client-id",
 	field.DomoClientSecret: EnvDomoClientSecret,
-	field.Input:            "--input",
-	field.DataSetID:        "--input domo:",
-	field.Group:            "--group",
-	field.Dataset:          "--dataset",
-	field.Table:            "--table",
-	field.Mode:             "--mode",
-	field.Retention:        "--retention",
-	field.Column:           "--column",
-	field.MaxThrottleWait:  "--max-throttle-wait",
-	field.Resume:           "--resume",
-	field.Restart:          "--restart",
+	field.Input:            "--" + cmdline.Input,
+	field.DataSetID:        "--" + cmdline.Input + " domo:",
+	field.Group:            "--" + cmdline.Group,
+	field.Dataset:          "--" + cmdline.Dataset,
+	field.Table:            "--" + cmdline.Table,
+	field.Mode:             "--" + cmdline.Mode,
+	field.Retention:        "--" + cmdline.Retention,
+	field.Column:           "--" + cmdline.Column,
+	field.MaxThrottleWait:  "--" + cmdline.MaxThrottleWait,
+	field.Resume:           "--" + cmdline.Resume,
+	field.Restart:          "--" + cmdline.Restart,
 	field.Sandbox:          "--sandbox",
 	field.Home:             "--home",
-	field.DryRun:           "--dry-run",
+	field.DryRun:           "--" + cmdline.DryRun,
 }
 
 // domoWhere says where the command line takes a Domo API client.
