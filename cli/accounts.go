@@ -74,7 +74,7 @@ func accountsList(g Globals, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	list, err := openStore(dirs, false).List() // reads accounts.json only: no keyring call
+	list, err := env.deps.openStore(dirs, false).List() // reads accounts.json only: no keyring call
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 	}
 
 	// Everything that needs no secret is checked before asking for any.
-	ep, err := endpoints(ctx, g, cf.cloud)
+	ep, err := env.deps.endpoints(ctx, g, cf.cloud)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	store := openStore(dirs, *insecure)
+	store := env.deps.openStore(dirs, *insecure)
 	if *insecure {
 		fmt.Fprintln(env.Stderr, "! --insecure-storage: the secrets will NOT go to the OS keyring but to a plain-text file.")
 	} else if err := keystore.Probe(ctx, store.Backend()); err != nil {
@@ -263,7 +263,7 @@ func gatherSecrets(ctx context.Context, env Env, m entra.Method, domo bool) (key
 		v := env.Getenv(s.env)
 		if v == "" {
 			if !asked {
-				reader, asked = newSecretReader(env), true
+				reader, asked = env.deps.newSecretReader(env), true
 			}
 			if reader == nil {
 				if s.required {
@@ -335,7 +335,7 @@ func accountsRemove(ctx context.Context, g Globals, args []string, env Env) erro
 	if err != nil {
 		return err
 	}
-	store := openStore(dirs, false)
+	store := env.deps.openStore(dirs, false)
 	a, err := store.Get(pos[0])
 	if errors.Is(err, keystore.ErrNotFound) {
 		return unknownAccount(store, pos[0], exitcode.Failure)

@@ -21,6 +21,8 @@ type Env struct {
 	Getenv         func(string) string
 	// IsTerminal reports whether stdin and stdout are both terminals.
 	IsTerminal func() bool
+
+	deps *deps // the services; nil: the real ones (realDeps)
 }
 
 // OSEnv is the process's real environment.
@@ -29,6 +31,7 @@ func OSEnv() Env {
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv:     os.Getenv,
 		IsTerminal: func() bool { return isTerminal(os.Stdin) && isTerminal(os.Stdout) },
+		deps:       realDeps(),
 	}
 }
 
@@ -80,6 +83,7 @@ func commands() []command {
 
 // Main runs pbiwb with args (without the program name) and returns the exit code.
 func Main(ctx context.Context, args []string, env Env) exitcode.Code {
+	env = env.withDeps()
 	g, rest, err := parseGlobals(args, env.Getenv)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "pbiwb: %v\n", err)

@@ -38,19 +38,6 @@ const (
 // URL changes between runs, so the account asks for --sandbox URL when used.
 const cloudSandbox = "sandbox"
 
-// Seams for tests: where secrets are kept, and how a sandbox is reached.
-var (
-	// openStore opens the accounts of dirs; new secrets go to the OS keyring,
-	// or to the 0600 file when insecure (--insecure-storage).
-	openStore = func(dirs home.Dirs, insecure bool) *keystore.Store {
-		if insecure {
-			return keystore.Open(dirs, keystore.NewFileBackend(dirs))
-		}
-		return keystore.Open(dirs, keystore.DefaultBackend())
-	}
-	sandboxEndpoints = cloud.Sandbox
-)
-
 // secretFlags are refused wherever they appear, each pointing to its
 // environment variable. They are not registered on any FlagSet, so they never
 // show in -h as if they were a way to pass a secret.
@@ -218,7 +205,7 @@ func (f *credFlags) resolveUnsaved(ctx context.Context, g Globals, env Env) (*id
 	if c.Method != entra.MethodPassword {
 		c.Password = "" // not used; keep it out of the session
 	}
-	ep, err := endpoints(ctx, g, f.cloud)
+	ep, err := env.deps.endpoints(ctx, g, f.cloud)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +228,7 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 	if err != nil {
 		return nil, err
 	}
-	store := openStore(dirs, false)
+	store := env.deps.openStore(dirs, false)
 	name := f.account
 	if name == "" {
 		list, err := store.List()
@@ -262,7 +249,7 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 	if err != nil {
 		return nil, err
 	}
-	ep, err := accountEndpoints(ctx, g, a)
+	ep, err := env.deps.accountEndpoints(ctx, g, a)
 	if err != nil {
 		return nil, err
 	}
@@ -326,11 +313,11 @@ func unknownAccount(store *keystore.Store, name string, code exitcode.Code) erro
 // its password and client secrets (the sandbox's CA is trusted on first
 // use), so that is refused before any request, the CA fetch included. A
 // sandbox account goes only to a sandbox (endpoints asks for its URL).
-func accountEndpoints(ctx context.Context, g Globals, a keystore.Account) (cloud.Endpoints, error) {
+func (d *deps) accountEndpoints(ctx context.Context, g Globals, a keystore.Account) (cloud.Endpoints, error) {
 	if err := refuseSandboxFor(g, a); err != nil {
 		return cloud.Endpoints{}, err
 	}
-	return endpoints(ctx, g, a.Cloud)
+	return d.endpoints(ctx, g, a.Cloud)
 }
 
 // refuseSandboxFor is exit 2 when g points at a sandbox and a is an account
@@ -358,13 +345,13 @@ func refuseSandboxFor(g Globals, a keystore.Account) error {
 func isSandboxCloud(name string) bool { return strings.EqualFold(name, cloudSandbox) }
 
 // endpoints are the hosts of --cloud, or of the sandbox given with --sandbox URL.
-func endpoints(ctx context.Context, g Globals, cloudName string) (cloud.Endpoints, error) {
+func (d *deps) endpoints(ctx context.Context, g Globals, cloudName string) (cloud.Endpoints, error) {
 	if g.Sandbox {
 		if g.SandboxURL == "" {
 			return cloud.Endpoints{}, exit(exitcode.Usage, "--sandbox needs the URL of a running sandbox here: start `pbiwb sandbox` in another terminal "+
 				"and pass the URL it prints, e.g. --sandbox https://127.0.0.1:8443 (only the wizard starts one by itself)")
 		}
-		ep, err := sandboxEndpoints(ctx, g.SandboxURL)
+		ep, err := d.sandboxEndpoints(ctx, g.SandboxURL)
 		if err != nil {
 			if isFieldError(err) { // the URL itself; exit 1 as ever
 				return cloud.Endpoints{}, exit(exitcode.Failure, "cannot use the sandbox at %s: %s", g.SandboxURL, field.Phrased(err, flagName))

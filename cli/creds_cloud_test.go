@@ -48,26 +48,25 @@ func newImpostor(t *testing.T) *impostor {
 
 // realAccountHome is a home with one saved account of the public cloud,
 // "real", its password, client secret and Domo client secret in an
-// in-memory keyring.
-func realAccountHome(t *testing.T) string {
+// in-memory keyring, and the deps that open that keyring.
+func realAccountHome(t *testing.T) (string, *deps) {
 	t.Helper()
 	dir := t.TempDir()
 	backend := keystore.NewMemoryBackend(0)
-	old := openStore
-	openStore = func(dirs home.Dirs, _ bool) *keystore.Store { return keystore.Open(dirs, backend) }
-	t.Cleanup(func() { openStore = old })
+	d := realDeps()
+	d.openStore = func(dirs home.Dirs, _ bool) *keystore.Store { return keystore.Open(dirs, backend) }
 	dirs, err := home.Resolve(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = openStore(dirs, false).Save(context.Background(), keystore.Account{
+	_, err = d.openStore(dirs, false).Save(context.Background(), keystore.Account{
 		Name: "real", Cloud: "public", TenantID: demo.TenantID, ClientID: demo.ClientID, Username: demo.Username,
 		Auth: "password", DomoClientID: demo.DomoClientID,
 	}, keystore.Secrets{keystore.Password: demo.Password, keystore.ClientSecret: demo.ClientSecret, keystore.DomoClientSecret: demo.DomoClientSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dir
+	return dir, d
 }
 
 // TestRealAccountNeverGoesToASandbox: a saved account of a real cloud, used
@@ -76,7 +75,7 @@ func realAccountHome(t *testing.T) string {
 // listener at that URL (which could be any local process) gets nothing, not
 // even the CA fetch.
 func TestRealAccountNeverGoesToASandbox(t *testing.T) {
-	dir := realAccountHome(t)
+	dir, d := realAccountHome(t)
 	im := newImpostor(t)
 	csv := filepath.Join(t.TempDir(), "in.csv")
 	if err := os.WriteFile(csv, []byte("a\n1\n"), 0o600); err != nil {
@@ -100,6 +99,7 @@ func TestRealAccountNeverGoesToASandbox(t *testing.T) {
 			{EnvSandbox, nil, map[string]string{EnvSandbox: im.URL}},
 		} {
 			env, out, errb := testEnv(via.env)
+			env.deps = d
 			full := append(append([]string{"--home", dir}, via.args...), args...)
 			code := Main(context.Background(), full, env)
 			msg := errb.String()
@@ -133,7 +133,7 @@ func TestSandboxAccountNeverGoesToARealCloud(t *testing.T) {
 	}
 	for _, args := range [][]string{{"groups", "--account", "sb"}, {"doctor", "--account", "sb"},
 		{"push", "--account", "sb", "--group", "G", "--dataset", "D", "--table", "T", "--input", "domo:" + demo.DomoDataSetID}} {
-		env, _, errb := testEnv(nil)
+		env, _, errb := f.env(nil)
 		code := Main(context.Background(), append([]string{"--home", f.home}, args...), env)
 		if code != exitcode.Usage || !strings.Contains(errb.String(), "added against a sandbox") {
 			t.Errorf("%s: exit %d, stderr %q; want 2 asking for --sandbox URL", args[0], code, errb.String())
@@ -145,13 +145,13 @@ func TestSandboxAccountNeverGoesToARealCloud(t *testing.T) {
 // troubleshooting a saved account of a real cloud is refused with the same
 // words (an error the wizard shows, exit 2), and nothing reaches the sandbox.
 func TestWizardRealAccountInSandbox(t *testing.T) {
-	dir := realAccountHome(t)
+	dir, d := realAccountHome(t)
 	im := newImpostor(t)
 	dirs, err := home.Resolve(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newWizardBackend(Globals{Sandbox: true, SandboxURL: im.URL, SandboxFrom: "--sandbox", Home: dir}, dirs)
+	b := newWizardBackend(Globals{Sandbox: true, SandboxURL: im.URL, SandboxFrom: "--sandbox", Home: dir}, dirs, d)
 	ctx := testCtx(t)
 	_, openErr := b.OpenAccount(ctx, "real", nil)
 	troubleErr := b.Troubleshoot(ctx, ui.Target{Account: "real"}, make(chan ui.CheckResult, 32))

@@ -23,7 +23,7 @@ import (
 var secretValues = []string{demo.ClientSecret, demo.Password, demo.DomoClientSecret}
 
 // fixture is a real sandbox, a temporary home and an in-memory keyring with
-// the Windows item limit, wired into the cli's seams.
+// the Windows item limit, wired into its own deps (f.env, f.wizard).
 type fixture struct {
 	t        *testing.T
 	sb       *sandbox.Server
@@ -31,6 +31,7 @@ type fixture struct {
 	backend  keystore.Backend
 	tokens   atomic.Int64 // Entra ID token requests (…/oauth2/v2.0/token)
 	prompter secretReader // nil: stdin is not a terminal
+	deps     *deps        // what f.env and f.wizard hand the commands
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -43,14 +44,14 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, sb: sb, home: t.TempDir(), backend: keystore.NewMemoryBackend(keystore.WindowsMaxValue)}
-	oldStore, oldSandbox, oldReader := openStore, sandboxEndpoints, newSecretReader
-	openStore = func(dirs home.Dirs, insecure bool) *keystore.Store {
+	f.deps = realDeps()
+	f.deps.openStore = func(dirs home.Dirs, insecure bool) *keystore.Store {
 		if insecure {
 			return keystore.Open(dirs, keystore.NewFileBackend(dirs))
 		}
 		return keystore.Open(dirs, f.backend)
 	}
-	sandboxEndpoints = func(ctx context.Context, url string) (cloud.Endpoints, error) {
+	f.deps.sandboxEndpoints = func(ctx context.Context, url string) (cloud.Endpoints, error) {
 		ep, err := cloud.Sandbox(ctx, url)
 		if err != nil {
 			return ep, err
@@ -60,9 +61,8 @@ func newFixture(t *testing.T) *fixture {
 		ep.HTTP = &h
 		return ep, nil
 	}
-	newSecretReader = func(Env) secretReader { return f.prompter }
+	f.deps.newSecretReader = func(Env) secretReader { return f.prompter }
 	t.Cleanup(func() {
-		openStore, sandboxEndpoints, newSecretReader = oldStore, oldSandbox, oldReader
 		sb.Client().CloseIdleConnections()
 		sb.Close()
 	})
@@ -93,12 +93,19 @@ func (c countTokens) RoundTrip(r *http.Request) (*http.Response, error) {
 // if a secret shows in stdout, stderr or the accounts file.
 func (f *fixture) run(vars map[string]string, args ...string) (code exitcode.Code, stdout, stderr string) {
 	f.t.Helper()
-	env, out, errb := testEnv(vars)
+	env, out, errb := f.env(vars)
 	full := append([]string{"--sandbox", f.sb.URL(), "--home", f.home}, args...)
 	code = Main(context.Background(), full, env)
 	stdout, stderr = out.String(), errb.String()
 	f.assertNoSecrets(args, stdout, stderr)
 	return code, stdout, stderr
+}
+
+// env is testEnv with the fixture's deps.
+func (f *fixture) env(vars map[string]string) (Env, *syncBuffer, *syncBuffer) {
+	env, out, errb := testEnv(vars)
+	env.deps = f.deps
+	return env, out, errb
 }
 
 // assertNoSecrets checks texts and every file under the home (accounts.json

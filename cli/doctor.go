@@ -125,7 +125,7 @@ func doctorConfig(ctx context.Context, g Globals, cf *credFlags, env Env) (docto
 		}
 		cfg.DomoClientSecret = env.Getenv(EnvDomoClientSecret)
 	} else {
-		store := openStore(dirs, false)
+		store := env.deps.openStore(dirs, false)
 		name := cf.account
 		if name == "" {
 			list, err := store.List()
@@ -161,7 +161,7 @@ func doctorConfig(ctx context.Context, g Globals, cf *credFlags, env Env) (docto
 
 	// A sandbox that does not answer is a finding, not a usage error.
 	if g.Sandbox && g.SandboxURL != "" {
-		ep, err := sandboxEndpoints(ctx, g.SandboxURL)
+		ep, err := env.deps.sandboxEndpoints(ctx, g.SandboxURL)
 		if err != nil {
 			u := strings.TrimRight(g.SandboxURL, "/")
 			ep = cloud.Endpoints{Name: cloudSandbox, AuthorityHost: u, APIBase: u, DomoBase: u, Sandbox: true}
@@ -170,7 +170,7 @@ func doctorConfig(ctx context.Context, g Globals, cf *credFlags, env Env) (docto
 		cfg.Endpoints = ep
 		return cfg, nil
 	}
-	cfg.Endpoints, err = endpoints(ctx, g, cloudName)
+	cfg.Endpoints, err = env.deps.endpoints(ctx, g, cloudName)
 	return cfg, err
 }
 

@@ -94,7 +94,7 @@ var deviceMessageRE = regexp.MustCompile(`open the page (\S+) and enter the code
 // this test take about five seconds.)
 func TestAddDeviceCodeShowsMessageVerbatim(t *testing.T) {
 	f := newFixture(t)
-	env, out, errb := testEnv(nil)
+	env, out, errb := f.env(nil)
 	done := make(chan exitcode.Code, 1)
 	go func() {
 		done <- Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home,
@@ -143,7 +143,7 @@ func approveDeviceCode(t *testing.T, f *fixture, stderr *syncBuffer) {
 
 func TestGroupsDeviceCode(t *testing.T) {
 	f := newFixture(t)
-	env, out, errb := testEnv(nil)
+	env, out, errb := f.env(nil)
 	done := make(chan exitcode.Code, 1)
 	go func() {
 		done <- Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home,
@@ -161,7 +161,7 @@ func TestGroupsDeviceCode(t *testing.T) {
 
 	// A saved device-code account whose sign-in is gone, without a terminal:
 	// exit 4 saying to sign in again.
-	env, _, errb = testEnv(nil)
+	env, _, errb = f.env(nil)
 	go func() {
 		done <- Main(context.Background(), []string{"--sandbox", f.sb.URL(), "--home", f.home,
 			"accounts", "add", "dev", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "device-code"}, env)

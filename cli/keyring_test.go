@@ -33,7 +33,7 @@ func TestRealKeyringAddGroupsRemove(t *testing.T) {
 	_, _ = rand.Read(r[:])
 	prefix := "pbiwb-test-" + hex.EncodeToString(r[:]) + ":" // never touches real accounts
 	keyring := keystore.NewKeyring(keystore.DefaultTimeout)
-	openStore = func(dirs home.Dirs, insecure bool) *keystore.Store {
+	f.deps.openStore = func(dirs home.Dirs, insecure bool) *keystore.Store {
 		return keystore.Open(dirs, keyring, keystore.WithServicePrefix(prefix))
 	}
 	dirs, _ := home.Resolve(f.home)

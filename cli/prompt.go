@@ -15,10 +15,9 @@ type secretReader interface {
 	ReadSecret(ctx context.Context, prompt string) (string, error)
 }
 
-// newSecretReader returns the prompt for env, or nil when stdin is not a
+// ttySecretReader returns the prompt for env, or nil when stdin is not a
 // terminal (then a missing secret is a usage error naming its variable).
-// Tests replace it.
-var newSecretReader = func(env Env) secretReader {
+func ttySecretReader(env Env) secretReader {
 	f, ok := env.Stdin.(*os.File)
 	if !ok || !isTerminal(f) {
 		return nil

@@ -132,7 +132,7 @@ func TestTTYReaderInterrupted(t *testing.T) {
 
 // Not a terminal: no reader, so accounts add asks for the env variable.
 func TestNoPromptWithoutTerminal(t *testing.T) {
-	if newSecretReader(Env{Stdin: strings.NewReader("x")}) != nil {
+	if ttySecretReader(Env{Stdin: strings.NewReader("x")}) != nil {
 		t.Error("a reader for a non-file stdin")
 	}
 	f, err := os.CreateTemp(t.TempDir(), "stdin")
@@ -140,7 +140,7 @@ func TestNoPromptWithoutTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if newSecretReader(Env{Stdin: f}) != nil {
+	if ttySecretReader(Env{Stdin: f}) != nil {
 		t.Error("a reader for a regular file")
 	}
 }

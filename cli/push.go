@@ -49,12 +49,6 @@ func positive(flag string, d time.Duration) error {
 	return nil
 }
 
-// pushReadRetry retries the requests that are safe to repeat (reads, DELETE
-// rows, PUT table) longer than powerbi.DefaultRetry: a push runs for hours,
-// and one unlucky read should not stop it. POST rows and creating a dataset
-// are never retried by the client; the engine decides for them.
-var pushReadRetry = powerbi.RetryPolicy{Attempts: 6, MaxWait: 2 * time.Minute, Backoff: 500 * time.Millisecond}
-
 // pushFlagSet is `pbiwb push`'s flag set, writing into cf and pf; the flag
 // names are cmdline's, which renders the command lines the engine and the
 // wizard show, so a rename is one change there. The caller copies columns
@@ -150,7 +144,7 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 		inv = append(inv, "--"+cmdline.RequestTimeout, pf.requestTimeout.String()) // the resume command keeps it
 	}
 	svc := push.Services{
-		PowerBI: powerbi.New(id.Endpoints, id.Session, powerbi.WithRetry(pushReadRetry),
+		PowerBI: powerbi.New(id.Endpoints, id.Session, powerbi.WithRetry(env.deps.pushReadRetry),
 			powerbi.WithRequestTimeout(pf.requestTimeout)),
 		Dirs:       dirs,
 		Stdin:      env.Stdin,

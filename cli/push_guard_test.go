@@ -57,7 +57,7 @@ func TestPushSecondOfATargetIsRefused(t *testing.T) {
 	target := []string{"--group", demo.WorkspaceSales, "--dataset", "Twice", "--table", "T"}
 
 	stdin, feed := io.Pipe()
-	env, _, firstErr := testEnv(demoPasswordEnv)
+	env, _, firstErr := f.env(demoPasswordEnv)
 	env.Stdin = stdin
 	done := make(chan exitcode.Code, 1)
 	go func() {

@@ -604,7 +604,7 @@ func TestPushFaultsExactlyOnce(t *testing.T) {
 
 // runCtx is f.run with a context.
 func (f *fixture) runCtx(ctx context.Context, vars map[string]string, args ...string) (exitcode.Code, string, string) {
-	env, out, errb := testEnv(vars)
+	env, out, errb := f.env(vars)
 	code := Main(ctx, append([]string{"--sandbox", f.sb.URL(), "--home", f.home}, args...), env)
 	return code, out.String(), errb.String()
 }

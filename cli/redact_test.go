@@ -90,8 +90,7 @@ func TestServerErrorTextIsBoundedAndMasked(t *testing.T) {
 func answerPostRows(t *testing.T, f *fixture, answer http.HandlerFunc) (tokens func() []string) {
 	var mu sync.Mutex
 	var seen []string
-	inner := sandboxEndpoints
-	sandboxEndpoints = func(ctx context.Context, u string) (cloud.Endpoints, error) {
+	f.deps.sandboxEndpoints = func(ctx context.Context, u string) (cloud.Endpoints, error) {
 		ep, err := cloud.Sandbox(ctx, u)
 		if err != nil {
 			return ep, err
@@ -124,7 +123,6 @@ func answerPostRows(t *testing.T, f *fixture, answer http.HandlerFunc) (tokens f
 		ep.HTTP, ep.APIBase = &hc, srv.URL
 		return ep, nil
 	}
-	t.Cleanup(func() { sandboxEndpoints = inner })
 	return func() []string {
 		mu.Lock()
 		defer mu.Unlock()

@@ -15,9 +15,6 @@ import (
 	"github.com/pbiwb/pbiwb/ui"
 )
 
-// runUI is the wizard itself; tests replace it to see what it would be given.
-var runUI = ui.Run
-
 // runWizard is `pbiwb` with no command: the wizard on the terminal. With
 // --sandbox and no URL it first starts a sandbox in this process (it stops
 // with the wizard); with --sandbox URL it uses that one. Either way the demo
@@ -66,14 +63,14 @@ func runWizard(ctx context.Context, g Globals, args []string, env Env) error {
 		opts.Prefill = demoPrefill()
 		opts.InputSuggestion = demo.DomoDataSetID
 	}
-	b := newWizardBackend(g, dirs)
+	b := newWizardBackend(g, dirs, env.deps)
 	b.inProcessSandbox = inProcess
 
 	// Nothing may write to the terminal behind the wizard's back: a library
 	// logging through the standard logger would draw over the screen.
 	prev := log.Writer()
 	log.SetOutput(io.Discard)
-	code, err := runUI(ctx, b, opts)
+	code, err := env.deps.runUI(ctx, b, opts)
 	log.SetOutput(prev)
 	b.close()
 

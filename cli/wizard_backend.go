@@ -27,6 +27,7 @@ import (
 type wizardBackend struct {
 	g    Globals
 	dirs home.Dirs
+	deps *deps
 	now  func() time.Time
 	// inProcessSandbox is the address of the sandbox started for this wizard
 	// ("" when none): command lines shown for later use need one started there.
@@ -57,8 +58,8 @@ type wizardSession struct {
 	domo               *domo.Client
 }
 
-func newWizardBackend(g Globals, dirs home.Dirs) *wizardBackend {
-	return &wizardBackend{g: g, dirs: dirs, now: time.Now, sessions: map[string]*wizardSession{}}
+func newWizardBackend(g Globals, dirs home.Dirs, d *deps) *wizardBackend {
+	return &wizardBackend{g: g, dirs: dirs, deps: d, now: time.Now, sessions: map[string]*wizardSession{}}
 }
 
 var _ ui.Backend = (*wizardBackend)(nil)
@@ -76,11 +77,12 @@ func (b *wizardBackend) close() {
 
 // quietEnv is the Env handed to the shared credential helpers: nothing they
 // print may reach the terminal the wizard draws on, and they must not prompt.
-func quietEnv() Env {
+func (b *wizardBackend) quietEnv() Env {
 	return Env{
 		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
 		Getenv:     func(string) string { return "" },
 		IsTerminal: func() bool { return false },
+		deps:       b.deps,
 	}
 }
 

@@ -20,7 +20,7 @@ import (
 // Accounts lists the saved accounts, and those signed in during this run
 // without being saved.
 func (b *wizardBackend) Accounts(ctx context.Context) ([]ui.AccountSummary, error) {
-	list, err := openStore(b.dirs, false).List() // accounts.json only: no keyring call
+	list, err := b.deps.openStore(b.dirs, false).List() // accounts.json only: no keyring call
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (b *wizardBackend) OpenAccount(ctx context.Context, name string, prompts ch
 		return s.summary, nil
 	}
 	cf := &credFlags{account: name, hasAccount: true}
-	id, err := cf.resolve(ctx, b.g, quietEnv()) // moves the account's LastUsed
+	id, err := cf.resolve(ctx, b.g, b.quietEnv()) // moves the account's LastUsed
 	if err != nil {
 		return ui.AccountSummary{Name: name}, wizardError(err)
 	}
@@ -105,7 +105,7 @@ func (b *wizardBackend) SignIn(ctx context.Context, c ui.Credentials, prompts ch
 		return ui.AccountSummary{}, &wizardFieldError{field: ui.FieldAccountName, msg: err.Error(), code: exitcode.Usage}
 	}
 	ec := entraCredentials(c)
-	ep, err := endpoints(ctx, b.g, cloudOrDefault(c.Cloud))
+	ep, err := b.deps.endpoints(ctx, b.g, cloudOrDefault(c.Cloud))
 	if err != nil {
 		if !b.g.Sandbox {
 			return ui.AccountSummary{}, &wizardFieldError{field: ui.FieldCloud, msg: unwrapExit(err), code: exitcode.Usage}
@@ -170,7 +170,7 @@ func (b *wizardBackend) SaveAccount(ctx context.Context, c ui.Credentials) error
 	if err != nil || s.creds == nil {
 		return fmt.Errorf("account %q has not signed in with these credentials yet: sign in first", c.Name)
 	}
-	store := openStore(b.dirs, c.InsecureStorage)
+	store := b.deps.openStore(b.dirs, c.InsecureStorage)
 	if !c.InsecureStorage {
 		if err := keystore.Probe(ctx, store.Backend()); err != nil {
 			return keyringError(err)

@@ -26,7 +26,7 @@ func (s *wizardSession) domoClient(ctx context.Context) (*domo.Client, error) {
 		return s.domo, nil
 	}
 	if s.id != nil {
-		id, secret, ok, err := s.id.Domo(ctx, quietEnv().Getenv)
+		id, secret, ok, err := s.id.Domo(ctx, func(string) string { return "" }) // the wizard reads no environment
 		if err != nil {
 			return nil, wizardError(err)
 		}

@@ -29,7 +29,7 @@ func (f *fixture) wizard() *wizardBackend {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	return newWizardBackend(Globals{Sandbox: true, SandboxURL: f.sb.URL(), Home: f.home}, dirs)
+	return newWizardBackend(Globals{Sandbox: true, SandboxURL: f.sb.URL(), Home: f.home}, dirs, f.deps)
 }
 
 func testCtx(t *testing.T) context.Context {
@@ -358,10 +358,9 @@ func TestWizardInProcessSandbox(t *testing.T) {
 	env, _, _ := testEnv(map[string]string{"NO_COLOR": "1"})
 	env.IsTerminal = func() bool { return true }
 	homeDir := t.TempDir()
-	old := runUI
-	t.Cleanup(func() { runUI = old })
+	env.deps = realDeps()
 	var got ui.Options
-	runUI = func(ctx context.Context, b ui.Backend, o ui.Options) (exitcode.Code, error) {
+	env.deps.runUI = func(ctx context.Context, b ui.Backend, o ui.Options) (exitcode.Code, error) {
 		got = o
 		if _, err := b.SignIn(ctx, o.Prefill, nil); err != nil {
 			return 1, err
@@ -649,7 +648,7 @@ func TestWizardCommand(t *testing.T) {
 			t.Errorf("globalFlags(%+v) = %q, want %q", tc.g, got, tc.want)
 		}
 	}
-	b := newWizardBackend(Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:9"}, home.Dirs{})
+	b := newWizardBackend(Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:9"}, home.Dirs{}, realDeps())
 	if got := cmdline.Quote(b.invocation("it's")); got != `--sandbox https://127.0.0.1:9 --account 'it'\''s'` {
 		t.Errorf("invocation = %q", got)
 	}
@@ -659,13 +658,11 @@ func TestWizardCommand(t *testing.T) {
 // same identities.
 func TestWizardRunningSandbox(t *testing.T) {
 	f := newFixture(t)
-	env, _, _ := testEnv(nil)
+	env, _, _ := f.env(nil)
 	env.IsTerminal = func() bool { return true }
-	old := runUI
-	t.Cleanup(func() { runUI = old })
 	var got ui.Options
 	var inProcess string
-	runUI = func(ctx context.Context, b ui.Backend, o ui.Options) (exitcode.Code, error) {
+	f.deps.runUI = func(ctx context.Context, b ui.Backend, o ui.Options) (exitcode.Code, error) {
 		got, inProcess = o, b.(*wizardBackend).inProcessSandbox
 		_, err := b.SignIn(ctx, o.Prefill, nil)
 		return 0, err

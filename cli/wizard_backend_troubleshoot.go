@@ -70,7 +70,7 @@ func (b *wizardBackend) doctorConfig(ctx context.Context, t ui.Target) (doctor.C
 		cfg.Unsaved = &c
 		cfg.DomoClientID, cfg.DomoClientSecret = s.domoID, s.domoSecret
 	case t.Account != "":
-		store := openStore(b.dirs, false)
+		store := b.deps.openStore(b.dirs, false)
 		a, err := store.Get(t.Account)
 		switch {
 		case errors.Is(err, keystore.ErrNotFound) && t.Credentials != nil:
@@ -98,7 +98,7 @@ func (b *wizardBackend) doctorConfig(ctx context.Context, t ui.Target) (doctor.C
 	}
 	if b.g.Sandbox && b.g.SandboxURL != "" {
 		// A sandbox that does not answer is a finding of the network check.
-		ep, err := sandboxEndpoints(ctx, b.g.SandboxURL)
+		ep, err := b.deps.sandboxEndpoints(ctx, b.g.SandboxURL)
 		if err != nil {
 			u := strings.TrimRight(b.g.SandboxURL, "/")
 			ep = cloud.Endpoints{Name: cloudSandbox, AuthorityHost: u, APIBase: u, DomoBase: u, Sandbox: true}
@@ -107,7 +107,7 @@ func (b *wizardBackend) doctorConfig(ctx context.Context, t ui.Target) (doctor.C
 		cfg.Endpoints = ep
 		return cfg, nil
 	}
-	ep, err := endpoints(ctx, b.g, cloudOrDefault(cloudName))
+	ep, err := b.deps.endpoints(ctx, b.g, cloudOrDefault(cloudName))
 	cfg.Endpoints = ep
 	return cfg, err
 }

@@ -106,7 +106,7 @@ func TestWizardTroubleshootSandboxDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newWizardBackend(Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:1", Home: f.home}, dirs)
+	b := newWizardBackend(Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:1", Home: f.home}, dirs, f.deps)
 	c := demoPrefill()
 	got, _ := troubleshoot(t, b, ui.Target{Account: "sandbox", Credentials: &c})
 	if r := got["network"]; r.Status != ui.CheckFail || r.Fix == "" {
