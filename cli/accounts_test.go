@@ -20,6 +20,7 @@ import (
 // The done-when of issue 3: add with the demo identities, then groups
 // without secrets, from the token cache, without a token request.
 func TestAddThenGroupsReusesSavedSignIn(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	code, stdout, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...)
 	if code != exitcode.OK {
@@ -96,6 +97,7 @@ func sameGroups(got, want []groupJSON) bool {
 // A saved password account whose token cache is gone signs in again with the
 // password from the keyring, without asking.
 func TestSavedPasswordAccountSignsInAgainFromKeyring(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
@@ -116,6 +118,7 @@ func TestSavedPasswordAccountSignsInAgainFromKeyring(t *testing.T) {
 }
 
 func TestAddRefusals(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -181,6 +184,7 @@ func (f *fixture) accountNames() []string {
 }
 
 func TestServicePrincipalAccount(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	code, _, stderr := f.run(map[string]string{EnvClientSecret: demo.ClientSecret},
 		"accounts", "add", "sp", "--tenant", demo.TenantID, "--client-id", demo.ClientID, "--auth", "service-principal")
@@ -201,6 +205,7 @@ func TestServicePrincipalAccount(t *testing.T) {
 }
 
 func TestRemoveLeavesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	env := map[string]string{EnvPassword: demo.Password, EnvClientSecret: demo.ClientSecret, EnvDomoClientSecret: demo.DomoClientSecret}
 	for _, name := range []string{"demo", "other"} {
@@ -242,6 +247,7 @@ func (removeFails) Delete(context.Context, string, string) error {
 }
 
 func TestRemoveReportsWhatIsLeft(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("add: exit %d\n%s", code, stderr)
@@ -259,6 +265,7 @@ func TestRemoveReportsWhatIsLeft(t *testing.T) {
 }
 
 func TestAccountsListJSON(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if code, stdout, _ := f.run(nil, "accounts", "list", "--json"); code != exitcode.OK || strings.TrimSpace(stdout) != "[]" {
 		t.Errorf("empty list: exit %d %q, want []", code, stdout)
@@ -311,6 +318,7 @@ func (k noKeyring) Delete(context.Context, string, string) error        { return
 func (noKeyring) Kind() string                                          { return keystore.StorageKeyring }
 
 func TestNoKeyringFailsBeforeAskingAndInsecureStorage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.backend = noKeyring{}
 	f.prompter = failingPrompter{t}
@@ -370,6 +378,7 @@ func (p failingPrompter) ReadSecret(_ context.Context, prompt string) (string, e
 }
 
 func TestAddPromptsForMissingSecrets(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	p := &fakePrompter{answers: []string{demo.Password, demo.ClientSecret}}
 	f.prompter = p
@@ -403,6 +412,7 @@ func TestAddPromptsForMissingSecrets(t *testing.T) {
 }
 
 func TestAccountsUsage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tests := []struct {
 		args []string

@@ -22,6 +22,7 @@ func testEnv(vars map[string]string) (Env, *syncBuffer, *syncBuffer) {
 }
 
 func TestParseGlobals(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		env  map[string]string
@@ -53,6 +54,7 @@ func TestParseGlobals(t *testing.T) {
 }
 
 func TestMainExitCodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		code exitcode.Code
@@ -77,6 +79,7 @@ func TestMainExitCodes(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	env, out, _ := testEnv(nil)
 	if code := Main(context.Background(), []string{"version"}, env); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -87,14 +90,12 @@ func TestVersion(t *testing.T) {
 }
 
 func TestSandboxCommandFirstLine(t *testing.T) {
+	t.Parallel()
 	env, out, errb := testEnv(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan exitcode.Code)
 	go func() { done <- Main(ctx, []string{"sandbox", "--addr", "127.0.0.1:0", "--time-scale", "3600"}, env) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "Press Ctrl-C") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, patience(t), "the sandbox's banner", func() bool { return strings.Contains(out.String(), "Press Ctrl-C") })
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
@@ -109,6 +110,21 @@ func TestSandboxCommandFirstLine(t *testing.T) {
 		}
 	}
 }
+
+// patience is how long a test waits for something that must happen (a line
+// printed, a state reached): as long as go test's -timeout leaves, less a
+// margin to report it, so a loaded machine only makes the test slower. What
+// the code must do within a time of its own is checked against that time.
+func patience(t *testing.T) time.Duration {
+	if d, ok := t.Deadline(); ok {
+		return max(time.Until(d)-30*time.Second, time.Minute)
+	}
+	return 10 * time.Minute
+}
+
+// stopGrace is how long a stopped push gives the POSTs in flight
+// (push's DefaultStopGrace; docs/architecture.md, "Interrupts").
+const stopGrace = 15 * time.Second
 
 // syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
 type syncBuffer struct {

@@ -75,6 +75,7 @@ func realAccountHome(t *testing.T) (string, *deps) {
 // listener at that URL (which could be any local process) gets nothing, not
 // even the CA fetch.
 func TestRealAccountNeverGoesToASandbox(t *testing.T) {
+	t.Parallel()
 	dir, d := realAccountHome(t)
 	im := newImpostor(t)
 	csv := filepath.Join(t.TempDir(), "in.csv")
@@ -127,6 +128,7 @@ func TestRealAccountNeverGoesToASandbox(t *testing.T) {
 // sandbox, used without one, asks for --sandbox URL (exit 2) instead of
 // signing in to the public cloud.
 func TestSandboxAccountNeverGoesToARealCloud(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "sb"}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("add: exit %d\n%s", code, stderr)
@@ -145,6 +147,7 @@ func TestSandboxAccountNeverGoesToARealCloud(t *testing.T) {
 // troubleshooting a saved account of a real cloud is refused with the same
 // words (an error the wizard shows, exit 2), and nothing reaches the sandbox.
 func TestWizardRealAccountInSandbox(t *testing.T) {
+	t.Parallel()
 	dir, d := realAccountHome(t)
 	im := newImpostor(t)
 	dirs, err := home.Resolve(dir)

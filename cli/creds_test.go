@@ -153,6 +153,7 @@ var demoPasswordEnv = map[string]string{EnvPassword: demo.Password, EnvClientSec
 var demoUserFlags = []string{"--tenant", demo.TenantID, "--client-id", demo.ClientID, "--username", demo.Username, "--auth", "password"}
 
 func TestRefuseSecretFlags(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		env  string // "" when accepted
@@ -179,6 +180,7 @@ func TestRefuseSecretFlags(t *testing.T) {
 }
 
 func TestSecretFlagRefusedByCommands(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, args := range [][]string{
 		append([]string{"accounts", "add", "demo", "--client-secret", demo.ClientSecret}, demoUserFlags...),
@@ -199,6 +201,7 @@ func TestSecretFlagRefusedByCommands(t *testing.T) {
 }
 
 func TestCommandErrorMapping(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  error
 		code exitcode.Code
@@ -220,6 +223,7 @@ func TestCommandErrorMapping(t *testing.T) {
 }
 
 func TestSandboxWithoutURL(t *testing.T) {
+	t.Parallel()
 	env, _, errb := testEnv(nil)
 	code := Main(context.Background(), append([]string{"--sandbox", "--home", t.TempDir(), "groups"}, demoUserFlags...), env)
 	if code != exitcode.Usage || !strings.Contains(errb.String(), "pbiwb sandbox") {
@@ -228,6 +232,7 @@ func TestSandboxWithoutURL(t *testing.T) {
 }
 
 func TestBadCredentialFieldsNamed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	code, _, stderr := f.run(demoPasswordEnv, "groups", "--tenant", demo.TenantID, "--client-id", "my-app", "--username", demo.Username, "--auth", "password")
 	if code != exitcode.Usage || !strings.Contains(stderr, "client ID (--client-id)") {
@@ -244,6 +249,7 @@ func TestBadCredentialFieldsNamed(t *testing.T) {
 }
 
 func TestIdentityDomo(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	env := map[string]string{EnvPassword: demo.Password, EnvDomoClientSecret: demo.DomoClientSecret}
 	if code, _, stderr := f.run(env, append([]string{"accounts", "add", "demo", "--domo-client-id", demo.DomoClientID}, demoUserFlags...)...); code != exitcode.OK {

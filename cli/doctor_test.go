@@ -70,6 +70,7 @@ func (f *fixture) doctorJSON(t *testing.T, env map[string]string, args ...string
 // The done-when of issue 7: each broken set-up is named with its fix, exit 1;
 // a healthy one passes, exit 0.
 func TestDoctorBrokenSetUps(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.createPushDataset(t)
 	user := func(clientID, username string) []string {
@@ -206,6 +207,7 @@ func TestDoctorBrokenSetUps(t *testing.T) {
 }
 
 func TestDoctorHealthySavedAccount(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.createPushDataset(t)
 	env := map[string]string{EnvPassword: demo.Password, EnvClientSecret: demo.ClientSecret, EnvDomoClientSecret: demo.DomoClientSecret}
@@ -260,6 +262,7 @@ func TestDoctorHealthySavedAccount(t *testing.T) {
 }
 
 func TestDoctorSavedAccountMissingSecret(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
@@ -287,6 +290,7 @@ func TestDoctorSavedAccountMissingSecret(t *testing.T) {
 }
 
 func TestDoctorSandboxDown(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -306,6 +310,7 @@ func TestDoctorSandboxDown(t *testing.T) {
 }
 
 func TestDoctorThrottledRecently(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dirs, _ := home.Resolve(f.home)
 	store := history.New(dirs.History())
@@ -337,6 +342,7 @@ func TestDoctorThrottledRecently(t *testing.T) {
 // Real 429s: the sandbox throttles every POST rows for a while, and a push
 // meets them; the doctor then names them from the history.
 func TestDoctorAfterARealThrottledPush(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	resp, err := f.sb.Client().Post(f.sb.URL()+"/_sandbox/faults", "application/json", strings.NewReader(`{"throttleFor":"2s"}`))
 	if err != nil {
@@ -360,6 +366,7 @@ func TestDoctorAfterARealThrottledPush(t *testing.T) {
 }
 
 func TestDoctorUsage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tests := []struct {
 		args []string
@@ -385,6 +392,7 @@ func TestDoctorUsage(t *testing.T) {
 }
 
 func TestDoctorColourOnlyOnATerminal(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	for _, tc := range []struct {
 		term    bool
@@ -421,6 +429,7 @@ func (k lockedKeyring) Delete(context.Context, string, string) error        { re
 // A saved device-code account whose sign-in is gone, without a terminal: the
 // doctor cannot show a code, and says where to sign in again.
 func TestDoctorDeviceCodeWithoutTerminal(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dirs, _ := home.Resolve(f.home)
 	store := keystore.Open(dirs, f.backend)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestGroupsUnsavedFromEnvironment(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	tests := []struct {
 		name  string
@@ -62,6 +63,7 @@ func TestGroupsUnsavedFromEnvironment(t *testing.T) {
 
 // A Power BI refusal (an injected 403 here) is exit 5 with powerbi.Advice.
 func TestGroupsPowerBIRefusalIsExit5(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	resp, err := f.sb.Client().Post(f.sb.URL()+"/_sandbox/faults", "application/json", strings.NewReader(`{"errorRate":1,"status":403}`))
 	if err != nil {
@@ -75,6 +77,7 @@ func TestGroupsPowerBIRefusalIsExit5(t *testing.T) {
 }
 
 func TestNameContains(t *testing.T) {
+	t.Parallel()
 	groups := []powerbi.Group{{Name: "Sales Analytics"}, {Name: "Finance"}, {Name: "Ventes (Saleś)"}}
 	tests := []struct {
 		text string
@@ -93,6 +96,7 @@ var deviceMessageRE = regexp.MustCompile(`open the page (\S+) and enter the code
 // code in the "browser" completes accounts add. (Entra's poll interval makes
 // this test take about five seconds.)
 func TestAddDeviceCodeShowsMessageVerbatim(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	env, out, errb := f.env(nil)
 	done := make(chan exitcode.Code, 1)
@@ -123,14 +127,10 @@ func TestAddDeviceCodeShowsMessageVerbatim(t *testing.T) {
 func approveDeviceCode(t *testing.T, f *fixture, stderr *syncBuffer) {
 	t.Helper()
 	var m []string
-	for deadline := time.Now().Add(10 * time.Second); m == nil; {
-		if m = deviceMessageRE.FindStringSubmatch(stderr.String()); m == nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("no device-code message on stderr: %q", stderr.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	waitFor(t, patience(t), "the device-code message on stderr", func() bool {
+		m = deviceMessageRE.FindStringSubmatch(stderr.String())
+		return m != nil
+	})
 	if !strings.Contains(stderr.String(), "To sign in, use a web browser to open the page "+m[1]+" and enter the code "+m[2]+" to authenticate.\n") {
 		t.Errorf("message not verbatim: %q", stderr.String())
 	}
@@ -142,6 +142,7 @@ func approveDeviceCode(t *testing.T, f *fixture, stderr *syncBuffer) {
 }
 
 func TestGroupsDeviceCode(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	env, out, errb := f.env(nil)
 	done := make(chan exitcode.Code, 1)

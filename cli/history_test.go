@@ -69,6 +69,7 @@ func runHistoryCmd(t *testing.T, homeDir string, args ...string) (exitcode.Code,
 }
 
 func TestHistoryList(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	dirs, _ := home.Resolve(dir)
 	code, stdout, stderr := runHistoryCmd(t, dir)
@@ -117,6 +118,7 @@ func TestHistoryList(t *testing.T) {
 }
 
 func TestHistoryDetail(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	dirs, _ := home.Resolve(dir)
 	ids := historyRuns(t, dirs.History())
@@ -154,6 +156,7 @@ func TestHistoryDetail(t *testing.T) {
 }
 
 func TestHistoryUnknownOrAmbiguousID(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	dirs, _ := home.Resolve(dir)
 	ids := historyRuns(t, dirs.History())
@@ -184,6 +187,7 @@ func TestHistoryUnknownOrAmbiguousID(t *testing.T) {
 }
 
 func TestHistoryCloseIDs(t *testing.T) {
+	t.Parallel()
 	runs := []history.Record{{ID: "20261127-100000-aaaaaa"}, {ID: "20261127-090000-bbbbbb"}, {ID: "20261126-090000-cccccc"}}
 	got := histCloseIDs("20261126-090000-ccccca", runs)
 	if got[0] != "20261126-090000-cccccc" {
@@ -197,6 +201,7 @@ func TestHistoryCloseIDs(t *testing.T) {
 // Run ids carry the start second and a random suffix: two runs of one second
 // are still listed newest first.
 func TestHistorySameSecondOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	dirs, _ := home.Resolve(dir)
 	store := history.New(dirs.History())

@@ -17,6 +17,7 @@ import (
 // --home of a user: adding and removing demo in a scratch home leaves the
 // other home's demo signing in from its saved tokens.
 func TestScratchHomeLeavesAnotherHomesAccount(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	scratch := t.TempDir()
 	add := append([]string{"accounts", "add", "demo"}, demoUserFlags...)
@@ -44,6 +45,7 @@ func TestScratchHomeLeavesAnotherHomesAccount(t *testing.T) {
 // saved tokens, with no action; its secrets are copied into the home's own
 // entry and the shared one is left for the default home.
 func TestOldAccountOfAHomeStillSignsIn(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...); code != exitcode.OK {
 		t.Fatalf("accounts add: exit %d\n%s", code, stderr)

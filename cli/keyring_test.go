@@ -18,7 +18,8 @@ import (
 // The done-when with the real OS keyring (Secret Service through
 // go-keyring): add, groups without secrets (also after another home added
 // and removed an account of the same name), remove leaves nothing. It skips
-// where no keyring is usable, unless PBIWB_REQUIRE_KEYRING=1 (.ci/run).
+// where no keyring is usable, unless PBIWB_REQUIRE_KEYRING=1 (.ci/run). Not
+// parallel: it uses the OS keyring, which tests without a fixture reach too.
 func TestRealKeyringAddGroupsRemove(t *testing.T) {
 	ctx := context.Background()
 	if err := keystore.Probe(ctx, keystore.NewKeyring(keystore.ProbeTimeout)); err != nil {

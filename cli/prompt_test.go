@@ -54,11 +54,7 @@ func echoOn(t *testing.T, f *os.File) bool {
 // starts when a person would.
 func waitEchoOff(t *testing.T, f *os.File) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); echoOn(t, f); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("echo never turned off")
-		}
-	}
+	waitFor(t, patience(t), "echo to turn off", func() bool { return !echoOn(t, f) })
 }
 
 // readUntil reads master until marker shows (the terminal's output so far).
@@ -66,7 +62,7 @@ func readUntil(t *testing.T, master *os.File, marker string) string {
 	t.Helper()
 	var got bytes.Buffer
 	buf := make([]byte, 256)
-	_ = master.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_ = master.SetReadDeadline(time.Now().Add(patience(t)))
 	for !strings.Contains(got.String(), marker) {
 		n, err := master.Read(buf)
 		got.Write(buf[:n])
@@ -78,6 +74,7 @@ func readUntil(t *testing.T, master *os.File, marker string) string {
 }
 
 func TestTTYReaderEchoOff(t *testing.T) {
+	t.Parallel()
 	master, slave := openPTY(t)
 	var prompt bytes.Buffer
 	r := &ttyReader{in: slave, out: &prompt}
@@ -111,6 +108,7 @@ func TestTTYReaderEchoOff(t *testing.T) {
 }
 
 func TestTTYReaderInterrupted(t *testing.T) {
+	t.Parallel()
 	master, slave := openPTY(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &ttyReader{in: slave, out: &bytes.Buffer{}}
@@ -132,6 +130,7 @@ func TestTTYReaderInterrupted(t *testing.T) {
 
 // Not a terminal: no reader, so accounts add asks for the env variable.
 func TestNoPromptWithoutTerminal(t *testing.T) {
+	t.Parallel()
 	if ttySecretReader(Env{Stdin: strings.NewReader("x")}) != nil {
 		t.Error("a reader for a non-file stdin")
 	}

@@ -35,6 +35,7 @@ func parsePushLine(t *testing.T, args []string) (Globals, *credFlags, *pushFlags
 // The builder's argv, and its text read back as a shell would, parse with
 // the real flag set into the request it was built from.
 func TestPushCommandLineRoundTrip(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		p    cmdline.Push
@@ -74,6 +75,7 @@ func TestPushCommandLineRoundTrip(t *testing.T) {
 // invocation repeats the identity's flags, and never a secret (they come
 // from the environment or the keyring), so a suggested line parses back.
 func TestInvocationParses(t *testing.T) {
+	t.Parallel()
 	g := Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:8443", Home: "/tmp/h"}
 	cf := &credFlags{tenant: "contoso.com", clientID: "c1", username: "alice@contoso.com", auth: "password", cloud: "usgov"}
 	p := cmdline.Push{Flags: invocation(g, cf), Input: "a.csv", Group: "g", Dataset: "d", Table: "t"}

@@ -103,6 +103,7 @@ func TestPushSecondOfATargetIsRefused(t *testing.T) {
 
 // The wizard's push goes through the same lock, and says so clearly.
 func TestWizardPushRefusedWhileAnotherPushWrites(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	done := make(chan exitcode.Code, 1)
 	_, _, err := pushCSV(t, f, testCtx(t), "Busy", func() {

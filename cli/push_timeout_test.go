@@ -82,6 +82,7 @@ func TestGroupsRequestTimeout(t *testing.T) {
 }
 
 func TestTimeoutFlagsUsage(t *testing.T) {
+	t.Parallel()
 	f := newFixtureWith(t, sandbox.Options{})
 	base := []string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv"}
 	for _, tt := range []struct {

@@ -23,6 +23,7 @@ import (
 // fail saying so, and the secret shows nowhere (f.run checks stdout, stderr
 // and every file under the home, history records included).
 func TestSwappedDomoClientIDAndSecretAreNotShown(t *testing.T) {
+	t.Parallel()
 	t.Cleanup(redact.Reset) // the demo client ID becomes a secret of this process
 	f := newFixture(t)
 	swapped := map[string]string{EnvPassword: demo.Password,
@@ -53,6 +54,7 @@ func TestSwappedDomoClientIDAndSecretAreNotShown(t *testing.T) {
 // request's Authorization header: what the push prints and what the history
 // keeps stay bounded and hold no token.
 func TestServerErrorTextIsBoundedAndMasked(t *testing.T) {
+	t.Parallel()
 	huge := strings.Repeat("é", 10<<20) // 20 MB
 	for _, tc := range []struct {
 		name   string

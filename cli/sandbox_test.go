@@ -45,6 +45,7 @@ func runSandboxCommand(t *testing.T, args ...string) (first, stderr string) {
 // its public demo secrets are within the network's reach, with the URL pbiwb
 // uses here; on loopback, no warning.
 func TestSandboxSaysWhereItListens(t *testing.T) {
+	t.Parallel()
 	first, stderr := runSandboxCommand(t, "--addr", "0.0.0.0:0")
 	port, ok := strings.CutPrefix(first, "sandbox listening on https://0.0.0.0:")
 	if !ok {

@@ -37,6 +37,7 @@ func wizardPush(ctx context.Context, b *wizardBackend, req ui.Request) (ui.Resul
 
 // A push made in the test is listed first, with its details.
 func TestWizardHistoryListsThePush(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	res, _, err := pushCSV(t, f, testCtx(t), "Listed", func() {})
 	if err != nil || res.RunID == "" {
@@ -64,6 +65,7 @@ func TestWizardHistoryListsThePush(t *testing.T) {
 // An interrupted push, resumed from its history entry, ends with every row
 // in the table exactly once.
 func TestWizardResumeFromHistory(t *testing.T) {
+	t.Parallel()
 	const n = 120_000
 	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600, Latency: 40 * time.Millisecond})
 	b := f.wizard()
@@ -135,6 +137,7 @@ func TestWizardResumeFromHistory(t *testing.T) {
 // wizard still rebuilds the request from it (through the history's parser),
 // and a record of this version rebuilds the same request from its fields.
 func TestResumeRequestFromOldRecord(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(filepath.Join("..", "connector", "history", "testdata", "20261127-093000.000-0ld0ne.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +181,7 @@ func TestResumeRequestFromOldRecord(t *testing.T) {
 // entry is not offered for resuming (push --resume would refuse it), and
 // the note says why.
 func TestWizardStoppedBeforeFirstBatchIsNotResumable(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(testCtx(t))
 	// The stop comes 300 ms into the push itself (not into the sign-in and

@@ -12,6 +12,7 @@ import (
 // A sign-in that succeeded with advice (public client flows off: the client
 // secret was used) hands the advice to the wizard.
 func TestWizardSignInNotes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := demoPrefill()
 	c.ClientID = demo.ClientIDNoPublicFlow
@@ -27,6 +28,7 @@ func TestWizardSignInNotes(t *testing.T) {
 // The scan's warnings (a column read as String because of a late value)
 // reach the Input screen.
 func TestWizardInspectWarnings(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.wizard()
 	if _, err := b.SignIn(testCtx(t), demoPrefill(), nil); err != nil {

@@ -39,6 +39,7 @@ func testCtx(t *testing.T) context.Context {
 }
 
 func TestWizardSignInSaveAndReopen(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := testCtx(t)
 	b := f.wizard()
@@ -114,6 +115,7 @@ func TestWizardSignInSaveAndReopen(t *testing.T) {
 // Every classic mistake reaches the wizard as a FieldError naming the field
 // at fault, with the fix as advice and exit code 4.
 func TestWizardSignInAdvice(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := testCtx(t)
 	b := f.wizard()
@@ -176,6 +178,7 @@ func TestWizardSignInAdvice(t *testing.T) {
 // keystore's --insecure-storage advice, the wizard asks itself); the account
 // still works for this run, and insecure storage saves it to the 0600 file.
 func TestWizardNoKeyring(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.backend = noKeyring{}
 	ctx := testCtx(t)
@@ -220,6 +223,7 @@ func TestWizardNoKeyring(t *testing.T) {
 }
 
 func TestWizardInspectCSV(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := testCtx(t)
 	b := f.wizard()
@@ -270,6 +274,7 @@ func TestWizardInspectCSV(t *testing.T) {
 }
 
 func TestWizardInspectDomo(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := testCtx(t)
 	b := f.wizard()
@@ -307,6 +312,7 @@ func TestWizardInspectDomo(t *testing.T) {
 // Device code: Entra's message reaches the wizard's prompts channel verbatim.
 // (Entra's poll interval makes this test take about five seconds.)
 func TestWizardDeviceCodeRelayed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := testCtx(t)
 	b := f.wizard()
@@ -341,6 +347,7 @@ func TestWizardDeviceCodeRelayed(t *testing.T) {
 }
 
 func TestWizardNeedsTerminal(t *testing.T) {
+	t.Parallel()
 	env, _, errb := testEnv(nil)
 	start := time.Now()
 	code := Main(context.Background(), []string{"--sandbox"}, env)
@@ -353,7 +360,8 @@ func TestWizardNeedsTerminal(t *testing.T) {
 }
 
 // `pbiwb --sandbox` starts a sandbox the backend reaches, prefills the demo
-// identities and shows command lines carrying the global flags.
+// identities and shows command lines carrying the global flags. Not parallel:
+// the wizard swaps the standard logger's output while it runs.
 func TestWizardInProcessSandbox(t *testing.T) {
 	env, _, _ := testEnv(map[string]string{"NO_COLOR": "1"})
 	env.IsTerminal = func() bool { return true }
@@ -422,6 +430,7 @@ func sandboxTable(t *testing.T, f *fixture, workspace, dataset, table string) (i
 // says what will happen, progress arrives as snapshots, the row count is
 // verified, the run is in the history, and the sandbox holds the rows.
 func TestWizardPlanAndPushDomo(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := testCtx(t)
 	b := f.wizard()
@@ -477,6 +486,7 @@ func TestWizardPlanAndPushDomo(t *testing.T) {
 // A type the values do not fit stops the dry run with exit 3 and the
 // finding's line; a read-only workspace is Power BI's refusal, exit 5.
 func TestWizardPlanRefusals(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := testCtx(t)
 	b := f.wizard()
@@ -564,6 +574,7 @@ func (f *fixture) faults(t *testing.T, body string) {
 // A 429 from Power BI shows as a wait with its reason and a retry with the
 // cause, then the push completes.
 func TestWizardPushThrottledShowsWaitAndRetry(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	res, seen, err := pushCSV(t, f, testCtx(t), "Throttled", func() { f.faults(t, `{"throttleFor":"1s"}`) })
 	if err != nil || res.RowsVerified != 3 {
@@ -586,24 +597,40 @@ func TestWizardPushThrottledShowsWaitAndRetry(t *testing.T) {
 
 // Stopping a push (the wizard cancels its context) ends it with exit 130.
 func TestWizardPushInterrupted(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	// Stopped while a POST waits at the server: the push gives it up to
+	// stopGrace to answer (it answers in 1s), then ends.
+	cancelled := make(chan time.Time, 1)
 	go func() {
-		time.Sleep(300 * time.Millisecond)
-		cancel()
+		for ctx.Err() == nil {
+			if f.state().PostRowsInFlight > 0 {
+				cancelled <- time.Now()
+				cancel()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 	}()
-	start := time.Now()
-	_, _, err := pushCSV(t, f, ctx, "Interrupted", func() { f.faults(t, `{"latency":"3s"}`) })
+	_, _, err := pushCSV(t, f, ctx, "Interrupted", func() { f.faults(t, `{"latency":"1s"}`) })
 	var ec exitcode.Coder
 	if !errors.As(err, &ec) || ec.ExitCode() != exitcode.Interrupted {
 		t.Errorf("Push after cancel = %v; want exit 130", err)
 	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("stopping took %s", d)
+	select {
+	case at := <-cancelled:
+		if d := time.Since(at); d > stopGrace {
+			t.Errorf("stopping took %s, longer than the grace of %s", d, stopGrace)
+		}
+	default:
+		t.Error("the push ended before a POST reached the server")
 	}
 }
 
 func TestSnapshotWaits(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name   string
@@ -635,6 +662,7 @@ func TestSnapshotWaits(t *testing.T) {
 }
 
 func TestWizardCommand(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		g    Globals
 		want string
@@ -655,7 +683,7 @@ func TestWizardCommand(t *testing.T) {
 }
 
 // `pbiwb --sandbox URL` uses that sandbox (none is started) and prefills the
-// same identities.
+// same identities. Not parallel, as TestWizardInProcessSandbox.
 func TestWizardRunningSandbox(t *testing.T) {
 	f := newFixture(t)
 	env, _, _ := f.env(nil)

@@ -32,6 +32,7 @@ func troubleshoot(t *testing.T, b *wizardBackend, target ui.Target) (map[string]
 }
 
 func TestWizardTroubleshootHealthy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := f.wizard()
 	if _, err := b.SignIn(testCtx(t), demoPrefill(), nil); err != nil {
@@ -58,6 +59,7 @@ func TestWizardTroubleshootHealthy(t *testing.T) {
 }
 
 func TestWizardTroubleshootBroken(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	secretID := demoPrefill()
 	secretID.ClientSecret = demo.SecretID
@@ -101,6 +103,7 @@ func TestWizardTroubleshootBroken(t *testing.T) {
 // A sandbox that does not answer fails the network check (the wizard's
 // workspace list failed): no error, a finding with its fix.
 func TestWizardTroubleshootSandboxDown(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	dirs, err := home.Resolve(f.home)
 	if err != nil {
@@ -116,6 +119,7 @@ func TestWizardTroubleshootSandboxDown(t *testing.T) {
 
 // Stopping the checks (esc on the screen) ends Troubleshoot promptly.
 func TestWizardTroubleshootCancelled(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(testCtx(t))
 	cancel()
