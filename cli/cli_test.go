@@ -12,12 +12,15 @@ import (
 	"github.com/pbiwb/pbiwb/exitcode"
 )
 
+// testEnv is an Env with vars for its environment and the real services
+// (a fixture's f.env has the fixture's).
 func testEnv(vars map[string]string) (Env, *syncBuffer, *syncBuffer) {
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	return Env{
 		Stdin: strings.NewReader(""), Stdout: out, Stderr: errb,
 		Getenv:     func(k string) string { return vars[k] },
 		IsTerminal: func() bool { return false },
+		deps:       realDeps(),
 	}, out, errb
 }
 

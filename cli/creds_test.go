@@ -274,7 +274,7 @@ func TestIdentityDomo(t *testing.T) {
 			map[string]string{EnvClientSecret: demo.ClientSecret}, "", "", false, 0},
 	}
 	for _, tt := range tests {
-		e, _, _ := testEnv(tt.env)
+		e, _, _ := f.env(tt.env)
 		id, err := tt.flags.resolve(ctx, g, e)
 		if err != nil {
 			t.Fatalf("%s: resolve: %v", tt.name, err)

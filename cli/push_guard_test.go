@@ -75,7 +75,7 @@ func TestPushSecondOfATargetIsRefused(t *testing.T) {
 		t.Error("the first push is not in the history while it reads its input")
 	}
 
-	other := &fixture{t: t, sb: f.sb, home: t.TempDir(), backend: f.backend}
+	other := &fixture{t: t, sb: f.sb, home: t.TempDir(), backend: f.backend, deps: f.deps}
 	code, _, stderr := other.run(demoPasswordEnv, pushArgs(append(target, "--input", writeIDs(t, t.TempDir(), 10))...)...)
 	if code != exitcode.Usage {
 		t.Errorf("the second push: exit %d, want 2\n%s", code, stderr)
@@ -110,7 +110,7 @@ func TestWizardPushRefusedWhileAnotherPushWrites(t *testing.T) {
 		// A slow headless push of the same target, from another home, is
 		// writing when the wizard's push starts.
 		f.faults(t, `{"latency":"300ms"}`)
-		other := &fixture{t: t, sb: f.sb, home: t.TempDir(), backend: f.backend}
+		other := &fixture{t: t, sb: f.sb, home: t.TempDir(), backend: f.backend, deps: f.deps}
 		path := writeIDs(t, t.TempDir(), 60_000)
 		go func() {
 			code, _, _ := other.run(demoPasswordEnv, pushArgs("--group", demo.WorkspaceSales, "--dataset", "Busy", "--table", "T", "--input", path)...)

@@ -32,9 +32,8 @@ import (
 )
 
 // newFixtureWith is a fixture with sandbox options (latency, time scale,
-// token lifetime). It leaves the package's seams alone (push tests use
-// unsaved credentials and reach the sandbox as the product does), so tests
-// built on it may run in parallel.
+// token lifetime). It has the real services (realDeps): push tests use
+// unsaved credentials and reach the sandbox as the product does.
 func newFixtureWith(t *testing.T, opts sandbox.Options) *fixture {
 	t.Helper()
 	sb, err := sandbox.New(opts)
@@ -44,7 +43,7 @@ func newFixtureWith(t *testing.T, opts sandbox.Options) *fixture {
 	if err := sb.Start(); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, sb: sb, home: t.TempDir(), backend: keystore.NewMemoryBackend(keystore.WindowsMaxValue)}
+	f := &fixture{t: t, sb: sb, home: t.TempDir(), backend: keystore.NewMemoryBackend(keystore.WindowsMaxValue), deps: realDeps()}
 	t.Cleanup(func() {
 		sb.Client().CloseIdleConnections()
 		sb.Close()
