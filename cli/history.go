@@ -333,7 +333,7 @@ func continueLine(r history.Record) string {
 	if r.Request == nil || r.Request.Input == "-" {
 		return ""
 	}
-	p := r.Request.Push()
+	p := r.Request.Push
 	p.Resume = true
 	return p.Line()
 }

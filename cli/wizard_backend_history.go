@@ -80,7 +80,7 @@ func (b *wizardBackend) Run(ctx context.Context, id string) (ui.RunDetail, error
 		// The command shown continues the run: with --resume while its
 		// checkpoint is there, else the run again.
 		if q, ok, err := r.PushRequest(); ok && err == nil {
-			p := q.Push()
+			p := q.Push
 			p.Resume = left
 			d.Command = append([]string{"pbiwb"}, p.Args()...)
 		}

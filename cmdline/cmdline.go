@@ -44,18 +44,29 @@ const (
 // the defaults above, are left out of the line (give MaxThrottleWait only
 // when it is not the default). Secrets never belong here: they come from the
 // environment or the keyring.
+//
+// The history keeps a run's Push as JSON (connector/history.Request), so a
+// new push option is a field here, with its tag, and a flag in Args; the
+// tags are the stored names: never rename one. Resume and Restart are how
+// one run was asked, not what it writes, so the history leaves them out.
 type Push struct {
 	// Flags are the global and identity flags that go first, as words
 	// (e.g. --sandbox URL --home DIR --tenant ID, a non-default
 	// --request-timeout); never a secret.
-	Flags []string
+	Flags []string `json:"flags,omitempty"`
 	// Account is --account: the saved account that runs the push.
-	Account                      string
-	Input, Group, Dataset, Table string
-	Mode, Retention              string
-	Columns                      []string // "NAME=TYPE" each (--column)
-	MaxThrottleWait              time.Duration
-	Resume, Restart              bool
+	Account   string   `json:"account,omitempty"`
+	Input     string   `json:"input"`
+	Group     string   `json:"group"`
+	Dataset   string   `json:"dataset"`
+	Table     string   `json:"table"`
+	Mode      string   `json:"mode,omitempty"`
+	Retention string   `json:"retention,omitempty"`
+	Columns   []string `json:"columns,omitempty"` // "NAME=TYPE" each (--column)
+	// MaxThrottleWait is a non-default --max-throttle-wait; zero is the default.
+	MaxThrottleWait time.Duration `json:"maxThrottleWait,omitempty"`
+	Resume          bool          `json:"-"`
+	Restart         bool          `json:"-"`
 }
 
 // Args is the argv of the push after the program's name: "push", then the

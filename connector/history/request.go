@@ -9,29 +9,13 @@ import (
 )
 
 // Request is the push a run was asked to do, as `pbiwb push`'s flags say it
-// (push.Request's fields, and the global and identity flags around them), so
-// that resuming or running it again rebuilds it from fields; the command
-// line is rendered from it only to be shown (Push). Never a secret.
+// (push.Request's fields, and the global and identity flags around them, in
+// Push.Flags), so that resuming or running it again rebuilds it from fields;
+// the command line is rendered from it (Push.Args, Push.Line) only to be
+// shown or run. It is stored as cmdline.Push's fields, so a new push option
+// is added there once. Never a secret.
 type Request struct {
-	// Flags are the global and identity flags, as words: --sandbox URL,
-	// --home DIR, --account NAME or an unsaved identity's flags, a
-	// non-default --request-timeout.
-	Flags     []string `json:"flags,omitempty"`
-	Input     string   `json:"input"`
-	Group     string   `json:"group"`
-	Dataset   string   `json:"dataset"`
-	Table     string   `json:"table"`
-	Mode      string   `json:"mode,omitempty"`
-	Retention string   `json:"retention,omitempty"`
-	Columns   []string `json:"columns,omitempty"` // "NAME=TYPE" each
-	// MaxThrottleWait is a non-default --max-throttle-wait; zero is the default.
-	MaxThrottleWait time.Duration `json:"maxThrottleWait,omitempty"`
-}
-
-// Push is the command of the request, to show or to run as argv.
-func (q Request) Push() cmdline.Push {
-	return cmdline.Push{Flags: q.Flags, Input: q.Input, Group: q.Group, Dataset: q.Dataset, Table: q.Table, Mode: q.Mode,
-		Retention: q.Retention, Columns: q.Columns, MaxThrottleWait: q.MaxThrottleWait}
+	cmdline.Push
 }
 
 // Account is the saved account the request named (--account), if any.

@@ -1,11 +1,14 @@
 package history
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/pbiwb/pbiwb/cmdline"
 )
 
 // A record of an earlier version keeps only its resume command: it still
@@ -34,18 +37,18 @@ func TestOldRecordResumes(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("PushRequest: ok %v, %v", ok, err)
 	}
-	want := Request{
+	want := Request{cmdline.Push{
 		Flags: []string{"--sandbox", "https://127.0.0.1:8443", "--home", "/tmp/it's home", "--account", "demo", "--request-timeout", "5m0s"},
 		Input: "/data/Q3 orders (final).csv", Group: "Sales Analytics", Dataset: "Orders", Table: "Orders",
 		Mode: "append", Retention: "fifo", Columns: []string{"zip=String", "Unit price=Decimal"}, MaxThrottleWait: 2 * time.Hour,
-	}
+	}}
 	if !reflect.DeepEqual(q, want) {
 		t.Errorf("PushRequest\n got %+v\nwant %+v", q, want)
 	}
 	if a := q.Account(); a != "demo" {
 		t.Errorf("account %q, want demo", a)
 	}
-	p := q.Push()
+	p := q.Push
 	// Rendered again with --resume it is the command the record kept.
 	p.Resume = true
 	if got := p.Line(); got != r.ResumeHint {
@@ -54,7 +57,7 @@ func TestOldRecordResumes(t *testing.T) {
 }
 
 func TestPushRequest(t *testing.T) {
-	q := Request{Input: "a.csv", Group: "g", Dataset: "d", Table: "t"}
+	q := Request{cmdline.Push{Input: "a.csv", Group: "g", Dataset: "d", Table: "t"}}
 	for _, tt := range []struct {
 		name   string
 		r      Record
@@ -67,7 +70,7 @@ func TestPushRequest(t *testing.T) {
 		{"an unterminated quote", Record{ResumeHint: "pbiwb push --input 'a.csv"}, Request{}, false, true},
 		{"not a push", Record{ResumeHint: "pbiwb history x"}, Request{}, false, true},
 		{"inline values and a boolean flag", Record{ResumeHint: "pbiwb push --json --input=a.csv --group g --dataset d --table t --resume"},
-			Request{Flags: []string{"--json"}, Input: "a.csv", Group: "g", Dataset: "d", Table: "t"}, true, false},
+			Request{cmdline.Push{Flags: []string{"--json"}, Input: "a.csv", Group: "g", Dataset: "d", Table: "t"}}, true, false},
 	} {
 		got, ok, err := tt.r.PushRequest()
 		if !reflect.DeepEqual(got, tt.want) || ok != tt.ok || (err != nil) != tt.hasErr {
@@ -80,8 +83,8 @@ func TestPushRequest(t *testing.T) {
 func TestRequestStored(t *testing.T) {
 	s, _ := newStore(t)
 	rec := sample()
-	rec.Request = &Request{Flags: []string{"--account", "demo"}, Input: "orders.csv", Group: "Sales Analytics", Dataset: "Orders",
-		Table: "Orders", Mode: "replace", Columns: []string{"a b=Int64"}, MaxThrottleWait: time.Hour}
+	rec.Request = &Request{cmdline.Push{Flags: []string{"--account", "demo"}, Input: "orders.csv", Group: "Sales Analytics", Dataset: "Orders",
+		Table: "Orders", Mode: "replace", Columns: []string{"a b=Int64"}, MaxThrottleWait: time.Hour}}
 	run, err := s.Start(rec)
 	if err != nil {
 		t.Fatal(err)
@@ -92,5 +95,22 @@ func TestRequestStored(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got.Request, rec.Request) {
 		t.Errorf("stored %+v, read back %+v", rec.Request, got.Request)
+	}
+}
+
+// The stored names of a request's fields are what records of every version
+// hold: renaming a field of cmdline.Push must not rename them, and how one
+// run was asked (--resume, --restart) is not stored.
+func TestRequestStoredNames(t *testing.T) {
+	q := Request{cmdline.Push{Flags: []string{"--home", "/h"}, Account: "demo", Input: "a.csv", Group: "g", Dataset: "d", Table: "t",
+		Mode: "append", Retention: "fifo", Columns: []string{"a=Int64"}, MaxThrottleWait: time.Minute, Resume: true, Restart: true}}
+	b, err := json.Marshal(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"flags":["--home","/h"],"account":"demo","input":"a.csv","group":"g","dataset":"d","table":"t",` +
+		`"mode":"append","retention":"fifo","columns":["a=Int64"],"maxThrottleWait":60000000000}`
+	if string(b) != want {
+		t.Errorf("stored as\n %s\nwant\n %s", b, want)
 	}
 }

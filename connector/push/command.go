@@ -19,9 +19,10 @@ func command(svc Services, req Request) cmdline.Push {
 }
 
 // historyRequest is what the history keeps of req, to resume it or run it
-// again from its fields.
+// again from its fields: its command, without how this run was asked
+// (--resume, --restart).
 func historyRequest(svc Services, req Request) *history.Request {
 	p := command(svc, req)
-	return &history.Request{Flags: p.Flags, Input: p.Input, Group: p.Group, Dataset: p.Dataset, Table: p.Table,
-		Mode: p.Mode, Retention: p.Retention, Columns: p.Columns, MaxThrottleWait: p.MaxThrottleWait}
+	p.Resume, p.Restart = false, false
+	return &history.Request{Push: p}
 }
