@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
@@ -281,148 +282,156 @@ func TestPacerMemoryIsBounded(t *testing.T) {
 // writer asks in batch order; overtaking would push an hour's filler batch
 // into the next window).
 func TestPacerServesInOrder(t *testing.T) {
-	l := smallLimits() // 100 rows per hour
-	p, clock := newTestPacer(t, Config{Limits: l, History: []Sent{{End: t0.Add(-30 * time.Minute), Rows: 70}}})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	got := make(chan int, 2)
-	acquire := func(rows int) {
-		pm, err := p.Acquire(ctx, rows)
-		if err != nil {
-			got <- -1
-			return
+	synctest.Test(t, func(t *testing.T) {
+		l := smallLimits() // 100 rows per hour
+		p, clock := newTestPacer(t, Config{Limits: l, History: []Sent{{End: t0.Add(-30 * time.Minute), Rows: 70}}})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		got := make(chan int, 2)
+		acquire := func(rows int) {
+			pm, err := p.Acquire(ctx, rows)
+			if err != nil {
+				got <- -1
+				return
+			}
+			pm.Done(Accepted)
+			got <- rows
 		}
-		pm.Done(Accepted)
-		got <- rows
-	}
-	go acquire(40) // waits: 70 + 40 > 100
-	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 1 })
-	go acquire(20) // would fit (70 + 20), but the 40 came first
-	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 2 })
-	if pm, w := p.TryAcquire(1); pm != nil || w.Reason != ReasonPending {
-		t.Fatalf("TryAcquire went ahead of the waiting callers (%v)", w.Reason)
-	}
-	select {
-	case r := <-got:
-		t.Fatalf("a %d-row batch went before the hour's quota freed", r)
-	case <-time.After(50 * time.Millisecond):
-	}
-	clock.Advance(31 * time.Minute) // the 70 rows leave the window
-	if first, second := <-got, <-got; first != 40 || second != 20 {
-		t.Errorf("served %d then %d, want 40 then 20", first, second)
-	}
-	if len(p.waiting) != 0 {
-		t.Errorf("%d callers left in line", len(p.waiting))
-	}
+		go acquire(40) // waits: 70 + 40 > 100
+		settled(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 1 })
+		go acquire(20) // would fit (70 + 20), but the 40 came first
+		settled(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 2 })
+		if pm, w := p.TryAcquire(1); pm != nil || w.Reason != ReasonPending {
+			t.Fatalf("TryAcquire went ahead of the waiting callers (%v)", w.Reason)
+		}
+		nothingFrom(t, got, "rows went before the hour's quota freed")
+		clock.Advance(31 * time.Minute) // the 70 rows leave the window
+		if first, second := <-got, <-got; first != 40 || second != 20 {
+			t.Errorf("served %d then %d, want 40 then 20", first, second)
+		}
+		if len(p.waiting) != 0 {
+			t.Errorf("%d callers left in line", len(p.waiting))
+		}
+	})
 }
 
 // A caller that gives up leaves the line, and the one behind it goes.
 func TestPacerLineSurvivesCancel(t *testing.T) {
-	l := smallLimits()
-	p, _ := newTestPacer(t, Config{Limits: l, History: []Sent{{End: t0.Add(-30 * time.Minute), Rows: 70}}})
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { _, err := p.Acquire(ctx, 40); errc <- err }()
-	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 1 })
-	done := make(chan struct{})
-	go func() {
-		if pm, err := p.Acquire(context.Background(), 20); err == nil {
-			pm.Done(Accepted)
+	synctest.Test(t, func(t *testing.T) {
+		l := smallLimits()
+		p, _ := newTestPacer(t, Config{Limits: l, History: []Sent{{End: t0.Add(-30 * time.Minute), Rows: 70}}})
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() { _, err := p.Acquire(ctx, 40); errc <- err }()
+		settled(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 1 })
+		done := make(chan struct{})
+		go func() {
+			if pm, err := p.Acquire(context.Background(), 20); err == nil {
+				pm.Done(Accepted)
+			}
+			close(done)
+		}()
+		settled(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 2 })
+		cancel()
+		if err := <-errc; !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled Acquire: %v", err)
 		}
-		close(done)
-	}()
-	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 2 })
-	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled Acquire: %v", err)
-	}
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the 20-row batch stayed behind a caller that gave up")
+		synctest.Wait()
+		select {
+		case <-done:
+		default:
+			t.Fatal("the 20-row batch stayed behind a caller that gave up")
+		}
+	})
+}
+
+// settled waits, inside a synctest bubble, until every goroutine of the
+// test is blocked, then checks cond: no wall-clock bound that load can break.
+func settled(t *testing.T, cond func() bool) {
+	t.Helper()
+	synctest.Wait()
+	if !cond() {
+		t.Fatal("condition not met once every goroutine was blocked")
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+// nothingFrom fails if got holds a value once every goroutine is blocked:
+// the caller it came from went ahead when it should still be waiting.
+func nothingFrom[T any](t *testing.T, got <-chan T, what string) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 5s")
-		}
+	synctest.Wait()
+	select {
+	case g := <-got:
+		t.Fatalf("%v %s", g, what)
+	default:
 	}
 }
 
 // A reservation holds its place from Reserve on: a later reservation whose
 // goroutine asks first still waits for it, and a cancelled one frees the line.
 func TestPacerReservationsKeepBatchOrder(t *testing.T) {
-	l := smallLimits()
-	l.PostsPerMinute = 100
-	p, _ := newTestPacer(t, Config{Limits: l})
-	ctx := context.Background()
-	first, second, third := p.Reserve(), p.Reserve(), p.Reserve()
-	got := make(chan string, 3)
-	go func() {
-		if pm, err := p.AcquireReserved(ctx, second, 10); err == nil {
-			pm.Done(Accepted)
-			got <- "second"
+	synctest.Test(t, func(t *testing.T) {
+		l := smallLimits()
+		l.PostsPerMinute = 100
+		p, _ := newTestPacer(t, Config{Limits: l})
+		ctx := context.Background()
+		first, second, third := p.Reserve(), p.Reserve(), p.Reserve()
+		got := make(chan string, 3)
+		go func() {
+			if pm, err := p.AcquireReserved(ctx, second, 10); err == nil {
+				pm.Done(Accepted)
+				got <- "second"
+			}
+		}()
+		nothingFrom(t, got, "went before the first reservation asked")
+		pm, err := p.AcquireReserved(ctx, first, 10)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	select {
-	case g := <-got:
-		t.Fatalf("%s went before the first reservation asked", g)
-	case <-time.After(50 * time.Millisecond):
-	}
-	pm, err := p.AcquireReserved(ctx, first, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pm.Done(Accepted)
-	if g := <-got; g != "second" {
-		t.Fatalf("got %s", g)
-	}
-	// third is still in line: plain Acquire waits behind it until cancelled.
-	go func() {
-		if pm, err := p.Acquire(ctx, 10); err == nil {
-			pm.Done(Accepted)
-			got <- "plain"
+		pm.Done(Accepted)
+		if g := <-got; g != "second" {
+			t.Fatalf("got %s", g)
 		}
-	}()
-	select {
-	case g := <-got:
-		t.Fatalf("%s went ahead of a reservation", g)
-	case <-time.After(50 * time.Millisecond):
-	}
-	third.Cancel()
-	third.Cancel() // idempotent
-	if g := <-got; g != "plain" {
-		t.Fatalf("got %s", g)
-	}
-	// A retry with its reservation goes ahead of later ones.
-	fourth, fifth := p.Reserve(), p.Reserve()
-	go func() {
-		if pm, err := p.AcquireReserved(ctx, fifth, 10); err == nil {
-			pm.Done(Accepted)
-			got <- "fifth"
+		// third is still in line: plain Acquire waits behind it until cancelled.
+		go func() {
+			if pm, err := p.Acquire(ctx, 10); err == nil {
+				pm.Done(Accepted)
+				got <- "plain"
+			}
+		}()
+		nothingFrom(t, got, "went ahead of a reservation")
+		third.Cancel()
+		third.Cancel() // idempotent
+		if g := <-got; g != "plain" {
+			t.Fatalf("got %s", g)
 		}
-	}()
-	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 2 })
-	p.rejoin(second.ticket) // second's POST was refused: it asks again
-	if p.waiting[0] != second.ticket {
-		t.Fatalf("line %v: the retry is not first", p.waiting)
-	}
-	if pm, err := p.AcquireReserved(ctx, second, 10); err != nil {
-		t.Fatal(err)
-	} else {
-		pm.Done(Refused)
-	}
-	fourth.Cancel()
-	if g := <-got; g != "fifth" {
-		t.Fatalf("got %s", g)
-	}
-	if _, err := p.AcquireReserved(ctx, Reservation{}, 1_000); !errors.Is(err, ErrBatchTooLarge) {
-		t.Errorf("too large through a zero reservation: %v", err)
-	}
-	if n := len(p.waiting); n != 0 {
-		t.Errorf("%d places left in line", n)
-	}
+		// A retry with its reservation goes ahead of later ones.
+		fourth, fifth := p.Reserve(), p.Reserve()
+		go func() {
+			if pm, err := p.AcquireReserved(ctx, fifth, 10); err == nil {
+				pm.Done(Accepted)
+				got <- "fifth"
+			}
+		}()
+		settled(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.waiting) == 2 })
+		p.rejoin(second.ticket) // second's POST was refused: it asks again
+		if p.waiting[0] != second.ticket {
+			t.Fatalf("line %v: the retry is not first", p.waiting)
+		}
+		if pm, err := p.AcquireReserved(ctx, second, 10); err != nil {
+			t.Fatal(err)
+		} else {
+			pm.Done(Refused)
+		}
+		fourth.Cancel()
+		if g := <-got; g != "fifth" {
+			t.Fatalf("got %s", g)
+		}
+		if _, err := p.AcquireReserved(ctx, Reservation{}, 1_000); !errors.Is(err, ErrBatchTooLarge) {
+			t.Errorf("too large through a zero reservation: %v", err)
+		}
+		if n := len(p.waiting); n != 0 {
+			t.Errorf("%d places left in line", n)
+		}
+	})
 }
