@@ -45,8 +45,10 @@ type wizardSession struct {
 	entra   *entra.Session
 	pbi     *powerbi.Client
 
-	// Set for credentials signed in here, until saved: what SaveAccount writes.
+	// Set for credentials signed in here: what SaveAccount writes. Until
+	// saved is set, a command line names the account by these identifiers.
 	creds  *entra.Credentials
+	saved  bool
 	cache  *memCache
 	result entra.Result
 

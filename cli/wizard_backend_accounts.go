@@ -198,7 +198,7 @@ func (b *wizardBackend) SaveAccount(ctx context.Context, c ui.Credentials) error
 		return keyringError(fmt.Errorf("saving account %q: %w", c.Name, err))
 	}
 	b.mu.Lock()
-	s.summary = summaryOf(saved)
+	s.summary, s.saved = summaryOf(saved), true
 	b.mu.Unlock()
 	return nil
 }

@@ -73,6 +73,9 @@ func (b *wizardBackend) Run(ctx context.Context, id string) (ui.RunDetail, error
 	if r.Outcome.Resumable() && !r.DryRun {
 		left := b.checkpointLeft(r)
 		d.Resume, d.ResumeNote = resumeRequest(r)
+		if d.Resume != nil && d.Resume.Account == "" && r.Request != nil {
+			d.Resume.Account = b.unsavedSession(r.Request.Flags)
+		}
 		if d.Resume != nil && !left {
 			d.Resume, d.ResumeNote = nil, "it left no checkpoint (it stopped before its first batch was sent, or a later run of the same "+
 				"input and table finished or started over), so there is nothing to resume: run the push again from the first screen"

@@ -101,8 +101,13 @@ func TestWizardResumeFromHistory(t *testing.T) {
 		t.Fatalf("interrupted after %d rows: the test did not interrupt part-way", written)
 	}
 
-	// A new wizard (as after a restart) finds the run and resumes it.
+	// A new wizard (as after a restart) finds the run and resumes it. The
+	// account was not saved, so the run names its identity rather than an
+	// account: the same credentials signed in again (unsaved) resume it.
 	b2 := f.wizard()
+	if _, err := b2.SignIn(testCtx(t), demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
 	runs, err := b2.History(testCtx(t))
 	if err != nil || len(runs) == 0 || runs[0].Outcome != "interrupted" {
 		t.Fatalf("History = %+v, %v", runs, err)
@@ -115,10 +120,6 @@ func TestWizardResumeFromHistory(t *testing.T) {
 	if got.Account != "sandbox" || got.Input != path || got.Dataset != "Resumed" || got.Table != "T" || got.Mode != "append" ||
 		got.Columns["label"] != "String" || !got.Resume || d.ResumeNote != "" {
 		t.Errorf("resume request = %+v (note %q)", got, d.ResumeNote)
-	}
-	// The account was not saved: sign in again, as the wizard would.
-	if _, err := b2.SignIn(testCtx(t), demoPrefill(), nil); err != nil {
-		t.Fatal(err)
 	}
 	res, err := wizardPush(testCtx(t), b2, got)
 	if err != nil {

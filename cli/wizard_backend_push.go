@@ -43,7 +43,9 @@ func (b *wizardBackend) Plan(ctx context.Context, r ui.Request) (ui.PlanReport, 
 	}
 	rep := plan.Report()
 	b.keepPlan(&preparedPush{account: r.Account, req: req, plan: plan})
-	out := ui.PlanReport{Actions: rep.Actions, Rows: rep.Rows, Batches: rep.Batches, Warnings: rep.Warnings, ETA: -1}
+	out := ui.PlanReport{Actions: rep.Actions, Rows: rep.Rows, Batches: rep.Batches, Warnings: rep.Warnings, ETA: -1,
+		AccountFlags: b.accountFlags(s)}
+	out.Warnings = append(out.Warnings, b.unsavedSecrets(s)...)
 	if rep.ETASeconds >= 0 {
 		out.ETA = time.Duration(rep.ETASeconds * float64(time.Second))
 	}
@@ -62,7 +64,7 @@ func (b *wizardBackend) Plan(ctx context.Context, r ui.Request) (ui.PlanReport, 
 // a push that runs next.
 func (b *wizardBackend) prepare(ctx context.Context, s *wizardSession, r ui.Request, req push.Request,
 	prepare func(context.Context, push.Services, push.Request, ...push.Observer) (*push.Plan, error)) (*push.Plan, error) {
-	svc := push.Services{PowerBI: s.pbi, Dirs: b.dirs, Invocation: b.invocation(r.Account),
+	svc := push.Services{PowerBI: s.pbi, Dirs: b.dirs, Invocation: b.invocation(s),
 		Tenant: s.summary.TenantID, User: s.summary.Username}
 	if svc.User == "" {
 		svc.User = s.summary.ClientID
@@ -108,9 +110,91 @@ func (b *wizardBackend) takePlan(account string, req push.Request) *push.Plan {
 }
 
 // invocation is the flags of the engine's resume hint after "pbiwb push":
-// the global flags and the account.
-func (b *wizardBackend) invocation(account string) []string {
-	return append(globalFlags(b.g), "--"+cmdline.Account, account)
+// the global flags and the account's.
+func (b *wizardBackend) invocation(s *wizardSession) []string {
+	return append(globalFlags(b.g), b.accountFlags(s)...)
+}
+
+// accountFlags name s's account on a command line: --account NAME once it
+// is saved; an account signed in here and used without saving it does not
+// exist for `pbiwb push`, so its identity flags stand in (as `pbiwb push`
+// takes them; the secrets then come from the environment).
+func (b *wizardBackend) accountFlags(s *wizardSession) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.accountFlagsLocked(s)
+}
+
+func (b *wizardBackend) accountFlagsLocked(s *wizardSession) []string {
+	if s.creds == nil || s.saved {
+		return []string{"--" + cmdline.Account, s.summary.Name}
+	}
+	c := s.creds
+	words := []string{"--tenant", c.TenantID, "--client-id", c.ClientID}
+	if c.Username != "" {
+		words = append(words, "--username", c.Username)
+	}
+	words = append(words, "--auth", string(c.Method))
+	if cl := s.summary.Cloud; cl != "" && cl != "public" && cl != cloudSandbox {
+		words = append(words, "--cloud", cl)
+	}
+	if s.domoID != "" {
+		words = append(words, "--domo-client-id", s.domoID)
+	}
+	return words
+}
+
+// unsavedSession is the name of the account signed in here, not saved,
+// whose identity flags are these (a run of it records them instead of
+// --account), so that its run resumes under it; "" when none matches.
+func (b *wizardBackend) unsavedSession(flags []string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.sessions {
+		if s.creds == nil || s.saved {
+			continue
+		}
+		if id := b.accountFlagsLocked(s); len(id) > 0 && containsRun(flags, id) {
+			return s.summary.Name
+		}
+	}
+	return ""
+}
+
+// containsRun reports whether words holds run, in order, somewhere.
+func containsRun(words, run []string) bool {
+	for i := 0; i+len(run) <= len(words); i++ {
+		if slices.Equal(words[i:i+len(run)], run) {
+			return true
+		}
+	}
+	return false
+}
+
+// unsavedSecrets says, for an account used without saving it, that the
+// command line shown names its identity and where it takes the secrets
+// from, in lines short enough for the plan's warnings; nil once saved.
+func (b *wizardBackend) unsavedSecrets(s *wizardSession) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if s.creds == nil || s.saved {
+		return nil
+	}
+	lines := []string{"account " + s.summary.Name + " is not saved, so the command below names its identity;"}
+	var env []string
+	if s.creds.ClientSecret != "" {
+		env = append(env, EnvClientSecret)
+	}
+	if s.creds.Password != "" {
+		env = append(env, EnvPassword)
+	}
+	if s.domoID != "" {
+		env = append(env, EnvDomoClientSecret)
+	}
+	if len(env) > 0 {
+		lines = append(lines, "it takes the secrets from "+strings.Join(env, ", ")+";")
+	}
+	return append(lines, "save the account to use --account "+s.summary.Name+" instead")
 }
 
 // pushRequest is the wizard's answers as `pbiwb push` flags. The workspace

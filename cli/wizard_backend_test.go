@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/cmdline"
+	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/exitcode"
@@ -677,8 +678,30 @@ func TestWizardCommand(t *testing.T) {
 		}
 	}
 	b := newWizardBackend(Globals{Sandbox: true, SandboxURL: "https://127.0.0.1:9"}, home.Dirs{}, realDeps())
-	if got := cmdline.Quote(b.invocation("it's")); got != `--sandbox https://127.0.0.1:9 --account 'it'\''s'` {
+	saved := &wizardSession{summary: ui.AccountSummary{Name: "it's"}}
+	if got := cmdline.Quote(b.invocation(saved)); got != `--sandbox https://127.0.0.1:9 --account 'it'\''s'` {
 		t.Errorf("invocation = %q", got)
+	}
+	// Signed in here and not saved: `pbiwb push --account demo` would find
+	// no such account, so the identity's flags name it, and the plan says
+	// where the secrets come from (never the secrets themselves).
+	unsaved := &wizardSession{summary: ui.AccountSummary{Name: "demo", Cloud: cloudSandbox},
+		creds: &entra.Credentials{TenantID: demo.TenantID, ClientID: demo.ClientID, Username: demo.Username,
+			Method: entra.MethodPassword, Password: demo.Password}}
+	want := "--sandbox https://127.0.0.1:9 --tenant " + demo.TenantID + " --client-id " + demo.ClientID +
+		" --username " + demo.Username + " --auth password"
+	if got := cmdline.Quote(b.invocation(unsaved)); got != want {
+		t.Errorf("invocation of an unsaved account\n got %q\nwant %q", got, want)
+	}
+	if w := strings.Join(b.unsavedSecrets(unsaved), " "); !strings.Contains(w, EnvPassword) || strings.Contains(w, demo.Password) {
+		t.Errorf("unsaved account's note %q: want it to name %s, never the password", w, EnvPassword)
+	}
+	unsaved.saved = true
+	if got := cmdline.Quote(b.invocation(unsaved)); got != "--sandbox https://127.0.0.1:9 --account demo" {
+		t.Errorf("invocation once saved = %q", got)
+	}
+	if w := b.unsavedSecrets(unsaved); w != nil {
+		t.Errorf("a saved account's plan says %q", w)
 	}
 }
 

@@ -165,7 +165,10 @@ type InputReport struct {
 // Request is one writeback, the wizard's answers; it maps one to one onto
 // `pbiwb push` flags.
 type Request struct {
-	Account       string
+	Account string
+	// AccountFlags name Account on a command line (PlanReport.AccountFlags);
+	// empty is --account Account.
+	AccountFlags  []string
 	Input         string            // --input
 	Columns       map[string]string // --column NAME=TYPE
 	WorkspaceID   string
@@ -185,6 +188,9 @@ type PlanReport struct {
 	ETA      time.Duration // under the documented limits
 	Warnings []string
 	Command  string // the equivalent command line; the wizard builds one when empty
+	// AccountFlags name the request's account on a command line: --account
+	// NAME, or the identity flags of an account used without saving it.
+	AccountFlags []string
 }
 
 // ProgressEvent is a snapshot of a running push: each event carries the

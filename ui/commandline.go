@@ -67,6 +67,9 @@ func commandArgs(flags []string, r Request) []string {
 	}
 	p := cmdline.Push{Flags: flags, Account: r.Account, Input: r.Input, Group: group, Dataset: r.Dataset,
 		Table: r.Table, Mode: r.Mode, Retention: r.Retention, Resume: r.Resume}
+	if len(r.AccountFlags) > 0 {
+		p.Flags, p.Account = append(slices.Clone(flags), r.AccountFlags...), ""
+	}
 	for _, n := range slices.Sorted(maps.Keys(r.Columns)) {
 		p.Columns = append(p.Columns, n+"="+r.Columns[n])
 	}

@@ -51,6 +51,7 @@ func (r *review) Update(msg tea.Msg) (screen, tea.Cmd) {
 		r.err = msg.err
 		if msg.err == nil {
 			r.plan = &msg.plan
+			r.req.AccountFlags = msg.plan.AccountFlags
 		}
 		return r, nil
 	case tea.KeyPressMsg:

@@ -74,6 +74,17 @@ func TestCommandLine(t *testing.T) {
 	}
 }
 
+// An account used without saving it is named by the flags the plan gave,
+// after the global ones, instead of an --account no command would find.
+func TestCommandLineUnsavedAccount(t *testing.T) {
+	r := Request{Account: "demo", AccountFlags: []string{"--tenant", "T", "--client-id", "C", "--auth", "device-code"},
+		Input: "a.csv", WorkspaceName: "W", Dataset: "D", Table: "T"}
+	want := `pbiwb push --home /h --tenant T --client-id C --auth device-code --input a.csv --group W --dataset D --table T`
+	if got := commandLine([]string{"--home", "/h"}, r); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
 func splitLines(s string) []string {
 	var out []string
 	start := 0
