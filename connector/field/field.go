@@ -181,3 +181,27 @@ type Plain struct{}
 
 func (Plain) Name(f ID) string              { return string(f) }
 func (Plain) Setting(f ID, v string) string { return string(f) + " " + v }
+
+// Nouner is a Namer whose Name is a phrase with an article or a place ("the
+// Dataset Name (Details)") and which also has a bare noun for f, for phrases
+// such as "choose another dataset name" or "choose another workspace".
+type Nouner interface {
+	Noun(f ID) string
+}
+
+// Noun is f as a bare noun in n's terms: n's Noun when it has one, else its
+// Name (a flag reads well bare: "choose another --dataset name").
+func Noun(n Namer, f ID) string {
+	if nn, ok := n.(Nouner); ok {
+		return nn.Noun(f)
+	}
+	return n.Name(f)
+}
+
+// Or is n, or Plain when n is nil.
+func Or(n Namer) Namer {
+	if n == nil {
+		return Plain{}
+	}
+	return n
+}

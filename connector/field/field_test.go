@@ -41,3 +41,29 @@ func TestPhrase(t *testing.T) {
 		t.Errorf("Error() = %q, Is(cause) = %v", e.Error(), errors.Is(e, cause))
 	}
 }
+
+type labels struct{ Plain }
+
+func (labels) Name(f ID) string { return "the " + string(f) + " (Details)" }
+func (labels) Noun(f ID) string { return string(f) }
+
+func TestNoun(t *testing.T) {
+	for _, tt := range []struct {
+		n    Namer
+		want string
+	}{
+		{Plain{}, "choose another dataset name"},
+		{labels{}, "choose another dataset name"},
+		{flagNamer{}, "choose another --dataset name"},
+		{nil, "choose another dataset name"},
+	} {
+		if got := "choose another " + Noun(Or(tt.n), Dataset) + " name"; got != tt.want {
+			t.Errorf("%T: %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
+
+type flagNamer struct{}
+
+func (flagNamer) Name(f ID) string              { return "--" + string(f) }
+func (flagNamer) Setting(f ID, v string) string { return "--" + string(f) + " " + v }
