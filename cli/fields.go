@@ -111,7 +111,17 @@ var cliAdvice = map[field.ID]string{
 	field.Sandbox:      "--sandbox URL",
 }
 
-// cliFace is doctor.Face for `pbiwb doctor`: flags and variables.
+// flagFace is field.Namer for pbiwb push's messages: each field by its bare
+// flag or variable, as the engine's sentences expect ("push again with --mode
+// replace", "kept under another --home").
+type flagFace struct{}
+
+func (flagFace) Name(f field.ID) string              { return flagName(f) }
+func (flagFace) Setting(f field.ID, v string) string { return flagName(f) + " " + v }
+
+// cliFace is doctor.Face for `pbiwb doctor` and names the settings of
+// entra's fixes: flags and variables, with a flag's argument where a bare
+// flag would not say enough (cliAdvice).
 type cliFace struct{}
 
 func (cliFace) Name(f field.ID) string {
@@ -150,11 +160,17 @@ func accountFlags(a keystore.Account) string {
 	return f
 }
 
-// wizardFace is doctor.Face for the Troubleshoot screen: screens and fields.
+// wizardFace is doctor.Face for the Troubleshoot screen, and field.Namer for
+// the push's messages in the wizard: screens and fields.
 type wizardFace struct{}
 
 func (wizardFace) Name(f field.ID) string              { return wizardName(f) }
 func (wizardFace) Setting(f field.ID, v string) string { return wizardName(f) + " set to " + v }
+
+// Noun is f as a plain word, for phrases such as "choose another dataset
+// name" (field.Noun), where a label with its article and screen would not
+// read.
+func (wizardFace) Noun(f field.ID) string { return string(f) }
 
 func (wizardFace) NotAsked(f field.ID) string {
 	switch f {

@@ -42,3 +42,22 @@ func TestPhrasedFieldErrors(t *testing.T) {
 		}
 	}
 }
+
+// The push's advice takes the bare flag (its sentences give the argument),
+// the doctor's the flag with its argument; the wizard's reads as words.
+func TestFacesNameTheHome(t *testing.T) {
+	for _, tt := range []struct {
+		n    field.Namer
+		want string
+	}{
+		{flagFace{}, "kept under another --home; push again with --mode replace; choose another --dataset name"},
+		{cliFace{}, "kept under another --home DIR (or PBIWB_HOME); push again with --mode replace; choose another --dataset name"},
+		{wizardFace{}, "kept under another home; push again with the Mode (Details) set to replace; choose another dataset name"},
+	} {
+		got := "kept under another " + tt.n.Name(field.Home) + "; push again with " + tt.n.Setting(field.Mode, push.ModeReplace) +
+			"; choose another " + field.Noun(tt.n, field.Dataset) + " name"
+		if got != tt.want {
+			t.Errorf("%T: %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}

@@ -452,7 +452,8 @@ func TestPushUsage(t *testing.T) {
 	}{
 		{[]string{"--group", "x"}, "--dataset, --table, --input"},
 		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--mode", "upsert"}, "--mode"},
-		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "no-such.csv"}, "no-such.csv: no such file"},
+		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "no-such.csv"}, "--input no-such.csv: no such file"},
+		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "."}, "--input . is a directory: give a CSV file"},
 		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--column", "a=Money"}, "--column"},
 		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--dry-run", "--resume"}, "--dry-run"},
 		{[]string{"--group", "x", "--dataset", "d", "--table", "t", "--input", "a.csv", "--resume", "--restart"}, "--resume and --restart"},
@@ -462,6 +463,11 @@ func TestPushUsage(t *testing.T) {
 		if code != exitcode.Usage || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, want 2 naming %q\n%s", tt.args, code, tt.want, stderr)
 		}
+	}
+	domoEnv := map[string]string{EnvPassword: demo.Password, EnvDomoClientID: demo.DomoClientID, EnvDomoClientSecret: demo.DomoClientSecret}
+	code, _, stderr := f.run(domoEnv, pushArgs("--group", demo.WorkspaceOperations, "--dataset", "d", "--table", "t", "--input", "domo:")...)
+	if want := "--input domo: needs the DataSet's id"; code != exitcode.Usage || !strings.Contains(stderr, want) {
+		t.Errorf("--input domo: exit %d, want 2 naming %q\n%s", code, want, stderr)
 	}
 }
 
@@ -489,17 +495,17 @@ func TestPushTargetProblems(t *testing.T) {
 		wants []string
 	}{
 		{"missing table", []string{"--group", demo.WorkspaceOperations, "--dataset", "Orders", "--table", "Other", "--input", ids},
-			exitcode.Invalid, []string{"cannot add a table", "new --dataset name"}},
+			exitcode.Invalid, []string{"cannot add a table", "choose a new --dataset name (pbiwb creates it with the table)"}},
 		{"type mismatch", []string{"--group", demo.WorkspaceOperations, "--dataset", "Orders", "--table", "T", "--input", typeMismatch},
 			exitcode.Invalid, []string{"id"}},
 		{"forced type mismatch", []string{"--group", demo.WorkspaceOperations, "--dataset", "Orders", "--table", "T", "--input", ids, "--column", "label=Int64"},
 			exitcode.Invalid, []string{"label"}},
 		{"several datasets", []string{"--group", demo.WorkspaceOperations, "--dataset", "Twice", "--table", "T", "--input", ids},
-			exitcode.Invalid, []string{"several datasets", twice}},
+			exitcode.Invalid, []string{"several datasets", twice, "or choose another --dataset name"}},
 		{"not a push dataset", []string{"--group", demo.WorkspaceFinance, "--dataset", demo.ImportedDatasetName, "--table", "Budget", "--input", ids},
-			exitcode.Refused, []string{"not a push dataset"}},
+			exitcode.Refused, []string{"not a push dataset", "choose another --dataset name and pbiwb creates"}},
 		{"read-only workspace", []string{"--group", demo.WorkspaceExecutive, "--dataset", "Orders", "--table", "T", "--input", ids},
-			exitcode.Refused, []string{"read-only"}},
+			exitcode.Refused, []string{"read-only", "or choose another --group"}},
 		{"workspace not visible", []string{"--group", demo.WorkspaceHidden, "--dataset", "Orders", "--table", "T", "--input", ids},
 			exitcode.Refused, []string{demo.WorkspaceHidden}},
 	}

@@ -65,7 +65,8 @@ func (b *wizardBackend) Plan(ctx context.Context, r ui.Request) (ui.PlanReport, 
 func (b *wizardBackend) prepare(ctx context.Context, s *wizardSession, r ui.Request, req push.Request,
 	prepare func(context.Context, push.Services, push.Request, ...push.Observer) (*push.Plan, error)) (*push.Plan, error) {
 	svc := push.Services{PowerBI: s.pbi, Dirs: b.dirs, Invocation: b.invocation(s),
-		Tenant: s.summary.TenantID, User: s.summary.Username}
+		Tenant: s.summary.TenantID, User: s.summary.Username,
+		Fields: wizardFace{}} // the engine's advice names the wizard's fields, not flags
 	if svc.User == "" {
 		svc.User = s.summary.ClientID
 	}

@@ -507,9 +507,15 @@ func TestWizardPlanRefusals(t *testing.T) {
 		want string
 	}{
 		{"bad value", func(r *ui.Request) { r.Columns = map[string]string{"qty": "Int64"} }, exitcode.Invalid, `orders.csv:3: column 2 ("qty")`},
+		// The engine's advice names the wizard's fields, never a flag.
 		{"read-only workspace", func(r *ui.Request) {
 			r.WorkspaceID, r.WorkspaceName = demo.WorkspaceExecutiveID, demo.WorkspaceExecutive
-		}, exitcode.Refused, ""},
+		}, exitcode.Refused, "or choose another workspace"},
+		{"not a push dataset", func(r *ui.Request) {
+			r.WorkspaceID, r.WorkspaceName, r.Dataset = demo.WorkspaceFinanceID, demo.WorkspaceFinance, demo.ImportedDatasetName
+		}, exitcode.Refused, "choose another dataset name and pbiwb creates a push dataset of that name"},
+		{"input is a directory", func(r *ui.Request) { r.Input = filepath.Dir(path) }, exitcode.Usage,
+			"the Input set to " + filepath.Dir(path) + " is a directory"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -522,6 +528,10 @@ func TestWizardPlanRefusals(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%q does not say %q", err, tc.want)
+			}
+			// The push's own advice (schema's findings are worded elsewhere).
+			if tc.code != exitcode.Invalid && strings.Contains(err.Error(), "--") {
+				t.Errorf("%q names a flag in the wizard", err)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/connector/source"
 	"github.com/pbiwb/pbiwb/format"
@@ -19,6 +20,8 @@ type InputChangedError struct {
 	Written   int64  // rows acknowledged, this run and the runs it resumed
 	StartOver string // the command that pushes the input as it is now
 	Append    bool
+	// Fields names the mode's setting in the message; nil is field.Plain.
+	Fields field.Namer
 }
 
 func (e *InputChangedError) Error() string {
@@ -28,8 +31,8 @@ func (e *InputChangedError) Error() string {
 	}
 	msg += " To push the input as it is now, start over: " + e.StartOver
 	if e.Append && e.Written > 0 {
-		msg += fmt.Sprintf(" (it appends every row again, after the %s already written; --mode replace rewrites the table instead)",
-			format.Thousands(e.Written))
+		msg += fmt.Sprintf(" (it appends every row again, after the %s already written; %s rewrites the table instead)",
+			format.Thousands(e.Written), field.Or(e.Fields).Setting(field.Mode, ModeReplace))
 	}
 	return msg
 }
@@ -43,5 +46,6 @@ func inputChanged(j job, w *writer.Writer, err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	return &InputChangedError{Err: ce, Written: w.AckedRows(), StartOver: j.StartOverHint, Append: j.Target.Mode == ModeAppend}
+	return &InputChangedError{Err: ce, Written: w.AckedRows(), StartOver: j.StartOverHint, Append: j.Target.Mode == ModeAppend,
+		Fields: j.Fields}
 }

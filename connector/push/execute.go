@@ -7,6 +7,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
@@ -87,11 +88,15 @@ type job struct {
 	// OnVerified, if set, is called once the row count is verified, before
 	// the checkpoint is removed.
 	OnVerified func()
+	// Fields names the settings the messages advise (Services.Fields); nil
+	// is field.Plain.
+	Fields field.Namer
 }
 
-// ErrNothingToResume: --resume without a checkpoint for this input and target.
+// ErrNothingToResume: a resume without a checkpoint for this input and
+// target. The push's error wraps it with what to do, in its face's terms.
 var ErrNothingToResume error = &UsageError{Msg: "there is no interrupted push of this input into this table to resume " +
-	"(the input or the target differs, or the last run finished); run without --resume"}
+	"(the input or the target differs, or the last run finished)"}
 
 // execute runs the job and returns its summary (also emitted as the last
 // event) and the error that ended it, if any.
@@ -140,6 +145,7 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 	if j.Tracker == nil || j.Table == nil || j.Classify == nil || j.Open == nil {
 		return sum, errors.New("push: job needs Tracker, Table, Classify and Open")
 	}
+	j.Fields = field.Or(j.Fields)
 	c, st, err := openCheckpoint(ctx, j)
 	if err != nil {
 		return sum, err
@@ -168,9 +174,9 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 		return pc.EstimateRemainingFrom(int(max(j.TotalRows-left, 0)), left, sizes, 0)
 	}
 	w, err := writer.New(writer.Config{Table: j.Table, Classify: j.Classify, Pacer: pc, Checkpoint: c,
-		Events: trackerEvents{j.Tracker}, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
+		Events: trackerEvents{j.Tracker, j.Fields}, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
 		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
-		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait})
+		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait, Fields: j.Fields})
 	if err != nil {
 		return sum, err
 	}
@@ -191,7 +197,7 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 	}
 
 	j.Tracker.Phase(PhaseVerifying, "")
-	counted, err := verify(ctx, j.Table, st.Header.CountBefore+j.TotalRows, j.TableCap, j.Limits.MaxRowsPerPost)
+	counted, err := verify(ctx, j.Table, st.Header.CountBefore+j.TotalRows, j.TableCap, j.Limits.MaxRowsPerPost, j.Fields)
 	sum.TableRows = counted
 	if err != nil {
 		return sum, err
@@ -214,20 +220,24 @@ func openCheckpoint(ctx context.Context, j job) (*checkpoint.Checkpoint, *checkp
 	key := CheckpointKey{Fingerprint: j.Fingerprint, Target: j.Target}
 	if j.Resume {
 		c, st, err := checkpoint.Load(j.CheckpointDir, key, j.Clock)
-		if errors.Is(err, checkpoint.ErrNotFound) {
-			return nil, nil, ErrNothingToResume
-		}
-		if err != nil {
+		var corrupt *checkpoint.CorruptError
+		switch {
+		case errors.Is(err, checkpoint.ErrNotFound):
+			return nil, nil, fmt.Errorf("%w; run without %s", ErrNothingToResume, j.Fields.Name(field.Resume))
+		case errors.As(err, &corrupt):
+			return nil, nil, fmt.Errorf("%w; delete it and push again with %s", err, j.Fields.Setting(field.Mode, ModeReplace))
+		case err != nil:
 			return nil, nil, err
 		}
 		if st.Header.Batching != j.Batching || st.Header.Batches != j.Batches || st.Header.TotalRows != j.TotalRows {
 			c.Close()
 			return nil, nil, fmt.Errorf("the checkpoint was made with other batches (%s, %d batches, %d rows; now %s, %d, %d): "+
-				"run without --resume", st.Header.Batching, st.Header.Batches, st.Header.TotalRows, j.Batching, j.Batches, j.TotalRows)
+				"run without %s", st.Header.Batching, st.Header.Batches, st.Header.TotalRows, j.Batching, j.Batches, j.TotalRows,
+				j.Fields.Name(field.Resume))
 		}
 		if len(st.Unresolved) > 0 {
 			j.Tracker.Phase(PhaseSettling, "")
-			if err := writer.SettleResume(ctx, j.Table, j.Classify, c, st, j.Stability); err != nil {
+			if err := writer.SettleResume(ctx, j.Table, j.Classify, c, st, j.Stability, j.Fields); err != nil {
 				c.Close()
 				return nil, nil, err
 			}

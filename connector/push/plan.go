@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/schema"
@@ -106,7 +107,8 @@ func prepare(ctx context.Context, svc Services, req Request, run *runStart, obs 
 	if svc.Clock == nil {
 		svc.Clock = clock.System{}
 	}
-	if err := checkInputPath(req.Input); err != nil {
+	svc.Fields = field.Or(svc.Fields)
+	if err := checkInputPath(req.Input, svc.Fields); err != nil {
 		return nil, err
 	}
 	tr := NewTracker(svc.Clock, 0, 0, obs...)
@@ -116,7 +118,7 @@ func prepare(ctx context.Context, svc Services, req Request, run *runStart, obs 
 	if err != nil {
 		return nil, fmt.Errorf("read the limits in force: %w", err)
 	}
-	tgt, err := resolveTarget(ctx, svc.PowerBI, req)
+	tgt, err := resolveTarget(ctx, svc.PowerBI, req, svc.Fields)
 	if err != nil {
 		return nil, err
 	}
@@ -193,8 +195,8 @@ func (p *Plan) checkCheckpoint() error {
 	p.resume = resumeDecision{}
 	if p.target.table == nil {
 		if p.req.Resume {
-			p.resume = resumeDecision{startOver: true, note: fmt.Sprintf("--resume: dataset %q does not exist yet, so nothing "+
-				"of this input was written into it; starting from the first row", p.req.Dataset)}
+			p.resume = resumeDecision{startOver: true, note: fmt.Sprintf("%s: dataset %q does not exist yet, so nothing "+
+				"of this input was written into it; starting from the first row", p.svc.Fields.Name(field.Resume), p.req.Dataset)}
 		}
 		return nil
 	}
@@ -206,12 +208,12 @@ func (p *Plan) checkCheckpoint() error {
 		return err
 	case p.req.Resume:
 	case p.checkpoint && p.req.Restart:
-		p.warn("the checkpoint of an interrupted push of this input into this table is discarded (--restart)")
+		p.warn("the checkpoint of an interrupted push of this input into this table is discarded (" + p.svc.Fields.Name(field.Restart) + ")")
 	case p.checkpoint && p.req.Mode == ModeAppend:
 		return ErrCheckpointExists
 	case p.checkpoint:
 		p.warn("an interrupted push of this input into this table left a checkpoint; " +
-			"this run starts over (replace deletes the table's rows first); --resume would have continued it")
+			"this run starts over (replace deletes the table's rows first); " + p.svc.Fields.Name(field.Resume) + " would have continued it")
 	}
 	return nil
 }
@@ -300,7 +302,8 @@ func openSource(ctx context.Context, svc Services, input string) (*source.Source
 			return nil, ErrNoDomo
 		}
 		if strings.TrimSpace(id) == "" {
-			return nil, &UsageError{Msg: "--input domo: needs the DataSet's id, e.g. domo:845305d8-da3d-4107-a9d6-13ef3f86d4a4"}
+			return nil, &UsageError{Msg: svc.Fields.Setting(field.Input, "domo:") +
+				" needs the DataSet's id, e.g. domo:845305d8-da3d-4107-a9d6-13ef3f86d4a4"}
 		}
 		return source.Domo(ctx, svc.Domo, id)
 	}
@@ -308,26 +311,29 @@ func openSource(ctx context.Context, svc Services, input string) (*source.Source
 }
 
 // checkInputPath fails early, before any request, on a file that cannot be
-// read: a wrong --input is a usage error, not something to sign in for. Only
+// read: a wrong input is a usage error, not something to sign in for. Only
 // a regular file is opened to check it: opening a FIFO would wait for its
-// writer, and a stream is read once, by the scan.
-func checkInputPath(input string) error {
+// writer, and a stream is read once, by the scan. The messages name the
+// input as the face takes it ("--input x.csv"), path unquoted as people
+// typed it, which a *field.Error would quote.
+func checkInputPath(input string, fields field.Namer) error {
 	if input == "-" || strings.HasPrefix(input, "domo:") {
 		return nil
 	}
+	given := fields.Setting(field.Input, input)
 	st, err := os.Stat(input)
 	if err != nil {
-		return &UsageError{Msg: fmt.Sprintf("--input %s: %v", input, errors.Unwrap(err))}
+		return &UsageError{Msg: fmt.Sprintf("%s: %v", given, errors.Unwrap(err))}
 	}
 	if st.IsDir() {
-		return &UsageError{Msg: fmt.Sprintf("--input %s is a directory: give a CSV file (or - for stdin)", input)}
+		return &UsageError{Msg: given + " is a directory: give a CSV file (or - for stdin)"}
 	}
 	if !st.Mode().IsRegular() {
 		return nil
 	}
 	f, err := os.Open(input)
 	if err != nil {
-		return &UsageError{Msg: fmt.Sprintf("--input %s: %v", input, errors.Unwrap(err))}
+		return &UsageError{Msg: fmt.Sprintf("%s: %v", given, errors.Unwrap(err))}
 	}
 	return f.Close()
 }

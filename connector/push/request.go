@@ -82,6 +82,11 @@ type Services struct {
 	// LockDir holds the targets' locks; "" is DefaultLockDir(), shared by
 	// every home of this user on the machine.
 	LockDir string
+	// Fields names the settings the engine's messages advise ("push again
+	// with the mode set to replace", "run without resume") in the face's
+	// terms: the command line's flags, the wizard's fields. nil is
+	// field.Plain.
+	Fields field.Namer
 }
 
 // UsageError is a request that cannot be carried out as given (a bad flag

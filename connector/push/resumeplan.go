@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/exitcode"
@@ -36,7 +37,7 @@ const resumeLookback = 200
 
 // resumeDecision is what --resume does without a checkpoint.
 type resumeDecision struct {
-	startOver bool            // write from the first row, as a run without --resume would
+	startOver bool            // write from the first row, as a run without a resume would
 	already   *history.Record // this input's run that wrote it whole: write nothing
 	note      string          // says which, for people
 }
@@ -54,9 +55,11 @@ func (d resumeDecision) writtenBy() string {
 }
 
 func (p *Plan) resumeWithoutCheckpoint() (resumeDecision, error) {
+	n := p.svc.Fields
+	resume, replace := n.Name(field.Resume), n.Setting(field.Mode, ModeReplace)
 	runs, err := history.New(p.svc.Dirs.History()).List(resumeLookback)
 	if err != nil {
-		return resumeDecision{}, fmt.Errorf("--resume: read the history to see what became of this input: %w", err)
+		return resumeDecision{}, fmt.Errorf("%s: read the history to see what became of this input: %w", resume, err)
 	}
 	table := p.target.table.Name
 	var mine *history.Record
@@ -79,31 +82,32 @@ func (p *Plan) resumeWithoutCheckpoint() (resumeDecision, error) {
 		d := resumeDecision{already: mine}
 		if len(since) > 0 {
 			next := since[len(since)-1]
-			return d, &UsageError{Msg: fmt.Sprintf("--resume: run %s wrote this input into table %q, but run %s (input %s) "+
+			return d, &UsageError{Msg: fmt.Sprintf("%s: run %s wrote this input into table %q, but run %s (input %s) "+
 				"wrote into it after that, so the table may no longer hold this input as it was written; nothing was written. "+
-				"Run without --resume to push this input again (--mode replace starts the table over)",
-				d.writtenBy(), table, next.ID, next.Input)}
+				"Run without %s to push this input again (%s starts the table over)",
+				resume, d.writtenBy(), table, next.ID, next.Input, resume, replace)}
 		}
 		d.note = fmt.Sprintf("nothing to write: run %s already wrote this input into table %q (%s rows, row count verified, %s); "+
-			"run without --resume to write it again", d.writtenBy(), table, format.Thousands(p.recordRows(mine)), when(mine))
+			"run without %s to write it again", d.writtenBy(), table, format.Thousands(p.recordRows(mine)), when(mine), resume)
 		return d, nil
 	}
-	if msg := p.otherCheckpoint(); msg != "" {
+	if msg := p.otherCheckpoint(n); msg != "" {
 		return resumeDecision{}, &UsageError{Msg: msg}
 	}
 	if mine == nil {
-		return resumeDecision{startOver: true, note: "--resume: no earlier push of this input into this table is recorded " +
+		return resumeDecision{startOver: true, note: resume + ": no earlier push of this input into this table is recorded " +
 			"and none left a checkpoint, so nothing of it was written; starting from the first row"}, nil
 	}
 	if mine.RowsWritten > 0 || mine.BatchesDone > 0 {
-		return resumeDecision{}, &UsageError{Msg: fmt.Sprintf("--resume: run %s of this input wrote %s rows into table %q "+
-			"before it ended (%s), but its checkpoint is gone (deleted, or kept under another --home), so which of its rows "+
-			"landed is unknown and resuming could write some twice; nothing was written. Resume with the --home that run used, "+
-			"or push again with --mode replace to start the table over",
-			mine.ID, format.Thousands(mine.RowsWritten), table, mine.Outcome)}
+		home := n.Name(field.Home)
+		return resumeDecision{}, &UsageError{Msg: fmt.Sprintf("%s: run %s of this input wrote %s rows into table %q "+
+			"before it ended (%s), but its checkpoint is gone (deleted, or kept under another %s), so which of its rows "+
+			"landed is unknown and resuming could write some twice; nothing was written. Resume with the %s that run used, "+
+			"or push again with %s to start the table over",
+			resume, mine.ID, format.Thousands(mine.RowsWritten), table, mine.Outcome, home, home, replace)}
 	}
-	return resumeDecision{startOver: true, note: fmt.Sprintf("--resume: run %s of this input stopped before it sent anything "+
-		"(%s, %s), so there is nothing to resume; starting from the first row", mine.ID, mine.Outcome, when(mine))}, nil
+	return resumeDecision{startOver: true, note: fmt.Sprintf("%s: run %s of this input stopped before it sent anything "+
+		"(%s, %s), so there is nothing to resume; starting from the first row", resume, mine.ID, mine.Outcome, when(mine))}, nil
 }
 
 // sameTable says whether a run wrote (or meant to write) into this plan's
@@ -154,8 +158,8 @@ func when(r *history.Record) string {
 
 // otherCheckpoint describes the checkpoint that an interrupted push of
 // another input (or of this input in the other mode) left in this table,
-// or "" when there is none.
-func (p *Plan) otherCheckpoint() string {
+// or "" when there is none; n names the settings it advises.
+func (p *Plan) otherCheckpoint(n field.Namer) string {
 	dir := p.svc.Dirs.Checkpoints()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -175,13 +179,14 @@ func (p *Plan) otherCheckpoint() string {
 			continue
 		}
 		started := h.Created.Local().Format(time.DateTime)
+		resume := n.Name(field.Resume)
 		if h.Key.Fingerprint == me.Fingerprint {
-			return fmt.Sprintf("--resume: the interrupted push of this input into table %q (started %s) was a %s, not a %s: "+
-				"resume it with --mode %s --resume; nothing was written", me.Table, started, k.Mode, me.Mode, k.Mode)
+			return fmt.Sprintf("%s: the interrupted push of this input into table %q (started %s) was a %s, not a %s: "+
+				"resume it with %s %s; nothing was written", resume, me.Table, started, k.Mode, me.Mode, n.Setting(field.Mode, k.Mode), resume)
 		}
-		return fmt.Sprintf("--resume: the push left interrupted in table %q (started %s, %s) was of another input, or of this "+
+		return fmt.Sprintf("%s: the push left interrupted in table %q (started %s, %s) was of another input, or of this "+
 			"one before it changed, so it cannot be continued with this input; nothing was written. Resume it with the input "+
-			"it started with, or run without --resume to push this input from its first row", me.Table, started, k.Mode)
+			"it started with, or run without %s to push this input from its first row", resume, me.Table, started, k.Mode, resume)
 	}
 	return ""
 }

@@ -123,6 +123,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		StartOverHint: command(p.svc, restart).Line(),
 		Tracker:       tr,
 		Clock:         clk,
+		Fields:        p.svc.Fields,
 		// Once the count is verified the checkpoint goes: the record must
 		// say so first, or a kill in between would leave neither, and a
 		// --resume could not tell that this input was written whole.
@@ -184,7 +185,7 @@ func resumeHint(svc Services, req Request) string {
 func (p *Plan) prepareTable(ctx context.Context, tr *Tracker) error {
 	c, g := p.svc.PowerBI, p.target.group.ID
 	if p.target.dataset == nil {
-		if err := recheckNewDataset(ctx, c, p.target.group, p.req.Dataset); err != nil {
+		if err := recheckNewDataset(ctx, c, p.target.group, p.req.Dataset, p.svc.Fields); err != nil {
 			return err
 		}
 		tr.Phase(PhaseResolving, fmt.Sprintf("Creating push dataset %q with table %q", p.req.Dataset, p.req.Table))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
@@ -28,16 +29,17 @@ type resolved struct {
 
 // resolveTarget finds the workspace, the dataset and the table, reading only.
 // Every way the target cannot take the push is a *TargetError (3: change the
-// target; 5: Power BI refuses) or a Power BI error.
-func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolved, error) {
+// target; 5: Power BI refuses) or a Power BI error; n names the settings its
+// advice refers to.
+func resolveTarget(ctx context.Context, c *powerbi.Client, req Request, n field.Namer) (resolved, error) {
 	var r resolved
 	g, err := c.FindGroup(ctx, req.Group)
 	var dup *powerbi.DuplicateNameError
 	switch {
 	case errors.As(err, &dup):
 		return r, &TargetError{Code: exitcode.Invalid, Err: err, Msg: fmt.Sprintf(
-			"several workspaces are named %q (ids %s): pass --group with the id of the one to write to",
-			req.Group, strings.Join(dup.IDs, ", "))}
+			"several workspaces are named %q (ids %s): pass %s with the id of the one to write to",
+			req.Group, strings.Join(dup.IDs, ", "), n.Name(field.Group))}
 	case errors.Is(err, powerbi.ErrNoSuchGroup):
 		// Not visible is what no access looks like from outside: Power BI's
 		// refusal, exit 5, with the names the identity can see.
@@ -51,7 +53,7 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 	if g.IsReadOnly {
 		return r, &TargetError{Code: exitcode.Refused, Msg: fmt.Sprintf(
 			"workspace %q is read-only for this identity (a Viewer role, or a read-only capacity): nothing was written. "+
-				"Ask the workspace's admin for the Contributor role or higher, or choose another --group", g.Name)}
+				"Ask the workspace's admin for the Contributor role or higher, or choose another %s", g.Name, field.Noun(n, field.Group))}
 	}
 
 	ds, err := c.FindDataset(ctx, g.ID, req.Dataset)
@@ -59,8 +61,8 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 	case errors.As(err, &dup):
 		return r, &TargetError{Code: exitcode.Invalid, Err: err, Msg: fmt.Sprintf(
 			"workspace %q holds several datasets named %q (ids %s); Power BI allows repeated names but pbiwb "+
-				"cannot tell which one to write to: delete or rename the extra ones in Power BI, or choose another --dataset name",
-			g.Name, req.Dataset, strings.Join(dup.IDs, ", "))}
+				"cannot tell which one to write to: delete or rename the extra ones in Power BI, or choose another %s name",
+			g.Name, req.Dataset, strings.Join(dup.IDs, ", "), field.Noun(n, field.Dataset))}
 	case errors.Is(err, powerbi.ErrNoSuchDataset):
 		r.retention = req.retention()
 		return r, nil // created with the table by Run
@@ -70,8 +72,8 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 	if !ds.IsPush() {
 		return r, &TargetError{Code: exitcode.Refused, Msg: fmt.Sprintf(
 			"dataset %q (id %s) in workspace %q is not a push dataset (it was imported or published from Power BI Desktop), "+
-				"so Power BI refuses rows sent to it: choose another --dataset name and pbiwb creates a push dataset of that name",
-			ds.Name, ds.ID, g.Name)}
+				"so Power BI refuses rows sent to it: choose another %s name and pbiwb creates a push dataset of that name",
+			ds.Name, ds.ID, g.Name, field.Noun(n, field.Dataset))}
 	}
 	r.dataset = &ds
 	r.retention = schema.RetentionNone
@@ -79,8 +81,8 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 		r.retention = schema.RetentionFIFO
 	}
 	if req.Retention != "" && r.retention != req.retention() && req.Retention != RetentionNone {
-		r.warnings = append(r.warnings, fmt.Sprintf("dataset %q exists with retention %s; --retention %s applies only "+
-			"when a dataset is created (Power BI fixes it then)", ds.Name, retentionWord(r.retention), req.Retention))
+		r.warnings = append(r.warnings, fmt.Sprintf("dataset %q exists with retention %s; %s applies only "+
+			"when a dataset is created (Power BI fixes it then)", ds.Name, retentionWord(r.retention), n.Setting(field.Retention, req.Retention)))
 	}
 
 	tables, err := c.Tables(ctx, g.ID, ds.ID)
@@ -99,8 +101,8 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 		}
 		return r, &TargetError{Code: exitcode.Invalid, Msg: fmt.Sprintf(
 			"dataset %q exists with %s but no table %q, and Power BI cannot add a table to an existing push dataset "+
-				"(a table's schema can be updated, not created): choose a new --dataset name (pbiwb creates it with the table), "+
-				"or write to one of its tables", ds.Name, has, req.Table)}
+				"(a table's schema can be updated, not created): choose a new %s name (pbiwb creates it with the table), "+
+				"or write to one of its tables", ds.Name, has, req.Table, field.Noun(n, field.Dataset))}
 	}
 	r.table = t
 	if len(t.Columns) == 0 {
@@ -119,11 +121,11 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request) (resolve
 			r.existing[i] = schema.Column{Name: col.Name, Type: typ}
 		}
 	}
-	n, err := c.CountRows(ctx, g.ID, ds.ID, t.Name)
+	rows, err := c.CountRows(ctx, g.ID, ds.ID, t.Name)
 	if err != nil {
 		return r, fmt.Errorf("count the rows of table %q: %w", t.Name, err)
 	}
-	r.tableRows = n
+	r.tableRows = rows
 	return r, nil
 }
 
@@ -155,7 +157,9 @@ func retentionWord(r schema.Retention) string {
 // have created one since (the target's lock keeps out only the pushes of this
 // machine's user). Creating a second of the same name would make every later
 // push refuse the target, so the push stops instead, having written nothing.
-func recheckNewDataset(ctx context.Context, c *powerbi.Client, g powerbi.Group, name string) error {
+// n names the setting its advice refers to.
+func recheckNewDataset(ctx context.Context, c *powerbi.Client, g powerbi.Group, name string, n field.Namer) error {
+	another := field.Noun(n, field.Dataset)
 	ds, err := c.FindDataset(ctx, g.ID, name)
 	var dup *powerbi.DuplicateNameError
 	switch {
@@ -164,13 +168,13 @@ func recheckNewDataset(ctx context.Context, c *powerbi.Client, g powerbi.Group, 
 	case errors.As(err, &dup):
 		return &TargetError{Code: exitcode.Invalid, Err: err, Msg: fmt.Sprintf(
 			"datasets named %q appeared in workspace %q while this push read its input (ids %s): something else is creating them. "+
-				"Nothing was written; delete or rename the extra ones in Power BI, or choose another --dataset name",
-			name, g.Name, strings.Join(dup.IDs, ", "))}
+				"Nothing was written; delete or rename the extra ones in Power BI, or choose another %s name",
+			name, g.Name, strings.Join(dup.IDs, ", "), another)}
 	case err != nil:
 		return fmt.Errorf("look for dataset %q before creating it: %w", name, err)
 	}
 	return &TargetError{Code: exitcode.Invalid, Msg: fmt.Sprintf(
 		"dataset %q (id %s) appeared in workspace %q while this push read its input: something else created it. "+
 			"Nothing was written, so as not to make a second dataset of that name; run the push again to write into it "+
-			"(its table and columns are checked then), or choose another --dataset name", name, ds.ID, g.Name)}
+			"(its table and columns are checked then), or choose another %s name", name, ds.ID, g.Name, another)}
 }

@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
@@ -52,7 +53,7 @@ func (r *throttleRun) execute(t *testing.T, retryAfter, budget time.Duration, re
 		},
 		ResumeHint: "pbiwb push … --resume", RestartHint: "pbiwb push …",
 		Backoff: 100 * time.Microsecond, MaxBackoff: time.Millisecond,
-		StopGrace: testGrace, Stability: testStability, MaxThrottleWait: budget,
+		StopGrace: testGrace, Stability: testStability, MaxThrottleWait: budget, Fields: flagNames{},
 	})
 }
 
@@ -178,3 +179,15 @@ func TestThrottleWithProgressGoesOn(t *testing.T) {
 		(&run{table: r.table.fakeTable}).checkExactlyOnce(t, n)
 	})
 }
+
+// flagNames names fields as pbiwb push does (cli's flagFace), so the tests
+// read the engine's advice as the command line shows it.
+type flagNames struct{}
+
+func (flagNames) Name(f field.ID) string {
+	if fl, ok := map[field.ID]string{field.MaxThrottleWait: "--max-throttle-wait", field.Group: "--group"}[f]; ok {
+		return fl
+	}
+	return "--" + string(f)
+}
+func (n flagNames) Setting(f field.ID, v string) string { return n.Name(f) + " " + v }

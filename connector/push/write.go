@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/push/internal/writer"
 	"github.com/pbiwb/pbiwb/format"
 )
@@ -13,7 +14,10 @@ import (
 const DefaultMaxThrottleWait = writer.DefaultMaxThrottleWait
 
 // trackerEvents tells the Tracker what the writer does.
-type trackerEvents struct{ t *Tracker }
+type trackerEvents struct {
+	t      *Tracker
+	fields field.Namer // names the settings its notes refer to
+}
 
 func (e trackerEvents) Sending()          { e.t.Sending() }
 func (e trackerEvents) Answered(rows int) { e.t.Answered(rows) }
@@ -28,6 +32,6 @@ func (e trackerEvents) Settling(why string) { e.t.Phase(PhaseSettling, why) }
 func (e trackerEvents) Writing()            { e.t.Phase(PhaseWriting, "") }
 
 func (e trackerEvents) Stopping(inFlight int, grace time.Duration) {
-	e.t.Phase(PhaseWriting, fmt.Sprintf("Stopping: waiting for %s in flight (up to %s; Ctrl-C again to quit now — --resume settles them)",
-		format.Count(inFlight, "batch"), format.Duration(grace)))
+	e.t.Phase(PhaseWriting, fmt.Sprintf("Stopping: waiting for %s in flight (up to %s; Ctrl-C again to quit now — %s settles them)",
+		format.Count(inFlight, "batch"), format.Duration(grace), field.Or(e.fields).Name(field.Resume)))
 }

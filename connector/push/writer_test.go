@@ -194,7 +194,7 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool, obs .
 		if err != nil {
 			t.Fatalf("load checkpoint: %v", err)
 		}
-		if err := writer.SettleResume(ctx, r.table, classifyFake, c, st, r.stab()); err != nil {
+		if err := writer.SettleResume(ctx, r.table, classifyFake, c, st, r.stab(), nil); err != nil {
 			c.Close()
 			return err
 		}
@@ -213,7 +213,7 @@ func (r *run) write(t *testing.T, ctx context.Context, n int, resume bool, obs .
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := writer.New(writer.Config{Table: r.table, Classify: classifyFake, Pacer: p, Checkpoint: c, Events: trackerEvents{r.tracker},
+	w, err := writer.New(writer.Config{Table: r.table, Classify: classifyFake, Pacer: p, Checkpoint: c, Events: trackerEvents{t: r.tracker},
 		Window: l.MaxPendingPosts, Acked: st.Acked, CountBefore: st.Header.CountBefore,
 		Attempts: 4, Backoff: 100 * time.Microsecond, MaxBackoff: time.Millisecond,
 		StopGrace: cmp.Or(r.grace, testGrace), Stability: r.stab()})
@@ -337,7 +337,7 @@ func TestWriterFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.checkExactlyOnce(t, n)
-			if _, err := verify(context.Background(), r.table, totalRows(n), 0, 10_000); err != nil {
+			if _, err := verify(context.Background(), r.table, totalRows(n), 0, 10_000, nil); err != nil {
 				t.Error(err)
 			}
 			p := r.tracker.Snapshot()

@@ -127,15 +127,15 @@ func (s *State) NextBatch() int {
 // ErrNotFound: there is nothing to resume.
 var ErrNotFound = errors.New("no checkpoint for this input and target")
 
-// CorruptError: a checkpoint's log is damaged before its last record.
+// CorruptError: a checkpoint's log is damaged before its last record. It
+// says what is wrong; the engine adds what to do, in its face's terms.
 type CorruptError struct {
 	Path string
 	Line int
 }
 
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("checkpoint %s is damaged at line %d: it cannot say which rows were written; "+
-		"delete it and push again with --mode replace", e.Path, e.Line)
+	return fmt.Sprintf("checkpoint %s is damaged at line %d: it cannot say which rows were written", e.Path, e.Line)
 }
 
 // Checkpoint is an open checkpoint log. Its methods are safe for concurrent use.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/format"
 )
@@ -44,8 +45,8 @@ func (s Stability) withDefaults() Stability {
 var ErrCountUnsettled = errors.New("the table's row count kept changing")
 
 // Count calls count until two consecutive answers, Quiet apart, agree, and
-// returns that count.
-func (s Stability) Count(ctx context.Context, count func(context.Context) (int64, error)) (int64, error) {
+// returns that count. fields names the setting its error advises (resume).
+func (s Stability) Count(ctx context.Context, fields field.Namer, count func(context.Context) (int64, error)) (int64, error) {
 	s = s.withDefaults()
 	deadline := time.Now().Add(max(s.Limit, s.Quiet)) // at least one recount
 	last, err := count(ctx)
@@ -55,7 +56,8 @@ func (s Stability) Count(ctx context.Context, count func(context.Context) (int64
 	for {
 		if time.Now().Add(s.Quiet).After(deadline) {
 			return 0, &StopError{Batch: -1, Err: fmt.Errorf("%w for %s (now %s rows) while settling batches with an unknown outcome: "+
-				"someone else may be writing to the table; run again with --resume once it holds still", ErrCountUnsettled, s.Limit, format.Thousands(last))}
+				"someone else may be writing to the table; run again with %s once it holds still",
+				ErrCountUnsettled, s.Limit, format.Thousands(last), field.Or(fields).Name(field.Resume))}
 		}
 		t := time.NewTimer(s.Quiet)
 		select {
@@ -80,12 +82,13 @@ func (s Stability) Count(ctx context.Context, count func(context.Context) (int64
 // rows until the count holds still (see Stability), records the landed ones
 // as acknowledged and the others as void, and updates st so that st.Acked
 // and st.NextBatch are right. Nothing else may be writing to the table
-// meanwhile.
-func SettleResume(ctx context.Context, t Table, classify Classifier, c *checkpoint.Checkpoint, st *checkpoint.State, stab Stability) error {
+// meanwhile. fields names the settings its errors advise (Config.Fields).
+func SettleResume(ctx context.Context, t Table, classify Classifier, c *checkpoint.Checkpoint, st *checkpoint.State, stab Stability,
+	fields field.Namer) error {
 	if len(st.Unresolved) == 0 {
 		return nil
 	}
-	counted, err := stab.Count(ctx, func(ctx context.Context) (int64, error) {
+	counted, err := stab.Count(ctx, fields, func(ctx context.Context) (int64, error) {
 		n, err := t.CountRows(ctx)
 		if err != nil {
 			f := classify(err)
@@ -104,7 +107,7 @@ func SettleResume(ctx context.Context, t Table, classify Classifier, c *checkpoi
 		refs[b.Index] = b
 	}
 	s, err := Settle(SettleInput{CountBefore: st.Header.CountBefore, AckedRows: st.AckedRows(), Counted: counted,
-		Candidates: cands, TableCap: st.Header.TableCap})
+		Candidates: cands, TableCap: st.Header.TableCap, Fields: fields})
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,12 @@ package writer
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/field"
 )
 
 func TestStabilityCount(t *testing.T) {
@@ -23,11 +26,14 @@ func TestStabilityCount(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &countSeq{counts: tt.counts}
-			got, err := Stability{Quiet: 2 * time.Millisecond, Limit: tt.limit}.Count(context.Background(), c.count)
+			got, err := Stability{Quiet: 2 * time.Millisecond, Limit: tt.limit}.Count(context.Background(), flagNames{}, c.count)
 			if tt.err {
 				var se *StopError
 				if !errors.Is(err, ErrCountUnsettled) || !errors.As(err, &se) {
 					t.Fatalf("err %v, want a StopError wrapping ErrCountUnsettled", err)
+				}
+				if !strings.Contains(err.Error(), "run again with --resume once it holds still") {
+					t.Errorf("err %q names the resume otherwise than the face does", err)
 				}
 				return
 			}
@@ -38,7 +44,7 @@ func TestStabilityCount(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := (Stability{Quiet: time.Second}).Count(ctx, (&countSeq{counts: []int64{1}}).count); !errors.Is(err, context.Canceled) {
+	if _, err := (Stability{Quiet: time.Second}).Count(ctx, nil, (&countSeq{counts: []int64{1}}).count); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
@@ -57,3 +63,11 @@ func (c *countSeq) count(context.Context) (int64, error) {
 	c.calls++
 	return c.counts[i], nil
 }
+
+// flagNames names fields as the command line does, for the messages' advice.
+type flagNames struct{}
+
+func (flagNames) Name(f field.ID) string {
+	return map[field.ID]string{field.Resume: "--resume", field.Mode: "--mode", field.MaxThrottleWait: "--max-throttle-wait"}[f]
+}
+func (n flagNames) Setting(f field.ID, v string) string { return n.Name(f) + " " + v }

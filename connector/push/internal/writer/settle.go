@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/format"
 )
@@ -48,6 +49,8 @@ type SettleInput struct {
 	// TableCap is the rows a basicFIFO table keeps (0 without retention):
 	// once a FIFO table may have evicted rows, its count proves nothing.
 	TableCap int64
+	// Fields names the settings a SettleError advises; nil is field.Plain.
+	Fields field.Namer
 }
 
 // Settlement says which candidates landed (now acknowledged) and which to send again.
@@ -78,9 +81,12 @@ type SettleError struct {
 	Expected   int64 // rows before + acknowledged rows
 	Counted    int64
 	Candidates []Candidate
+	// Fields names the settings the message advises; nil is field.Plain.
+	Fields field.Namer
 }
 
 func (e *SettleError) Error() string {
+	replace := field.Or(e.Fields).Setting(field.Mode, "replace")
 	batches := make([]int, len(e.Candidates))
 	pending := 0
 	for i, c := range e.Candidates {
@@ -89,17 +95,17 @@ func (e *SettleError) Error() string {
 	switch e.Problem {
 	case ForeignRows:
 		return fmt.Sprintf("the table holds %s rows but this push accounts for %s, plus up to %s of batches %v whose outcome is unknown: "+
-			"someone else is writing to or deleting from the table; stop the other writer, then push again with --mode replace",
-			format.Thousands(e.Counted), format.Thousands(e.Expected), format.Thousands(int64(pending)), batches)
+			"someone else is writing to or deleting from the table; stop the other writer, then push again with %s",
+			format.Thousands(e.Counted), format.Thousands(e.Expected), format.Thousands(int64(pending)), batches, replace)
 	case Undecidable:
 		return fmt.Sprintf("the table holds %s rows, %s more than acknowledged, but several combinations of batches %v add up to that: "+
-			"cannot tell which landed; push again with --mode replace",
-			format.Thousands(e.Counted), format.Thousands(e.Counted-e.Expected), batches)
+			"cannot tell which landed; push again with %s",
+			format.Thousands(e.Counted), format.Thousands(e.Counted-e.Expected), batches, replace)
 	case Unverifiable:
 		return fmt.Sprintf("batches %v may or may not have landed, and a FIFO table that may have evicted rows cannot be counted to tell: "+
-			"push again with --mode replace", batches)
+			"push again with %s", batches, replace)
 	case TooManyCandidates:
-		return fmt.Sprintf("%d batches have an unknown outcome, too many to settle by counting rows; push again with --mode replace", len(batches))
+		return fmt.Sprintf("%d batches have an unknown outcome, too many to settle by counting rows; push again with %s", len(batches), replace)
 	}
 	return "cannot settle the batches with an unknown outcome"
 }
@@ -112,7 +118,7 @@ const MaxCandidates = 16
 func Settle(in SettleInput) (Settlement, error) {
 	expected := in.CountBefore + in.AckedRows
 	fail := func(p SettleProblem) (Settlement, error) {
-		return Settlement{}, &SettleError{Problem: p, Expected: expected, Counted: in.Counted, Candidates: in.Candidates}
+		return Settlement{}, &SettleError{Problem: p, Expected: expected, Counted: in.Counted, Candidates: in.Candidates, Fields: in.Fields}
 	}
 	if len(in.Candidates) > MaxCandidates {
 		return fail(TooManyCandidates)
@@ -178,12 +184,12 @@ func (w *Writer) settle(ctx context.Context, i int, why string) (bool, error) {
 
 	w.c.Events.Settling(why)
 	defer w.c.Events.Writing()
-	counted, err := w.c.Stability.Count(ctx, w.countRows)
+	counted, err := w.c.Stability.Count(ctx, w.c.Fields, w.countRows)
 	if err != nil {
 		return false, err
 	}
 	s, err := Settle(SettleInput{CountBefore: w.c.CountBefore, AckedRows: acked, Counted: counted,
-		Candidates: cands, TableCap: w.c.TableCap})
+		Candidates: cands, TableCap: w.c.TableCap, Fields: w.c.Fields})
 	if err != nil {
 		return false, err
 	}

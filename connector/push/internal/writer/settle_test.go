@@ -54,6 +54,11 @@ func TestSettle(t *testing.T) {
 				if !strings.Contains(err.Error(), tt.msg) {
 					t.Errorf("message %q lacks %q", err, tt.msg)
 				}
+				// The advice names the mode as the face does: flags here.
+				se.Fields = flagNames{}
+				if !strings.Contains(se.Error(), "push again with --mode replace") {
+					t.Errorf("message %q does not advise the mode replace in the face's terms", se.Error())
+				}
 				return
 			}
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/format"
 )
 
@@ -22,6 +23,8 @@ type ThrottleError struct {
 	RetryAfter time.Duration // what the last 429 asked for
 	Throttled  time.Duration // how long 429s had held the push without progress (0: the first 429)
 	Until      time.Time     // when Power BI said it would take requests again
+	// Fields names the budget's setting in the message; nil is field.Plain.
+	Fields field.Namer
 }
 
 func (e *ThrottleError) Error() string {
@@ -30,8 +33,8 @@ func (e *ThrottleError) Error() string {
 		what = fmt.Sprintf("Power BI has answered 429 Too Many Requests for %s without taking a batch, and asks to wait %s more",
 			format.Duration(e.Throttled), format.Duration(e.RetryAfter))
 	}
-	return fmt.Sprintf("%s: longer than --max-throttle-wait %s allows, so the push stopped; it makes sense to resume after %s",
-		what, format.Duration(e.Budget), format.WallClock(e.Until))
+	return fmt.Sprintf("%s: longer than %s allows, so the push stopped; it makes sense to resume after %s",
+		what, field.Or(e.Fields).Setting(field.MaxThrottleWait, format.Duration(e.Budget)), format.WallClock(e.Until))
 }
 
 // overBudget is the stop when a 429 asking for retryAfter, met at now,
@@ -48,5 +51,5 @@ func (w *Writer) overBudget(now time.Time, retryAfter time.Duration) *ThrottleEr
 	if until.Sub(since) <= w.c.MaxThrottleWait {
 		return nil
 	}
-	return &ThrottleError{Budget: w.c.MaxThrottleWait, RetryAfter: retryAfter, Throttled: now.Sub(since), Until: until}
+	return &ThrottleError{Budget: w.c.MaxThrottleWait, RetryAfter: retryAfter, Throttled: now.Sub(since), Until: until, Fields: w.c.Fields}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/internal/stall"
 	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
@@ -82,6 +83,10 @@ type Config struct {
 	// Stability is how settling waits for the row count to hold still;
 	// zero fields take DefaultStability's.
 	Stability Stability
+	// Fields names the settings the writer's errors advise (push again
+	// with the mode set to replace, resume) in the face's terms; nil is
+	// field.Plain.
+	Fields field.Namer
 }
 
 // DefaultStopGrace is Config.StopGrace's default: long enough for a
@@ -134,6 +139,7 @@ func New(c Config) (*Writer, error) {
 	if c.MaxThrottleWait <= 0 {
 		c.MaxThrottleWait = DefaultMaxThrottleWait
 	}
+	c.Fields = field.Or(c.Fields)
 	if c.Events == nil {
 		c.Events = noEvents{}
 	}
