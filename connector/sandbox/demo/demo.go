@@ -60,6 +60,15 @@ const (
 	// An imported (not push) dataset in Finance: push operations answer ItemNotFound.
 	ImportedDatasetID   = "00000000-0000-4000-8000-00000000d001"
 	ImportedDatasetName = "Budget 2026 (imported)"
+
+	// A basicFIFO push dataset in Operations that pbiwb did not create (as
+	// Azure Stream Analytics makes them), already holding SensorFeedRows rows
+	// in table SensorFeedTable: columns Timestamp (Datetime), SensorId
+	// (String) and Value (Double).
+	SensorFeedDatasetID   = "00000000-0000-4000-8000-00000000d002"
+	SensorFeedDatasetName = "Sensor Feed"
+	SensorFeedTable       = "Readings"
+	SensorFeedRows        = 200_000
 )
 
 // PowerBIResource is the Power BI resource (audience) in the public cloud; the

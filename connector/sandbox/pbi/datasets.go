@@ -350,6 +350,7 @@ func (c *call) putTable() {
 		c.tableNotFound()
 		return
 	}
+	old.fill()
 	for i, col := range nt.Columns {
 		if prev := old.column(col.Name); prev != nil && prev.DataType == col.DataType {
 			keep := *col
@@ -373,9 +374,6 @@ func (c *call) deleteRows() {
 		c.tableNotFound()
 		return
 	}
-	for _, col := range t.Columns {
-		col.clear()
-	}
-	t.Rows = 0
+	t.clearRows()
 	c.w.WriteHeader(http.StatusOK)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -15,9 +16,14 @@ import (
 // not saved: a restarted sandbox starts with fresh windows.
 const stateFile = "pbi-store.gob"
 
-// stateVersion changes when the saved shape does; an older file is ignored
-// (the sandbox starts from the demo state) rather than misread.
-const stateVersion = 1
+// stateVersion changes when the saved shape does; a file of another version
+// is ignored (the sandbox starts from the demo state) rather than misread.
+// Version 2 added savedTable.Seed: a version-1 file reads the same, but a
+// version-1 reader must not load a seeded table as Rows rows without values.
+const stateVersion = 2
+
+// readableVersions are the saved shapes this version loads.
+var readableVersions = []int{1, stateVersion}
 
 type savedStore struct {
 	Version    int
@@ -47,6 +53,7 @@ type savedTable struct {
 	Rows              int
 	Measures          []measure
 	Columns           []savedColumn
+	Seed              string // a seeded table whose values were never made: table.seed
 }
 
 type savedColumn struct {
@@ -94,7 +101,7 @@ func saveWorkspace(ws *workspace) savedWorkspace {
 		sd := savedDataset{ID: d.ID, Name: d.Name, Retention: d.Retention, Mode: d.Mode, ConfigBy: d.ConfigBy, Push: d.Push,
 			Created: d.Created, Relations: d.Relations, Counters: d.Counters}
 		for _, t := range d.Tables {
-			stb := savedTable{Name: t.Name, Description: t.Description, IsHidden: t.IsHidden, Rows: t.Rows, Measures: t.Measures}
+			stb := savedTable{Name: t.Name, Description: t.Description, IsHidden: t.IsHidden, Rows: t.Rows, Measures: t.Measures, Seed: t.seed}
 			for _, c := range t.Columns {
 				stb.Columns = append(stb.Columns, savedColumn{c.Name, c.DataType, c.FormatString, c.DataCategory, c.SummarizeBy, c.SortByColumn,
 					c.IsHidden, c.ints, c.floats, c.bools, c.strs, c.nulls})
@@ -122,7 +129,7 @@ func loadStore(dir string) (*store, error) {
 	if err := gob.NewDecoder(f).Decode(&in); err != nil {
 		return nil, fmt.Errorf("%s is damaged (%v); delete it to start from the demo state", f.Name(), err)
 	}
-	if in.Version != stateVersion {
+	if !slices.Contains(readableVersions, in.Version) {
 		return nil, nil
 	}
 	st := &store{datasets: map[string]*dataset{}}
@@ -143,6 +150,9 @@ func loadWorkspace(st *store, sw savedWorkspace) *workspace {
 			Created: sd.Created, Relations: sd.Relations, Counters: sd.Counters}
 		for _, stb := range sd.Tables {
 			t := &table{Name: stb.Name, Description: stb.Description, IsHidden: stb.IsHidden, Rows: stb.Rows, Measures: stb.Measures}
+			if seeds[stb.Seed] != nil {
+				t.seed = stb.Seed
+			}
 			for _, c := range stb.Columns {
 				t.Columns = append(t.Columns, &column{Name: c.Name, DataType: c.DataType, FormatString: c.FormatString, DataCategory: c.DataCategory,
 					SummarizeBy: c.SummarizeBy, SortByColumn: c.SortByColumn, IsHidden: c.IsHidden,

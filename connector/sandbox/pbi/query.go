@@ -228,6 +228,7 @@ func (c *call) tableRows(l *daxLexer, name string, limit int, includeNulls, dist
 	if t == nil {
 		return nil, l.fail("The table '%s' cannot be found.", name)
 	}
+	t.fill()
 	rows := []map[string]any{}
 	seen := map[string]bool{}
 	var key []byte

@@ -103,6 +103,7 @@ func (c *call) commit(t *table, p *rowParser, vers int) (done, retry bool) {
 			t.Name, t.Rows, p.n, lim.MaxRowsNoRetention)
 		return false, false
 	}
+	t.fill()
 	for i, col := range t.Columns {
 		b := p.cols[i]
 		col.nulls = append(col.nulls, b.nulls...)

@@ -128,6 +128,7 @@ func (s *Server) serveRows(w http.ResponseWriter, r *http.Request) {
 		codeError(w, http.StatusNotFound, "ItemNotFound", "Table '<pi>%s</pi>' not found in dataset '%s'", name, d.ID)
 		return
 	}
+	t.fill()
 	var out []byte
 	for i := 0; i < t.Rows; i++ {
 		out = appendRowJSON(out, t.Columns, i)

@@ -92,6 +92,23 @@ type table struct {
 	Columns     []*column
 	Measures    []measure
 	Rows        int
+	// seed names the generator of a seeded table's Rows rows while their
+	// values have not been made yet (seeds); "" once they are in Columns.
+	// Whoever reads or changes the values calls fill first, under the
+	// dataset's lock: counting needs only Rows, so a seeded table costs
+	// nothing until it is used.
+	seed string
+}
+
+// fill makes a seeded table's values; a no-op for any other table. The
+// caller holds the dataset's lock.
+func (t *table) fill() {
+	if t.seed == "" {
+		return
+	}
+	gen := seeds[t.seed]
+	t.seed = ""
+	gen(t)
 }
 
 func (t *table) column(name string) *column {
@@ -158,6 +175,14 @@ func (c *column) dropFront(n int) {
 	}
 }
 
+// clearRows empties the table, keeping its schema.
+func (t *table) clearRows() {
+	for _, col := range t.Columns {
+		col.clear()
+	}
+	t.Rows, t.seed = 0, ""
+}
+
 func (c *column) clear() {
 	c.ints, c.floats, c.bools, c.strs, c.nulls = nil, nil, nil, nil, nil
 }
@@ -204,7 +229,8 @@ func (s *store) removeDataset(d *dataset) {
 
 // demoStore is the demo state of docs/sandbox.md: four workspaces the demo users
 // belong to (one read-only), one they cannot access, the service principal in
-// Sales Analytics only, and an imported (non-push) dataset in Finance.
+// Sales Analytics only, an imported (non-push) dataset in Finance, and a
+// FIFO push dataset pbiwb did not create in Operations.
 func demoStore(now time.Time) *store {
 	users := []string{demo.UserObjectID, demo.MFAUserObjectID}
 	members := func(sp bool) map[string]bool {
@@ -228,6 +254,7 @@ func demoStore(now time.Time) *store {
 		my:       &workspace{Members: members(false)},
 		datasets: map[string]*dataset{},
 	}
+	s.addDataset(s.workspace(demo.WorkspaceOperationsID), sensorFeed(now))
 	s.addDataset(s.workspace(demo.WorkspaceFinanceID), &dataset{
 		ID: demo.ImportedDatasetID, Name: demo.ImportedDatasetName, Retention: "None", Mode: "Import",
 		Created: now, ConfigBy: demo.Username,

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox"
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 )
 
 // State is what GET /_sandbox/state answers, as far as tests read it.
@@ -144,4 +146,30 @@ func WriteIDs(t testing.TB, dir string, n int) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// UserToken is a Power BI access token of the demo user, from the sandbox's
+// Entra ID (password grant).
+func UserToken(t testing.TB, s *sandbox.Server) string {
+	t.Helper()
+	return accessToken(t, s, url.Values{"grant_type": {"password"}, "username": {demo.Username}, "password": {demo.Password},
+		"scope": {demo.PowerBIResource + "/.default openid offline_access"}})
+}
+
+func accessToken(t testing.TB, s *sandbox.Server, form url.Values) string {
+	t.Helper()
+	form.Set("client_id", demo.ClientID)
+	resp, err := s.Client().PostForm(s.URL()+"/"+demo.TenantID+"/oauth2/v2.0/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(b, &tr); err != nil || tr.AccessToken == "" {
+		t.Fatalf("token (%s): %s %s", form.Get("grant_type"), resp.Status, b)
+	}
+	return tr.AccessToken
 }
