@@ -80,6 +80,14 @@ func (c *call) readBody(limit int64) ([]byte, bool) {
 }
 
 func (c *call) postDataset() {
+	if c.s.tenant.creationEnded(c.s.cfg.Clock.Now()) {
+		// The service's answer after the end of push-dataset creation is
+		// UNCONFIRMED: the code and wording are our choice.
+		codeError(c.w, http.StatusBadRequest, "PushDatasetCreationNotSupported",
+			"Push semantic models can no longer be created: creation ended on %s. Existing push semantic models keep accepting rows; for new real-time data, Microsoft recommends Real-Time Intelligence in Microsoft Fabric.",
+			pushCreationLastDay)
+		return
+	}
 	retention := "None"
 	if v := c.r.URL.Query().Get("defaultRetentionPolicy"); v != "" {
 		switch strings.ToLower(v) { // matched case-insensitively (RTD capture used basicFifo)

@@ -34,9 +34,10 @@ type Server struct {
 	limits schema.Limits
 	mux    *http.ServeMux
 
-	mu    sync.RWMutex // guards st (replaced by Reset)
-	st    *store
-	fault faults
+	mu     sync.RWMutex // guards st (replaced by Reset)
+	st     *store
+	fault  faults
+	tenant tenant
 
 	// postsArrived counts POST rows requests from their arrival (before any
 	// injected latency) to their answer: what a client has sent and not yet
@@ -59,6 +60,7 @@ func New(cfg Config) (*Server, error) {
 		lim.TimeScale = cfg.Clock.Scale()
 	}
 	s := &Server{cfg: cfg, limits: lim, st: demoStore(cfg.Clock.Now())}
+	s.tenant.reset()
 	s.mux = s.routes()
 	if cfg.StateDir != "" {
 		st, err := loadStore(cfg.StateDir)
@@ -72,8 +74,10 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Reset returns to the demo state and clears injected faults.
+// Reset returns to the demo state and the default tenant settings, and
+// clears injected faults.
 func (s *Server) Reset() {
+	s.tenant.reset()
 	st := demoStore(s.cfg.Clock.Now())
 	s.mu.Lock()
 	s.st = st

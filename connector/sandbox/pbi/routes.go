@@ -14,6 +14,8 @@ type route struct {
 	scopes                    []string
 	write                     bool // refused in a read-only workspace
 	push                      bool // push datasets only (ItemNotFound otherwise)
+	query                     bool // executeQueries: its tenant setting and its limit per user
+	postRows                  bool // POST rows: pending from arrival to answer
 	handle                    func(*call)
 }
 
@@ -47,9 +49,9 @@ func (s *Server) routeTable() []route {
 			route{method: "DELETE", path: p + "/{datasetId}", operationID: "Datasets_DeleteDataset" + in.suffix, scopes: scopeDatasetWrite, write: true, handle: (*call).deleteDataset},
 			route{method: "GET", path: p + "/{datasetId}/tables", operationID: "Datasets_GetTables" + in.suffix, scopes: scopeDatasetRead, push: true, handle: (*call).getTables},
 			route{method: "PUT", path: p + "/{datasetId}/tables/{tableName}", operationID: "Datasets_PutTable" + in.suffix, scopes: scopeDatasetWrite, write: true, push: true, handle: (*call).putTable},
-			route{method: "POST", path: p + "/{datasetId}/tables/{tableName}/rows", operationID: "Datasets_PostRows" + in.suffix, scopes: scopeDatasetWrite, write: true, push: true, handle: (*call).postRows},
+			route{method: "POST", path: p + "/{datasetId}/tables/{tableName}/rows", operationID: "Datasets_PostRows" + in.suffix, scopes: scopeDatasetWrite, write: true, push: true, postRows: true, handle: (*call).postRows},
 			route{method: "DELETE", path: p + "/{datasetId}/tables/{tableName}/rows", operationID: "Datasets_DeleteRows" + in.suffix, scopes: scopeDatasetWrite, write: true, push: true, handle: (*call).deleteRows},
-			route{method: "POST", path: p + "/{datasetId}/executeQueries", operationID: "Datasets_ExecuteQueries" + in.suffix, scopes: scopeDatasetRead, handle: (*call).executeQueries},
+			route{method: "POST", path: p + "/{datasetId}/executeQueries", operationID: "Datasets_ExecuteQueries" + in.suffix, scopes: scopeDatasetRead, query: true, handle: (*call).executeQueries},
 		)
 	}
 	return rs
@@ -71,6 +73,9 @@ func (s *Server) serveRoute(rt route, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !requireScope(w, claims, rt.operationID, rt.scopes) {
+		return
+	}
+	if !s.checkTenant(w, claims, rt) {
 		return
 	}
 	c := &call{s: s, w: w, r: r, claims: claims, st: s.store(), table: r.PathValue("tableName")}

@@ -26,6 +26,8 @@ func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.serveRows(w, r)
+	case "/_sandbox/tenant":
+		s.serveTenant(w, r)
 	case "/_sandbox/limits":
 		writeJSON(w, http.StatusOK, s.limits)
 	case "/_sandbox/faults":
@@ -35,7 +37,7 @@ func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request) {
 		}
 		s.serveFaults(w, r)
 	default:
-		codeError(w, http.StatusNotFound, "NotFound", "no sandbox endpoint %s (see /_sandbox/state, rows, limits, faults, reset, ca.pem)", r.URL.Path)
+		codeError(w, http.StatusNotFound, "NotFound", "no sandbox endpoint %s (see /_sandbox/state, rows, limits, tenant, faults, reset, ca.pem)", r.URL.Path)
 	}
 }
 

@@ -148,12 +148,35 @@ func WriteIDs(t testing.TB, dir string, n int) string {
 	return path
 }
 
+// Tenant changes the tenant settings (POST /_sandbox/tenant) and fails the
+// test unless the sandbox accepts them.
+func Tenant(t testing.TB, s *sandbox.Server, body string) {
+	t.Helper()
+	resp, err := s.Client().Post(s.URL()+"/_sandbox/tenant", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("tenant %s: %s %s", body, resp.Status, b)
+	}
+}
+
 // UserToken is a Power BI access token of the demo user, from the sandbox's
 // Entra ID (password grant).
 func UserToken(t testing.TB, s *sandbox.Server) string {
 	t.Helper()
 	return accessToken(t, s, url.Values{"grant_type": {"password"}, "username": {demo.Username}, "password": {demo.Password},
 		"scope": {demo.PowerBIResource + "/.default openid offline_access"}})
+}
+
+// AppToken is an app-only Power BI access token of the demo app's service
+// principal, from the sandbox's Entra ID (client credentials).
+func AppToken(t testing.TB, s *sandbox.Server) string {
+	t.Helper()
+	return accessToken(t, s, url.Values{"grant_type": {"client_credentials"}, "client_secret": {demo.ClientSecret},
+		"scope": {demo.PowerBIResource + "/.default"}})
 }
 
 func accessToken(t testing.TB, s *sandbox.Server, form url.Values) string {
