@@ -73,7 +73,7 @@ func New(opts Options) (*Server, error) {
 	}
 	clock := simtime.New(opts.TimeScale)
 	signer := token.NewSigner(key)
-	p, err := pbi.New(pbi.Config{Clock: clock, Signer: signer, StateDir: opts.StateDir})
+	p, err := pbi.New(pbi.Config{Clock: clock, Signer: signer, StateDir: opts.StateDir, Latency: opts.Latency})
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte("{}\n"))
 		return
-	case strings.HasPrefix(p, "/_sandbox/"):
+	case strings.HasPrefix(p, "/_sandbox/"), strings.HasPrefix(p, "/v1.0/"):
+		// Power BI adds the latency itself, so that a POST rows counts as
+		// pending while it waits.
 		s.pbi.ServeHTTP(w, r)
 		return
 	}
@@ -199,8 +201,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	switch {
-	case strings.HasPrefix(p, "/v1.0/"):
-		s.pbi.ServeHTTP(w, r)
 	case p == "/oauth/token" || strings.HasPrefix(p, "/v1/"):
 		s.domo.ServeHTTP(w, r)
 	default:

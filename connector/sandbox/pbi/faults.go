@@ -22,6 +22,7 @@ type faults struct {
 	cfg           faultConfig
 	latency       time.Duration
 	throttleUntil time.Time
+	changed       chan struct{} // closed (and replaced) when the faults change
 }
 
 func (f *faults) set(c faultConfig) {
@@ -30,6 +31,21 @@ func (f *faults) set(c faultConfig) {
 	f.cfg = c
 	f.latency, _ = time.ParseDuration(c.Latency)
 	f.throttleUntil = time.Time{}
+	if f.changed != nil {
+		close(f.changed)
+	}
+	f.changed = make(chan struct{})
+}
+
+// currentLatency is the latency fault now, and a channel closed when it may
+// change.
+func (f *faults) currentLatency() (time.Duration, <-chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.changed == nil {
+		f.changed = make(chan struct{})
+	}
+	return f.latency, f.changed
 }
 
 func (f *faults) setThrottle(until time.Time) {
@@ -38,19 +54,12 @@ func (f *faults) setThrottle(until time.Time) {
 	f.mu.Unlock()
 }
 
-// apply adds the injected latency and, at ErrorRate, answers the injected
-// status instead of running the operation (so nothing is stored).
+// apply answers, at ErrorRate, the injected status instead of running the
+// operation (so nothing is stored). The latency is the delayedWriter's.
 func (f *faults) apply(c *call, rt route) bool {
 	f.mu.Lock()
-	lat, rate, status := f.latency, f.cfg.ErrorRate, f.cfg.Status
+	rate, status := f.cfg.ErrorRate, f.cfg.Status
 	f.mu.Unlock()
-	if lat > 0 {
-		select {
-		case <-time.After(lat):
-		case <-c.r.Context().Done():
-			return false
-		}
-	}
 	if rate > 0 && rand.Float64() < rate {
 		if status == 0 {
 			status = http.StatusServiceUnavailable

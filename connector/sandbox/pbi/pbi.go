@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox/simtime"
 	"github.com/pbiwb/pbiwb/connector/sandbox/token"
@@ -26,6 +27,9 @@ type Config struct {
 	// Limits in force; the zero value means schema.DocumentedLimits() with the
 	// clock's time scale.
 	Limits schema.Limits
+	// Latency is added to every Power BI API response (pbiwb sandbox
+	// --latency), on top of the latency fault.
+	Latency time.Duration
 }
 
 // Server is the emulator; it is an http.Handler safe for concurrent use.
@@ -105,6 +109,7 @@ func (s *Server) store() *store {
 // ServeHTTP answers /v1.0/myorg/... and /_sandbox/... requests. Every
 // response carries a RequestId; a panic becomes a 500 rather than a crash.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	arrival := time.Now()
 	w.Header().Set("RequestId", newUUID())
 	defer func() {
 		if v := recover(); v != nil {
@@ -118,15 +123,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSandbox(w, r)
 		return
 	}
+	dw := &delayedWriter{ResponseWriter: w, s: s, arrival: arrival, ctx: r.Context()}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		s.noRoute(w, r)
+		s.noRoute(dw, r)
 		return
 	}
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/rows") {
 		s.postsArrived.Add(1)
 		defer s.postsArrived.Add(-1)
 	}
-	s.mux.ServeHTTP(w, r) // (ServeMux sets the path values only on this path)
+	s.mux.ServeHTTP(dw, r) // (ServeMux sets the path values only on this path)
 }
 
 // noRoute tells 405 (the path exists with another method) from 404.

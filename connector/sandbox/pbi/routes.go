@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/pbiwb/pbiwb/connector/sandbox/token"
 )
@@ -83,6 +84,23 @@ func (s *Server) serveRoute(rt route, w http.ResponseWriter, r *http.Request) {
 		if !c.resolve(rt) {
 			return
 		}
+	}
+	if rt.postRows {
+		// Pending from its arrival to its answer, the injected latency
+		// included (docs/sources.md, the limits: 5 pending POST rows
+		// requests per dataset). The wait depends on other requests
+		// finishing, not on a window: Retry-After 1 is our choice
+		// (UNCONFIRMED what the service says).
+		max := s.limits.MaxPendingPosts
+		if !c.ds.acquire(max) {
+			c.ds.count(func(k *counters) { k.PostRowsThrottled++ })
+			tooManyRequests(w, time.Second, fmt.Sprintf("This dataset already has %d pending POST rows requests; Power BI allows at most %d at a time. Wait for one to finish.", max, max))
+			return
+		}
+		defer c.ds.release()
+	}
+	if dw, ok := w.(*delayedWriter); ok && !dw.hold() {
+		return // the client went away during the latency: nothing is done
 	}
 	if !s.fault.apply(c, rt) {
 		return

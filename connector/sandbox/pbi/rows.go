@@ -7,19 +7,11 @@ import (
 	"time"
 )
 
-// postRows appends rows to a push table, all or nothing, after the pending,
-// size, shape, type, quota and capacity checks; see doc.go for the order and
-// the statuses.
+// postRows appends rows to a push table, all or nothing, after the size,
+// shape, type, quota and capacity checks (serveRoute has counted it pending);
+// see doc.go for the order and the statuses.
 func (c *call) postRows() {
 	d, lim := c.ds, c.s.limits
-	if !d.acquire(lim.MaxPendingPosts) {
-		d.count(func(k *counters) { k.PostRowsThrottled++ })
-		// The wait depends on other requests finishing, not on a window:
-		// Retry-After 1 is our choice (UNCONFIRMED what the service says).
-		tooManyRequests(c.w, time.Second, fmt.Sprintf("This dataset already has %d pending POST rows requests; Power BI allows at most %d at a time. Wait for one to finish.", lim.MaxPendingPosts, lim.MaxPendingPosts))
-		return
-	}
-	defer d.release()
 	if wait := c.s.fault.throttleWait(c.s.cfg.Clock.Now()); wait > 0 {
 		d.count(func(k *counters) { k.PostRowsThrottled++ })
 		tooManyRequests(c.w, wait, "You have exceeded the amount of requests allowed in the current time frame and further requests will fail (sandbox fault injection: throttleFor).")
@@ -167,11 +159,9 @@ func (d *dataset) release() {
 // abortConnection closes the connection without a response: the rows are
 // stored but the client never hears so (a dropped connection after commit).
 func abortConnection(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			panic(http.ErrAbortHandler) // nothing more to write; stop the handler quietly
-		}
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		panic(http.ErrAbortHandler) // nothing more to write; stop the handler quietly
 	}
 	panic(http.ErrAbortHandler) // HTTP/2: resets the stream
 }
