@@ -369,6 +369,9 @@ func (c *call) putTable() {
 		}
 	}
 	old.Columns, old.Measures, old.Description, old.IsHidden = nt.Columns, nt.Measures, nt.Description, nt.IsHidden
+	if c.s.fault.putTableClearsRows() {
+		old.clearRows() // the putTableClearsRows fault: the schema changes, the rows are gone
+	}
 	d.schemaVers++
 	writeJSON(c.w, http.StatusOK, map[string]any{"@odata.context": c.context("tables/$entity"), "name": old.Name})
 }

@@ -15,6 +15,7 @@ type faultConfig struct {
 	Status              int     `json:"status,omitempty"`              // default 503
 	DropAfterCommitRate float64 `json:"dropAfterCommitRate,omitempty"` // fraction of POST rows stored then cut off
 	ThrottleFor         string  `json:"throttleFor,omitempty"`         // POST rows answer 429 for this long
+	PutTableClearsRows  bool    `json:"putTableClearsRows,omitempty"`  // PUT table drops the table's rows
 }
 
 type faults struct {
@@ -80,6 +81,12 @@ func (f *faults) throttleWait(now time.Time) time.Duration {
 		return f.throttleUntil.Sub(now)
 	}
 	return 0
+}
+
+func (f *faults) putTableClearsRows() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cfg.PutTableClearsRows
 }
 
 func (f *faults) dropAfterCommit() bool {

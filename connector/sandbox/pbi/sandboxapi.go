@@ -185,7 +185,7 @@ func (s *Server) serveFaults(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&fc); err != nil {
-		codeError(w, http.StatusBadRequest, "BadRequest", `faults: %v; send {"latency":"200ms","errorRate":0.1,"status":503,"dropAfterCommitRate":0.05,"throttleFor":"30s"}, or {} to clear`, err)
+		codeError(w, http.StatusBadRequest, "BadRequest", `faults: %v; send {"latency":"200ms","errorRate":0.1,"status":503,"dropAfterCommitRate":0.05,"throttleFor":"30s","putTableClearsRows":true}, or {} to clear`, err)
 		return
 	}
 	var throttle time.Duration
