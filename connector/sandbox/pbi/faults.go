@@ -23,7 +23,6 @@ type faults struct {
 	cfg           faultConfig
 	latency       time.Duration
 	throttleUntil time.Time
-	changed       chan struct{} // closed (and replaced) when the faults change
 }
 
 func (f *faults) set(c faultConfig) {
@@ -32,21 +31,12 @@ func (f *faults) set(c faultConfig) {
 	f.cfg = c
 	f.latency, _ = time.ParseDuration(c.Latency)
 	f.throttleUntil = time.Time{}
-	if f.changed != nil {
-		close(f.changed)
-	}
-	f.changed = make(chan struct{})
 }
 
-// currentLatency is the latency fault now, and a channel closed when it may
-// change.
-func (f *faults) currentLatency() (time.Duration, <-chan struct{}) {
+func (f *faults) currentLatency() time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.changed == nil {
-		f.changed = make(chan struct{})
-	}
-	return f.latency, f.changed
+	return f.latency
 }
 
 func (f *faults) setThrottle(until time.Time) {

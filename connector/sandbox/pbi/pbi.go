@@ -123,7 +123,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSandbox(w, r)
 		return
 	}
-	dw := &delayedWriter{ResponseWriter: w, s: s, arrival: arrival, ctx: r.Context()}
+	dw := &delayedWriter{ResponseWriter: w, due: arrival.Add(s.cfg.Latency + s.fault.currentLatency()), ctx: r.Context()}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.noRoute(dw, r)
 		return

@@ -33,7 +33,8 @@ type State struct {
 					DataType string `json:"dataType"`
 				} `json:"columns"`
 			} `json:"tables"`
-			Counters map[string]int64 `json:"counters"`
+			Counters     map[string]int64 `json:"counters"`
+			PendingPosts int64            `json:"pendingPosts"` // POST rows from arrival to answer
 		} `json:"datasets"`
 	} `json:"workspaces"`
 	PostRowsInFlight int64 `json:"postRowsInFlight"` // received, not yet answered
