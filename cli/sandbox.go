@@ -13,6 +13,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/format"
 )
 
 func runSandbox(ctx context.Context, _ Globals, args []string, env Env) error {
@@ -90,17 +91,21 @@ Demo identities (fixed; docs/sandbox.md in the repository lists them all):
                          %s (a million rows)
                          %s (the demo Domo client may not read it)
   workspaces             %s, %s, %s, %s
+  FIFO dataset           %s › %s, table %s: %s rows, not created by pbiwb
 `, demo.TenantID, demo.TenantDomain, demo.ClientID, demo.ClientSecret, demo.SecretID,
 		demo.Username, demo.Password, demo.MFAUsername,
 		demo.ClientIDNoPublicFlow, demo.ClientIDExpired, demo.ClientIDNoConsent,
 		demo.DomoClientID, demo.DomoClientSecret, demo.DomoDataSetID, demo.DomoDataSetName,
 		domoapi.LargeDataSetID, domoapi.RestrictedDataSetID,
-		demo.WorkspaceSales, demo.WorkspaceFinance, demo.WorkspaceOperations, demo.WorkspaceExecutive)
+		demo.WorkspaceSales, demo.WorkspaceFinance, demo.WorkspaceOperations, demo.WorkspaceExecutive,
+		demo.WorkspaceOperations, demo.SensorFeedDatasetName, demo.SensorFeedTable, format.Thousands(demo.SensorFeedRows))
 	scale := opts.TimeScale
 	if scale < 1 {
 		scale = 1
 	}
 	fmt.Fprintf(out, "  time scale             %g (an hour lasts %s)\n", scale, time.Duration(float64(time.Hour)/scale).Round(time.Millisecond))
 	fmt.Fprintf(out, "  device-code sign-in    %s/common/oauth2/deviceauth (approve a code as a demo user)\n", url)
+	fmt.Fprintf(out, "  tenant settings        %s/_sandbox/tenant (executeQueries, servicePrincipalApis, today)\n", url)
+	fmt.Fprintf(out, "  faults                 %s/_sandbox/faults (latency, errorRate, dropAfterCommitRate, throttleFor, putTableClearsRows)\n", url)
 	fmt.Fprintf(out, "  CA certificate         %s/_sandbox/ca.pem\n\nPress Ctrl-C to stop.\n", url)
 }

@@ -13,16 +13,21 @@ package pbi
 // Order of checks on every /v1.0 request: token (403 InvalidToken with an
 // empty body, or 403 TokenExpired), delegated scope of a user token (401
 // naming the missing scope; header X-PowerBI-Error-Info: InsufficientScope is
-// the sandbox's own), workspace (401 PowerBINotAuthorizedException with
+// the sandbox's own), tenant settings (tenant.go: an app-only token while
+// servicePrincipalApis is off, or executeQueries while it is off, answer the
+// bare 401 PowerBINotAuthorizedException), workspace (401 PowerBINotAuthorizedException with
 // GroupNotAccessible for an unknown or inaccessible workspace; service
 // principals never in My workspace), read-only workspace for writes (401),
 // dataset (404 PowerBIEntityNotFound), push-only operations on the imported
 // dataset (404 ItemNotFound "Dataset <id> is not Push API dataset."),
-// injected faults, then the operation.
+// pending requests for POST rows, the injected latency (latency.go: every
+// answer is held until it has passed since the request arrived), injected
+// faults, then the operation.
 //
-// POST rows, in order: pending requests (the 6th concurrent POST to a dataset
-// answers 429 with Retry-After 1: the wait depends on other requests, so the
-// value is our choice), throttleFor fault (429, Retry-After = the remaining
+// POST rows, in order: pending requests (a POST is pending from its arrival,
+// once its dataset is known, to its answer, latency included; the 6th
+// concurrent POST to a dataset answers 429 with Retry-After 1: the wait
+// depends on other requests, so the value is our choice), throttleFor fault (429, Retry-After = the remaining
 // fault time), body size (413 RequestEntityTooLarge over MaxBytesPerPost),
 // shape and values (400 BadRequest: more than MaxRowsPerPost rows, unknown or
 // duplicate column, wrong JSON type, Int64 out of range or at
@@ -61,7 +66,8 @@ package pbi
 //   - Dataset names need not be unique; defaultMode may be Push (default) or
 //     PushStreaming; AsAzure, AsOnPrem and Streaming answer 400.
 //     defaultRetentionPolicy is matched case-insensitively and echoed in the
-//     POST response and in GET datasets.
+//     POST response and in GET datasets (toDatasetJSON; the swagger's Dataset
+//     has no such field, and it goes once the engine no longer reads it).
 //   - GET groups: @odata.count is the number of items returned after $skip
 //     and $top; My workspace is never listed. $filter supports eq/ne on name
 //     (exact), id and isReadOnly, contains/startswith/endswith on name
@@ -72,7 +78,17 @@ package pbi
 //   - My workspace is one, shared by every user identity.
 //   - Missing required body properties: "The property 'x' is required on type
 //     '...' but is missing." (the real wording is unknown).
+//   - Tenant settings (tenant.go): executeQueries off and service principal
+//     APIs off answer 401 PowerBINotAuthorizedException with "details":[]
+//     and no X-PowerBI-Error-Info, before the workspace is looked at. After
+//     the tenant's today passes 2027-10-31, POST datasets answers 400
+//     PushDatasetCreationNotSupported (code and status our choice).
+//   - executeQueries: 120 calls per sliding minute per object ID, every call
+//     that passes the checks counting, DAX errors included; 429
+//     TooManyRequests with Retry-After.
+//   - Seeded data (seed.go): Operations › Sensor Feed, basicFIFO, 200,000
+//     rows made when first read or changed.
 //
 // State: with Config.StateDir, the store (workspaces, datasets, schemas, rows,
 // counters) is saved as StateDir/pbi-store.gob on Close and loaded by New;
-// quota windows, pending requests and faults are not saved.
+// quota windows, pending requests, faults and tenant settings are not saved.
