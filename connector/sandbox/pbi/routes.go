@@ -87,14 +87,14 @@ func (s *Server) serveRoute(rt route, w http.ResponseWriter, r *http.Request) {
 	}
 	if rt.postRows {
 		// Pending from its arrival to its answer, the injected latency
-		// included (docs/sources.md, the limits: 5 pending POST rows
-		// requests per dataset). The wait depends on other requests
-		// finishing, not on a window: Retry-After 1 is our choice
-		// (UNCONFIRMED what the service says).
-		max := s.limits.MaxPendingPosts
-		if !c.ds.acquire(max) {
+		// included (docs/limits.md: 5 pending POST rows requests per
+		// dataset). The wait depends on other requests finishing, not on a
+		// window: Retry-After 1 is our choice (UNCONFIRMED what the service
+		// says).
+		most := s.limits.MaxPendingPosts
+		if !c.ds.acquire(most) {
 			c.ds.count(func(k *counters) { k.PostRowsThrottled++ })
-			tooManyRequests(w, time.Second, fmt.Sprintf("This dataset already has %d pending POST rows requests; Power BI allows at most %d at a time. Wait for one to finish.", max, max))
+			tooManyRequests(w, time.Second, fmt.Sprintf("This dataset already has %d pending POST rows requests; Power BI allows at most %d at a time. Wait for one to finish.", most, most))
 			return
 		}
 		defer c.ds.release()
