@@ -296,14 +296,23 @@ func invocation(g Globals, cf *credFlags) []string {
 	case cf.account != "":
 		words = append(words, "--"+cmdline.Account, cf.account)
 	case cf.unsaved():
-		for _, f := range []struct{ name, v string }{{"--tenant", cf.tenant}, {"--client-id", cf.clientID}, {"--username", cf.username}, {"--auth", cf.auth}, {"--domo-client-id", cf.domoClientID}} {
-			if f.v != "" {
-				words = append(words, f.name, f.v)
-			}
+		words = append(words, identityFlags(cf.tenant, cf.clientID, cf.username, cf.auth, cf.domoClientID, cf.cloud)...)
+	}
+	return words
+}
+
+// identityFlags name an unsaved identity on a command line, as push takes
+// it (its secrets never: they come from the environment); empty values and
+// the public cloud are left out.
+func identityFlags(tenant, clientID, username, auth, domoClientID, cloudName string) []string {
+	var words []string
+	for _, f := range []struct{ name, v string }{{"--tenant", tenant}, {"--client-id", clientID}, {"--username", username}, {"--auth", auth}, {"--domo-client-id", domoClientID}} {
+		if f.v != "" {
+			words = append(words, f.name, f.v)
 		}
-		if cf.cloud != "" && cf.cloud != "public" {
-			words = append(words, "--cloud", cf.cloud)
-		}
+	}
+	if cloudName != "" && cloudName != "public" {
+		words = append(words, "--cloud", cloudName)
 	}
 	return words
 }

@@ -130,19 +130,12 @@ func (b *wizardBackend) accountFlagsLocked(s *wizardSession) []string {
 	if s.creds == nil || s.saved {
 		return []string{"--" + cmdline.Account, s.summary.Name}
 	}
+	cl := s.summary.Cloud
+	if cl == cloudSandbox { // --sandbox, among the global flags, says it
+		cl = ""
+	}
 	c := s.creds
-	words := []string{"--tenant", c.TenantID, "--client-id", c.ClientID}
-	if c.Username != "" {
-		words = append(words, "--username", c.Username)
-	}
-	words = append(words, "--auth", string(c.Method))
-	if cl := s.summary.Cloud; cl != "" && cl != "public" && cl != cloudSandbox {
-		words = append(words, "--cloud", cl)
-	}
-	if s.domoID != "" {
-		words = append(words, "--domo-client-id", s.domoID)
-	}
-	return words
+	return identityFlags(c.TenantID, c.ClientID, c.Username, string(c.Method), s.domoID, cl)
 }
 
 // unsavedSession is the name of the account signed in here, not saved,

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/entra"
-	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
@@ -39,7 +38,7 @@ func newSandboxEnv(tb testing.TB, opts sandbox.Options) *sandboxEnv {
 		tb.Fatal(err)
 	}
 	return &sandboxEnv{sb: sb, session: s, ep: ep,
-		svc: push.Services{PowerBI: powerbi.New(ep, s), Dirs: dirs, TempDir: dir, Fields: flagNames{}}}
+		svc: push.Services{PowerBI: powerbi.New(ep, s), Dirs: dirs, TempDir: dir, Fields: push.FlagNames{}}}
 }
 
 // counters are a dataset's request counters as the sandbox keeps them.
@@ -70,15 +69,3 @@ func (e *sandboxEnv) token(tb testing.TB) string {
 }
 
 func (e *sandboxEnv) http() *http.Client { return e.ep.HTTP }
-
-// flagNames names fields as pbiwb push does (cli's flagFace), so the tests
-// read the engine's advice as the command line shows it.
-type flagNames struct{}
-
-func (flagNames) Name(f field.ID) string {
-	if fl, ok := map[field.ID]string{field.MaxThrottleWait: "--max-throttle-wait", field.Group: "--group"}[f]; ok {
-		return fl
-	}
-	return "--" + string(f)
-}
-func (n flagNames) Setting(f field.ID, v string) string { return n.Name(f) + " " + v }

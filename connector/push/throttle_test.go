@@ -184,6 +184,9 @@ func TestThrottleWithProgressGoesOn(t *testing.T) {
 // read the engine's advice as the command line shows it.
 type flagNames struct{}
 
+// FlagNames is flagNames for the package's external tests (package push_test).
+type FlagNames = flagNames
+
 func (flagNames) Name(f field.ID) string {
 	if fl, ok := map[field.ID]string{field.MaxThrottleWait: "--max-throttle-wait", field.Group: "--group"}[f]; ok {
 		return fl
