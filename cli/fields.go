@@ -7,10 +7,12 @@ package cli
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/field"
+	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
 
@@ -47,10 +49,21 @@ const domoWhere = "pbiwb reads them from " + EnvDomoClientID + " and " + EnvDomo
 	", or from the account: `pbiwb accounts add NAME ... --domo-client-id ID` saves them"
 
 // cliText is err as the command line says it: the engine's field errors
-// worded with the flags, and a Domo credential at fault with where it is
-// given.
+// (and the other errors that name a setting) worded with the flags, a home
+// that cannot serve with how to choose another, and a Domo credential at
+// fault with where it is given.
 func cliText(err error) string {
 	text := field.Phrased(err, flagName)
+	var (
+		ue *home.UnwritableError
+		nd *home.NoDirError
+	)
+	switch {
+	case errors.As(err, &ue):
+		text = strings.Replace(text, ue.Error(), ue.Phrase(cliFace{}.Name(field.Home)), 1)
+	case errors.As(err, &nd):
+		text = strings.Replace(text, nd.Error(), nd.Phrase(cliFace{}.Setting(field.Home, "DIR")), 1)
+	}
 	var de *domo.Error
 	if errors.As(err, &de) && de.Field != "" {
 		text += " (" + domoWhere + ")"
