@@ -42,6 +42,7 @@ var fieldFlags = map[field.ID]string{
 	field.Sandbox:          "--sandbox",
 	field.Home:             "--home",
 	field.DryRun:           "--" + cmdline.DryRun,
+	field.RequestTimeout:   "--" + cmdline.RequestTimeout,
 }
 
 // domoWhere says where the command line takes a Domo API client.
@@ -97,6 +98,7 @@ var wizardFields = map[field.ID]string{
 	field.Sandbox:          "the sandbox URL",
 	field.DomoClientID:     "the Domo Client ID (Credentials)",
 	field.DomoClientSecret: "the Domo Client Secret (Credentials)",
+	field.Troubleshoot:     "the Troubleshoot screen",
 }
 
 // wizardName is f as the wizard shows it.
@@ -117,11 +119,13 @@ func isFieldError(err error) bool {
 }
 
 // cliAdvice names a field in advice where a bare flag would not say enough:
-// the flag's argument, and the environment variable that also sets it.
+// the flag's argument, and the environment variable that also sets it; and
+// the command that runs a step advice suggests (field.Troubleshoot).
 var cliAdvice = map[field.ID]string{
 	field.Home:         "--home DIR (or PBIWB_HOME)",
 	field.DomoClientID: "--domo-client-id (or " + EnvDomoClientID + ")",
 	field.Sandbox:      "--sandbox URL",
+	field.Troubleshoot: "`pbiwb doctor --" + cmdline.Group + " G --" + cmdline.Dataset + " D`",
 }
 
 // cliFace is doctor.Face for `pbiwb doctor`: flags and variables.
@@ -134,6 +138,10 @@ func (cliFace) Name(f field.ID) string {
 	return flagName(f)
 }
 func (cliFace) Setting(f field.ID, v string) string { return flagName(f) + " " + v }
+
+// Typed: the command line's names are typed as shown, so the command lines
+// the engine's advice quotes are kept (field.Render).
+func (cliFace) Typed() bool { return true }
 
 func (cliFace) NotAsked(f field.ID) string {
 	if f == field.Input {

@@ -149,6 +149,7 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 		Dirs:       dirs,
 		Stdin:      env.Stdin,
 		Invocation: inv,
+		Fields:     cliFace{},
 	}
 	svc.Tenant, svc.User = id.who(cf)
 	if strings.HasPrefix(pf.req.Input, "domo:") {

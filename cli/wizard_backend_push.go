@@ -65,7 +65,7 @@ func (b *wizardBackend) Plan(ctx context.Context, r ui.Request) (ui.PlanReport, 
 func (b *wizardBackend) prepare(ctx context.Context, s *wizardSession, r ui.Request, req push.Request,
 	prepare func(context.Context, push.Services, push.Request, ...push.Observer) (*push.Plan, error)) (*push.Plan, error) {
 	svc := push.Services{PowerBI: s.pbi, Dirs: b.dirs, Invocation: b.invocation(s),
-		Tenant: s.summary.TenantID, User: s.summary.Username}
+		Tenant: s.summary.TenantID, User: s.summary.Username, Fields: wizardFace{}}
 	if svc.User == "" {
 		svc.User = s.summary.ClientID
 	}
@@ -283,7 +283,7 @@ func pushError(err error, code exitcode.Code) error {
 		return fe
 	}
 	msg := field.Phrased(err, wizardName)
-	if a := powerbi.Advice(err); a != "" {
+	if a := powerbi.Advice(err, wizardFace{}); a != "" {
 		msg = a
 	}
 	return &codedError{code: code, err: errors.New(msg)}

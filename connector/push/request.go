@@ -82,6 +82,10 @@ type Services struct {
 	// LockDir holds the targets' locks; "" is DefaultLockDir(), shared by
 	// every home of this user on the machine.
 	LockDir string
+	// Fields names the settings in the advice of the input's findings and of
+	// Power BI's refusals, as the face running the push does; nil is
+	// field.Plain{}.
+	Fields field.Namer
 }
 
 // UsageError is a request that cannot be carried out as given (a bad flag
