@@ -7,6 +7,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/pbiwb/pbiwb/cmdline"
@@ -174,8 +175,17 @@ func accountFlags(a keystore.Account) string {
 // wizardFace is doctor.Face for the Troubleshoot screen: screens and fields.
 type wizardFace struct{}
 
-func (wizardFace) Name(f field.ID) string              { return wizardName(f) }
-func (wizardFace) Setting(f field.ID, v string) string { return wizardName(f) + " set to " + v }
+func (wizardFace) Name(f field.ID) string { return wizardName(f) }
+func (wizardFace) Setting(f field.ID, v string) string {
+	if f == field.Column { // v is NAME=TYPE; the Input screen sets a column's type with ←/→
+		name, typ, _ := strings.Cut(v, "=")
+		if name == "NAME" { // any column: the finding names it
+			return "its type set to " + typ + " on the Input screen (←/→)"
+		}
+		return fmt.Sprintf("column %q set to %s on the Input screen (←/→)", name, typ)
+	}
+	return wizardName(f) + " set to " + v
+}
 
 func (wizardFace) NotAsked(f field.ID) string {
 	switch f {
