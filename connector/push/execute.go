@@ -7,6 +7,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
@@ -87,6 +88,9 @@ type job struct {
 	// OnVerified, if set, is called once the row count is verified, before
 	// the checkpoint is removed.
 	OnVerified func()
+	// Fields names the settings the messages advise (Services.Fields); nil
+	// is field.Plain.
+	Fields field.Namer
 }
 
 // ErrNothingToResume: --resume without a checkpoint for this input and target.
@@ -170,7 +174,7 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 	w, err := writer.New(writer.Config{Table: j.Table, Classify: j.Classify, Pacer: pc, Checkpoint: c,
 		Events: trackerEvents{j.Tracker}, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
 		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
-		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait})
+		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait, Fields: j.Fields})
 	if err != nil {
 		return sum, err
 	}

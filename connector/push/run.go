@@ -123,6 +123,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		StartOverHint: command(p.svc, restart).Line(),
 		Tracker:       tr,
 		Clock:         clk,
+		Fields:        p.svc.Fields,
 		// Once the count is verified the checkpoint goes: the record must
 		// say so first, or a kill in between would leave neither, and a
 		// --resume could not tell that this input was written whole.
