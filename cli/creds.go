@@ -446,7 +446,7 @@ func commandError(err error) error {
 }
 
 func adviceOr(err error) string {
-	if a := powerbi.Advice(err); a != "" {
+	if a := powerbi.Advice(err, cliFace{}); a != "" {
 		return a
 	}
 	return err.Error()

@@ -7,10 +7,13 @@ package cli
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/field"
+	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
 
@@ -40,6 +43,7 @@ var fieldFlags = map[field.ID]string{
 	field.Sandbox:          "--sandbox",
 	field.Home:             "--home",
 	field.DryRun:           "--" + cmdline.DryRun,
+	field.RequestTimeout:   "--" + cmdline.RequestTimeout,
 }
 
 // domoWhere says where the command line takes a Domo API client.
@@ -47,10 +51,21 @@ const domoWhere = "pbiwb reads them from " + EnvDomoClientID + " and " + EnvDomo
 	", or from the account: `pbiwb accounts add NAME ... --domo-client-id ID` saves them"
 
 // cliText is err as the command line says it: the engine's field errors
-// worded with the flags, and a Domo credential at fault with where it is
-// given.
+// (and the other errors that name a setting) worded with the flags, a home
+// that cannot serve with how to choose another, and a Domo credential at
+// fault with where it is given.
 func cliText(err error) string {
 	text := field.Phrased(err, flagName)
+	var (
+		ue *home.UnwritableError
+		nd *home.NoDirError
+	)
+	switch {
+	case errors.As(err, &ue):
+		text = strings.Replace(text, ue.Error(), ue.Phrase(cliFace{}.Name(field.Home)), 1)
+	case errors.As(err, &nd):
+		text = strings.Replace(text, nd.Error(), nd.Phrase(cliFace{}.Setting(field.Home, "DIR")), 1)
+	}
 	var de *domo.Error
 	if errors.As(err, &de) && de.Field != "" {
 		text += " (" + domoWhere + ")"
@@ -84,6 +99,7 @@ var wizardFields = map[field.ID]string{
 	field.Sandbox:          "the sandbox URL",
 	field.DomoClientID:     "the Domo Client ID (Credentials)",
 	field.DomoClientSecret: "the Domo Client Secret (Credentials)",
+	field.Troubleshoot:     "the Troubleshoot screen",
 }
 
 // wizardName is f as the wizard shows it.
@@ -104,20 +120,31 @@ func isFieldError(err error) bool {
 }
 
 // cliAdvice names a field in advice where a bare flag would not say enough:
-// the flag's argument, and the environment variable that also sets it.
+// the flag's argument, and the environment variable that also sets it; and
+// the command that runs a step advice suggests (field.Troubleshoot).
 var cliAdvice = map[field.ID]string{
 	field.Home:         "--home DIR (or PBIWB_HOME)",
 	field.DomoClientID: "--domo-client-id (or " + EnvDomoClientID + ")",
 	field.Sandbox:      "--sandbox URL",
+	field.Troubleshoot: "`pbiwb doctor --" + cmdline.Group + " G --" + cmdline.Dataset + " D`",
 }
 
 // flagFace is field.Namer for pbiwb push's messages: each field by its bare
 // flag or variable, as the engine's sentences expect ("push again with --mode
-// replace", "kept under another --home").
+// replace", "kept under another --home"), except the two that are not a
+// plain flag: the sandbox's URL and the troubleshooting command.
 type flagFace struct{}
 
-func (flagFace) Name(f field.ID) string              { return flagName(f) }
+func (flagFace) Name(f field.ID) string {
+	if f == field.Sandbox || f == field.Troubleshoot {
+		return cliAdvice[f]
+	}
+	return flagName(f)
+}
 func (flagFace) Setting(f field.ID, v string) string { return flagName(f) + " " + v }
+
+// Typed: as cliFace's.
+func (flagFace) Typed() bool { return true }
 
 // cliFace is doctor.Face for `pbiwb doctor` and names the settings of
 // entra's fixes: flags and variables, with a flag's argument where a bare
@@ -131,6 +158,10 @@ func (cliFace) Name(f field.ID) string {
 	return flagName(f)
 }
 func (cliFace) Setting(f field.ID, v string) string { return flagName(f) + " " + v }
+
+// Typed: the command line's names are typed as shown, so the command lines
+// the engine's advice quotes are kept (field.Render).
+func (cliFace) Typed() bool { return true }
 
 func (cliFace) NotAsked(f field.ID) string {
 	if f == field.Input {
@@ -164,8 +195,17 @@ func accountFlags(a keystore.Account) string {
 // the push's messages in the wizard: screens and fields.
 type wizardFace struct{}
 
-func (wizardFace) Name(f field.ID) string              { return wizardName(f) }
-func (wizardFace) Setting(f field.ID, v string) string { return wizardName(f) + " set to " + v }
+func (wizardFace) Name(f field.ID) string { return wizardName(f) }
+func (wizardFace) Setting(f field.ID, v string) string {
+	if f == field.Column { // v is NAME=TYPE; the Input screen sets a column's type with ←/→
+		name, typ, _ := strings.Cut(v, "=")
+		if name == "NAME" { // any column: the finding names it
+			return "its type set to " + typ + " on the Input screen (←/→)"
+		}
+		return fmt.Sprintf("column %q set to %s on the Input screen (←/→)", name, typ)
+	}
+	return wizardName(f) + " set to " + v
+}
 
 // Noun is f as a plain word, for phrases such as "choose another dataset
 // name" (field.Noun), where a label with its article and screen would not

@@ -433,6 +433,9 @@ func TestPushBadValueOnLine4000(t *testing.T) {
 		if out := stdout + stderr; !strings.Contains(out, "bad.csv:4000: column 2 (\"amount\")") || !strings.Contains(out, "[type]") {
 			t.Errorf("%v: the finding does not name line 4000, its column and rule:\n%s%s", extra, stdout, stderr)
 		}
+		if out := stdout + stderr; !strings.Contains(out, `"12,5" is not a valid Int64: write a whole number such as 42 or -7, without decimals or thousands separators; or force the column to String with --column NAME=String [type]`) {
+			t.Errorf("%v: the finding's advice is not the command line's:\n%s%s", extra, stdout, stderr)
+		}
 	}
 	if ids := f.datasetIDs(demo.WorkspaceSales, "Orders"); len(ids) != 0 {
 		t.Errorf("the sandbox was written to: %v", ids)

@@ -60,7 +60,7 @@ func (b *wizardBackend) InspectInput(ctx context.Context, account, input string,
 	if err != nil {
 		return ui.InputReport{}, err
 	}
-	p, err := source.Scan(ctx, in.src, source.Options{Limits: limits, Columns: types})
+	p, err := source.Scan(ctx, in.src, source.Options{Limits: limits, Columns: types, Fields: wizardFace{}})
 	if p != nil {
 		defer p.Close()
 	}

@@ -277,7 +277,7 @@ func pushError(err error, code exitcode.Code) error {
 		return fe
 	}
 	msg := field.Phrased(err, wizardName)
-	if a := powerbi.Advice(err); a != "" {
+	if a := powerbi.Advice(err, wizardFace{}); a != "" {
 		msg = a
 	}
 	return &codedError{code: code, err: errors.New(msg)}

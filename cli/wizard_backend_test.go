@@ -260,6 +260,10 @@ func TestWizardInspectCSV(t *testing.T) {
 	if len(rep.Findings) != 1 || rep.Findings[0].Line != 4 || rep.Findings[0].Column != "qty" || rep.Findings[0].Message == "" {
 		t.Fatalf("findings = %+v", rep.Findings)
 	}
+	// The finding's advice names the Input screen's setting, not a flag.
+	if msg := rep.Findings[0].Message; !strings.Contains(msg, "or force the column to String with its type set to String on the Input screen (←/→)") || strings.Contains(msg, "--") {
+		t.Errorf("finding = %q, want the wizard's wording", msg)
+	}
 	for _, c := range rep.Columns {
 		if c.Name == "qty" && (c.Type != "Int64" || c.Origin != "set by you") {
 			t.Errorf("qty = %+v", c)

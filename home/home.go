@@ -1,6 +1,10 @@
-// Package home says where pbiwb keeps its files (docs/cli.md, --home): config
+// Package home says where pbiwb keeps its files (docs/cli.md, "Files"): config
 // (accounts) under the OS user config dir, history and checkpoints under the
-// user state dir; with --home DIR (or PBIWB_HOME) everything goes under DIR.
+// user state dir; with an explicit home (docs/cli.md: --home DIR, or
+// PBIWB_HOME) everything goes under it.
+//
+// Its errors advise choosing another home without saying how: each face
+// words that (Phrase), the command line with its flag and variable.
 package home
 
 import (
@@ -40,7 +44,7 @@ func Resolve(explicit string) (Dirs, error) {
 	}
 	cfg, err := os.UserConfigDir()
 	if err != nil {
-		return Dirs{}, errors.New("cannot find your config directory (set $HOME, or use --home DIR)")
+		return Dirs{}, &NoDirError{What: "config directory"}
 	}
 	state, err := stateDir()
 	if err != nil {
@@ -66,9 +70,26 @@ func stateDir() (string, error) {
 	}
 	h, err := os.UserHomeDir()
 	if err != nil {
-		return "", errors.New("cannot find your home directory (set $HOME, or use --home DIR)")
+		return "", &NoDirError{What: "home directory"}
 	}
 	return filepath.Join(h, ".local", "state"), nil
+}
+
+// NoDirError is a default directory the OS cannot tell (no $HOME): pbiwb
+// then needs an explicit home.
+type NoDirError struct {
+	What string // "config directory", "home directory"
+}
+
+func (e *NoDirError) Error() string { return e.Phrase("") }
+
+// Phrase is the error with how to give an explicit home ("--home DIR" on
+// the command line); "" says only to choose one.
+func (e *NoDirError) Phrase(how string) string {
+	if how == "" {
+		return "cannot find your " + e.What + " (set $HOME, or choose pbiwb's home explicitly)"
+	}
+	return "cannot find your " + e.What + " (set $HOME, or use " + how + ")"
 }
 
 // UnwritableError is a home whose state directory cannot take the files a
@@ -78,10 +99,18 @@ type UnwritableError struct {
 	Err error
 }
 
-func (e *UnwritableError) Error() string {
-	return fmt.Sprintf("pbiwb cannot write its history and checkpoints under %s (%v), so a push could neither "+
+func (e *UnwritableError) Error() string { return e.Phrase("") }
+
+// Phrase is the error with how to choose another home ("--home DIR (or
+// PBIWB_HOME)" on the command line); "" says only to choose one.
+func (e *UnwritableError) Phrase(how string) string {
+	s := fmt.Sprintf("pbiwb cannot write its history and checkpoints under %s (%v), so a push could neither "+
 		"resume nor write every row exactly once: make it a directory you can write to, "+
-		"or choose another home with --home DIR (or PBIWB_HOME)", e.Dir, cause(e.Err))
+		"or choose another home", e.Dir, cause(e.Err))
+	if how != "" {
+		s += " with " + how
+	}
+	return s
 }
 
 // cause is a path error's reason alone ("permission denied"): the message
@@ -96,8 +125,8 @@ func cause(err error) error {
 
 func (e *UnwritableError) Unwrap() error { return e.Err }
 
-// ExitCode: nothing ran and the fix is a flag or a variable (--home,
-// PBIWB_HOME), so exit 2 (docs/cli.md).
+// ExitCode: nothing ran and the fix is a setting (another home), so exit 2
+// (docs/cli.md).
 func (e *UnwritableError) ExitCode() exitcode.Code { return exitcode.Usage }
 
 // CheckWritable creates the history and checkpoint directories (0700) and

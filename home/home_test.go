@@ -79,13 +79,27 @@ func TestCheckWritable(t *testing.T) {
 	for name, dir := range homes {
 		err := Dirs{State: dir}.CheckWritable()
 		var ue *UnwritableError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--home DIR") || !strings.Contains(err.Error(), "PBIWB_HOME") {
+		if !errors.As(err, &ue) || !strings.HasSuffix(err.Error(), "make it a directory you can write to, or choose another home") {
 			t.Errorf("%s: %v, want an UnwritableError naming the fix", name, err)
 			continue
+		}
+		if got := ue.Phrase("--home DIR"); !strings.HasSuffix(got, "or choose another home with --home DIR") {
+			t.Errorf("%s: Phrase = %q", name, got)
 		}
 		if !strings.HasPrefix(dir, ue.Dir) && !strings.HasPrefix(ue.Dir, dir) {
 			t.Errorf("%s: the error names %s, not the home %s", name, ue.Dir, dir)
 		}
 		t.Logf("%s: %v", name, err)
+	}
+}
+
+// A missing default directory says to choose a home; the face says how.
+func TestNoDirError(t *testing.T) {
+	e := &NoDirError{What: "config directory"}
+	if got := e.Error(); got != "cannot find your config directory (set $HOME, or choose pbiwb's home explicitly)" {
+		t.Errorf("Error() = %q", got)
+	}
+	if got := e.Phrase("--home DIR"); got != "cannot find your config directory (set $HOME, or use --home DIR)" {
+		t.Errorf("Phrase = %q", got)
 	}
 }

@@ -186,7 +186,7 @@ func (f *fakeBackend) InspectInput(ctx context.Context, account, input string, o
 			{"store", "String", "inferred"}, {"zip", "Int64", "inferred"}, {"opened", "Datetime", "inferred"},
 		})}
 		if overrides["opened"] == "String" {
-			r.Warnings = []string{`stores.csv:3999: column 3 ("opened") will be a String: its values read as Datetime until this line; to have such values reported instead, force the type with --column opened=Datetime`}
+			r.Warnings = []string{`stores.csv:3999: column 3 ("opened") will be a String: its values read as Datetime until this line; to have such values reported instead, force the type with column "opened" set to Datetime on the Input screen (←/→)`}
 		}
 		if overrides["zip"] != "String" {
 			r.Findings = []Finding{

@@ -17,8 +17,8 @@ import (
 
 // powerbiFailure shows a Power BI refusal with its advice (which carries the
 // RequestId).
-func powerbiFailure(what string, err error) Result {
-	advice := powerbi.Advice(err)
+func (d *Doctor) powerbiFailure(what string, err error) Result {
+	advice := powerbi.Advice(err, d.face())
 	if advice == "" {
 		return fail(what+": "+err.Error(), "Run pbiwb doctor again; if it persists, report it with this message.")
 	}
@@ -46,7 +46,7 @@ func (d *Doctor) checkWorkspace(ctx context.Context) Result {
 	if d.cfg.Group == "" {
 		groups, err := d.client.Groups(ctx, "")
 		if err != nil {
-			return powerbiFailure("listing workspaces", err)
+			return d.powerbiFailure("listing workspaces", err)
 		}
 		if len(groups) == 0 {
 			if d.appOnly {
@@ -74,7 +74,7 @@ func (d *Doctor) checkWorkspace(ctx context.Context) Result {
 	case errors.As(err, &dup):
 		return fail(err.Error(), "Give "+d.face().Name(field.Group)+" the workspace's ID instead of its name.")
 	case err != nil:
-		return powerbiFailure("workspace "+d.cfg.Group, err)
+		return d.powerbiFailure("workspace "+d.cfg.Group, err)
 	}
 	d.group = g
 	if g.ID == powerbi.MyWorkspace && d.appOnly {
@@ -110,7 +110,7 @@ func (d *Doctor) checkDataset(ctx context.Context) Result {
 	case errors.As(err, &dup):
 		return fail(err.Error(), "Give "+d.face().Name(field.Dataset)+" the dataset's ID, or rename or delete the extra datasets in the Power BI service.")
 	case err != nil:
-		return powerbiFailure("dataset "+name, err)
+		return d.powerbiFailure("dataset "+name, err)
 	}
 	if !ds.IsPush() {
 		return fail(fmt.Sprintf("dataset %q (%s) is not a push dataset (it was imported or published from Power BI Desktop), so rows cannot be written into it", ds.Name, ds.ID),
@@ -139,7 +139,7 @@ func (d *Doctor) checkTable(ctx context.Context) Result {
 	}
 	tables, err := d.client.Tables(ctx, d.group.ID, d.dataset.ID)
 	if err != nil {
-		return powerbiFailure("tables of "+d.dataset.Name, err)
+		return d.powerbiFailure("tables of "+d.dataset.Name, err)
 	}
 	var t *powerbi.Table
 	var names []string
@@ -216,7 +216,7 @@ func (d *Doctor) checkRows(ctx context.Context) Result {
 	}
 	n, err := d.client.CountRows(ctx, d.group.ID, d.dataset.ID, d.table.Name)
 	if err != nil {
-		r := powerbiFailure("counting the rows of "+d.table.Name, err)
+		r := d.powerbiFailure("counting the rows of "+d.table.Name, err)
 		r.Details = append(r.Details, "pbiwb push counts rows the same way to verify a run and to settle an interrupted request")
 		return r
 	}

@@ -39,14 +39,11 @@ type Error struct {
 	fix string // Fix with its references to settings: {auth method=device-code}, {cloud}
 }
 
-// refRE is a reference to a setting in a fix: {ID} or {ID=value}.
-var refRE = regexp.MustCompile(`\{([^{}=]+)(?:=([^{}]*))?\}`)
-
 // withFix sets e's fix from tmpl, whose {ID} and {ID=value} references name
-// the settings (field IDs) it refers to, and returns e.
+// the settings (field IDs) it refers to (field.Render), and returns e.
 func (e *Error) withFix(tmpl string) *Error {
 	e.fix = tmpl
-	e.Fix = renderFix(tmpl, field.Plain{})
+	e.Fix = field.Render(tmpl, field.Plain{})
 	return e
 }
 
@@ -56,17 +53,7 @@ func (e *Error) FixIn(n field.Namer) string {
 	if e.fix == "" {
 		return e.Fix
 	}
-	return renderFix(e.fix, n)
-}
-
-func renderFix(tmpl string, n field.Namer) string {
-	return refRE.ReplaceAllStringFunc(tmpl, func(ref string) string {
-		m := refRE.FindStringSubmatch(ref)
-		if m[2] == "" && !strings.Contains(ref, "=") {
-			return n.Name(field.ID(m[1]))
-		}
-		return n.Setting(field.ID(m[1]), m[2])
-	})
+	return field.Render(e.fix, n)
 }
 
 func (e *Error) Error() string {

@@ -51,6 +51,12 @@ const (
 	Sandbox         ID = "sandbox URL"
 	Home            ID = "home"
 	DryRun          ID = "dry run" // not a value: the check of every value that writes nothing
+	// RequestTimeout is how long a request may go without progress.
+	RequestTimeout ID = "request timeout"
+	// Troubleshoot is not a value either: the checks of an identity and a
+	// target that advice may suggest running (pbiwb doctor, the wizard's
+	// Troubleshoot screen).
+	Troubleshoot ID = "troubleshooting checks"
 )
 
 // Secret reports whether f holds a secret, whose value is never repeated.
@@ -148,21 +154,23 @@ func (es Errors) Phrase(name func(ID) string) string {
 	return strings.Join(other, "; ")
 }
 
-// Phrased is err's text with the field error in its chain (an *Error or
-// Errors, if any) worded by name; the layers' context around it is kept.
+// Phrased is err's text with the first error in its chain that names fields
+// (an *Error, Errors, or any Phraser) worded by name; the layers' context
+// around it is kept.
 func Phrased(err error, name func(ID) string) string {
 	text := err.Error()
-	var (
-		es Errors
-		e  *Error
-	)
-	switch {
-	case errors.As(err, &es):
-		return strings.Replace(text, es.Error(), es.Phrase(name), 1)
-	case errors.As(err, &e):
-		return strings.Replace(text, e.Error(), e.Phrase(name), 1)
+	var p Phraser
+	if errors.As(err, &p) {
+		return strings.Replace(text, p.Error(), p.Phrase(name), 1)
 	}
 	return text
+}
+
+// Phraser is an error whose text names fields (a setting it blames or
+// advises): Error names them by their IDs, Phrase as name gives them.
+type Phraser interface {
+	error
+	Phrase(name func(ID) string) string
 }
 
 // Namer is a face's way of naming fields, for engine messages that advise

@@ -2,6 +2,7 @@ package field
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -63,7 +64,61 @@ func TestNoun(t *testing.T) {
 	}
 }
 
+type cliNames struct{}
+
+func (cliNames) Name(f ID) string {
+	return map[ID]string{Cloud: "--cloud", Resume: "--resume", Sandbox: "--sandbox URL", Mode: "--mode"}[f]
+}
+func (c cliNames) Setting(f ID, v string) string { return c.Name(f) + " " + v }
+func (cliNames) Typed() bool                     { return true }
+
+type screenNames struct{}
+
+func (screenNames) Name(f ID) string                { return "the " + string(f) + " (Screen)" }
+func (s screenNames) Setting(f ID, v string) string { return s.Name(f) + " set to " + v }
+
+func TestRender(t *testing.T) {
+	for _, tt := range []struct {
+		tmpl                string
+		typed, screen, none string
+	}{
+		{"check {cloud}, or use {mode=replace}", "check --cloud, or use --mode replace",
+			"check the cloud (Screen), or use the mode (Screen) set to replace", "check cloud, or use mode replace"},
+		{"`{resume}` continues; `pbiwb push {resume}` too; `pbiwb groups` lists", "`--resume` continues; `pbiwb push --resume` too; `pbiwb groups` lists",
+			"the resume (Screen) continues; the resume (Screen) too; `pbiwb groups` lists", "resume continues; resume too; `pbiwb groups` lists"},
+		{"Check {cloud} (or the {sandbox URL})", "Check --cloud (or the --sandbox URL)",
+			"Check the cloud (Screen) (or the sandbox URL (Screen))", "Check cloud (or the sandbox URL)"},
+		{"no references {here", "no references {here", "no references {here", "no references {here"},
+	} {
+		if got := Render(tt.tmpl, cliNames{}); got != tt.typed {
+			t.Errorf("typed: Render(%q) = %q, want %q", tt.tmpl, got, tt.typed)
+		}
+		if got := Render(tt.tmpl, screenNames{}); got != tt.screen {
+			t.Errorf("screen: Render(%q) = %q, want %q", tt.tmpl, got, tt.screen)
+		}
+		if got := Render(tt.tmpl, nil); got != tt.none {
+			t.Errorf("plain: Render(%q) = %q, want %q", tt.tmpl, got, tt.none)
+		}
+	}
+}
+
 type flagNamer struct{}
 
 func (flagNamer) Name(f ID) string              { return "--" + string(f) }
 func (flagNamer) Setting(f ID, v string) string { return "--" + string(f) + " " + v }
+
+type timeout struct{}
+
+func (timeout) Error() string { return "nothing arrived (request timeout)" }
+func (timeout) Phrase(name func(ID) string) string {
+	return "nothing arrived (" + name("request timeout") + ")"
+}
+
+// Phrased words any error in the chain that names fields.
+func TestPhrasedPhraser(t *testing.T) {
+	err := fmt.Errorf("post rows: %w", timeout{})
+	got := Phrased(err, func(ID) string { return "--request-timeout" })
+	if got != "post rows: nothing arrived (--request-timeout)" {
+		t.Errorf("Phrased = %q", got)
+	}
+}

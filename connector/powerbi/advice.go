@@ -8,14 +8,23 @@ import (
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/internal/stall"
 	"github.com/pbiwb/pbiwb/format"
 )
 
 // Advice explains err to a person: what Power BI refused, the likely cause,
-// and the next step. For an *Error it ends with the RequestId to quote to
-// Microsoft support. It returns "" for errors this package did not produce.
-func Advice(err error) string {
+// and the next step, naming the settings it refers to as n does (nil is
+// field.Plain{}): "--cloud" on the command line, the field's label in the
+// wizard. For an *Error it ends with the RequestId to quote to Microsoft
+// support. It returns "" for errors this package did not produce.
+//
+// Only pbiwb's own words are rendered (field.Render): the server's text it
+// quotes is never read as a reference.
+func Advice(err error, n field.Namer) string {
+	if n == nil {
+		n = field.Plain{}
+	}
 	if err == nil {
 		return ""
 	}
@@ -33,11 +42,11 @@ func Advice(err error) string {
 		return s
 	}
 	if hasPE {
-		return withRequestID(pe.advice(), pe.RequestID)
+		return withRequestID(pe.advice(n), pe.RequestID)
 	}
 	var te *TransportError
 	if errors.As(err, &te) {
-		return te.advice()
+		return te.advice(n)
 	}
 	return ""
 }
@@ -49,7 +58,7 @@ func withRequestID(s, id string) string {
 	return s + "\nRequestId " + id + " — quote it to Microsoft support if you open a case."
 }
 
-func (e *Error) advice() string {
+func (e *Error) advice(n field.Namer) string {
 	where := e.workspace(" in ")
 	switch {
 	case e.tokenExpired():
@@ -59,10 +68,10 @@ func (e *Error) advice() string {
 
 	case e.Code == CodeInvalidToken:
 		return "Power BI did not accept the access token as one of its own. Usually the token was issued for another " +
-			"cloud or resource: check --cloud (public, usgov, usgovhigh, usgovdod, china) matches the tenant, then sign in again."
+			field.Render("cloud or resource: check {cloud} (public, usgov, usgovhigh, usgovdod, china) matches the tenant, then sign in again.", n)
 
 	case e.Code == CodeNotAuthorized || e.Code == CodeGroupNotAccessible || e.Status == http.StatusUnauthorized:
-		return e.notAuthorizedAdvice()
+		return e.notAuthorizedAdvice(n)
 
 	case IsNotPushDataset(e):
 		return "This dataset was not created through the push API (it was imported or published from Power BI Desktop), " +
@@ -71,7 +80,7 @@ func (e *Error) advice() string {
 
 	case e.Code == CodeItemNotFound:
 		return "Power BI cannot find that item: " + e.messageOr("a table or dataset is missing") + ". Table names are " +
-			"case-sensitive; list them with `pbiwb doctor --group G --dataset D`. A table cannot be added to an existing " +
+			field.Render("case-sensitive; list them with {troubleshooting checks}.", n) + " A table cannot be added to an existing " +
 			"push dataset: use a new dataset name to get one with this table."
 
 	case e.Code == CodeEntityNotFound || e.Status == http.StatusNotFound:
@@ -86,7 +95,7 @@ func (e *Error) advice() string {
 		return "Power BI is throttling requests to this dataset; it asks to wait " + wait + " before the next one. " +
 			"Push datasets accept 120 POSTs a minute, 1,000,000 rows an hour and 5 pending requests (120 POSTs an hour " +
 			"once a table holds 250,000 rows). Another program writing to the same dataset shares these limits. " +
-			"pbiwb push waits and continues by itself; `--resume` continues a stopped run."
+			field.Render("pbiwb push waits and continues by itself; `{resume}` continues a stopped run.", n)
 
 	case e.Status == http.StatusRequestEntityTooLarge || e.Code == CodeRequestEntityTooLarge:
 		return "The request was larger than Power BI accepts (16 MB and 10,000 rows per POST). This is a bug in the " +
@@ -107,13 +116,13 @@ func (e *Error) advice() string {
 			"(workspace › Manage access)."
 
 	case e.Status >= 500:
-		return fmt.Sprintf("Power BI had an internal error (%d)%s. It is usually temporary: try again in a few minutes; "+
-			"`pbiwb push --resume` continues a stopped run. If it persists, open a Microsoft support case.", e.Status, e.detailText())
+		return fmt.Sprintf("Power BI had an internal error (%d)%s. It is usually temporary: try again in a few minutes; %s If it persists, open a Microsoft support case.",
+			e.Status, e.detailText(), field.Render("`pbiwb push {resume}` continues a stopped run.", n))
 	}
 	return fmt.Sprintf("Power BI refused the request (%d %s)%s.", e.Status, e.Code, e.detailText())
 }
 
-func (e *Error) notAuthorizedAdvice() string {
+func (e *Error) notAuthorizedAdvice(n field.Namer) string {
 	to := e.workspace(" to ")
 	says := ""
 	if d := e.detailText(); d != "" {
@@ -124,7 +133,7 @@ func (e *Error) notAuthorizedAdvice() string {
 		"Add › Power BI Service › Delegated: Dataset.ReadWrite.All and Workspace.Read.All, then \"Grant admin consent\" and sign in again"
 	switch {
 	case e.AppOnly && e.workspaceID() == "" && strings.Contains(e.Path, "/myorg/datasets"):
-		return "A service principal has no My workspace: choose a workspace the service principal is a member of with --group." + says
+		return field.Render("A service principal has no My workspace: choose a workspace the service principal is a member of with {workspace}.", n) + says
 	case e.AppOnly:
 		return "Power BI refused the service principal access" + to + ". Three things must hold: (1) a Power BI " +
 			"administrator enabled \"Service principals can use Fabric APIs\" (Admin portal › Tenant settings › " +
@@ -197,13 +206,13 @@ func (e *Error) detailText() string {
 	return ": " + strings.Join(parts, "; ")
 }
 
-func (e *TransportError) advice() string {
+func (e *TransportError) advice(n field.Namer) string {
 	var stalled *stall.TimeoutError
 	if e.Sent {
 		s := "The request reached " + e.Host + " but no complete answer came back"
 		switch {
 		case errors.As(e.Err, &stalled):
-			s += ": " + stalled.Error()
+			s += ": " + stalled.Phrase(n.Name)
 		case errors.Is(e.Err, context.DeadlineExceeded):
 			s += " before the time limit"
 		}
@@ -221,7 +230,7 @@ func (e *TransportError) advice() string {
 	}
 	if errors.Is(e.Err, cloud.ErrRedirectRefused) {
 		return "Power BI's answer was a redirect that is not followed (" + e.Err.Error() + "); nothing was sent there. " +
-			"Check --cloud (or the --sandbox URL), and that no proxy in between redirects the API elsewhere."
+			field.Render("Check {cloud} (or the {sandbox URL}), and that no proxy in between redirects the API elsewhere.", n)
 	}
 	return "Could not reach " + e.Host + " (" + e.Err.Error() + "); nothing was sent. Check the network " +
 		"connection, proxy (HTTPS_PROXY) and firewall, then try again."

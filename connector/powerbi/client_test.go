@@ -96,8 +96,8 @@ func TestTokenExpiredReplayedOnce(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
-			if tt.wantErr && (!IsAuth(err) || !strings.Contains(Advice(err), "did not give a newer one")) {
-				t.Errorf("IsAuth(%v) = false or advice %q", err, Advice(err))
+			if tt.wantErr && (!IsAuth(err) || !strings.Contains(Advice(err, nil), "did not give a newer one")) {
+				t.Errorf("IsAuth(%v) = false or advice %q", err, Advice(err, nil))
 			}
 			if int(posts.Load()) != tt.wantPosts {
 				t.Errorf("%d POSTs, want %d", posts.Load(), tt.wantPosts)
@@ -137,8 +137,8 @@ func TestTokenSourceFailure(t *testing.T) {
 	c.tokens = StaticToken("")
 	_, err := c.Groups(context.Background(), "")
 	var te *TokenError
-	if !errors.As(err, &te) || !IsAuth(err) || !strings.Contains(Advice(err), "nothing was written") {
-		t.Fatalf("err = %v, advice %q", err, Advice(err))
+	if !errors.As(err, &te) || !IsAuth(err) || !strings.Contains(Advice(err, nil), "nothing was written") {
+		t.Fatalf("err = %v, advice %q", err, Advice(err, nil))
 	}
 }
 
@@ -408,7 +408,7 @@ func TestAmbiguousVersusRefused(t *testing.T) {
 		if !errors.Is(err, ErrAmbiguous) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want ambiguous deadline", err)
 		}
-		if adv := Advice(err); !strings.Contains(adv, "may or may not") || !strings.Contains(adv, "counts the table's rows") {
+		if adv := Advice(err, nil); !strings.Contains(adv, "may or may not") || !strings.Contains(adv, "counts the table's rows") {
 			t.Errorf("advice = %s", adv)
 		}
 	})
@@ -441,8 +441,8 @@ func TestAmbiguousVersusRefused(t *testing.T) {
 		if !errors.As(err, &te) || te.Sent || errors.Is(err, ErrAmbiguous) {
 			t.Fatalf("err = %v, want not sent", err)
 		}
-		if te.Host != addr || !strings.Contains(err.Error(), "post rows") || !strings.Contains(Advice(err), "nothing was sent") {
-			t.Errorf("err = %v; advice %s", err, Advice(err))
+		if te.Host != addr || !strings.Contains(err.Error(), "post rows") || !strings.Contains(Advice(err, nil), "nothing was sent") {
+			t.Errorf("err = %v; advice %s", err, Advice(err, nil))
 		}
 	})
 
@@ -507,7 +507,7 @@ func TestRefreshFailure(t *testing.T) {
 	if !errors.As(err, &te) || !errors.As(err, &pe) || !IsAuth(err) {
 		t.Fatalf("err = %v", err)
 	}
-	adv := Advice(err)
+	adv := Advice(err, nil)
 	if !strings.Contains(adv, "AADSTS50173") || !strings.Contains(adv, "RequestId r-1") {
 		t.Errorf("advice = %s", adv)
 	}

@@ -58,7 +58,7 @@ func TestErrorTextIsBoundedAndMasked(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v, want *Error", err)
 			}
-			msg, adv := err.Error(), Advice(err)
+			msg, adv := err.Error(), Advice(err, nil)
 			for _, text := range []string{msg, adv} {
 				if len(text) > 3*redact.MaxMessage || !utf8.ValidString(text) {
 					t.Errorf("%d bytes (valid UTF-8: %v), want a bounded message", len(text), utf8.ValidString(text))

@@ -3,6 +3,7 @@ package powerbi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
+	"github.com/pbiwb/pbiwb/connector/field"
+	"github.com/pbiwb/pbiwb/connector/internal/stall"
 )
 
 // testClient serves h over plain HTTP. These unit tests feed the verbatim
@@ -69,7 +72,7 @@ func TestErrorDecoding(t *testing.T) {
 			msg: "Access token has expired, resubmit with a new access token", auth: true, adviceHas: []string{"expired", "clock"}},
 		{name: "TokenExpired header only", status: 403, header: map[string]string{HeaderErrorInfo: "TokenExpired"}, code: "TokenExpired", auth: true},
 		{name: "InvalidToken header only", status: 403, header: map[string]string{HeaderErrorInfo: "InvalidToken"}, code: "InvalidToken", auth: true,
-			adviceHas: []string{"--cloud"}},
+			adviceHas: []string{"check cloud (public"}},
 		{name: "not authorized pbi.error", status: 401, body: bodyNotAuthorized, code: "PowerBINotAuthorizedException", auth: true,
 			adviceHas: []string{"not a member of the workspace", "Dataset.ReadWrite.All", "Grant admin consent"}},
 		{name: "not authorized, service principal", status: 401, body: bodyNotAuthorized, code: "PowerBINotAuthorizedException", auth: true,
@@ -127,7 +130,7 @@ func TestErrorDecoding(t *testing.T) {
 				t.Errorf("IsNotFound %v IsAuth %v IsThrottled %v IsNotPushDataset %v; want %v %v %v %v",
 					IsNotFound(err), IsAuth(err), IsThrottled(err), IsNotPushDataset(err), tt.notFound, tt.auth, tt.throttled, tt.notPush)
 			}
-			adv := Advice(err)
+			adv := Advice(err, nil)
 			for _, want := range append(tt.adviceHas, "RequestId req-123", "Microsoft support") {
 				if !strings.Contains(adv, want) {
 					t.Errorf("Advice lacks %q:\n%s", want, adv)
@@ -177,10 +180,70 @@ func TestAppOnlyToken(t *testing.T) {
 
 func TestAdviceServicePrincipalMyWorkspace(t *testing.T) {
 	e := &Error{Status: 401, Code: CodeNotAuthorized, Path: "/v1.0/myorg/datasets", AppOnly: true}
-	if adv := Advice(e); !strings.Contains(adv, "no My workspace") {
+	if adv := Advice(e, nil); !strings.Contains(adv, "no My workspace") {
 		t.Errorf("advice = %s", adv)
 	}
-	if Advice(errors.New("other")) != "" {
+	if Advice(errors.New("other"), nil) != "" {
 		t.Error("Advice of a foreign error should be empty")
+	}
+}
+
+// flags names fields as the command line does, and is typed.
+type flags struct{}
+
+func (flags) Name(f field.ID) string {
+	return map[field.ID]string{field.Cloud: "--cloud", field.Group: "--group", field.Resume: "--resume",
+		field.Sandbox: "--sandbox URL", field.RequestTimeout: "--request-timeout",
+		field.Troubleshoot: "`pbiwb doctor --group G --dataset D`"}[f]
+}
+func (fl flags) Setting(f field.ID, v string) string { return fl.Name(f) + " " + v }
+func (flags) Typed() bool                            { return true }
+
+// labels names fields as a screen would: not typed.
+type labels struct{}
+
+func (labels) Name(f field.ID) string                { return "the " + strings.ToUpper(string(f)) + " field" }
+func (l labels) Setting(f field.ID, v string) string { return l.Name(f) + " set to " + v }
+
+// The advice names the settings it suggests as the face does: the command
+// line's flags and commands, word for word, a screen's labels without
+// backticks, and the IDs without a face; the server's text is never read as
+// a reference.
+func TestAdviceNamesSettings(t *testing.T) {
+	const group = "/v1.0/myorg/groups/00000000-0000-4000-8000-00000000a001/datasets/d1"
+	tests := []struct {
+		name         string
+		err          error
+		cli, labeled string
+	}{
+		{"invalid token", &Error{Status: 403, Code: CodeInvalidToken, Path: group},
+			"check --cloud (public, usgov, usgovhigh, usgovdod, china) matches the tenant", "check the CLOUD field (public"},
+		{"item not found", &Error{Status: 404, Code: CodeItemNotFound, Path: group, Message: "no {table} here"},
+			"cannot find that item: no {table} here. Table names are case-sensitive; list them with `pbiwb doctor --group G --dataset D`. A table",
+			"list them with the TROUBLESHOOTING CHECKS field. A table"},
+		{"throttled", &Error{Status: 429, Path: group},
+			"pbiwb push waits and continues by itself; `--resume` continues a stopped run.", "by itself; the RESUME field continues a stopped run."},
+		{"internal", &Error{Status: 500, Path: group},
+			"try again in a few minutes; `pbiwb push --resume` continues a stopped run. If it persists", "try again in a few minutes; the RESUME field continues a stopped run. If"},
+		{"no My workspace", &Error{Status: 401, Code: CodeNotAuthorized, Path: "/v1.0/myorg/datasets", AppOnly: true},
+			"choose a workspace the service principal is a member of with --group.", "is a member of with the WORKSPACE field."},
+		{"redirect", &TransportError{Host: "api.powerbi.com", Err: fmt.Errorf("to {x}: %w", cloud.ErrRedirectRefused)},
+			"Check --cloud (or the --sandbox URL), and that no proxy", "Check the CLOUD field (or the SANDBOX URL field), and"},
+		{"stalled", &TransportError{Host: "api.powerbi.com", Sent: true, Method: http.MethodGet, Err: &stall.TimeoutError{After: time.Minute}},
+			"no complete answer came back: nothing arrived for 1m0s (the request timeout, --request-timeout); try again.",
+			"nothing arrived for 1m0s (the request timeout, the REQUEST TIMEOUT field)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Advice(tt.err, flags{}); !strings.Contains(got, tt.cli) {
+				t.Errorf("command line:\n%s\nlacks %q", got, tt.cli)
+			}
+			if got := Advice(tt.err, labels{}); !strings.Contains(got, tt.labeled) || strings.Contains(got, "--") || strings.Contains(got, "`pbiwb push") {
+				t.Errorf("labels:\n%s\nlacks %q, or names a flag", got, tt.labeled)
+			}
+			if got := Advice(tt.err, nil); strings.Contains(got, "--") || strings.Contains(got, "{resume}") {
+				t.Errorf("plain:\n%s", got)
+			}
+		})
 	}
 }

@@ -158,7 +158,7 @@ func TestRedirectNeverLeavesHTTPS(t *testing.T) {
 		if !strings.Contains(msg, "http://127.0.0.1:"+clearPort) || !strings.Contains(msg, "unencrypted") || strings.Contains(msg, testToken) {
 			t.Errorf("%s: message %q should name the http target and why, without the token", call.name, msg)
 		}
-		if a := Advice(err); !strings.Contains(a, "redirect that is not followed") || !strings.Contains(a, "nothing was sent") {
+		if a := Advice(err, nil); !strings.Contains(a, "redirect that is not followed") || !strings.Contains(a, "nothing was sent") {
 			t.Errorf("%s: advice %q", call.name, a)
 		}
 		if answered != 1 {

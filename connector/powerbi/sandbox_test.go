@@ -91,15 +91,15 @@ func TestSandboxGroups(t *testing.T) {
 
 	// A workspace without access, by ID: the service's refusal comes through.
 	_, err = c.FindGroup(ctx, demo.WorkspaceHiddenID)
-	if !IsAuth(err) || !strings.Contains(Advice(err), "not a member of workspace "+demo.WorkspaceHiddenID) {
-		t.Errorf("FindGroup(hidden) = %v\nadvice: %s", err, Advice(err))
+	if !IsAuth(err) || !strings.Contains(Advice(err, nil), "not a member of workspace "+demo.WorkspaceHiddenID) {
+		t.Errorf("FindGroup(hidden) = %v\nadvice: %s", err, Advice(err, nil))
 	}
 	_, err = c.Datasets(ctx, demo.WorkspaceHiddenID)
 	var pe *Error
 	if !errors.As(err, &pe) || pe.Status != 401 || pe.Code != CodeNotAuthorized || pe.RequestID == "" {
 		t.Errorf("Datasets(hidden) = %v", err)
 	}
-	if adv := Advice(err); !strings.Contains(adv, "RequestId "+pe.RequestID) {
+	if adv := Advice(err, nil); !strings.Contains(adv, "RequestId "+pe.RequestID) {
 		t.Errorf("advice lacks the RequestId: %s", adv)
 	}
 
@@ -110,11 +110,11 @@ func TestSandboxGroups(t *testing.T) {
 		t.Errorf("service principal groups = %v, %v", spGroups, err)
 	}
 	_, err = app.Datasets(ctx, demo.WorkspaceFinanceID)
-	if adv := Advice(err); !strings.Contains(adv, "Service principals can use Fabric APIs") {
+	if adv := Advice(err, nil); !strings.Contains(adv, "Service principals can use Fabric APIs") {
 		t.Errorf("service principal in Finance: %v\nadvice: %s", err, adv)
 	}
 	_, err = app.Datasets(ctx, MyWorkspace)
-	if adv := Advice(err); !strings.Contains(adv, "no My workspace") {
+	if adv := Advice(err, nil); !strings.Contains(adv, "no My workspace") {
 		t.Errorf("service principal in My workspace: %v\nadvice: %s", err, adv)
 	}
 }
@@ -201,7 +201,7 @@ func TestSandboxPushLifecycle(t *testing.T) {
 			// A malformed body: BadRequest with details.
 			err = c.PostRows(ctx, ws.id, d.ID, table.Name, []byte(`{"rows":[{"id":"not a number"}]}`))
 			var pe *Error
-			if !errors.As(err, &pe) || pe.Status != 400 || !strings.Contains(Advice(err), "invalid") {
+			if !errors.As(err, &pe) || pe.Status != 400 || !strings.Contains(Advice(err, nil), "invalid") {
 				t.Errorf("bad value: %v", err)
 			}
 
@@ -235,7 +235,7 @@ func TestSandboxNotPushDataset(t *testing.T) {
 		if !IsNotPushDataset(err) {
 			t.Errorf("%s: %v", name, err)
 		}
-		if adv := Advice(err); !strings.Contains(adv, "not created through the push API") || !strings.Contains(adv, "RequestId ") {
+		if adv := Advice(err, nil); !strings.Contains(adv, "not created through the push API") || !strings.Contains(adv, "RequestId ") {
 			t.Errorf("%s advice: %s", name, adv)
 		}
 	}
@@ -245,8 +245,8 @@ func TestSandboxReadOnlyWorkspace(t *testing.T) {
 	_, _, c, _ := sandboxClient(t, sandbox.Options{})
 	_, err := c.CreateDataset(context.Background(), demo.WorkspaceExecutiveID, CreateDataset{Name: "x",
 		Tables: []Table{{Name: "T", Columns: []Column{{Name: "a", DataType: "Int64"}}}}}, "")
-	if !IsAuth(err) || !strings.Contains(Advice(err), "read-only") {
-		t.Errorf("create in read-only workspace: %v\nadvice: %s", err, Advice(err))
+	if !IsAuth(err) || !strings.Contains(Advice(err, nil), "read-only") {
+		t.Errorf("create in read-only workspace: %v\nadvice: %s", err, Advice(err, nil))
 	}
 }
 
@@ -295,7 +295,7 @@ func TestSandboxThrottled(t *testing.T) {
 	if !IsThrottled(err) || !errors.As(err, &pe) || pe.RetryAfter <= 25*time.Second || pe.RetryAfter > 30*time.Second {
 		t.Fatalf("err = %v, want 429 with RetryAfter about 30s", err)
 	}
-	if adv := Advice(err); !strings.Contains(adv, "throttling") || !strings.Contains(adv, "wait 30s") && !strings.Contains(adv, "wait 29s") {
+	if adv := Advice(err, nil); !strings.Contains(adv, "throttling") || !strings.Contains(adv, "wait 30s") && !strings.Contains(adv, "wait 29s") {
 		t.Errorf("advice: %s", adv)
 	}
 	sandboxPost(t, ep, "/_sandbox/faults", `{}`)

@@ -187,7 +187,7 @@ func TestUnwritableHomeIsFoundBeforeWriting(t *testing.T) {
 
 		_, err = push.PrepareRun(ctx, svc, req)
 		var ue *home.UnwritableError
-		if code := exitcode.Of(err); !errors.As(err, &ue) || code != 2 || !strings.Contains(err.Error(), "--home DIR") {
+		if code := exitcode.Of(err); !errors.As(err, &ue) || code != 2 || !strings.Contains(err.Error(), "or choose another home") {
 			t.Errorf("%s: PrepareRun: %v (exit %d), want an UnwritableError, exit 2", name, err, code)
 		}
 

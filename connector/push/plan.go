@@ -158,7 +158,7 @@ func (p *Plan) scan(ctx context.Context, tr *Tracker, forced map[string]schema.T
 	pipe, err := source.Scan(ctx, src, source.Options{
 		Limits: p.limits, Table: p.req.Table, Columns: forced, Retention: p.target.retention, ExistingRows: existingRows,
 		Existing: p.target.existing, TempDir: spoolDir(p.svc),
-		BatchRows: hourlyBatchRows(p.limits),
+		BatchRows: hourlyBatchRows(p.limits), Fields: p.svc.Fields,
 	})
 	if pipe == nil {
 		return err

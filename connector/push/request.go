@@ -83,9 +83,9 @@ type Services struct {
 	// every home of this user on the machine.
 	LockDir string
 	// Fields names the settings the engine's messages advise ("push again
-	// with the mode set to replace", "run without resume") in the face's
-	// terms: the command line's flags, the wizard's fields. nil is
-	// field.Plain.
+	// with the mode set to replace", "run without resume", the input's
+	// findings, Power BI's refusals) in the face's terms: the command line's
+	// flags, the wizard's fields. nil is field.Plain.
 	Fields field.Namer
 }
 

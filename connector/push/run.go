@@ -225,7 +225,7 @@ func (p *Plan) fail(tr *Tracker, err error) (Summary, error) {
 	var pe *powerbi.Error
 	if errors.As(err, &pe) {
 		info.Status, info.Code, info.RequestID = pe.Status, pe.Code, pe.RequestID
-		if a := powerbi.Advice(err); a != "" {
+		if a := powerbi.Advice(err, p.svc.Fields); a != "" {
 			info.Message = a
 		}
 	}

@@ -2,6 +2,7 @@ package push_test
 
 import (
 	"context"
+	"github.com/pbiwb/pbiwb/connector/field"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -70,6 +71,7 @@ func TestUnansweredPostIsSettled(t *testing.T) {
 	hang := &unanswered{next: env.http().Transport, storedAt: 2, lostN: 4}
 	env.svc.PowerBI = powerbi.New(env.ep, env.session, powerbi.WithHTTPClient(&http.Client{Transport: hang}),
 		powerbi.WithRequestTimeout(time.Second))
+	env.svc.Fields = timeoutFlag{} // the command line's word for the setting, as cli's face gives it
 	const n = 100_000
 	req := push.Request{Input: writeIDs(t, t.TempDir(), n), Group: demo.WorkspaceSales, Dataset: "Hang", Table: "T"}
 
@@ -119,4 +121,14 @@ func TestUnansweredPostIsSettled(t *testing.T) {
 			t.Errorf("row %s stored %d times", id, c)
 		}
 	}
+}
+
+// timeoutFlag names the request timeout as the command line does.
+type timeoutFlag struct{ field.Plain }
+
+func (timeoutFlag) Name(f field.ID) string {
+	if f == field.RequestTimeout {
+		return "--request-timeout"
+	}
+	return string(f)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/format"
 )
 
@@ -21,8 +22,9 @@ const (
 // retention. A table without retention holds at most MaxRowsNoRetention:
 // more is a finding. A basicFIFO table keeps the newest MaxRowsFIFO rows and
 // drops the rest, which is not an error but loses data: that comes back as
-// a warning for the plan to show.
-func CheckRowCount(l Limits, r Retention, existing, incoming int) (findings []Finding, warning string) {
+// a warning for the plan to show. n names the settings the advice suggests
+// (nil is field.Plain{}).
+func CheckRowCount(l Limits, r Retention, existing, incoming int, n field.Namer) (findings []Finding, warning string) {
 	total := existing + incoming
 	what := format.Count(incoming, "row")
 	if existing > 0 {
@@ -36,7 +38,8 @@ func CheckRowCount(l Limits, r Retention, existing, incoming int) (findings []Fi
 	default:
 		if l.MaxRowsNoRetention > 0 && total > l.MaxRowsNoRetention {
 			findings = append(findings, Finding{Rule: RuleRowCount,
-				Message: fmt.Sprintf("writing %s exceeds the %s a push table without retention may hold: split the input, use --mode replace, or a basicFIFO dataset (--retention fifo) if only the newest rows matter", what, format.Count(l.MaxRowsNoRetention, "row"))})
+				Message: fmt.Sprintf("writing %s exceeds the %s a push table without retention may hold: %s", what, format.Count(l.MaxRowsNoRetention, "row"),
+					field.Render("split the input, use {mode=replace}, or a basicFIFO dataset ({retention=fifo}) if only the newest rows matter", n))})
 		}
 	}
 	return findings, warning
@@ -60,8 +63,12 @@ func (c Compatibility) OK() bool { return len(c.Findings) == 0 }
 // Compare checks the input's columns against an existing table's. Changing
 // a column's type in place is not offered: what PUT does to the rows already
 // stored is UNCONFIRMED (docs/sources.md, Power BI: changing a table's schema), so a type mismatch stops with
-// advice (match the type with --column, or write to a new table).
-func Compare(existing, input []Column, l Limits) Compatibility {
+// advice (force the input's type, or write to a new table), naming the
+// setting as n does (nil is field.Plain{}).
+func Compare(existing, input []Column, l Limits, n field.Namer) Compatibility {
+	if n == nil {
+		n = field.Plain{}
+	}
 	var c Compatibility
 	byName := make(map[string]Column, len(existing))
 	byFold := make(map[string]Column, len(existing))
@@ -85,8 +92,8 @@ func Compare(existing, input []Column, l Limits) Compatibility {
 		used[have.Name] = true
 		if have.Type != in.Type {
 			c.Findings = append(c.Findings, Finding{Column: i + 1, ColumnName: in.Name, Rule: RuleSchemaMismatch,
-				Message: fmt.Sprintf("the table's column is %v but the input's is %v: force the input's type with --column %s=%v, or write to a new table",
-					have.Type, in.Type, in.Name, have.Type)})
+				Message: fmt.Sprintf("the table's column is %v but the input's is %v: force the input's type with %s, or write to a new table",
+					have.Type, in.Type, n.Setting(field.Column, fmt.Sprintf("%s=%v", in.Name, have.Type)))})
 		}
 	}
 	for _, col := range existing {

@@ -3,7 +3,17 @@ package schema
 import (
 	"strings"
 	"testing"
+
+	"github.com/pbiwb/pbiwb/connector/field"
 )
+
+// flags names fields as the command line does, for the tests of advice.
+type flags struct{}
+
+func (flags) Name(f field.ID) string {
+	return map[field.ID]string{field.Mode: "--mode", field.Retention: "--retention", field.Column: "--column"}[f]
+}
+func (fl flags) Setting(f field.ID, v string) string { return fl.Name(f) + " " + v }
 
 func TestCheckRowCount(t *testing.T) {
 	l := DocumentedLimits()
@@ -15,6 +25,7 @@ func TestCheckRowCount(t *testing.T) {
 	}{
 		{"none under", RetentionNone, 0, 5_000_000, "", ""},
 		{"none over", RetentionNone, 0, 5_000_001, "5,000,001 rows exceeds the 5,000,000", ""},
+		{"none over advice", RetentionNone, 0, 5_000_001, "split the input, use --mode replace, or a basicFIFO dataset (--retention fifo) if only", ""},
 		{"none append over", RetentionNone, 4_000_000, 1_000_001, "already in the table", ""},
 		{"fifo under", RetentionFIFO, 0, 200_000, "", ""},
 		{"fifo over warns", RetentionFIFO, 0, 200_001, "", "drops the oldest 1"},
@@ -22,7 +33,7 @@ func TestCheckRowCount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs, w := CheckRowCount(l, tt.r, tt.existing, tt.rows)
+			fs, w := CheckRowCount(l, tt.r, tt.existing, tt.rows, flags{})
 			if tt.finding == "" && len(fs) != 0 || tt.finding != "" && (len(fs) != 1 || fs[0].Rule != RuleRowCount || !strings.Contains(fs[0].Message, tt.finding)) {
 				t.Errorf("findings %v, want %q", fs, tt.finding)
 			}
@@ -51,7 +62,7 @@ func TestCompare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := Compare(existing, tt.input, DocumentedLimits())
+			c := Compare(existing, tt.input, DocumentedLimits(), flags{})
 			if len(c.Add) != tt.add || len(c.Missing) != tt.missing {
 				t.Errorf("add %v missing %v", c.Add, c.Missing)
 			}
@@ -71,9 +82,21 @@ func TestCompare(t *testing.T) {
 	for i := 0; i < 75; i++ {
 		wide = append(wide, Column{strings.Repeat("c", i+1), String})
 	}
-	c := Compare(wide[:74], wide[:75], Limits{MaxColumns: 74})
+	c := Compare(wide[:74], wide[:75], Limits{MaxColumns: 74}, nil)
 	if c.OK() || c.Findings[0].Rule != RuleColumnCount {
 		t.Errorf("adding past the column limit: %v", c.Findings)
+	}
+}
+
+// Without a face, the advice names the settings by their IDs.
+func TestAdvicePlain(t *testing.T) {
+	fs, _ := CheckRowCount(DocumentedLimits(), RetentionNone, 0, 5_000_001, nil)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "use mode replace, or a basicFIFO dataset (retention fifo)") || strings.Contains(fs[0].Message, "--") {
+		t.Errorf("findings %v", fs)
+	}
+	c := Compare([]Column{{"id", Int64}}, []Column{{"id", String}}, DocumentedLimits(), nil)
+	if len(c.Findings) != 1 || !strings.HasSuffix(c.Findings[0].Message, "force the input's type with column type id=Int64, or write to a new table") {
+		t.Errorf("findings %v", c.Findings)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/pbiwb/pbiwb/connector/field"
 )
 
 // IsNull reports whether a field is NULL for a column of type t: an empty
@@ -65,7 +67,28 @@ func AppendJSON(dst []byte, t Type, raw []byte) ([]byte, error) {
 }
 
 func typeError(raw []byte, t Type, advice string) error {
-	return fmt.Errorf("%s is not a valid %v: %s; or force the column to String with --column NAME=String", quoteValue(raw), t, advice)
+	return &ValueError{Value: quoteValue(raw), Type: t, advice: advice}
+}
+
+// ValueError is a value that does not convert to its column's type, with
+// what to do: write it differently, or force the column to another type.
+// Error names that setting plainly; In as a face does.
+type ValueError struct {
+	Value  string // quoted, and cut when long
+	Type   Type
+	advice string // a field.Render template
+}
+
+func (e *ValueError) Error() string { return e.In(field.Plain{}) }
+
+// In is the error with the column-type setting named by n: "--column
+// NAME=String" on the command line.
+func (e *ValueError) In(n field.Namer) string {
+	if n == nil {
+		n = field.Plain{}
+	}
+	return fmt.Sprintf("%s is not a valid %v: %s; or force the column to String with %s", e.Value, e.Type,
+		field.Render(e.advice, n), n.Setting(field.Column, "NAME=String"))
 }
 
 // quoteValue quotes a value for a message, shortened so a 4,000-character
@@ -218,7 +241,8 @@ const (
 // JSON number with its digits intact (leading zeros of the integer part and
 // trailing zeros of the fraction dropped). A value with more than 4
 // significant fractional digits is refused, not rounded: rounding would
-// change the data silently, and --column NAME=Double is the way to accept it.
+// change the data silently, and forcing the column to Double (--column
+// NAME=Double on the command line) is the way to accept it.
 func appendDecimal(dst []byte, raw []byte) ([]byte, error) {
 	b := raw
 	neg := false
@@ -249,7 +273,7 @@ func appendDecimal(dst []byte, raw []byte) ([]byte, error) {
 		frac = frac[:len(frac)-1]
 	}
 	if len(frac) > DecimalScale {
-		return dst, typeError(raw, Decimal, fmt.Sprintf("Power BI's Decimal keeps %d decimal places and this value has %d; round it in the source, or use --column NAME=Double", DecimalScale, len(frac)))
+		return dst, typeError(raw, Decimal, fmt.Sprintf("Power BI's Decimal keeps %d decimal places and this value has %d; round it in the source, or use {column type=NAME=Double}", DecimalScale, len(frac)))
 	}
 	if len(intPart) > DecimalPrecision-DecimalScale {
 		return dst, typeError(raw, Decimal, fmt.Sprintf("Power BI's Decimal holds at most %d digits before the point (precision %d, scale %d)", DecimalPrecision-DecimalScale, DecimalPrecision, DecimalScale))

@@ -96,6 +96,23 @@ func TestAppendJSON(t *testing.T) {
 }
 
 // Strings round-trip through encoding/json exactly.
+// A value error names the column-type setting as the face does; its plain
+// text names it by its ID.
+func TestValueErrorIn(t *testing.T) {
+	_, err := AppendJSON(nil, Decimal, []byte("1.23456"))
+	ve, ok := err.(*ValueError)
+	if !ok {
+		t.Fatalf("AppendJSON = %v (%T), want a *ValueError", err, err)
+	}
+	want := `"1.23456" is not a valid Decimal: Power BI's Decimal keeps 4 decimal places and this value has 5; round it in the source, or use --column NAME=Double; or force the column to String with --column NAME=String`
+	if got := ve.In(flags{}); got != want {
+		t.Errorf("In(flags) = %q\nwant        %q", got, want)
+	}
+	if got := err.Error(); strings.Contains(got, "--") || !strings.Contains(got, "or use column type NAME=Double; or force the column to String with column type NAME=String") {
+		t.Errorf("Error() = %q", got)
+	}
+}
+
 func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 	for _, s := range []string{"", "x", "\x00\x1f\u007f", "<&>", "\u2028", strings.Repeat("é\"", 50)} {
 		got := AppendJSONString(nil, s)

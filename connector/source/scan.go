@@ -15,6 +15,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/format"
 )
@@ -46,6 +47,10 @@ type Options struct {
 	// 0700 if missing; the push engine passes one under the home); "" means
 	// os.TempDir(). See spool.go for how long a copy lives.
 	TempDir string
+	// Fields names the settings that findings and warnings advise (forcing
+	// a column's type, the mode, the retention) as the face showing them
+	// does; nil is field.Plain{}.
+	Fields field.Namer
 	// BatchRows, if set, is the row count of batch index, which starts at
 	// row firstRow (0-based, header excluded): at most Limits.MaxRowsPerPost,
 	// and a batch may still end early to stay within MaxBytesPerPost. It
@@ -95,6 +100,9 @@ type Pipeline struct {
 func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
 	if opts.Limits == (schema.Limits{}) {
 		opts.Limits = schema.DocumentedLimits()
+	}
+	if opts.Fields == nil {
+		opts.Fields = field.Plain{}
 	}
 	p := &Pipeline{Name: src.Name, src: src, opts: opts, freeMu: make(chan struct{}, 1), seed: maphash.MakeSeed()}
 	fs := &schema.Findings{Max: opts.MaxFindings}
@@ -240,8 +248,8 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 				before := c.votes.Type()
 				c.votes.Add(raw)
 				if before != schema.String && c.votes.Type() == schema.String {
-					p.Warnings = append(p.Warnings, fmt.Sprintf("%s:%d: column %d (%q) will be a String: its values read as %v until this %s; to have such values reported instead, force the type with --column %s=%v",
-						file, line, i+1, c.name, before, quoteShort(raw), c.name, before))
+					p.Warnings = append(p.Warnings, fmt.Sprintf("%s:%d: column %d (%q) will be a String: its values read as %v until this %s; to have such values reported instead, force the type with %s",
+						file, line, i+1, c.name, before, quoteShort(raw), p.opts.Fields.Setting(field.Column, fmt.Sprintf("%s=%v", c.name, before))))
 				}
 				continue
 			}
@@ -249,7 +257,11 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 				continue
 			}
 			if _, err := schema.AppendJSON(scratch[:0], c.typ, raw); err != nil {
-				fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleType, Message: err.Error()})
+				msg := err.Error()
+				if ve, ok := err.(*schema.ValueError); ok {
+					msg = ve.In(p.opts.Fields)
+				}
+				fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleType, Message: msg})
 			}
 		}
 	}
@@ -316,7 +328,7 @@ func (p *Pipeline) resolveTypes(names []string, headerLine int, fs *schema.Findi
 			cols[i].typ = p.opts.Columns[n]
 			continue
 		}
-		msg := "--column names a column the input does not have"
+		msg := p.opts.Fields.Name(field.Column) + " names a column the input does not have"
 		for _, have := range names {
 			if strings.EqualFold(have, n) {
 				msg += fmt.Sprintf(" (did you mean %q? names are case-sensitive)", have)
@@ -335,7 +347,7 @@ func (p *Pipeline) resolveTypes(names []string, headerLine int, fs *schema.Findi
 // against the existing table.
 func (p *Pipeline) checkTarget(fs *schema.Findings) {
 	if p.opts.Retention != "" {
-		found, warning := schema.CheckRowCount(p.opts.Limits, p.opts.Retention, p.opts.ExistingRows, p.Rows)
+		found, warning := schema.CheckRowCount(p.opts.Limits, p.opts.Retention, p.opts.ExistingRows, p.Rows, p.opts.Fields)
 		for _, f := range found {
 			f.File = p.src.Name
 			fs.Add(f)
@@ -345,7 +357,7 @@ func (p *Pipeline) checkTarget(fs *schema.Findings) {
 		}
 	}
 	if p.opts.Existing != nil {
-		p.Compat = schema.Compare(p.opts.Existing, p.Columns, p.opts.Limits)
+		p.Compat = schema.Compare(p.opts.Existing, p.Columns, p.opts.Limits, p.opts.Fields)
 		for _, f := range p.Compat.Findings {
 			f.File = p.src.Name
 			fs.Add(f)

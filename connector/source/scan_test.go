@@ -12,8 +12,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/schema"
 )
+
+// flags names fields as the command line does, for the tests of advice.
+type flags struct{}
+
+func (flags) Name(f field.ID) string {
+	return map[field.ID]string{field.Mode: "--mode", field.Retention: "--retention", field.Column: "--column"}[f]
+}
+func (fl flags) Setting(f field.ID, v string) string { return fl.Name(f) + " " + v }
 
 func writeFile(t testing.TB, name, content string) string {
 	t.Helper()
@@ -128,8 +137,14 @@ func TestScanFindings(t *testing.T) {
 		{"empty input", "", Options{}, schema.RuleEmptyInput, 0, 0, "empty"},
 		{"table name", "a\n1\n", Options{Table: "sales.orders"}, schema.RuleTableName, 0, 0, `'.'`},
 		{"unknown --column", "Zip\n1\n", Options{Columns: map[string]schema.Type{"zip": schema.String}}, schema.RuleUnknownColumn, 1, 0, `did you mean "Zip"`},
+		{"unknown --column named", "Zip\n1\n", Options{Columns: map[string]schema.Type{"zip": schema.String}, Fields: flags{}}, schema.RuleUnknownColumn, 1, 0, `--column names a column the input does not have (did you mean "Zip"?`},
+		{"unknown column plain", "Zip\n1\n", Options{Columns: map[string]schema.Type{"zip": schema.String}}, schema.RuleUnknownColumn, 1, 0, `column type names a column the input does not have`},
+		{"type named", "a\nx\n", Options{Columns: map[string]schema.Type{"a": schema.Int64}, Fields: flags{}}, schema.RuleType, 2, 1, "or force the column to String with --column NAME=String"},
+		{"type plain", "a\nx\n", Options{Columns: map[string]schema.Type{"a": schema.Int64}}, schema.RuleType, 2, 1, "or force the column to String with column type NAME=String"},
 		{"row count", "a\n1\n2\n3\n", Options{Retention: schema.RetentionNone, Limits: limitsWith(func(l *schema.Limits) { l.MaxRowsNoRetention = 2 })}, schema.RuleRowCount, 0, 0, "exceeds the 2 rows"},
 		{"schema mismatch", "id\n1\n", Options{Columns: map[string]schema.Type{"id": schema.String}, Existing: []schema.Column{col("id", schema.Int64)}}, schema.RuleSchemaMismatch, 0, 1, "table's column is Int64"},
+		{"schema mismatch named", "id\n1\n", Options{Columns: map[string]schema.Type{"id": schema.String}, Existing: []schema.Column{col("id", schema.Int64)}, Fields: flags{}}, schema.RuleSchemaMismatch, 0, 1, "force the input's type with --column id=Int64, or"},
+		{"row count named", "a\n1\n2\n3\n", Options{Retention: schema.RetentionNone, Limits: limitsWith(func(l *schema.Limits) { l.MaxRowsNoRetention = 2 }), Fields: flags{}}, schema.RuleRowCount, 0, 0, "use --mode replace, or a basicFIFO dataset (--retention fifo)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -394,7 +409,7 @@ func TestScanWarnsWhereAColumnBecameString(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%d,%s\n", i, v)
 	}
-	p, err := scanString(t, b.String(), Options{})
+	p, err := scanString(t, b.String(), Options{Fields: flags{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"io"
 	"sync/atomic"
 	"time"
+
+	"github.com/pbiwb/pbiwb/connector/field"
 )
 
 // TimeoutError is a request given up on because nothing arrived for After.
@@ -22,8 +24,20 @@ type TimeoutError struct {
 	After time.Duration
 }
 
+// Error names the setting plainly; Phrase names it as a face does.
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("nothing arrived for %v (the request timeout, --request-timeout)", e.After)
+	return e.Phrase(func(f field.ID) string { return string(f) })
+}
+
+// Phrase is the error with the request timeout's setting named by name
+// ("--request-timeout" on the command line); a face without one (name gives
+// the ID back) says only "the request timeout".
+func (e *TimeoutError) Phrase(name func(field.ID) string) string {
+	s := fmt.Sprintf("nothing arrived for %v (the request timeout", e.After)
+	if n := name(field.RequestTimeout); n != string(field.RequestTimeout) {
+		s += ", " + n
+	}
+	return s + ")"
 }
 
 // Timeout marks it as a timeout, as net.Error does.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/internal/stall"
 )
 
@@ -60,8 +61,8 @@ func (e *StopError) Error() string {
 
 func (e *StopError) Unwrap() error { return e.Err }
 
-// causeText is a retry's cause in words.
-func causeText(f Failure, err error) string {
+// causeText is a retry's cause in words, the settings named by n.
+func causeText(f Failure, err error, n field.Namer) string {
 	var te *stall.TimeoutError
 	switch {
 	case f.Kind == Throttled:
@@ -69,7 +70,7 @@ func causeText(f Failure, err error) string {
 	case f.Status > 0:
 		return fmt.Sprintf("HTTP %d %s", f.Status, f.Code)
 	case errors.As(err, &te): // the whole error is the request's URL and this
-		return "no answer: " + te.Error()
+		return "no answer: " + te.Phrase(n.Name)
 	case err != nil:
 		return err.Error()
 	}

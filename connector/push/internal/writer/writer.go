@@ -381,7 +381,7 @@ func (w *Writer) post(stop, ctx context.Context, b Batch, pm *pacer.Permit) (pos
 	if stop.Err() != nil {
 		return postCancelled, a.f, a.err // left "sent" for the resume to settle
 	}
-	landed, err := w.settle(stop, b.Index, noAnswer(b, a.err))
+	landed, err := w.settle(stop, b.Index, noAnswer(b, a.err, w.c.Fields))
 	switch {
 	case err != nil:
 		return postFailed, a.f, err
@@ -447,11 +447,11 @@ func (w *Writer) attempt(stop, ctx context.Context, b Batch, pm *pacer.Permit) (
 }
 
 // noAnswer says, for the settling phase, what became of batch b's POST.
-func noAnswer(b Batch, err error) string {
+func noAnswer(b Batch, err error, n field.Namer) string {
 	why := ""
 	var te *stall.TimeoutError
 	if errors.As(err, &te) {
-		why = ": " + te.Error()
+		why = ": " + te.Phrase(n.Name)
 	}
 	return fmt.Sprintf("Batch %s got no answer%s; counting the table's rows to tell whether it landed",
 		format.Thousands(int64(b.Index+1)), why)
@@ -484,5 +484,5 @@ func (w *Writer) backoff(n int) time.Duration {
 
 func (w *Writer) retrying(b Batch, attempt int, delay time.Duration, f Failure, err error) {
 	w.c.Events.Retrying(Retry{Batch: b.Index + 1, Attempt: attempt, Delay: max(delay, f.RetryAfter),
-		Cause: causeText(f, err), RequestID: f.RequestID, Throttled: f.Kind == Throttled})
+		Cause: causeText(f, err, w.c.Fields), RequestID: f.RequestID, Throttled: f.Kind == Throttled})
 }
