@@ -15,6 +15,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/connector/redact"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/ui"
 )
@@ -148,11 +149,22 @@ func (b *wizardBackend) unsavedSession(flags []string) string {
 		if s.creds == nil || s.saved {
 			continue
 		}
-		if id := b.accountFlagsLocked(s); len(id) > 0 && containsRun(flags, id) {
+		// The history stores the flags redacted: a value this process came
+		// to hold as a secret (a Domo client ID once typed as the secret)
+		// is masked there, so the flags are compared as stored too.
+		if id := b.accountFlagsLocked(s); len(id) > 0 && (containsRun(flags, id) || containsRun(flags, redactWords(id))) {
 			return s.summary.Name
 		}
 	}
 	return ""
+}
+
+func redactWords(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = redact.String(w)
+	}
+	return out
 }
 
 // containsRun reports whether words holds run, in order, somewhere.
