@@ -63,6 +63,7 @@ type accountJSON struct {
 func accountsList(g Globals, args []string, env Env) error {
 	fs := flag.NewFlagSet("pbiwb accounts list", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
+	fs.Usage = defaultUsage(env, fs, "pbiwb accounts list [--json]")
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	if err := fs.Parse(args); err != nil {
 		return usageError(err)
@@ -122,6 +123,7 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 	}
 	fs := flag.NewFlagSet("pbiwb accounts add NAME", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
+	fs.Usage = defaultUsage(env, fs, "pbiwb accounts add NAME --tenant ID --client-id ID [--username UPN] [--auth METHOD] [flags]")
 	cf := addCredFlags(fs, false)
 	insecure := fs.Bool("insecure-storage", false, "keep the secrets in a plain-text 0600 file instead of the OS keyring (only when no keyring is reachable)")
 	pos, err := parseInterspersed(fs, args)
@@ -324,6 +326,7 @@ func (m *memCache) Save(_ context.Context, d []byte) error {
 func accountsRemove(ctx context.Context, g Globals, args []string, env Env) error {
 	fs := flag.NewFlagSet("pbiwb accounts remove NAME", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
+	fs.Usage = defaultUsage(env, fs, "pbiwb accounts remove NAME")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)

@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,6 +24,9 @@ type Env struct {
 	IsTerminal func() bool
 
 	deps *deps // the services; nil: the real ones (realDeps)
+	// flagSink, when set, receives the flag sets a command's usage would
+	// print, instead of printing them: completion learns the flags there.
+	flagSink func(*flag.FlagSet)
 }
 
 // OSEnv is the process's real environment.
@@ -78,12 +82,16 @@ func commands() []command {
 		{"groups", "list the workspaces an account can see", runGroups},
 		{"sandbox", "run the Entra ID + Power BI + Domo emulator", runSandbox},
 		{"version", "print version, commit and Go version", runVersion},
+		{"completion", "print a shell completion script: bash, zsh, fish or powershell", runCompletion},
 	}
 }
 
 // Main runs pbiwb with args (without the program name) and returns the exit code.
 func Main(ctx context.Context, args []string, env Env) exitcode.Code {
 	env = env.withDeps()
+	if len(args) > 0 && args[0] == completeCommand {
+		return report(runComplete(ctx, args[1:], env), env.Stderr)
+	}
 	g, rest, err := parseGlobals(args, env.Getenv)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "pbiwb: %v\n", err)
@@ -199,6 +207,6 @@ Global flags:
   --sandbox [URL]   use a running sandbox at URL (env PBIWB_SANDBOX); with no URL the wizard starts one
   --home DIR        where config, history and checkpoints live (env PBIWB_HOME)
 
-Run 'pbiwb <command> -h' for a command's flags.
+Run 'pbiwb <command> --help' for a command's flags; 'pbiwb completion --help' for shell completion.
 `)
 }

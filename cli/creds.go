@@ -143,6 +143,14 @@ type identity struct {
 	domoID, domoSecret string // unsaved: from the environment
 }
 
+// accountName is the saved account's name, "" for unsaved credentials.
+func (id *identity) accountName() string {
+	if id.Account == nil {
+		return ""
+	}
+	return id.Account.Name
+}
+
 // Domo returns the Domo API client's credentials: the saved account's, or
 // those in the environment. ok is false when there are none.
 func (id *identity) Domo(ctx context.Context, getenv func(string) string) (clientID, secret string, ok bool, err error) {

@@ -33,7 +33,7 @@ permissions, the input, the workspace, dataset and table, recent runs — and
 prints ✓ or ✗ for each, with the fix for each failure. Exit 0 when all pass.
 
 `)
-		fs.PrintDefaults()
+		printFlags(env, fs)
 	}
 	group := fs.String("group", "", "check this workspace (`NAME or ID`)")
 	dataset := fs.String("dataset", "", "check this dataset (`NAME or ID`) of --group")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/home"
 )
 
 // groupJSON is one workspace in `groups --json`.
@@ -32,7 +33,7 @@ Lists the Power BI workspaces the identity can see (My workspace is not listed).
 Unsaved credentials take their secrets from PBIWB_CLIENT_SECRET and PBIWB_PASSWORD.
 
 `)
-		fs.PrintDefaults()
+		printFlags(env, fs)
 	}
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	filter := fs.String("filter", "", "only workspaces whose name contains `TEXT` (case-insensitive)")
@@ -61,6 +62,9 @@ func listGroups(ctx context.Context, g Globals, cf *credFlags, filter string, as
 	groups, err := client.Groups(ctx, "")
 	if err != nil {
 		return err
+	}
+	if dirs, err := home.Resolve(g.Home); err == nil {
+		rememberWorkspaces(dirs, id.accountName(), groups) // for completing --group
 	}
 	groups = nameContains(groups, filter)
 	if asJSON {

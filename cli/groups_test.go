@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,19 @@ func TestGroupsDeviceCode(t *testing.T) {
 	code, _, stderr := f.run(nil, "groups", "--account", "dev")
 	if code != exitcode.SignIn || !strings.Contains(stderr, "device code") {
 		t.Errorf("lapsed device-code account: exit %d\n%s", code, stderr)
+	}
+}
+
+// The workspaces `pbiwb groups` listed complete --group afterwards, with no
+// call to Power BI (the sandbox is gone by then).
+func TestGroupsFeedCompletion(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if code, _, stderr := f.run(map[string]string{EnvPassword: demo.Password}, append([]string{"groups"}, demoUserFlags...)...); code != exitcode.OK {
+		t.Fatalf("groups: exit %d\n%s", code, stderr)
+	}
+	got := completeIn(t, f.home, "push", "--group", "")
+	if len(got) < 3 || got[0] != powerbi.MyWorkspaceName || got[1] != demo.WorkspaceSales || !slices.Contains(got, demo.WorkspaceOperations) {
+		t.Errorf("__complete push --group: %q", got)
 	}
 }

@@ -34,7 +34,7 @@ it), shows one run in detail: its errors with Power BI's RequestIds, waits,
 retries, and the command that continues an interrupted run.
 
 `)
-		fs.PrintDefaults()
+		printFlags(env, fs)
 	}
 	asJSON := fs.Bool("json", false, "print JSON (an array of runs, or one run)")
 	last := fs.Int("last", defaultHistoryLast, "list the last `N` runs (0 for all)")

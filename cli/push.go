@@ -93,7 +93,7 @@ Exit codes: 0 done and verified · 2 usage · 3 invalid input or target (nothing
 · 130 interrupted (--resume continues) · 1 anything else.
 
 `)
-		fs.PrintDefaults()
+		printFlags(env, fs)
 	}
 	if err := parseCredFlags(fs, args); err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 func runSandbox(ctx context.Context, _ Globals, args []string, env Env) error {
 	fs := flag.NewFlagSet("pbiwb sandbox", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
+	fs.Usage = defaultUsage(env, fs, "pbiwb sandbox [flags]")
 	var opts sandbox.Options
 	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:8443", "listen address (`HOST:PORT`; port 0 picks a free one)")
 	fs.StringVar(&opts.StateDir, "state", "", "keep the sandbox's state (CA, datasets, rows) in `DIR` across restarts")

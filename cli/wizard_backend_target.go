@@ -18,6 +18,7 @@ func (b *wizardBackend) Workspaces(ctx context.Context, account string) ([]ui.Wo
 	if err != nil {
 		return nil, wizardError(err)
 	}
+	rememberWorkspaces(b.dirs, account, groups) // for completing --group
 	out := make([]ui.Workspace, len(groups))
 	for i, g := range groups {
 		out[i] = ui.Workspace{ID: g.ID, Name: g.Name, ReadOnly: g.IsReadOnly}
