@@ -22,6 +22,10 @@ type Env struct {
 	Getenv         func(string) string
 	// IsTerminal reports whether stdin and stdout are both terminals.
 	IsTerminal func() bool
+	// StderrColumns is the width of the terminal stderr is, 0 when stderr
+	// is no terminal (piped, in CI); nil is 0. pbiwb push draws a live
+	// status block there only on a terminal.
+	StderrColumns func() int
 
 	deps *deps // the services; nil: the real ones (realDeps)
 	// flagSink, when set, receives the flag sets a command's usage would
@@ -33,9 +37,10 @@ type Env struct {
 func OSEnv() Env {
 	return Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Getenv:     os.Getenv,
-		IsTerminal: func() bool { return isTerminal(os.Stdin) && isTerminal(os.Stdout) },
-		deps:       realDeps(),
+		Getenv:        os.Getenv,
+		IsTerminal:    func() bool { return isTerminal(os.Stdin) && isTerminal(os.Stdout) },
+		StderrColumns: func() int { return columns(os.Stderr) },
+		deps:          realDeps(),
 	}
 }
 

@@ -170,7 +170,8 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 
 	// Progress: words on stderr; with --json, events on stdout. A dry run
 	// with --json prints one document, so its phases stay in words.
-	printer := newPushPrinter(env.Stderr, env.Stdout, pushPrinterOptions{JSON: pf.asJSON && !pf.dryRun})
+	printer := newPushPrinter(env.Stderr, env.Stdout, pushPrinterOptions{JSON: pf.asJSON && !pf.dryRun, Columns: liveColumns(env)})
+	defer printer.close()
 	prepare := push.PrepareRun // records the run and takes the target's lock
 	if pf.dryRun {
 		prepare = push.Prepare // writes nothing: neither
@@ -198,6 +199,16 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 	}
 	// The printer's summary has said what happened and how to go on.
 	return &exitError{code: sum.ExitCode, err: errSilent}
+}
+
+// liveColumns is the width of the terminal stderr is, for the live status
+// block; nil (plain lines) when it is none, or TERM says it cannot move the
+// cursor.
+func liveColumns(env Env) func() int {
+	if env.StderrColumns == nil || env.StderrColumns() <= 0 || env.Getenv("TERM") == "dumb" {
+		return nil
+	}
+	return env.StderrColumns
 }
 
 // prepareFailed reports an error of PrepareRun (which recorded it in the

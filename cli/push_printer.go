@@ -15,12 +15,15 @@ import (
 )
 
 // pushPrinter is the headless face of the event stream (pbiwb push). People get
-// progress lines on stderr, a few per second at most, and a summary; with
-// --json, scripts get every event as one JSON object per line on stdout (the
-// last one the summary), and stderr keeps only errors and the summary in words.
+// progress on stderr and a summary: on a terminal a live status block
+// (liveBlock), else plain lines, a few per second at most, each wait once;
+// with --json, scripts get every event as one JSON object per line on stdout
+// (the last one the summary), and stderr keeps only errors and the summary in
+// words.
 type pushPrinter struct {
 	human    io.Writer
-	machine  io.Writer // nil without --json
+	machine  io.Writer  // nil without --json
+	live     *liveBlock // nil unless stderr is a terminal (and no --json)
 	interval time.Duration
 
 	mu        sync.Mutex
@@ -35,6 +38,9 @@ type pushPrinterOptions struct {
 	JSON bool
 	// Interval is the least time between progress lines (default 500ms).
 	Interval time.Duration
+	// Columns is the width of the terminal stderr is: a live block is drawn
+	// there; 0 (not a terminal) prints plain lines.
+	Columns func() int
 }
 
 // newPushPrinter prints to stderr, and with JSON to stdout.
@@ -46,7 +52,17 @@ func newPushPrinter(stderr, stdout io.Writer, o pushPrinterOptions) *pushPrinter
 	if p.interval <= 0 {
 		p.interval = 500 * time.Millisecond
 	}
+	if !o.JSON && o.Columns != nil && o.Columns() > 0 {
+		p.live = newLiveBlock(stderr, o.Columns)
+	}
 	return p
+}
+
+// close removes the live block, if any, before pbiwb's last words.
+func (p *pushPrinter) close() {
+	if p.live != nil {
+		p.keep(p.live.close())
+	}
 }
 
 // Observe is the pushPrinter's Observer.
@@ -60,9 +76,41 @@ func (p *pushPrinter) Observe(e push.Event) {
 		}
 		p.keep(err)
 	}
+	if p.live != nil {
+		p.toLive(e)
+		return
+	}
 	if line := p.line(e); line != "" {
 		_, err := io.WriteString(p.human, line+"\n")
 		p.keep(err)
+	}
+}
+
+// toLive shows e in the live block: progress and waits redraw it, the
+// rest is printed above it, the summary after it is gone.
+func (p *pushPrinter) toLive(e push.Event) {
+	var line string
+	switch e.Kind {
+	case push.KindSummary:
+		p.keep(p.live.close())
+		if e.Summary != nil {
+			_, err := io.WriteString(p.human, pushSummaryText(*e.Summary)+"\n")
+			p.keep(err)
+		}
+		return
+	case push.KindProgress, push.KindWait:
+		p.live.update(e.Progress)
+		return
+	case push.KindPhase:
+		line = pushPhaseLine(e)
+		if e.Phase == push.PhaseWriting {
+			p.live.update(e.Progress)
+		}
+	case push.KindError, push.KindRetry:
+		line = p.line(e) // retries are throttled as in plain lines
+	}
+	if line != "" {
+		p.keep(p.live.println(line))
 	}
 }
 
@@ -99,11 +147,19 @@ func (p *pushPrinter) line(e push.Event) string {
 		p.last = e.Time
 		return pushPhaseLine(e)
 	case push.KindWait:
+		// Each wait once: the writers in flight each report the same wait,
+		// a little apart, and one ending reports a last sliver of it.
 		w := e.Progress.Wait
-		if w != nil && (w.Reason != p.lastWait.Reason || !w.Until.Equal(p.lastWait.Until)) {
+		if w == nil {
+			return ""
+		}
+		newReason := w.Reason != p.lastWait.Reason
+		later := w.Until.Sub(p.lastWait.Until) >= time.Second && w.Until.Sub(e.Time) >= time.Second
+		if newReason && (w.Until.IsZero() || w.Until.Sub(e.Time) >= time.Second) || !newReason && later {
 			p.lastWait, p.last = *w, e.Time
 			return "waiting " + pushWaitText(*w, e.Time)
 		}
+		return ""
 	}
 	// Retries carry RequestIds, so they are throttled apart from progress:
 	// a 429 storm prints a few per second, not hundreds.
@@ -118,7 +174,7 @@ func (p *pushPrinter) line(e push.Event) string {
 	if e.Kind == push.KindRetry {
 		return pushRetryLine(*e.Retry)
 	}
-	return pushProgressLine(e.Progress, e.Time)
+	return pushProgressLine(e.Progress)
 }
 
 func pushPhaseLine(e push.Event) string {
@@ -142,7 +198,7 @@ func pushPhaseLine(e push.Event) string {
 	return ""
 }
 
-func pushProgressLine(p push.Progress, now time.Time) string {
+func pushProgressLine(p push.Progress) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s / %s rows", format.Thousands(p.RowsWritten), format.Thousands(p.RowsTotal))
 	if p.RowsTotal > 0 {
@@ -156,10 +212,7 @@ func pushProgressLine(p push.Progress, now time.Time) string {
 	if p.Retries > 0 {
 		b.WriteString(" · " + format.Count(p.Retries, "retry"))
 	}
-	if p.Wait != nil {
-		b.WriteString(" · waiting " + pushWaitText(*p.Wait, now))
-	}
-	return b.String()
+	return b.String() // a wait has its own line
 }
 
 func pushWaitText(w push.WaitInfo, now time.Time) string {
