@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
@@ -30,6 +31,14 @@ func Advice(err error, n field.Namer) string {
 	}
 	var pe *Error
 	hasPE := errors.As(err, &pe)
+	var ce *CreationEndedError
+	if errors.As(err, &ce) {
+		id := ""
+		if hasPE {
+			id = pe.RequestID
+		}
+		return withRequestID(ce.advice(n), id)
+	}
 	// A token source failure comes first: it is also what a TokenExpired
 	// answer turns into when getting the replacement token failed.
 	var ke *TokenError
@@ -105,6 +114,9 @@ func (e *Error) advice(n field.Namer) string {
 		return "Power BI could not run the DAX query" + e.detailText() + ". executeQueries needs the tenant setting " +
 			"\"Dataset Execute Queries REST API\" (Admin portal › Tenant settings › Integration settings) and Build " +
 			"permission on the dataset."
+
+	case slices.ContainsFunc(creationEndedCodes, func(c string) bool { return strings.EqualFold(e.Code, c) }):
+		return (&CreationEndedError{Err: e}).advice(n)
 
 	case e.Status == http.StatusBadRequest:
 		return "Power BI rejected the request as invalid" + e.detailText() + ". If this comes from pbiwb's own " +

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/format"
@@ -143,6 +145,11 @@ func (p *Plan) Report() PlanReport {
 		r.ETASeconds = seconds(eta)
 	}
 	r.Actions = p.actions(r)
+	if !r.Dataset.Exists && r.Findings == nil {
+		if n := powerbi.CreationNotice(p.svc.Clock.Now(), p.svc.Fields); n != "" {
+			r.Warnings = append(slices.Clip(r.Warnings), n)
+		}
+	}
 	return r
 }
 

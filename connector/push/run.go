@@ -202,6 +202,7 @@ func (p *Plan) prepareTable(ctx context.Context, tr *Tracker) error {
 			}
 		}
 		if err != nil {
+			err = powerbi.CreationRefused(err, p.req.Dataset, p.svc.Clock.Now())
 			return fmt.Errorf("create push dataset %q: %w", p.req.Dataset, err)
 		}
 		p.target.dataset, p.target.table = &ds, &t
