@@ -85,6 +85,7 @@ func commands() []command {
 		{"history", "list past runs, or show one run in detail", runHistory},
 		{"accounts", "list, add or remove saved accounts", runAccounts},
 		{"groups", "list the workspaces an account can see", runGroups},
+		{"datasets", "list the push datasets an account can see, or print one's definition", runDatasets},
 		{"sandbox", "run the Entra ID + Power BI + Domo emulator", runSandbox},
 		{"version", "print version, commit and Go version", runVersion},
 		{"completion", "print a shell completion script: bash, zsh, fish or powershell", runCompletion},

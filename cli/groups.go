@@ -50,15 +50,24 @@ Unsaved credentials take their secrets from PBIWB_CLIENT_SECRET and PBIWB_PASSWO
 	return commandError(listGroups(ctx, g, cf, *filter, *asJSON, *timeout, env))
 }
 
-func listGroups(ctx context.Context, g Globals, cf *credFlags, filter string, asJSON bool, timeout time.Duration, env Env) error {
+// powerbiClient resolves the identity of a listing command (groups,
+// datasets) as push does, and its Power BI client.
+func (cf *credFlags) powerbiClient(ctx context.Context, g Globals, timeout time.Duration, env Env) (*identity, *powerbi.Client, error) {
 	id, err := cf.resolve(ctx, g, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := id.ready(ctx, env); err != nil {
+		return nil, nil, err
+	}
+	return id, powerbi.New(id.Endpoints, id.Session, powerbi.WithRequestTimeout(timeout)), nil
+}
+
+func listGroups(ctx context.Context, g Globals, cf *credFlags, filter string, asJSON bool, timeout time.Duration, env Env) error {
+	id, client, err := cf.powerbiClient(ctx, g, timeout, env)
 	if err != nil {
 		return err
 	}
-	if err := id.ready(ctx, env); err != nil {
-		return err
-	}
-	client := powerbi.New(id.Endpoints, id.Session, powerbi.WithRequestTimeout(timeout))
 	groups, err := client.Groups(ctx, "")
 	if err != nil {
 		return err
