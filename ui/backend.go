@@ -133,6 +133,11 @@ type Workspace struct {
 	ID       string
 	Name     string
 	ReadOnly bool
+	// Personal marks My workspace (ID ""), listed first.
+	Personal bool
+	// Unavailable says why the workspace cannot be chosen ("" when it can):
+	// a service principal has no My workspace.
+	Unavailable string
 }
 
 // Column is one input column with its Power BI type.

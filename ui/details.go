@@ -187,11 +187,15 @@ func (d *details) groupKey(msg tea.KeyPressMsg) tea.Cmd {
 			}
 			return nil
 		}
-		if it.off {
+		w := it.value.(Workspace)
+		switch {
+		case w.Unavailable != "":
+			d.notice = w.Name + " cannot be chosen: " + w.Unavailable
+			return nil
+		case it.off:
 			d.notice = it.title + " is read-only for you: pick a workspace where you are Admin, Member or Contributor."
 			return nil
 		}
-		w := it.value.(Workspace)
 		changed := d.group == nil || d.group.ID != w.ID
 		d.group = &w
 		cmd := d.move(+1)
@@ -294,17 +298,29 @@ func (d *details) moveTo(i int) tea.Cmd {
 	return d.fields[i-1].focus()
 }
 
+// workspaceItems are the workspaces by name, My workspace first.
 func workspaceItems(list []Workspace) []pickItem {
-	items := make([]pickItem, 0, len(list))
+	var items, personal []pickItem
 	for _, w := range list {
 		it := pickItem{title: w.Name, value: w}
-		if w.ReadOnly {
+		switch {
+		case w.Personal && w.Unavailable != "":
+			it.detail, it.note, it.off = "personal", "not for a service principal", true
+		case w.Personal:
+			it.detail = "personal"
+		case w.Unavailable != "":
+			it.note, it.off = "unavailable", true
+		case w.ReadOnly:
 			it.note, it.off = "read-only for you", true
 		}
-		items = append(items, it)
+		if w.Personal {
+			personal = append(personal, it)
+		} else {
+			items = append(items, it)
+		}
 	}
 	slices.SortStableFunc(items, func(a, b pickItem) int { return strings.Compare(strings.ToLower(a.title), strings.ToLower(b.title)) })
-	return items
+	return append(personal, items...)
 }
 
 func (d *details) View() string {
@@ -322,6 +338,11 @@ func (d *details) View() string {
 				"  "+s.Advice.Render("ctrl+r retries; ctrl+t troubleshoots (network, sign-in, permissions)"))
 		default:
 			lines = append(lines, d.groups.view(s, true, w, max(d.c.bodyHeight()-10, 3)), "")
+			if it := d.groups.selected(); it != nil {
+				if ws, ok := it.value.(Workspace); ok && ws.Unavailable != "" {
+					lines = append(lines, indent(s.Warn.Render(wrap(ws.Name+": "+ws.Unavailable, w-2)), "  "), "")
+				}
+			}
 		}
 	default:
 		name := d.group.Name

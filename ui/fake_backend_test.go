@@ -22,18 +22,21 @@ type fakeBackend struct {
 	keyringDown  bool
 	saved        []Credentials
 	workspaceErr int // fail this many Workspaces calls first
-	pushPlan     []ProgressEvent
-	pushErr      error
-	pushHold     bool          // Push blocks after its events until ctx is done
-	step         time.Duration // pause between events
-	pushes       int
-	inspections  []map[string]string
-	deviceGate   chan struct{} // when set, a device-code sign-in waits for it
-	pushGate     chan struct{} // when set, Push waits for it after event pushPause
-	pushPause    int
-	pushEnded    chan struct{} // closed when Push returns
-	signInNotes  []string      // a successful SignIn's notes
-	checkGate    chan struct{} // when set, Troubleshoot waits for it before its third result
+	// servicePrincipal: the account is a service principal, so My workspace
+	// is listed as unavailable.
+	servicePrincipal bool
+	pushPlan         []ProgressEvent
+	pushErr          error
+	pushHold         bool          // Push blocks after its events until ctx is done
+	step             time.Duration // pause between events
+	pushes           int
+	inspections      []map[string]string
+	deviceGate       chan struct{} // when set, a device-code sign-in waits for it
+	pushGate         chan struct{} // when set, Push waits for it after event pushPause
+	pushPause        int
+	pushEnded        chan struct{} // closed when Push returns
+	signInNotes      []string      // a successful SignIn's notes
+	checkGate        chan struct{} // when set, Troubleshoot waits for it before its third result
 }
 
 func newFakeBackend() *fakeBackend { return &fakeBackend{step: time.Millisecond} }
@@ -148,7 +151,12 @@ func (f *fakeBackend) Workspaces(ctx context.Context, account string) ([]Workspa
 		f.workspaceErr--
 		return nil, errors.New("GET /v1.0/myorg/groups: 503 Service Unavailable (RequestId 0d1e2f30-aaaa-4bbb-8ccc-000000000503)")
 	}
+	my := Workspace{Name: "My workspace", Personal: true}
+	if f.servicePrincipal {
+		my.Unavailable = "a service principal has no My workspace; use a workspace it is a member of."
+	}
 	return []Workspace{
+		my,
 		{ID: demo.WorkspaceSalesID, Name: demo.WorkspaceSales},
 		{ID: demo.WorkspaceFinanceID, Name: demo.WorkspaceFinance},
 		{ID: demo.WorkspaceOperationsID, Name: demo.WorkspaceOperations},

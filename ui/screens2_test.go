@@ -115,7 +115,7 @@ func TestDetailsScreen(t *testing.T) {
 		m, d := detailsRoot(t, fb)
 		requireGolden(t, m)
 		press(t, m, "ctrl+r")
-		if d.groupsErr != nil || len(d.groups.items) != 4 {
+		if d.groupsErr != nil || len(d.groups.items) != 5 {
 			t.Fatalf("after retry: err %v, %d workspaces", d.groupsErr, len(d.groups.items))
 		}
 	})
@@ -124,6 +124,30 @@ func TestDetailsScreen(t *testing.T) {
 		typeText(t, m, "sales")
 		press(t, m, "enter")
 		requireGolden(t, m)
+	})
+}
+
+// My workspace is listed first; for a service principal it is listed as
+// unavailable, saying why, and cannot be chosen.
+func TestDetailsMyWorkspace(t *testing.T) {
+	t.Run("user", func(t *testing.T) {
+		m, d := detailsRoot(t, newFakeBackend())
+		requireGolden(t, m)
+		press(t, m, "enter")
+		if d.group == nil || !d.group.Personal || d.group.ID != "" || d.notice != "" {
+			t.Fatalf("group %+v, notice %q; want My workspace chosen", d.group, d.notice)
+		}
+	})
+	t.Run("service principal", func(t *testing.T) {
+		fb := newFakeBackend()
+		fb.servicePrincipal = true
+		m, d := detailsRoot(t, fb)
+		press(t, m, "up", "up") // onto My workspace: the reason shows
+		requireGolden(t, m)
+		press(t, m, "enter")
+		if d.group != nil || d.notice != "My workspace cannot be chosen: a service principal has no My workspace; use a workspace it is a member of." {
+			t.Fatalf("group %+v, notice %q", d.group, d.notice)
+		}
 	})
 }
 
