@@ -140,9 +140,11 @@ const (
 	CheckAccount     = "account"
 	CheckSignIn      = "sign-in"
 	CheckPermissions = "permissions"
+	CheckSPAPIs      = "service-principal-apis"
 	CheckInput       = "input"
 	CheckWorkspace   = "workspace"
 	CheckDataset     = "dataset"
+	CheckCreation    = "creation"
 	CheckTable       = "table"
 	CheckRows        = "rows"
 	CheckHome        = "home"
@@ -161,9 +163,11 @@ func (d *Doctor) Checks() []Check {
 		{Name: CheckSignIn, Title: "Sign-in to Entra ID", Needs: []string{CheckNetwork, CheckAccount}, Run: d.checkSignIn,
 			Timeout: 16 * time.Minute}, // a device code may wait for the browser step (15 minutes)
 		{Name: CheckPermissions, Title: "Token permissions cover a writeback", Needs: []string{CheckSignIn}, Run: d.checkPermissions},
+		{Name: CheckSPAPIs, Title: "Tenant lets service principals use the Power BI APIs", Needs: []string{CheckSignIn}, Run: d.checkServicePrincipalAPIs},
 		{Name: CheckInput, Title: "Input readable", Run: d.checkInput},
-		{Name: CheckWorkspace, Title: "Workspace visible and writable", Needs: []string{CheckSignIn}, Run: d.checkWorkspace},
+		{Name: CheckWorkspace, Title: "Workspace visible and writable", Needs: []string{CheckSignIn, CheckSPAPIs}, Run: d.checkWorkspace},
 		{Name: CheckDataset, Title: "Dataset is a push dataset", Needs: []string{CheckWorkspace}, Run: d.checkDataset},
+		{Name: CheckCreation, Title: "Push dataset can be created, or exists", Needs: []string{CheckDataset}, Run: d.checkCreation},
 		{Name: CheckTable, Title: "Table and its columns", Needs: []string{CheckDataset}, Run: d.checkTable},
 		{Name: CheckRows, Title: "Rows stored against the retention limit", Needs: []string{CheckTable}, Run: d.checkRows},
 		{Name: CheckHome, Title: "Home writable: checkpoints and history", Run: d.checkHome},
@@ -177,7 +181,7 @@ func (d *Doctor) Checks() []Check {
 			} else if isDomo(c.Input) {
 				checks[i].Needs = []string{CheckNetwork, CheckAccount}
 			}
-		case CheckDataset:
+		case CheckDataset, CheckCreation:
 			if c.Dataset == "" {
 				checks[i].NotAsked = d.face().NotAsked(field.Dataset)
 			}

@@ -62,9 +62,19 @@ func CreationNotice(now time.Time, n field.Namer) string {
 		return "Power BI stopped creating push datasets after " + PushCreationLastDay + ", so it will most likely refuse to create this one: " +
 			"write into an existing push dataset instead (give its name as " + n.Name(field.Dataset) + "; `pbiwb datasets` lists them)"
 	}
-	left := int(lastCreationDay.Sub(today).Hours()/24) + 1 // the last day included
+	left := CreationDaysLeft(now)
 	return fmt.Sprintf("Power BI creates push datasets only until %s (%s left); after that this dataset cannot be created again "+
 		"if it is deleted, so keep it: pbiwb's replace mode deletes rows, never the dataset", PushCreationLastDay, format.Count(left, "day"))
+}
+
+// CreationDaysLeft is how many days, today and the last day included, Power
+// BI still creates push datasets on the day of now (UTC); 0 once it has
+// stopped.
+func CreationDaysLeft(now time.Time) int {
+	if CreationEnded(now) {
+		return 0
+	}
+	return int(lastCreationDay.Sub(day(now)).Hours()/24) + 1
 }
 
 // day is the calendar day of t in UTC, at midnight.
