@@ -17,7 +17,7 @@ import (
 )
 
 // spSetting names the tenant setting as the admin portal shows it now and
-// as it was called before (docs/sources.md, Power BI: authentication).
+// as it was called before (docs/sources.md, Power BI: scopes).
 const spSetting = `"Service principals can use Fabric APIs" (formerly "Allow service principals to use Power BI APIs")`
 
 // checkServicePrincipalAPIs asks Power BI one question as the service
