@@ -56,7 +56,7 @@ func TestComplete(t *testing.T) {
 		words []string
 		want  []string
 	}{
-		{[]string{""}, []string{"push", "doctor", "history", "accounts", "groups", "sandbox", "version", "completion"}},
+		{[]string{""}, []string{"push", "doctor", "history", "accounts", "groups", "datasets", "sandbox", "version", "completion"}},
 		{[]string{"pu"}, []string{"push"}},
 		{[]string{"push", "--acc"}, []string{"--account"}},
 		{[]string{"push", "-dry"}, nil}, // flags complete as --name
@@ -79,6 +79,8 @@ func TestComplete(t *testing.T) {
 		{[]string{"accounts", "remove", "finance", ""}, nil},
 		{[]string{"accounts", "add", "x", "--insec"}, []string{"--insecure-storage"}},
 		{[]string{"sandbox", "--time"}, []string{"--time-scale"}},
+		{[]string{"datasets", "--sch"}, []string{"--schema"}},
+		{[]string{"datasets", "--group", "o"}, []string{"Operations"}},
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}},
 		{[]string{"--home", ""}, nil},
 	} {

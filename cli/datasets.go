@@ -17,6 +17,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
+	"github.com/pbiwb/pbiwb/home"
 )
 
 // datasetsFlags are `pbiwb datasets`'s own flags.
@@ -60,7 +61,7 @@ tables with their columns, and row counts where counting (executeQueries) is all
 Unsaved credentials take their secrets from PBIWB_CLIENT_SECRET and PBIWB_PASSWORD.
 
 `)
-		fs.PrintDefaults()
+		printFlags(env, fs)
 	}
 	var df datasetsFlags
 	fs.StringVar(&df.group, cmdline.Group, "", "only the workspace with this `NAME or ID` (\"My workspace\" for the personal one)")
@@ -96,6 +97,13 @@ func listDatasets(ctx context.Context, g Globals, cf *credFlags, df datasetsFlag
 	}
 	if df.schema {
 		return printSchema(ctx, client, groups[0], df.dataset, env)
+	}
+	if dirs, err := home.Resolve(g.Home); err == nil && df.group == "" {
+		shared := groups
+		if !app {
+			shared = groups[1:] // after My workspace
+		}
+		rememberWorkspaces(dirs, id.accountName(), shared) // for completing --group, as groups does
 	}
 	inv := inventory{client: client}
 	out := []datasetJSON{}
