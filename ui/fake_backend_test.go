@@ -216,6 +216,8 @@ func (f *fakeBackend) Plan(ctx context.Context, r Request) (PlanReport, error) {
 		}
 	} else {
 		p.Actions = append(p.Actions, fmt.Sprintf("create the push dataset %q (retention %s) with table %q", r.Dataset, r.Retention, r.Table))
+		p.Warnings = append(p.Warnings, "Power BI creates push datasets only until 2027-10-31 (330 days left); after that this dataset cannot be "+
+			"created again if it is deleted, so keep it: pbiwb's replace mode deletes rows, never the dataset")
 	}
 	p.Actions = append(p.Actions, "write 3,000 rows in 1 batch (10,000 rows and 16 MB per POST at most)")
 	return p, nil

@@ -100,7 +100,15 @@ func (r *review) View() string {
 		}
 		lines = append(lines, fmt.Sprintf("  %s in %s; about %s under Power BI's limits", format.Count(p.Rows, "row"), format.Count(p.Batches, "batch"), format.Duration(p.ETA)))
 		for _, warn := range p.Warnings {
-			lines = append(lines, s.Warn.Render(truncate("  ! "+warn, w)))
+			// Wrapped, not cut: a warning's end is often what to do.
+			ws := strings.Split(wrap(warn, max(w-4, 20)), "\n")
+			for i, l := range ws {
+				mark := "    "
+				if i == 0 {
+					mark = "  ! "
+				}
+				lines = append(lines, s.Warn.Render(mark+l))
+			}
 		}
 		lines = append(lines, "", s.Hint.Render("The same writeback from a script or a schedule:"),
 			indent(r.command(), "  "))

@@ -202,6 +202,17 @@ func TestReviewScreen(t *testing.T) {
 	}
 }
 
+// A plan's warnings are wrapped, not cut: the end of the one about the end
+// of push-dataset creation says what to keep.
+func TestReviewWarningsWrap(t *testing.T) {
+	m := newTestRoot(t, newFakeBackend(), testOptions())
+	settle(t, m, m.Init())
+	req := salesRequest()
+	req.Dataset = "New Orders"
+	show(t, m, newReview(m.c, req))
+	requireGolden(t, m)
+}
+
 func TestPushScreen(t *testing.T) {
 	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	ev := ProgressEvent{RowsWritten: 1_200_000, RowsTotal: 3_000_000, BatchesDone: 120, BatchesTotal: 300, InFlight: 0,
