@@ -261,7 +261,7 @@ func (inv *inventory) count(ctx context.Context, groupID, datasetID, table strin
 		inv.off = "Power BI allows 120 executeQueries a minute per user, and this listing reached it; run it again for one workspace (--group)."
 		return 0, inv.off, nil
 	case errors.As(err, &pe) && pe.Status == http.StatusNotFound:
-		return 0, "Power BI answered 404 to counting a dataset it lists: the identity lacks Build permission on it (dataset › Manage permissions).", nil
+		return 0, "Power BI answered 404 to counting a dataset it lists: the identity most likely lacks Build permission on it (dataset › Manage permissions).", nil
 	}
 	return 0, "counting failed: " + err.Error(), nil
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pbiwb/pbiwb/connector/field"
+	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
 	"github.com/pbiwb/pbiwb/exitcode"
@@ -132,5 +134,22 @@ func TestDatasetsServicePrincipal(t *testing.T) {
 	code, _, stderr = f.run(app, append([]string{"datasets"}, sp...)...)
 	if code != exitcode.Refused || !strings.Contains(stderr, `"Service principals can use Fabric APIs"`) {
 		t.Errorf("service principal APIs off: exit %d\n%s", code, stderr)
+	}
+}
+
+// The end of push-dataset creation is explained in each face's terms.
+func TestCreationEndedAdviceInEachFace(t *testing.T) {
+	t.Parallel()
+	err := &powerbi.CreationEndedError{Dataset: "D", Err: &powerbi.Error{Status: 400, Code: "PushDatasetCreationNotSupported"}}
+	for _, tt := range []struct {
+		n    field.Namer
+		want string
+	}{
+		{flagFace{}, "write into one by giving --dataset the name of a push dataset that exists"},
+		{wizardFace{}, "write into one by giving the Dataset Name (Details) the name of a push dataset that exists"},
+	} {
+		if got := powerbi.Advice(err, tt.n); !strings.Contains(got, tt.want) || !strings.Contains(got, "Real-Time Intelligence in Microsoft Fabric") {
+			t.Errorf("%T: %q, want %q in it", tt.n, got, tt.want)
+		}
 	}
 }
