@@ -186,6 +186,12 @@ func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, en
 	if err != nil {
 		return prepareFailed(pf, err, env)
 	}
+	// The plan's warnings (a checkpoint discarded, a retention that does
+	// not apply, the end of push-dataset creation) are said before writing,
+	// as the dry run and the wizard's Review say them.
+	for _, w := range plan.Report().Warnings {
+		printer.warn(w)
+	}
 	sum, err := plan.Run(ctx, printer.Observe)
 	if err == nil {
 		// The push went on while its output could not be written (a closed

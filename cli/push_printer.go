@@ -86,6 +86,20 @@ func (p *pushPrinter) Observe(e push.Event) {
 	}
 }
 
+// warn prints a warning of the plan on stderr, above the live block if
+// there is one.
+func (p *pushPrinter) warn(w string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	line := "warning: " + w
+	if p.live != nil {
+		p.keep(p.live.println(line))
+		return
+	}
+	_, err := io.WriteString(p.human, line+"\n")
+	p.keep(err)
+}
+
 // toLive shows e in the live block: progress and waits redraw it, the
 // rest is printed above it, the summary after it is gone.
 func (p *pushPrinter) toLive(e push.Event) {

@@ -883,3 +883,19 @@ func TestPushKill9ThenResume(t *testing.T) {
 	}
 	t.Logf("%d rounds, %d kills, %d runs resumed part-way, %d settled batches in flight", rounds, kills, resumed, settled)
 }
+
+// A push prints its plan's warnings before writing, as the dry run does:
+// here that creating a push dataset ends on 2027-10-31 (the tests' clock is
+// the machine's, within a year of it or past it).
+func TestPushPrintsPlanWarnings(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	path := writeTestCSV(t, t.TempDir(), 10)
+	code, _, stderr := f.run(demoPasswordEnv, pushArgs("--group", demo.WorkspaceSales, "--dataset", "Warned", "--table", "T", "--input", path)...)
+	if code != exitcode.OK || !strings.Contains(stderr, "\nwarning: ") || !strings.Contains(stderr, "2027-10-31") {
+		t.Errorf("exit %d; stderr lacks the creation warning:\n%s", code, stderr)
+	}
+	if i, j := strings.Index(stderr, "warning: "), strings.Index(stderr, "Writing "); i < 0 || j < 0 || i > j {
+		t.Errorf("the warning is not before the writing:\n%s", stderr)
+	}
+}
