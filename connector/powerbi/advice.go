@@ -79,6 +79,9 @@ func (e *Error) advice(n field.Namer) string {
 		return "Power BI did not accept the access token as one of its own. Usually the token was issued for another " +
 			field.Render("cloud or resource: check {cloud} (public, usgov, usgovhigh, usgovdod, china) matches the tenant, then sign in again.", n)
 
+	case CountingRefused(e):
+		return CountingRefusal(e) + "."
+
 	case e.Code == CodeNotAuthorized || e.Code == CodeGroupNotAccessible || e.Status == http.StatusUnauthorized:
 		return e.notAuthorizedAdvice(n)
 

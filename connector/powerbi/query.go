@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"strconv"
 	"strings"
 )
@@ -170,4 +172,41 @@ func columnKey(table, k string) string {
 		}
 	}
 	return k
+}
+
+// ExecuteQueriesSetting is the tenant setting executeQueries needs (Learn,
+// "Datasets - Execute Queries"; docs/sources.md, Power BI: executeQueries):
+// a Power BI administrator turns it on in the admin portal.
+const ExecuteQueriesSetting = "Dataset Execute Queries REST API"
+
+// CountingRefused says whether err is Power BI refusing executeQueries
+// itself, which leaves the table's rows uncountable for this identity: a
+// bare 401 PowerBINotAuthorizedException (the tenant setting is off: field
+// notes, UNCONFIRMED beyond them) or a 403 or 404 PowerBIEntityNotFound
+// (no Build permission on the dataset, which the caller just read). A token
+// refused as expired or invalid is not a refusal to count.
+func CountingRefused(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || !strings.HasSuffix(e.Path, "/executeQueries") || e.tokenExpired() || e.Code == CodeInvalidToken {
+		return false
+	}
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden ||
+		(e.Status == http.StatusNotFound && e.Code == CodeEntityNotFound)
+}
+
+// CountingRefusal says, for people, why Power BI refused to count a table's
+// rows (err satisfies CountingRefused) and who can change it.
+func CountingRefusal(err error) string {
+	var e *Error
+	if !errors.As(err, &e) {
+		return "Power BI refused to count the table's rows"
+	}
+	build := "Build permission on the dataset (its owner grants it: the dataset › Manage permissions)"
+	if e.Status == http.StatusUnauthorized {
+		return fmt.Sprintf("Power BI refused to count the table's rows (executeQueries answered %d %s): the tenant setting %q "+
+			"is off, which a Power BI administrator turns on in the admin portal (Tenant settings › Integration settings), "+
+			"or this identity lacks %s", e.Status, e.Code, ExecuteQueriesSetting, build)
+	}
+	return fmt.Sprintf("Power BI refused to count the table's rows (executeQueries answered %d %s): this identity lacks %s, "+
+		"or the tenant setting %q is off for it", e.Status, e.Code, build, ExecuteQueriesSetting)
 }
