@@ -269,8 +269,11 @@ func histDetail(w io.Writer, r history.Record) {
 	line("Mode", "%s", histMode(r))
 	line("Rows", "%s of %s written; %s of %s", format.Thousands(r.RowsWritten), format.Thousands(r.RowsTotal), format.Thousands(r.BatchesDone), format.Count(r.BatchesTotal, "batch"))
 	verified := "no"
-	if r.Verified {
+	switch {
+	case r.Verified:
 		verified = "yes (the table's row count matched)"
+	case r.NotVerified != "":
+		verified = "no — written, not verified: " + r.NotVerified
 	}
 	line("Verified", "%s", verified)
 	line("Retries", "%d", r.Retries)

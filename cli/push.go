@@ -68,6 +68,8 @@ func pushFlagSet(env Env) (fs *flag.FlagSet, cf *credFlags, pf *pushFlags, colum
 	fs.BoolVar(&pf.dryRun, cmdline.DryRun, false, "read and validate the whole input, resolve the target, print the plan and its ETA; write nothing")
 	fs.BoolVar(&pf.req.Resume, cmdline.Resume, false, "continue the interrupted push of the same input and target from its checkpoint")
 	fs.BoolVar(&pf.req.Restart, cmdline.Restart, false, "discard the checkpoint of an interrupted push and start over")
+	fs.BoolVar(&pf.req.AssumeSent, cmdline.AssumeSent, false, "with --resume, when rows cannot be counted: the batches whose answer was lost landed (not sent again)")
+	fs.BoolVar(&pf.req.AssumeLost, cmdline.AssumeLost, false, "with --resume, when rows cannot be counted: the batches whose answer was lost did not land (sent again)")
 	timeout = requestTimeoutFlag(fs)
 	fs.DurationVar(&pf.req.MaxThrottleWait, cmdline.MaxThrottleWait, push.DefaultMaxThrottleWait,
 		"stop (exit 6, --resume continues) when Power BI's 429s ask to wait longer than `DURATION`, or hold the push back that long")

@@ -283,6 +283,9 @@ func pushSummaryText(s push.Summary) string {
 			fmt.Fprintf(&b, "; the table holds %s", format.Count(s.TableRows, "row"))
 		}
 		b.WriteString(".")
+		if s.NotVerified != "" {
+			b.WriteString("\n  Written, not verified: " + s.NotVerified + ".")
+		}
 	default:
 		verb := map[outcome.Outcome]string{outcome.Interrupted: "Interrupted", outcome.Stopped: "Stopped"}[s.Outcome]
 		if verb == "" {

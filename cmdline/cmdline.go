@@ -29,6 +29,8 @@ const (
 	RequestTimeout  = "request-timeout"
 	Resume          = "resume"
 	Restart         = "restart"
+	AssumeSent      = "assume-sent"
+	AssumeLost      = "assume-lost"
 	DryRun          = "dry-run"
 	JSON            = "json"
 	Account         = "account"
@@ -67,6 +69,11 @@ type Push struct {
 	MaxThrottleWait time.Duration `json:"maxThrottleWait,omitempty"`
 	Resume          bool          `json:"-"`
 	Restart         bool          `json:"-"`
+	// AssumeSent and AssumeLost go with Resume: what became of the batches
+	// whose answer was lost, when rows cannot be counted (how one run was
+	// asked, like Resume: the history leaves them out).
+	AssumeSent bool `json:"-"`
+	AssumeLost bool `json:"-"`
 }
 
 // Args is the argv of the push after the program's name: "push", then the
@@ -100,6 +107,12 @@ func (p Push) Args() []string {
 	}
 	if p.Restart {
 		args = append(args, "--"+Restart)
+	}
+	if p.AssumeSent {
+		args = append(args, "--"+AssumeSent)
+	}
+	if p.AssumeLost {
+		args = append(args, "--"+AssumeLost)
 	}
 	return args
 }

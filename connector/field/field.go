@@ -48,9 +48,13 @@ const (
 	MaxThrottleWait ID = "throttling budget"
 	Resume          ID = "resume"
 	Restart         ID = "restart"
-	Sandbox         ID = "sandbox URL"
-	Home            ID = "home"
-	DryRun          ID = "dry run" // not a value: the check of every value that writes nothing
+	// AssumeSent and AssumeLost say, on a resume, what became of the
+	// batches whose answer was lost when the table's rows cannot be counted.
+	AssumeSent ID = "assume sent"
+	AssumeLost ID = "assume lost"
+	Sandbox    ID = "sandbox URL"
+	Home       ID = "home"
+	DryRun     ID = "dry run" // not a value: the check of every value that writes nothing
 	// RequestTimeout is how long a request may go without progress.
 	RequestTimeout ID = "request timeout"
 	// Troubleshoot is not a value either: the checks of an identity and a

@@ -54,7 +54,10 @@ type Record struct {
 	Retries      int                  `json:"retries"`
 	Throttled    int                  `json:"throttled"` // 429s met
 	Verified     bool                 `json:"verified"`
-	Errors       []Error              `json:"errors,omitempty"`
+	// NotVerified says why a run that wrote every row could not verify the
+	// row count (Power BI refused to count it): written, not verified.
+	NotVerified string  `json:"notVerified,omitempty"`
+	Errors      []Error `json:"errors,omitempty"`
 	// Request is the push the run was asked to do; resume and run again
 	// rebuild it from here. Records of earlier versions have none: their
 	// ResumeHint, the resume command as text, stands for it (PushRequest).

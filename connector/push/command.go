@@ -11,7 +11,7 @@ import (
 func command(svc Services, req Request) cmdline.Push {
 	p := cmdline.Push{Flags: svc.Invocation, Input: req.Input, Group: req.Group, Dataset: req.Dataset,
 		Table: req.Table, Mode: req.Mode, Retention: req.Retention, Columns: req.Columns,
-		Resume: req.Resume, Restart: req.Restart}
+		Resume: req.Resume, Restart: req.Restart, AssumeSent: req.AssumeSent, AssumeLost: req.AssumeLost}
 	if req.MaxThrottleWait != DefaultMaxThrottleWait {
 		p.MaxThrottleWait = req.MaxThrottleWait
 	}
@@ -23,6 +23,6 @@ func command(svc Services, req Request) cmdline.Push {
 // (--resume, --restart).
 func historyRequest(svc Services, req Request) *history.Request {
 	p := command(svc, req)
-	p.Resume, p.Restart = false, false
+	p.Resume, p.Restart, p.AssumeSent, p.AssumeLost = false, false, false, false
 	return &history.Request{Push: p}
 }

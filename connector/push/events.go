@@ -121,8 +121,11 @@ type Summary struct {
 	Throttled      int                  `json:"throttled"`
 	Verified       bool                 `json:"verified"`  // the row count was checked and matched
 	TableRows      int64                `json:"tableRows"` // the count seen when verifying
-	Errors         []ErrorInfo          `json:"errors,omitempty"`
-	ResumeHint     string               `json:"resumeHint,omitempty"` // the command that continues a stopped run
+	// NotVerified says why a push that wrote every row could not verify
+	// the row count (Power BI refuses to count it): "written, not verified".
+	NotVerified string      `json:"notVerified,omitempty"`
+	Errors      []ErrorInfo `json:"errors,omitempty"`
+	ResumeHint  string      `json:"resumeHint,omitempty"` // the command that continues a stopped run
 	// Note says what a run that wrote nothing on purpose found instead (a
 	// --resume of an input that an earlier run, AlreadyWrittenBy, wrote whole).
 	Note             string `json:"note,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pbiwb/pbiwb/connector/field"
+	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push/internal/checkpoint"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
@@ -85,9 +86,19 @@ type job struct {
 	// Stability is how settling waits for the row count to hold still
 	// (default writer.DefaultStability).
 	Stability writer.Stability
-	// OnVerified, if set, is called once the row count is verified, before
-	// the checkpoint is removed.
-	OnVerified func()
+	// OnWritten, if set, is called once every row is written and the row
+	// count verified (notVerified "") or not verifiable (notVerified says
+	// why), before the checkpoint is removed.
+	OnWritten func(notVerified string)
+	// Uncounted says why Power BI refused to count the table's rows when
+	// the target was resolved (the run's probe); "" when it counted, or
+	// when the table is new (openCheckpoint probes then).
+	Uncounted string
+	// AssumeSent and AssumeLost settle, on a resume, the batches the last
+	// run left with an unknown outcome (Request.AssumeSent, AssumeLost);
+	// AssumeSentHint and AssumeLostHint are the commands that say so.
+	AssumeSent, AssumeLost         bool
+	AssumeSentHint, AssumeLostHint string
 	// Fields names the settings the messages advise (Services.Fields); nil
 	// is field.Plain.
 	Fields field.Namer
@@ -113,7 +124,12 @@ func execute(ctx context.Context, j job) (Summary, error) {
 		var ve *VerifyError
 		var settle *writer.SettleError
 		var changed *InputChangedError
+		var uncounted *writer.UncountedError
 		switch {
+		case errors.As(err, &uncounted):
+			// Stopped part-way; the message gives the two ways on.
+			uncounted.SentHint, uncounted.LostHint = j.AssumeSentHint, j.AssumeLostHint
+			sum.Outcome, sum.ExitCode = outcome.Stopped, exitcode.Stopped
 		case errors.As(err, &changed):
 			// Stopped part-way, but --resume cannot continue it: the
 			// message says how to start over.
@@ -146,7 +162,7 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 		return sum, errors.New("push: job needs Tracker, Table, Classify and Open")
 	}
 	j.Fields = field.Or(j.Fields)
-	c, st, err := openCheckpoint(ctx, j)
+	c, st, uncounted, err := openCheckpoint(ctx, j)
 	if err != nil {
 		return sum, err
 	}
@@ -176,7 +192,8 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 	w, err := writer.New(writer.Config{Table: j.Table, Classify: j.Classify, Pacer: pc, Checkpoint: c,
 		Events: trackerEvents{j.Tracker, j.Fields}, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
 		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
-		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait, Fields: j.Fields})
+		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait, Fields: j.Fields,
+		Uncounted: uncounted})
 	if err != nil {
 		return sum, err
 	}
@@ -184,6 +201,12 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 	if len(st.Acked) > 0 {
 		message = fmt.Sprintf("Writing %s in %s (resumed: %s already written)",
 			format.Count(j.TotalRows, "row"), format.Count(j.Batches, "batch"), format.Count(len(st.Acked), "batch"))
+	}
+	if uncounted != "" {
+		if message == "" {
+			message = fmt.Sprintf("Writing %s in %s", format.Count(j.TotalRows, "row"), format.Count(j.Batches, "batch"))
+		}
+		message += " (not verified at the end: Power BI refuses to count the table's rows)"
 	}
 	j.Tracker.Phase(PhaseWriting, message)
 	err = w.Write(ctx, j.Open(ctx, st.NextBatch()))
@@ -196,15 +219,19 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 			format.Thousands(got), format.Thousands(j.TotalRows))
 	}
 
-	j.Tracker.Phase(PhaseVerifying, "")
-	counted, err := verify(ctx, j.Table, st.Header.CountBefore+j.TotalRows, j.TableCap, j.Limits.MaxRowsPerPost, j.Fields)
-	sum.TableRows = counted
-	if err != nil {
-		return sum, err
+	if uncounted != "" {
+		sum.NotVerified = uncounted
+	} else {
+		j.Tracker.Phase(PhaseVerifying, "")
+		counted, err := verify(ctx, j.Table, st.Header.CountBefore+j.TotalRows, j.TableCap, j.Limits.MaxRowsPerPost, j.Fields)
+		sum.TableRows = counted
+		if err != nil {
+			return sum, err
+		}
+		sum.Verified = true
 	}
-	sum.Verified = true
-	if j.OnVerified != nil {
-		j.OnVerified()
+	if j.OnWritten != nil {
+		j.OnWritten(sum.NotVerified)
 	}
 	if err := c.Remove(); err != nil {
 		return sum, err
@@ -215,54 +242,110 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 // openCheckpoint loads the checkpoint of a resume (settling what the last
 // run left in flight), or prepares the table and starts a fresh one: for
 // replace, delete the rows first; either way count what the table holds, so
-// settling and verifying know where they started.
-func openCheckpoint(ctx context.Context, j job) (*checkpoint.Checkpoint, *checkpoint.State, error) {
+// settling and verifying know where they started. uncounted says why the
+// table's rows cannot be counted in this run ("" when they can): the probe
+// of resolveTarget (j.Uncounted), or this count, for a new table.
+func openCheckpoint(ctx context.Context, j job) (c *checkpoint.Checkpoint, st *checkpoint.State, uncounted string, err error) {
 	key := CheckpointKey{Fingerprint: j.Fingerprint, Target: j.Target}
+	uncounted = j.Uncounted
 	if j.Resume {
 		c, st, err := checkpoint.Load(j.CheckpointDir, key, j.Clock)
 		var corrupt *checkpoint.CorruptError
 		switch {
 		case errors.Is(err, checkpoint.ErrNotFound):
-			return nil, nil, fmt.Errorf("%w; run without %s", ErrNothingToResume, j.Fields.Name(field.Resume))
+			return nil, nil, "", fmt.Errorf("%w; run without %s", ErrNothingToResume, j.Fields.Name(field.Resume))
 		case errors.As(err, &corrupt):
-			return nil, nil, fmt.Errorf("%w; delete it and push again with %s", err, j.Fields.Setting(field.Mode, ModeReplace))
+			return nil, nil, "", fmt.Errorf("%w; delete it and push again with %s", err, j.Fields.Setting(field.Mode, ModeReplace))
 		case err != nil:
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		if st.Header.Batching != j.Batching || st.Header.Batches != j.Batches || st.Header.TotalRows != j.TotalRows {
 			c.Close()
-			return nil, nil, fmt.Errorf("the checkpoint was made with other batches (%s, %d batches, %d rows; now %s, %d, %d): "+
+			return nil, nil, "", fmt.Errorf("the checkpoint was made with other batches (%s, %d batches, %d rows; now %s, %d, %d): "+
 				"run without %s", st.Header.Batching, st.Header.Batches, st.Header.TotalRows, j.Batching, j.Batches, j.TotalRows,
 				j.Fields.Name(field.Resume))
 		}
-		if len(st.Unresolved) > 0 {
-			j.Tracker.Phase(PhaseSettling, "")
-			if err := writer.SettleResume(ctx, j.Table, j.Classify, c, st, j.Stability, j.Fields); err != nil {
-				c.Close()
-				return nil, nil, err
-			}
+		if uncounted == "" && st.Header.CountUnknown {
+			// Counting works now, but what the table held before the
+			// stopped run is unknown: a count can settle nothing, nor verify.
+			uncounted = "the rows the table held before the first run of this push were not counted (Power BI refused then)"
 		}
-		return c, st, nil
+		if err := settleResume(ctx, j, c, st, uncounted); err != nil {
+			c.Close()
+			return nil, nil, "", err
+		}
+		return c, st, uncounted, nil
 	}
 	if j.Target.Mode == "replace" && !j.Created {
 		j.Tracker.Phase(PhaseDeleting, "")
 		if err := j.Table.DeleteRows(ctx); err != nil {
-			return nil, nil, stopOnTable(j, "delete the table's rows", err)
+			return nil, nil, "", stopOnTable(j, "delete the table's rows", err)
 		}
 	}
 	// Counting after a delete too: if Power BI deletes lazily, or someone
 	// writes meanwhile, the checkpoint starts from what the table really holds.
-	before, err := j.Table.CountRows(ctx)
-	if err != nil {
-		return nil, nil, stopOnTable(j, "count the table's rows", err)
+	var before int64
+	if uncounted == "" {
+		before, err = j.Table.CountRows(ctx)
+		switch {
+		case powerbi.CountingRefused(err):
+			uncounted = powerbi.CountingRefusal(err)
+		case err != nil:
+			return nil, nil, "", stopOnTable(j, "count the table's rows", err)
+		}
 	}
+	// Without a count, a table just created or emptied holds nothing: only
+	// an append's starting count is unknown.
+	unknown := uncounted != "" && j.Target.Mode != "replace" && !j.Created
 	h := checkpoint.Header{Key: key, TotalRows: j.TotalRows, Batches: j.Batches, Batching: j.Batching,
-		CountBefore: before, TableCap: j.TableCap}
-	c, err := checkpoint.Create(j.CheckpointDir, h, j.Clock)
+		CountBefore: before, CountUnknown: unknown, TableCap: j.TableCap}
+	c, err = checkpoint.Create(j.CheckpointDir, h, j.Clock)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return c, &checkpoint.State{Header: h, Acked: map[int]int{}}, nil
+	return c, &checkpoint.State{Header: h, Acked: map[int]int{}}, uncounted, nil
+}
+
+// settleResume settles the batches the stopped run left with an unknown
+// outcome: as the person says (--assume-sent, --assume-lost), else by
+// counting the table's rows, which needs counting to work.
+func settleResume(ctx context.Context, j job, c *checkpoint.Checkpoint, st *checkpoint.State, uncounted string) error {
+	if len(st.Unresolved) == 0 {
+		if j.AssumeSent || j.AssumeLost {
+			j.Tracker.Phase(PhaseSettling, "No batch has an unknown outcome: nothing to assume")
+		}
+		return nil
+	}
+	if j.AssumeSent || j.AssumeLost {
+		refs, err := writer.Assume(c, st, j.AssumeSent)
+		if err != nil {
+			return err
+		}
+		how, name := "written: they are not sent again", j.Fields.Name(field.AssumeSent)
+		if j.AssumeLost {
+			how, name = "not written: they are sent again", j.Fields.Name(field.AssumeLost)
+		}
+		var rows int64
+		for _, r := range refs {
+			rows += int64(r.Rows)
+		}
+		j.Tracker.Phase(PhaseSettling, fmt.Sprintf("As %s says, the %s of %s with an unknown outcome are taken as %s",
+			name, format.Count(rows, "row"), format.Count(len(refs), "batch"), how))
+		return nil
+	}
+	unknown := func(why string) error {
+		return &writer.UncountedError{Why: why, Batches: append([]checkpoint.BatchRef(nil), st.Unresolved...),
+			SentHint: j.AssumeSentHint, LostHint: j.AssumeLostHint, Fields: j.Fields}
+	}
+	if uncounted != "" {
+		return unknown(uncounted)
+	}
+	j.Tracker.Phase(PhaseSettling, "")
+	err := writer.SettleResume(ctx, j.Table, j.Classify, c, st, j.Stability, j.Fields)
+	if powerbi.CountingRefused(err) {
+		return unknown(powerbi.CountingRefusal(err))
+	}
+	return err
 }
 
 func stopOnTable(j job, what string, err error) error {

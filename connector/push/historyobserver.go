@@ -17,7 +17,7 @@ func historyObserver(run *history.Run) Observer {
 		s := e.Summary
 		run.Finish(s.Outcome, s.ExitCode, func(r *history.Record) {
 			progressInto(r, e.Progress)
-			r.RowsWritten, r.BatchesDone, r.Verified = s.RowsWritten, s.BatchesDone, s.Verified
+			r.RowsWritten, r.BatchesDone, r.Verified, r.NotVerified = s.RowsWritten, s.BatchesDone, s.Verified, s.NotVerified
 			r.ResumeHint, r.AlreadyBy = s.ResumeHint, s.AlreadyWrittenBy
 			r.Waits = map[string]history.WaitTotal{}
 			for k, v := range s.Waits {

@@ -75,11 +75,14 @@ type PlanDataset struct {
 
 // PlanTable is the table: found (with its rows), or to be created.
 type PlanTable struct {
-	Name    string          `json:"name"`
-	Exists  bool            `json:"exists"`
-	Rows    int64           `json:"rows"` // what it holds now
-	Add     []schema.Column `json:"addColumns,omitempty"`
-	Missing []schema.Column `json:"missingColumns,omitempty"` // table columns the input leaves empty
+	Name   string `json:"name"`
+	Exists bool   `json:"exists"`
+	Rows   int64  `json:"rows"` // what it holds now
+	// Uncounted says why Power BI refused to count its rows (Rows is then
+	// 0, not known); the push goes on without verifying its end.
+	Uncounted string          `json:"uncounted,omitempty"`
+	Add       []schema.Column `json:"addColumns,omitempty"`
+	Missing   []schema.Column `json:"missingColumns,omitempty"` // table columns the input leaves empty
 	// RowsAfter is what the table will hold after the push (capped for a
 	// FIFO table).
 	RowsAfter int64 `json:"rowsAfter"`
@@ -105,7 +108,7 @@ func (p *Plan) Report() PlanReport {
 		r.Dataset.ID, r.Dataset.Name, r.Dataset.Exists = t.dataset.ID, t.dataset.Name, true
 	}
 	if t.table != nil {
-		r.Table.Name, r.Table.Exists, r.Table.Rows = t.table.Name, true, t.tableRows
+		r.Table.Name, r.Table.Exists, r.Table.Rows, r.Table.Uncounted = t.table.Name, true, t.tableRows, t.uncounted
 		r.Table.Add, r.Table.Missing = p.pipe.Compat.Add, p.pipe.Compat.Missing
 	}
 	added := map[string]bool{}
@@ -181,7 +184,11 @@ func (p *Plan) actions(r PlanReport) []string {
 		a = append(a, fmt.Sprintf("delete the %s rows of table %q", format.Thousands(r.Table.Rows), r.Table.Name))
 	}
 	a = append(a, fmt.Sprintf("write %s in %s (%s of request bodies)", format.Count(int(r.Rows), "row"), format.Count(r.Batches, "batch"), byteSize(r.Bytes)))
-	a = append(a, "verify the table's row count")
+	if r.Table.Uncounted != "" {
+		a = append(a, "leave the row count unverified: Power BI refuses to count the table's rows")
+	} else {
+		a = append(a, "verify the table's row count")
+	}
 	return a
 }
 
@@ -205,7 +212,9 @@ func (r PlanReport) WriteText(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "Dataset    %s (new, retention %s)\n", r.Dataset.Name, r.Dataset.Retention)
 	}
-	if r.Table.Exists {
+	if r.Table.Exists && r.Table.Uncounted != "" {
+		fmt.Fprintf(&b, "Table      %s (rows not counted: Power BI refuses)\n", r.Table.Name)
+	} else if r.Table.Exists {
 		fmt.Fprintf(&b, "Table      %s (%s rows now; %s after)\n", r.Table.Name, format.Thousands(r.Table.Rows), format.Thousands(r.Table.RowsAfter))
 	} else {
 		fmt.Fprintf(&b, "Table      %s (new; %s rows after)\n", r.Table.Name, format.Thousands(r.Table.RowsAfter))

@@ -50,6 +50,12 @@ type Request struct {
 	// over (an append would otherwise refuse to run: it would write again the
 	// rows the interrupted run wrote).
 	Restart bool `json:"restart,omitempty"`
+	// AssumeSent and AssumeLost, only with Resume, settle the batches whose
+	// answer was lost when the table's rows cannot be counted (or counting
+	// cannot tell): AssumeSent takes them as written (never sent again),
+	// AssumeLost as not written (sent again). pbiwb never guesses which.
+	AssumeSent bool `json:"assumeSent,omitempty"`
+	AssumeLost bool `json:"assumeLost,omitempty"`
 	// MaxThrottleWait is the throttling budget (--max-throttle-wait): the
 	// push stops, resumable, rather than wait longer on Power BI's 429s.
 	// Zero is DefaultMaxThrottleWait.
@@ -166,6 +172,16 @@ func (r Request) normalize() (Request, map[string]schema.Type, error) {
 	}
 	if r.Resume && r.Restart {
 		return r, nil, &field.Error{Field: field.Resume, Rule: field.Conflict, With: field.Restart, Msg: "contradict each other: give one"}
+	}
+	switch {
+	case r.AssumeSent && r.AssumeLost:
+		return r, nil, &field.Error{Field: field.AssumeSent, Rule: field.Conflict, With: field.AssumeLost, Msg: "contradict each other: give one"}
+	case r.AssumeSent && !r.Resume:
+		return r, nil, &field.Error{Field: field.AssumeSent, Rule: field.Conflict, With: field.Resume,
+			Msg: "go together: the first says what became of the batches a stopped run left with an unknown outcome, which only a resume settles"}
+	case r.AssumeLost && !r.Resume:
+		return r, nil, &field.Error{Field: field.AssumeLost, Rule: field.Conflict, With: field.Resume,
+			Msg: "go together: the first says what became of the batches a stopped run left with an unknown outcome, which only a resume settles"}
 	}
 	var cols map[string]schema.Type
 	for _, c := range r.Columns {

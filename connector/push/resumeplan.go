@@ -78,7 +78,7 @@ func (p *Plan) resumeWithoutCheckpoint() (resumeDecision, error) {
 		}
 	}
 
-	if mine != nil && (mine.Verified || mine.AlreadyBy != "") {
+	if mine != nil && (mine.Verified || mine.NotVerified != "" || mine.AlreadyBy != "") {
 		d := resumeDecision{already: mine}
 		if len(since) > 0 {
 			next := since[len(since)-1]
@@ -87,8 +87,12 @@ func (p *Plan) resumeWithoutCheckpoint() (resumeDecision, error) {
 				"Run without %s to push this input again (%s starts the table over)",
 				resume, d.writtenBy(), table, next.ID, next.Input, resume, replace)}
 		}
-		d.note = fmt.Sprintf("nothing to write: run %s already wrote this input into table %q (%s rows, row count verified, %s); "+
-			"run without %s to write it again", d.writtenBy(), table, format.Thousands(p.recordRows(mine)), when(mine), resume)
+		verified := "row count verified"
+		if !mine.Verified && mine.NotVerified != "" {
+			verified = "written, not verified"
+		}
+		d.note = fmt.Sprintf("nothing to write: run %s already wrote this input into table %q (%s rows, %s, %s); "+
+			"run without %s to write it again", d.writtenBy(), table, format.Thousands(p.recordRows(mine)), verified, when(mine), resume)
 		return d, nil
 	}
 	if msg := p.otherCheckpoint(n); msg != "" {

@@ -124,12 +124,18 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 		Tracker:       tr,
 		Clock:         clk,
 		Fields:        p.svc.Fields,
-		// Once the count is verified the checkpoint goes: the record must
-		// say so first, or a kill in between would leave neither, and a
-		// --resume could not tell that this input was written whole.
-		OnVerified: func() {
-			p.saveRecord(func(r *history.Record) { r.Verified, r.RowsWritten = true, int64(p.pipe.Rows) })
+		// Once the count is verified (or found unverifiable) the checkpoint
+		// goes: the record must say so first, or a kill in between would
+		// leave neither, and a --resume could not tell that this input was
+		// written whole.
+		OnWritten: func(notVerified string) {
+			p.saveRecord(func(r *history.Record) {
+				r.Verified, r.NotVerified, r.RowsWritten = notVerified == "", notVerified, int64(p.pipe.Rows)
+			})
 		},
+		Uncounted:  p.target.uncounted,
+		AssumeSent: p.req.AssumeSent, AssumeLost: p.req.AssumeLost,
+		AssumeSentHint: assumeHint(p.svc, p.req, true), AssumeLostHint: assumeHint(p.svc, p.req, false),
 	}
 	j.MaxThrottleWait = p.req.MaxThrottleWait
 	// The sandbox compresses time N-fold; its 5xx storms pass as fast, so
@@ -176,6 +182,13 @@ func (p *Plan) runID() string {
 // resumeHint is the command that continues the push of req.
 func resumeHint(svc Services, req Request) string {
 	req.Resume, req.Restart = true, false
+	return command(svc, req).Line()
+}
+
+// assumeHint is the command that continues the push of req taking the
+// batches with an unknown outcome as written (sent) or not.
+func assumeHint(svc Services, req Request, sent bool) string {
+	req.Resume, req.Restart, req.AssumeSent, req.AssumeLost = true, false, sent, !sent
 	return command(svc, req).Line()
 }
 

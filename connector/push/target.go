@@ -24,6 +24,9 @@ type resolved struct {
 	// the service did not list its columns.
 	existing  []schema.Column
 	retention schema.Retention // the dataset's, or the requested one for a new dataset
+	// uncounted says why Power BI refused to count the table's rows (the
+	// run's probe of counting, for an existing table); "" when it counted.
+	uncounted string
 	warnings  []string
 }
 
@@ -122,7 +125,12 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request, n field.
 		}
 	}
 	rows, err := c.CountRows(ctx, g.ID, ds.ID, t.Name)
-	if err != nil {
+	switch {
+	case powerbi.CountingRefused(err):
+		// Writing does not need counting: the push goes on without it.
+		r.uncounted = powerbi.CountingRefusal(err)
+		r.warnings = append(r.warnings, r.uncounted+". "+withoutCounting(n))
+	case err != nil:
 		return r, fmt.Errorf("count the rows of table %q: %w", t.Name, err)
 	}
 	r.tableRows = rows

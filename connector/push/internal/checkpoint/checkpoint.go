@@ -70,6 +70,10 @@ type Header struct {
 	// CountBefore is the rows the table held when writing began: 0 after the
 	// delete of a replace, the measured count for an append.
 	CountBefore int64 `json:"countBefore"`
+	// CountUnknown: the table's rows could not be counted when writing began
+	// (Power BI refused to count them) and were not deleted, so CountBefore
+	// is not known and counting cannot settle this run's batches.
+	CountUnknown bool `json:"countUnknown,omitempty"`
 	// TableCap is the rows a basicFIFO table keeps (0 without retention).
 	TableCap int64 `json:"tableCap,omitempty"`
 }

@@ -83,6 +83,10 @@ type Config struct {
 	// Stability is how settling waits for the row count to hold still;
 	// zero fields take DefaultStability's.
 	Stability Stability
+	// Uncounted, when not empty, says why the table's rows cannot be
+	// counted: a POST whose answer is lost then stops the write with an
+	// *UncountedError instead of being settled by counting.
+	Uncounted string
 	// Fields names the settings the writer's errors advise (push again
 	// with the mode set to replace, resume) in the face's terms; nil is
 	// field.Plain.
@@ -208,6 +212,10 @@ func (w *Writer) Write(ctx context.Context, batches iter.Seq2[Batch, error]) err
 	}
 	wg.Wait()
 	if err := context.Cause(stop); err != nil {
+		var ue *UncountedError
+		if errors.As(err, &ue) {
+			ue.Batches = w.unresolved() // also those whose answers were lost after the first
+		}
 		return err
 	}
 	return srcErr
@@ -380,6 +388,9 @@ func (w *Writer) post(stop, ctx context.Context, b Batch, pm *pacer.Permit) (pos
 	}
 	if stop.Err() != nil {
 		return postCancelled, a.f, a.err // left "sent" for the resume to settle
+	}
+	if w.c.Uncounted != "" { // left "sent": the resume says what became of it
+		return postFailed, a.f, &UncountedError{Why: w.c.Uncounted, Batches: []checkpoint.BatchRef{b.Ref()}, Fields: w.c.Fields}
 	}
 	landed, err := w.settle(stop, b.Index, noAnswer(b, a.err, w.c.Fields))
 	switch {

@@ -1,0 +1,13 @@
+package push
+
+import (
+	"github.com/pbiwb/pbiwb/connector/field"
+)
+
+// withoutCounting says what a push does when Power BI refuses to count the
+// table's rows (powerbi.CountingRefused), its settings named by n.
+func withoutCounting(n field.Namer) string {
+	return "The push goes on without counting: every batch Power BI acknowledges is checkpointed, the row count at the end " +
+		"cannot be verified (\"written, not verified\"), and a batch whose answer is lost stops the run, for you to say " +
+		"what became of it (" + n.Name(field.Resume) + " with " + n.Name(field.AssumeSent) + " or " + n.Name(field.AssumeLost) + ")"
+}
