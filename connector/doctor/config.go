@@ -169,7 +169,8 @@ func (d *Doctor) Checks() []Check {
 		{Name: CheckDataset, Title: "Dataset is a push dataset", Needs: []string{CheckWorkspace}, Run: d.checkDataset},
 		{Name: CheckCreation, Title: "Push dataset can be created, or exists", Needs: []string{CheckDataset}, Run: d.checkCreation},
 		{Name: CheckTable, Title: "Table and its columns", Needs: []string{CheckDataset}, Run: d.checkTable},
-		{Name: CheckRows, Title: "Rows stored against the retention limit", Needs: []string{CheckTable}, Run: d.checkRows},
+		d.countingCheck(),
+		{Name: CheckRows, Title: "Rows stored against the retention limit", Needs: []string{CheckTable, CheckCounting}, Run: d.checkRows},
 		{Name: CheckHome, Title: "Home writable: checkpoints and history", Run: d.checkHome},
 		{Name: CheckHistory, Title: "Recent runs: failures and throttling", Run: d.checkHistory},
 	}
@@ -189,7 +190,7 @@ func (d *Doctor) Checks() []Check {
 			if c.Table == "" {
 				checks[i].NotAsked = d.face().NotAsked(field.Table)
 			}
-		case CheckRows:
+		case CheckRows, CheckCounting:
 			if c.Table == "" {
 				checks[i].NotAsked = d.face().NotAsked(field.Table)
 			}
