@@ -97,7 +97,7 @@ func TestAdviceInEachFace(t *testing.T) {
 			"split the input, use --mode replace, or a basicFIFO dataset (--retention fifo) if only the newest rows matter",
 			"use the Mode (Details) set to replace, or a basicFIFO dataset (the Retention (Details) set to fifo)"},
 		{"schema mismatch", mismatch[0].Message, wmismatch[0].Message,
-			"force the input's type with --column id=Int64, or write to a new table",
+			"force the input's type with --column id=Int64, or write to a new dataset",
 			`force the input's type with column "id" set to Int64 on the Input screen (←/→), or write`},
 		{"value", ve.In(cliFace{}), ve.In(wizardFace{}),
 			"round it in the source, or use --column NAME=Double; or force the column to String with --column NAME=String",

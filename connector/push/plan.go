@@ -165,6 +165,11 @@ func (p *Plan) scan(ctx context.Context, tr *Tracker, forced map[string]schema.T
 	}
 	p.pipe = pipe
 	p.warnings = append(p.target.warnings, pipe.Warnings...)
+	if len(pipe.Compat.Missing) > 0 {
+		p.warnings = append(p.warnings, "Power BI cannot remove a column from a push table (nor change a column's type): "+
+			"to be rid of one, push into a new "+field.Noun(p.svc.Fields, field.Dataset)+" name, which pbiwb creates with the "+
+			"input's columns (while Power BI still creates push datasets: until 2027-10-31)")
+	}
 	p.fingerprint = checkpointFingerprint(pipe)
 	p.saveRecord(func(r *history.Record) { r.Fingerprint, r.RowsTotal = p.fingerprint, int64(pipe.Rows) })
 	if err != nil {

@@ -175,7 +175,15 @@ func (p *Plan) actions(r PlanReport) []string {
 		for i, c := range r.Table.Add {
 			cols[i] = c.Name + " " + c.Type.String()
 		}
-		a = append(a, fmt.Sprintf("add columns %s to table %q (PUT of its schema)", strings.Join(cols, ", "), r.Table.Name))
+		guard := "the rows are counted before and after, and the push stops if any were lost"
+		switch {
+		case r.Mode == ModeReplace && !r.Resume:
+			guard = "its rows are deleted next anyway"
+		case r.Table.Uncounted != "":
+			guard = "Power BI refuses to count the rows, so whether they survive cannot be checked"
+		}
+		a = append(a, fmt.Sprintf("add columns %s to table %q (a PUT of its whole schema: the rows it holds should keep their values "+
+			"and read empty in the new columns; %s)", strings.Join(cols, ", "), r.Table.Name, guard))
 	}
 	switch {
 	case r.Resume:

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
@@ -224,14 +225,85 @@ func (p *Plan) prepareTable(ctx context.Context, tr *Tracker) error {
 	if add := p.pipe.Compat.Add; len(add) > 0 {
 		t := *p.target.table
 		t.Columns = append(append([]powerbi.Column(nil), t.Columns...), powerbiColumns(add)...)
-		tr.Phase(PhaseResolving, fmt.Sprintf("Adding %s to table %q", format.Count(len(add), "column"), t.Name))
-		if err := c.PutTable(ctx, g, p.target.dataset.ID, t); err != nil {
-			return fmt.Errorf("add columns to table %q: %w", t.Name, err)
-		}
-		p.target.table = &t
+		return p.guardSchemaChange(ctx, tr, t, len(add))
 	}
 	return nil
 }
+
+// guardSchemaChange PUTs the table's new schema (t: its columns and the
+// ones to add) and checks that the table kept its rows: no source says a PUT
+// keeps them (docs/sources.md, Power BI: changing a table's schema), so the
+// rows are counted before and after, and a loss stops the push (exit 5)
+// before it writes, saying what happened and how to recover. Without
+// counting the guard cannot run, and the push says so.
+func (p *Plan) guardSchemaChange(ctx context.Context, tr *Tracker, t powerbi.Table, added int) error {
+	c, g, ds := p.svc.PowerBI, p.target.group.ID, p.target.dataset.ID
+	adding := fmt.Sprintf("Adding %s to table %q", format.Count(added, "column"), t.Name)
+	// A replace deletes the rows next: a change that lost them loses
+	// nothing (but a resumed one keeps what its first run wrote).
+	guard := p.req.Mode == ModeAppend || p.req.Resume
+	var before int64
+	if guard && p.target.uncounted == "" {
+		n, err := c.CountRows(ctx, g, ds, t.Name)
+		switch {
+		case powerbi.CountingRefused(err):
+			p.target.uncounted = powerbi.CountingRefusal(err)
+		case err != nil:
+			return fmt.Errorf("count the rows of table %q before changing its schema: %w", t.Name, err)
+		}
+		before = n
+	}
+	counted := guard && p.target.uncounted == ""
+	switch {
+	case !guard:
+		tr.Phase(PhaseResolving, adding+" (replace deletes its rows next)")
+	case counted:
+		tr.Phase(PhaseResolving, fmt.Sprintf("%s (it holds %s; counted again after the change)", adding, format.Count(before, "row")))
+	default:
+		tr.Phase(PhaseResolving, adding+": "+unguardedPut)
+	}
+	if err := c.PutTable(ctx, g, ds, t); err != nil {
+		return fmt.Errorf("add columns to table %q: %w", t.Name, err)
+	}
+	p.target.table = &t
+	if !counted {
+		return nil
+	}
+	after, err := c.CountRows(ctx, g, ds, t.Name)
+	if err != nil {
+		return fmt.Errorf("count the rows of table %q after changing its schema: %w", t.Name, err)
+	}
+	if after < before {
+		return &SchemaChangeError{Table: t.Name, Dataset: p.target.dataset.Name, Added: added, Before: before, After: after, Fields: p.svc.Fields}
+	}
+	return nil
+}
+
+// unguardedPut says what a schema change means when rows cannot be counted.
+const unguardedPut = "Power BI refuses to count the table's rows, so whether the change of its schema keeps them cannot be " +
+	"checked (no source says it does); compare the table's row count in Power BI before and after this push"
+
+// SchemaChangeError is a PUT of a table's schema that lost rows: exit 5,
+// nothing of the input written.
+type SchemaChangeError struct {
+	Table, Dataset string
+	Added          int
+	Before, After  int64
+	// Fields names the settings its advice refers to; nil is field.Plain.
+	Fields field.Namer
+}
+
+func (e *SchemaChangeError) Error() string {
+	n := field.Or(e.Fields)
+	return fmt.Sprintf("adding %s to table %q of dataset %q made Power BI drop rows: the table held %s before the change of "+
+		"its schema and holds %s after it. The push stopped before writing any of its rows. To recover, push the table's "+
+		"full data again with %s (this input, if it holds every row the table had, or the source those rows came from)",
+		format.Count(e.Added, "column"), e.Table, e.Dataset, format.Count(e.Before, "row"), format.Thousands(e.After),
+		n.Setting(field.Mode, ModeReplace))
+}
+
+// ExitCode: Power BI's change of the schema lost the rows (exit 5).
+func (e *SchemaChangeError) ExitCode() exitcode.Code { return exitcode.Refused }
 
 // fail ends a run that stopped before writing: the summary says why.
 func (p *Plan) fail(tr *Tracker, err error) (Summary, error) {

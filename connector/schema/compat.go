@@ -92,7 +92,9 @@ func Compare(existing, input []Column, l Limits, n field.Namer) Compatibility {
 		used[have.Name] = true
 		if have.Type != in.Type {
 			c.Findings = append(c.Findings, Finding{Column: i + 1, ColumnName: in.Name, Rule: RuleSchemaMismatch,
-				Message: fmt.Sprintf("the table's column is %v but the input's is %v: force the input's type with %s, or write to a new table",
+				Message: fmt.Sprintf("the table's column is %v but the input's is %v, and Power BI cannot change a column's type: "+
+					"force the input's type with %s, or write to a new dataset (pbiwb creates it with the input's types, "+
+					"while Power BI still creates push datasets: until 2027-10-31)",
 					have.Type, in.Type, n.Setting(field.Column, fmt.Sprintf("%s=%v", in.Name, have.Type)))})
 		}
 	}

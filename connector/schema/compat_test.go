@@ -95,7 +95,7 @@ func TestAdvicePlain(t *testing.T) {
 		t.Errorf("findings %v", fs)
 	}
 	c := Compare([]Column{{"id", Int64}}, []Column{{"id", String}}, DocumentedLimits(), nil)
-	if len(c.Findings) != 1 || !strings.HasSuffix(c.Findings[0].Message, "force the input's type with column type id=Int64, or write to a new table") {
+	if len(c.Findings) != 1 || !strings.HasSuffix(c.Findings[0].Message, "force the input's type with column type id=Int64, or write to a new dataset (pbiwb creates it with the input's types, while Power BI still creates push datasets: until 2027-10-31)") {
 		t.Errorf("findings %v", c.Findings)
 	}
 }
