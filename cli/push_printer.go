@@ -283,6 +283,9 @@ func pushSummaryText(s push.Summary) string {
 			fmt.Fprintf(&b, "; the table holds %s", format.Count(s.TableRows, "row"))
 		}
 		b.WriteString(".")
+		if s.CountNote != "" {
+			b.WriteString("\n  " + s.CountNote + ".")
+		}
 		if s.NotVerified != "" {
 			b.WriteString("\n  Written, not verified: " + s.NotVerified + ".")
 		}

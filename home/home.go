@@ -29,6 +29,10 @@ func (d Dirs) History() string { return filepath.Join(d.State, "history") }
 // Checkpoints is where push checkpoints live.
 func (d Dirs) Checkpoints() string { return filepath.Join(d.State, "checkpoints") }
 
+// Datasets is where pbiwb remembers what it knows of the push datasets it
+// created and Power BI does not tell: their retention.
+func (d Dirs) Datasets() string { return filepath.Join(d.State, "datasets") }
+
 // Spool is where a run keeps the copy of an input it cannot read twice
 // (stdin, a pipe, a Domo export) while it runs: 0700, each copy 0600.
 func (d Dirs) Spool() string { return filepath.Join(d.State, "spool") }

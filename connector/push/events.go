@@ -123,9 +123,12 @@ type Summary struct {
 	TableRows      int64                `json:"tableRows"` // the count seen when verifying
 	// NotVerified says why a push that wrote every row could not verify
 	// the row count (Power BI refuses to count it): "written, not verified".
-	NotVerified string      `json:"notVerified,omitempty"`
-	Errors      []ErrorInfo `json:"errors,omitempty"`
-	ResumeHint  string      `json:"resumeHint,omitempty"` // the command that continues a stopped run
+	NotVerified string `json:"notVerified,omitempty"`
+	// CountNote explains a verified count that is not rows before plus rows
+	// written: a FIFO table's eviction.
+	CountNote  string      `json:"countNote,omitempty"`
+	Errors     []ErrorInfo `json:"errors,omitempty"`
+	ResumeHint string      `json:"resumeHint,omitempty"` // the command that continues a stopped run
 	// Note says what a run that wrote nothing on purpose found instead (a
 	// --resume of an input that an earlier run, AlreadyWrittenBy, wrote whole).
 	Note             string `json:"note,omitempty"`

@@ -38,6 +38,9 @@ type job struct {
 	TableName   string // for people
 	// TableCap is the rows a basicFIFO table keeps (Limits.MaxRowsFIFO); 0 without retention.
 	TableCap int64
+	// MaybeCap is that cap for a table whose retention is unknown (it may
+	// be FIFO): a count at the cap is taken as eviction. 0 otherwise.
+	MaybeCap int64
 	Resume   bool
 	// Created says the table was created for this run: a replace has no
 	// rows to delete.
@@ -191,7 +194,7 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 	}
 	w, err := writer.New(writer.Config{Table: j.Table, Classify: j.Classify, Pacer: pc, Checkpoint: c,
 		Events: trackerEvents{j.Tracker, j.Fields}, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
-		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
+		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, MaybeCap: j.MaybeCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
 		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait, Fields: j.Fields,
 		Uncounted: uncounted})
 	if err != nil {
@@ -223,8 +226,9 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 		sum.NotVerified = uncounted
 	} else {
 		j.Tracker.Phase(PhaseVerifying, "")
-		counted, err := verify(ctx, j.Table, st.Header.CountBefore+j.TotalRows, j.TableCap, j.Limits.MaxRowsPerPost, j.Fields)
-		sum.TableRows = counted
+		counted, note, err := verify(ctx, j.Table, verifyWant{Expected: st.Header.CountBefore + j.TotalRows, Written: j.TotalRows,
+			TableCap: j.TableCap, MaybeCap: j.MaybeCap, Slack: int64(j.Limits.MaxRowsPerPost)}, j.Fields)
+		sum.TableRows, sum.CountNote = counted, note
 		if err != nil {
 			return sum, err
 		}
@@ -298,7 +302,7 @@ func openCheckpoint(ctx context.Context, j job) (c *checkpoint.Checkpoint, st *c
 	// an append's starting count is unknown.
 	unknown := uncounted != "" && j.Target.Mode != "replace" && !j.Created
 	h := checkpoint.Header{Key: key, TotalRows: j.TotalRows, Batches: j.Batches, Batching: j.Batching,
-		CountBefore: before, CountUnknown: unknown, TableCap: j.TableCap}
+		CountBefore: before, CountUnknown: unknown, TableCap: j.TableCap, MaybeCap: j.MaybeCap}
 	c, err = checkpoint.Create(j.CheckpointDir, h, j.Clock)
 	if err != nil {
 		return nil, nil, "", err

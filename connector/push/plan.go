@@ -118,7 +118,7 @@ func prepare(ctx context.Context, svc Services, req Request, run *runStart, obs 
 	if err != nil {
 		return nil, fmt.Errorf("read the limits in force: %w", err)
 	}
-	tgt, err := resolveTarget(ctx, svc.PowerBI, req, svc.Fields)
+	tgt, err := resolveTarget(ctx, svc.PowerBI, svc.Dirs, req, svc.Fields)
 	if err != nil {
 		return nil, err
 	}

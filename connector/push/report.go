@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/connector/schema"
@@ -70,7 +71,10 @@ type PlanDataset struct {
 	ID        string `json:"id,omitempty"` // empty when it will be created
 	Name      string `json:"name"`
 	Exists    bool   `json:"exists"`
-	Retention string `json:"retention"` // none | fifo
+	Retention string `json:"retention"` // none | fifo | unknown (an existing dataset pbiwb did not create)
+	// RetentionSource says how the retention is known, in words: Power BI
+	// does not say a dataset's retention.
+	RetentionSource string `json:"retentionSource,omitempty"`
 }
 
 // PlanTable is the table: found (with its rows), or to be created.
@@ -103,6 +107,16 @@ func (p *Plan) Report() PlanReport {
 	}
 	if t.retention == schema.RetentionFIFO {
 		r.Dataset.Retention = RetentionFIFO
+	}
+	switch t.retentionFrom {
+	case retentionUnknown:
+		r.Dataset.Retention, r.Dataset.RetentionSource = "unknown", "Power BI does not say it, and pbiwb did not create the dataset"
+	case retentionCreated:
+		r.Dataset.RetentionSource = "pbiwb created the dataset with it"
+	case retentionService:
+		r.Dataset.RetentionSource = "as Power BI reports it"
+	case retentionGiven:
+		r.Dataset.RetentionSource = "as " + p.svc.Fields.Setting(field.Retention, RetentionFIFO) + " says"
 	}
 	if t.dataset != nil {
 		r.Dataset.ID, r.Dataset.Name, r.Dataset.Exists = t.dataset.ID, t.dataset.Name, true
@@ -216,7 +230,11 @@ func (r PlanReport) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "Workspace  %s (%s)\n", r.Workspace.Name, orMy(r.Workspace.ID))
 	if r.Dataset.Exists {
-		fmt.Fprintf(&b, "Dataset    %s (%s, retention %s)\n", r.Dataset.Name, r.Dataset.ID, r.Dataset.Retention)
+		src := ""
+		if r.Dataset.RetentionSource != "" {
+			src = ": " + r.Dataset.RetentionSource
+		}
+		fmt.Fprintf(&b, "Dataset    %s (%s, retention %s%s)\n", r.Dataset.Name, r.Dataset.ID, r.Dataset.Retention, src)
 	} else {
 		fmt.Fprintf(&b, "Dataset    %s (new, retention %s)\n", r.Dataset.Name, r.Dataset.Retention)
 	}

@@ -95,14 +95,17 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	if posts, err := store.RecentPosts(p.svc.PowerBI.Endpoints().APIBase, p.target.dataset.ID, clk.Now().Add(-p.limits.Hour())); err == nil {
 		seed = sentFromHistory(posts)
 	}
-	var capRows int64
-	if p.target.retention == schema.RetentionFIFO {
+	var capRows, maybeCap int64
+	switch {
+	case p.target.retention == schema.RetentionFIFO:
 		capRows = int64(p.limits.MaxRowsFIFO)
+	case p.target.retentionFrom == retentionUnknown:
+		maybeCap = int64(p.limits.MaxRowsFIFO)
 	}
 	sizing := p.sizing()
 	j := job{
 		Limits: p.limits, Fingerprint: p.fingerprint, Target: p.jobTarget(), TableName: p.target.table.Name,
-		TableCap: capRows, Resume: p.req.Resume && !p.resume.startOver, Created: created,
+		TableCap: capRows, MaybeCap: maybeCap, Resume: p.req.Resume && !p.resume.startOver, Created: created,
 		TotalRows: int64(p.pipe.Rows), Batches: p.batches, Batching: p.batching(),
 		BatchRows: sizing.rows, FullBatchRows: sizing.full,
 		Open: func(ctx context.Context, from int) iter.Seq2[writer.Batch, error] {
@@ -220,6 +223,12 @@ func (p *Plan) prepareTable(ctx context.Context, tr *Tracker) error {
 			return fmt.Errorf("create push dataset %q: %w", p.req.Dataset, err)
 		}
 		p.target.dataset, p.target.table = &ds, &t
+		// Power BI will not say this retention again: remember it.
+		if err := rememberRetention(p.svc.Dirs, knownDataset{APIBase: c.Endpoints().APIBase, DatasetID: ds.ID, Name: ds.Name,
+			Retention: p.target.retention, Created: p.svc.Clock.Now()}); err != nil {
+			tr.Failed(ErrorInfo{Message: fmt.Sprintf("the retention of dataset %q cannot be remembered in the home (%v): "+
+				"later pushes into it will not know it is %s unless told; the push goes on", ds.Name, err, retentionWord(p.target.retention))})
+		}
 		return nil
 	}
 	if add := p.pipe.Compat.Add; len(add) > 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/home"
 )
 
 // resolved is the target as it stands before a push: what exists and what
@@ -24,6 +25,10 @@ type resolved struct {
 	// the service did not list its columns.
 	existing  []schema.Column
 	retention schema.Retention // the dataset's, or the requested one for a new dataset
+	// retentionFrom says where retention comes from (retentionCreated, ...);
+	// with retentionUnknown, retention is RetentionNone but the table may
+	// be a FIFO one, and settling and verifying allow for eviction.
+	retentionFrom string
 	// uncounted says why Power BI refused to count the table's rows (the
 	// run's probe of counting, for an existing table); "" when it counted.
 	uncounted string
@@ -34,7 +39,8 @@ type resolved struct {
 // Every way the target cannot take the push is a *TargetError (3: change the
 // target; 5: Power BI refuses) or a Power BI error; n names the settings its
 // advice refers to.
-func resolveTarget(ctx context.Context, c *powerbi.Client, req Request, n field.Namer) (resolved, error) {
+// dirs holds what pbiwb remembers of the datasets it created (their retention).
+func resolveTarget(ctx context.Context, c *powerbi.Client, dirs home.Dirs, req Request, n field.Namer) (resolved, error) {
 	var r resolved
 	g, err := c.FindGroup(ctx, req.Group)
 	var dup *powerbi.DuplicateNameError
@@ -67,7 +73,7 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request, n field.
 				"cannot tell which one to write to: delete or rename the extra ones in Power BI, or choose another %s name",
 			g.Name, req.Dataset, strings.Join(dup.IDs, ", "), field.Noun(n, field.Dataset))}
 	case errors.Is(err, powerbi.ErrNoSuchDataset):
-		r.retention = req.retention()
+		r.retention, r.retentionFrom = req.retention(), retentionNew
 		return r, nil // created with the table by Run
 	case err != nil:
 		return r, err
@@ -79,13 +85,28 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, req Request, n field.
 			ds.Name, ds.ID, g.Name, field.Noun(n, field.Dataset))}
 	}
 	r.dataset = &ds
-	r.retention = schema.RetentionNone
-	if strings.EqualFold(ds.DefaultRetentionPolicy, powerbi.RetentionFIFO) {
-		r.retention = schema.RetentionFIFO
+	r.retention, r.retentionFrom = schema.RetentionNone, retentionUnknown
+	remembered, known := rememberedRetention(dirs, c.Endpoints().APIBase, ds.ID)
+	switch {
+	case known:
+		r.retention, r.retentionFrom = remembered, retentionCreated
+	case ds.DefaultRetentionPolicy != "": // the swagger has no such field; a service that says it is believed
+		r.retention, r.retentionFrom = schema.RetentionNone, retentionService
+		if strings.EqualFold(ds.DefaultRetentionPolicy, powerbi.RetentionFIFO) {
+			r.retention = schema.RetentionFIFO
+		}
+	case req.Retention == RetentionFIFO:
+		r.retention, r.retentionFrom = schema.RetentionFIFO, retentionGiven
 	}
-	if req.Retention != "" && r.retention != req.retention() && req.Retention != RetentionNone {
+	if r.retentionFrom != retentionUnknown && r.retentionFrom != retentionGiven && r.retention != req.retention() && req.Retention != RetentionNone {
 		r.warnings = append(r.warnings, fmt.Sprintf("dataset %q exists with retention %s; %s applies only "+
 			"when a dataset is created (Power BI fixes it then)", ds.Name, retentionWord(r.retention), n.Setting(field.Retention, req.Retention)))
+	}
+	if r.retentionFrom == retentionUnknown {
+		r.warnings = append(r.warnings, fmt.Sprintf("Power BI does not say the retention of dataset %q, and pbiwb did not create it "+
+			"(from this home): if it keeps only the newest 200,000 rows (basicFIFO, as Azure Stream Analytics makes them), say so "+
+			"with %s; meanwhile a row count that stops at that size is taken as eviction, not as someone else's rows",
+			ds.Name, n.Setting(field.Retention, RetentionFIFO)))
 	}
 
 	tables, err := c.Tables(ctx, g.ID, ds.ID)

@@ -27,24 +27,52 @@ func (e *VerifyError) Error() string {
 		format.Thousands(e.Counted), format.Thousands(e.Expected), field.Or(e.Fields).Setting(field.Mode, ModeReplace))
 }
 
+// verifyWant is what the end of a push expects the table to hold.
+type verifyWant struct {
+	Expected int64 // rows before the push plus every row written
+	Written  int64 // the rows this push wrote
+	// TableCap is a basicFIFO table's cap; MaybeCap the same for a table
+	// whose retention is unknown (it may be FIFO); 0: not FIFO.
+	TableCap, MaybeCap int64
+	// Slack is how far over its cap a FIFO table may run: Power BI keeps
+	// "200,000–210,000" (UNCONFIRMED how far over; we allow one POST's worth).
+	Slack int64
+}
+
 // verify checks the table's row count at the end of a push: exactly
-// expected, or for a basicFIFO table that evicted rows, between its cap and
-// its cap plus one batch (Power BI keeps "200,000–210,000" — UNCONFIRMED how
-// far over the cap a table may run; we allow one POST's worth). fields names
-// the setting a VerifyError advises.
-func verify(ctx context.Context, t writer.Table, expected, fifoCap int64, maxRowsPerPost int, fields field.Namer) (int64, error) {
-	counted, err := t.CountRows(ctx)
+// Expected, or, for a table that is or may be basicFIFO and was pushed past
+// its cap, between the cap and the cap plus Slack: eviction, explained in
+// note. Only a count that neither explains is a *VerifyError (fields names
+// the setting it advises).
+func verify(ctx context.Context, t writer.Table, w verifyWant, fields field.Namer) (counted int64, note string, err error) {
+	counted, err = t.CountRows(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("verify the row count: %w", err)
+		return 0, "", fmt.Errorf("verify the row count: %w", err)
 	}
-	if fifoCap > 0 && expected > fifoCap {
-		if counted < fifoCap || counted > min(expected, fifoCap+int64(maxRowsPerPost)) {
-			return counted, &VerifyError{Expected: fifoCap + int64(maxRowsPerPost), Counted: counted, FIFO: true, Fields: fields}
-		}
-		return counted, nil
+	capRows := max(w.TableCap, w.MaybeCap)
+	evicts := capRows > 0 && w.Expected > capRows
+	switch {
+	case counted == w.Expected && (w.TableCap == 0 || !evicts):
+		return counted, "", nil
+	case evicts && counted >= capRows && counted <= min(w.Expected, capRows+w.Slack):
+		return counted, evictionNote(counted, w, capRows), nil
+	case w.TableCap > 0 && evicts:
+		return counted, "", &VerifyError{Expected: capRows + w.Slack, Counted: counted, FIFO: true, Fields: fields}
 	}
-	if counted != expected {
-		return counted, &VerifyError{Expected: expected, Counted: counted, Fields: fields}
+	return counted, "", &VerifyError{Expected: w.Expected, Counted: counted, Fields: fields}
+}
+
+// evictionNote explains a FIFO table's count after a push past its cap.
+func evictionNote(counted int64, w verifyWant, capRows int64) string {
+	kind := "a basicFIFO table, which"
+	if w.TableCap == 0 {
+		kind = "a basicFIFO table (Power BI does not say its retention; the count says it), which"
 	}
-	return counted, nil
+	ours := fmt.Sprintf("the newest %s are this push's", format.Count(w.Written, "row"))
+	if w.Written >= counted {
+		ours = "every row it holds is this push's"
+	}
+	return fmt.Sprintf("%s rows before the push plus %s written make %s, but the table is %s keeps the newest %s: "+
+		"the oldest %s were evicted, and %s", format.Thousands(w.Expected-w.Written), format.Thousands(w.Written),
+		format.Thousands(w.Expected), kind, format.Thousands(capRows), format.Thousands(w.Expected-counted), ours)
 }

@@ -9,9 +9,10 @@ import (
 	"unicode/utf8"
 )
 
-// datasetJSON is a dataset as GET datasets shows it (swagger example fields,
-// camelCase as on the wire) plus defaultRetentionPolicy, which the sandbox
-// adds so clients can see what they created.
+// datasetJSON is a dataset as GET datasets shows it: the swagger's fields,
+// camelCase as on the wire. The swagger's Dataset has no retention policy, so
+// a client cannot read a dataset's retention back (only /_sandbox/state
+// shows it).
 type datasetJSON struct {
 	ID                               string `json:"id"`
 	Name                             string `json:"name"`
@@ -24,7 +25,6 @@ type datasetJSON struct {
 	TargetStorageMode                string `json:"targetStorageMode"`
 	CreatedDate                      string `json:"createdDate"`
 	ContentProviderType              string `json:"contentProviderType,omitempty"`
-	DefaultRetentionPolicy           string `json:"defaultRetentionPolicy,omitempty"`
 }
 
 func toDatasetJSON(d *dataset) datasetJSON {
@@ -32,7 +32,6 @@ func toDatasetJSON(d *dataset) datasetJSON {
 		IsRefreshable: !d.Push, TargetStorageMode: "Abf", CreatedDate: d.Created.UTC().Format("2006-01-02T15:04:05.000Z")}
 	if d.Push {
 		j.ContentProviderType = d.Mode
-		j.DefaultRetentionPolicy = d.Retention
 	}
 	return j
 }

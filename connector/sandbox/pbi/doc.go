@@ -66,8 +66,8 @@ package pbi
 //   - Dataset names need not be unique; defaultMode may be Push (default) or
 //     PushStreaming; AsAzure, AsOnPrem and Streaming answer 400.
 //     defaultRetentionPolicy is matched case-insensitively and echoed in the
-//     POST response and in GET datasets (toDatasetJSON; the swagger's Dataset
-//     has no such field, and it goes once the engine no longer reads it).
+//     POST response only: GET datasets answers the swagger's Dataset, which
+//     has no such field (toDatasetJSON).
 //   - GET groups: @odata.count is the number of items returned after $skip
 //     and $top; My workspace is never listed. $filter supports eq/ne on name
 //     (exact), id and isReadOnly, contains/startswith/endswith on name

@@ -76,6 +76,9 @@ type Header struct {
 	CountUnknown bool `json:"countUnknown,omitempty"`
 	// TableCap is the rows a basicFIFO table keeps (0 without retention).
 	TableCap int64 `json:"tableCap,omitempty"`
+	// MaybeCap is the rows a basicFIFO table keeps when the table's
+	// retention is unknown (a dataset pbiwb did not create): it may be one.
+	MaybeCap int64 `json:"maybeCap,omitempty"`
 }
 
 // BatchRef identifies a batch in the log.

@@ -107,9 +107,9 @@ func SettleResume(ctx context.Context, t Table, classify Classifier, c *checkpoi
 		refs[b.Index] = b
 	}
 	s, err := Settle(SettleInput{CountBefore: st.Header.CountBefore, AckedRows: st.AckedRows(), Counted: counted,
-		Candidates: cands, TableCap: st.Header.TableCap, Fields: fields})
+		Candidates: cands, TableCap: st.Header.TableCap, MaybeCap: st.Header.MaybeCap, Fields: fields})
 	if err != nil {
-		return err
+		return unverifiable(err, counted, st.Header.TableCap, st.Header.MaybeCap, st.Unresolved, fields)
 	}
 	for _, i := range s.Landed {
 		if err := c.Acked(refs[i]); err != nil {

@@ -49,6 +49,10 @@ type SettleInput struct {
 	// TableCap is the rows a basicFIFO table keeps (0 without retention):
 	// once a FIFO table may have evicted rows, its count proves nothing.
 	TableCap int64
+	// MaybeCap is TableCap for a table whose retention is unknown: a count
+	// at that cap, when the table may have reached it, is FIFO eviction
+	// (Unverifiable), not someone else's rows; any other count is exact.
+	MaybeCap int64
 	// Fields names the settings a SettleError advises; nil is field.Plain.
 	Fields field.Namer
 }
@@ -110,6 +114,10 @@ func (e *SettleError) Error() string {
 	return "cannot settle the batches with an unknown outcome"
 }
 
+// FIFOSlack is how far over its cap a basicFIFO table may run: Power BI
+// keeps "200,000–210,000" rows (docs/sources.md; UNCONFIRMED exactly).
+func FIFOSlack(tableCap int64) int64 { return tableCap / 20 }
+
 // MaxCandidates bounds the subset search (2^n sums): Settle refuses more
 // batches with an unknown outcome than that.
 const MaxCandidates = 16
@@ -128,6 +136,9 @@ func Settle(in SettleInput) (Settlement, error) {
 		pending += int64(c.Rows)
 	}
 	if in.TableCap > 0 && expected+pending > in.TableCap {
+		return fail(Unverifiable)
+	}
+	if in.MaybeCap > 0 && expected+pending > in.MaybeCap && in.Counted >= in.MaybeCap && in.Counted <= in.MaybeCap+FIFOSlack(in.MaybeCap) {
 		return fail(Unverifiable)
 	}
 	diff := in.Counted - expected
@@ -189,9 +200,9 @@ func (w *Writer) settle(ctx context.Context, i int, why string) (bool, error) {
 		return false, err
 	}
 	s, err := Settle(SettleInput{CountBefore: w.c.CountBefore, AckedRows: acked, Counted: counted,
-		Candidates: cands, TableCap: w.c.TableCap, Fields: w.c.Fields})
+		Candidates: cands, TableCap: w.c.TableCap, MaybeCap: w.c.MaybeCap, Fields: w.c.Fields})
 	if err != nil {
-		return false, err
+		return false, unverifiable(err, counted, w.c.TableCap, w.c.MaybeCap, nil, w.c.Fields)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()

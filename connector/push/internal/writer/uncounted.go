@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -79,6 +80,24 @@ func Assume(c *checkpoint.Checkpoint, st *checkpoint.State, landed bool) ([]chec
 	}
 	st.Unresolved = nil
 	return refs, nil
+}
+
+// unverifiable turns a settlement that FIFO eviction makes impossible into
+// an *UncountedError (exit 6: a resume that says what became of the
+// batches continues); other errors pass unchanged.
+// refs are the batches (nil: the Writer fills them in, see Write).
+func unverifiable(err error, counted, tableCap, maybeCap int64, refs []checkpoint.BatchRef, fields field.Namer) error {
+	var se *SettleError
+	if !errors.As(err, &se) || se.Problem != Unverifiable {
+		return err
+	}
+	capRows, maybe := tableCap, ""
+	if capRows == 0 {
+		capRows, maybe = maybeCap, " (its retention is unknown: Power BI does not say it)"
+	}
+	why := fmt.Sprintf("counting cannot tell: the table holds %s rows, and a basicFIFO table%s keeps only the newest %s, "+
+		"so the rows that land evict as many of the oldest", format.Thousands(counted), maybe, format.Thousands(capRows))
+	return &UncountedError{Why: why, Batches: refs, Fields: fields}
 }
 
 // unresolved are the batches waiting to be settled, in index order.

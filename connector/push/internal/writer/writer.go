@@ -63,6 +63,9 @@ type Config struct {
 	// CountBefore is the checkpoint's; with Acked it is what settling expects.
 	CountBefore int64
 	TableCap    int64
+	// MaybeCap is the FIFO cap of a table whose retention is unknown
+	// (SettleInput.MaybeCap).
+	MaybeCap int64
 	// Attempts bounds the tries of one batch after transient failures
 	// (429s do not count: Retry-After says when to go on). Default 8.
 	Attempts int
