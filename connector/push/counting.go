@@ -2,7 +2,17 @@ package push
 
 import (
 	"github.com/pbiwb/pbiwb/connector/field"
+	"github.com/pbiwb/pbiwb/connector/powerbi"
 )
+
+// countingRefusal says why Power BI refuses to count, when err is that
+// refusal (powerbi.CountingRefused), else "".
+func countingRefusal(err error) string {
+	if !powerbi.CountingRefused(err) {
+		return ""
+	}
+	return powerbi.CountingRefusal(err)
+}
 
 // withoutCounting says what a push does when Power BI refuses to count the
 // table's rows (powerbi.CountingRefused), its settings named by n.

@@ -196,7 +196,7 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 		Events: trackerEvents{j.Tracker, j.Fields}, Clock: j.Clock, Window: j.Limits.MaxPendingPosts, Acked: st.Acked,
 		CountBefore: st.Header.CountBefore, TableCap: j.TableCap, MaybeCap: j.MaybeCap, Backoff: j.Backoff, MaxBackoff: j.MaxBackoff,
 		Recycle: j.Recycle, StopGrace: j.StopGrace, Stability: j.Stability, MaxThrottleWait: j.MaxThrottleWait, Fields: j.Fields,
-		Uncounted: uncounted})
+		Uncounted: uncounted, Uncountable: countingRefusal})
 	if err != nil {
 		return sum, err
 	}
@@ -229,10 +229,14 @@ func writeAll(ctx context.Context, j job) (Summary, error) {
 		counted, note, err := verify(ctx, j.Table, verifyWant{Expected: st.Header.CountBefore + j.TotalRows, Written: j.TotalRows,
 			TableCap: j.TableCap, MaybeCap: j.MaybeCap, Slack: int64(j.Limits.MaxRowsPerPost)}, j.Fields)
 		sum.TableRows, sum.CountNote = counted, note
-		if err != nil {
+		switch {
+		case powerbi.CountingRefused(err): // refused since the probe: every row is written all the same
+			sum.NotVerified = powerbi.CountingRefusal(err)
+		case err != nil:
 			return sum, err
+		default:
+			sum.Verified = true
 		}
-		sum.Verified = true
 	}
 	if j.OnWritten != nil {
 		j.OnWritten(sum.NotVerified)

@@ -94,6 +94,8 @@ type swallow struct {
 	next  http.RoundTripper
 	nth   int32
 	posts atomic.Int32
+	// then, if set, runs when the nth POST is taken.
+	then func()
 }
 
 func (s *swallow) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -102,6 +104,9 @@ func (s *swallow) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	io.Copy(io.Discard, req.Body)
 	req.Body.Close()
+	if s.then != nil {
+		s.then()
+	}
 	httptrace.ContextClientTrace(req.Context()).WroteRequest(httptrace.WroteRequestInfo{})
 	<-req.Context().Done()
 	return nil, context.Cause(req.Context())
@@ -180,5 +185,28 @@ func checkUncountedStop(t *testing.T, sum push.Summary, err error) {
 	var c interface{ ExitCode() exitcode.Code }
 	if !errors.As(err, &c) || c.ExitCode() != exitcode.Stopped {
 		t.Errorf("the error does not place itself at exit 6: %v", err)
+	}
+}
+
+// Counting refused after the run's probe (an admin turned the setting off
+// meanwhile): the settling count's refusal stops the run as the probe's
+// would (exit 6, the ways on named), not as Power BI refusing the push.
+func TestCountingRefusedWhileSettling(t *testing.T) {
+	const n = 60_000
+	env := newSandboxEnv(t, sandbox.Options{TimeScale: 3600})
+	ctx := context.Background()
+	req := push.Request{Input: writeIDs(t, t.TempDir(), n), Group: demo.WorkspaceSales, Dataset: "Turned off", Table: "T"}
+	svc := env.svc
+	svc.PowerBI = powerbi.New(env.ep, env.session, powerbi.WithHTTPClient(&http.Client{Transport: &swallow{next: env.http().Transport, nth: 2,
+		then: func() { sandboxtest.Tenant(t, env.sb, `{"executeQueries":false}`) }}}), powerbi.WithRequestTimeout(time.Second))
+	sum, err := run(t, svc, req, ctx)
+	checkUncountedStop(t, sum, err)
+
+	req.Resume, req.AssumeLost = true, true
+	if sum, err := run(t, env.svc, req, ctx); err != nil || sum.ExitCode != exitcode.OK || sum.NotVerified == "" {
+		t.Fatalf("--assume-lost: exit %d, %v", sum.ExitCode, err)
+	}
+	if got := tableRows(t, env, demo.WorkspaceSalesID, "Turned off", "T"); got != n {
+		t.Fatalf("the table holds %d rows, want %d", got, n)
 	}
 }

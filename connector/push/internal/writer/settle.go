@@ -197,6 +197,9 @@ func (w *Writer) settle(ctx context.Context, i int, why string) (bool, error) {
 	defer w.c.Events.Writing()
 	counted, err := w.c.Stability.Count(ctx, w.c.Fields, w.countRows)
 	if err != nil {
+		if why := w.uncountable(err); why != "" {
+			return false, &UncountedError{Why: why, Fields: w.c.Fields} // Write names the batches
+		}
 		return false, err
 	}
 	s, err := Settle(SettleInput{CountBefore: w.c.CountBefore, AckedRows: acked, Counted: counted,
@@ -226,6 +229,14 @@ func (w *Writer) settle(ctx context.Context, i int, why string) (bool, error) {
 	landed := w.settled[i]
 	delete(w.settled, i)
 	return landed, nil
+}
+
+// uncountable is Config.Uncountable's word on err, "" without one.
+func (w *Writer) uncountable(err error) string {
+	if w.c.Uncountable == nil {
+		return ""
+	}
+	return w.c.Uncountable(err)
 }
 
 // countRows asks for the row count, retrying what is worth retrying.

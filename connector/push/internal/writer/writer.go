@@ -90,6 +90,10 @@ type Config struct {
 	// counted: a POST whose answer is lost then stops the write with an
 	// *UncountedError instead of being settled by counting.
 	Uncounted string
+	// Uncountable, if set, says why a count's error means the table's rows
+	// cannot be counted at all (Power BI refuses executeQueries), or "":
+	// settling then stops with an *UncountedError, as with Uncounted.
+	Uncountable func(error) string
 	// Fields names the settings the writer's errors advise (push again
 	// with the mode set to replace, resume) in the face's terms; nil is
 	// field.Plain.
