@@ -117,7 +117,7 @@ func (d *Doctor) checkDataset(ctx context.Context) Result {
 			"Choose another dataset name — pbiwb push creates a push dataset when the workspace has none of that name — or rename or delete this dataset in the Power BI service.")
 	}
 	d.dataset = &ds
-	return pass(fmt.Sprintf("push dataset %q (%s), retention %s", ds.Name, ds.ID, retentionText(ds.DefaultRetentionPolicy)))
+	return pass(fmt.Sprintf("push dataset %q (%s), retention %s", ds.Name, ds.ID, retentionText(d.retentionPolicy(&ds))))
 }
 
 func retentionText(p string) string {
@@ -125,7 +125,7 @@ func retentionText(p string) string {
 	case strings.EqualFold(p, powerbi.RetentionFIFO):
 		return "basicFIFO (oldest rows dropped beyond 200,000)"
 	case p == "":
-		return "not reported by Power BI"
+		return "unknown (Power BI does not say it, and this home did not create the dataset)"
 	}
 	return p
 }
@@ -224,7 +224,8 @@ func (d *Doctor) checkRows(ctx context.Context) Result {
 	if err != nil {
 		lim = schema.DocumentedLimits()
 	}
-	fifo := strings.EqualFold(d.dataset.DefaultRetentionPolicy, powerbi.RetentionFIFO)
+	policy := d.retentionPolicy(d.dataset)
+	fifo := strings.EqualFold(policy, powerbi.RetentionFIFO)
 	var details []string
 	if n >= int64(lim.LargeTableRows) {
 		details = append(details, fmt.Sprintf("over %s rows: Power BI accepts only %d POST requests an hour for this table; pbiwb paces itself to that",
@@ -243,7 +244,7 @@ func (d *Doctor) checkRows(ctx context.Context) Result {
 		return fail(found+": it is full, so Power BI refuses more rows",
 			"Use "+d.face().Setting(field.Mode, "replace")+" (deletes the rows first), delete the rows in the dataset, or push into a new dataset with "+d.face().Setting(field.Retention, "fifo")+".", details...)
 	}
-	if d.dataset.DefaultRetentionPolicy == "" {
+	if policy == "" {
 		details = append(details, "Power BI did not report the retention policy; the limit without retention is shown")
 	}
 	return pass(found, details...)

@@ -68,9 +68,10 @@ func rememberRetention(dirs home.Dirs, k knownDataset) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// rememberedRetention is the retention of a dataset pbiwb created, if this
-// home remembers it.
-func rememberedRetention(dirs home.Dirs, apiBase, datasetID string) (schema.Retention, bool) {
+// RememberedRetention is the retention pbiwb gave a dataset it created, as
+// the home dirs remembers it; ok is false for any other dataset (Power BI
+// does not say a dataset's retention).
+func RememberedRetention(dirs home.Dirs, apiBase, datasetID string) (schema.Retention, bool) {
 	b, err := os.ReadFile(knownDatasetPath(dirs, apiBase, datasetID))
 	if err != nil {
 		return "", false

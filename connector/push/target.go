@@ -86,7 +86,7 @@ func resolveTarget(ctx context.Context, c *powerbi.Client, dirs home.Dirs, req R
 	}
 	r.dataset = &ds
 	r.retention, r.retentionFrom = schema.RetentionNone, retentionUnknown
-	remembered, known := rememberedRetention(dirs, c.Endpoints().APIBase, ds.ID)
+	remembered, known := RememberedRetention(dirs, c.Endpoints().APIBase, ds.ID)
 	switch {
 	case known:
 		r.retention, r.retentionFrom = remembered, retentionCreated
