@@ -87,6 +87,10 @@ Demo identities (fixed; docs/sandbox.md in the repository lists them all):
   other apps             %s public client flows off
                          %s secret expired
                          %s no admin consent
+                         %s certificate: %s/_sandbox/demo-cert.pem
+  strict tenant          %s (%s): %s / %s
+                         MFA for everyone (password → AADSTS50076), device code blocked (AADSTS53003);
+                         browser sign-in and service principals allowed
   Domo client / secret   %s / %s
   Domo DataSet           %s (%q)
                          %s (a million rows)
@@ -96,6 +100,7 @@ Demo identities (fixed; docs/sandbox.md in the repository lists them all):
 `, demo.TenantID, demo.TenantDomain, demo.ClientID, demo.ClientSecret, demo.SecretID,
 		demo.Username, demo.Password, demo.MFAUsername,
 		demo.ClientIDNoPublicFlow, demo.ClientIDExpired, demo.ClientIDNoConsent,
+		demo.ClientIDCertificate, url, demo.StrictTenantID, demo.StrictTenantDomain, demo.StrictUsername, demo.Password,
 		demo.DomoClientID, demo.DomoClientSecret, demo.DomoDataSetID, demo.DomoDataSetName,
 		domoapi.LargeDataSetID, domoapi.RestrictedDataSetID,
 		demo.WorkspaceSales, demo.WorkspaceFinance, demo.WorkspaceOperations, demo.WorkspaceExecutive,
@@ -105,6 +110,7 @@ Demo identities (fixed; docs/sandbox.md in the repository lists them all):
 		scale = 1
 	}
 	fmt.Fprintf(out, "  time scale             %g (an hour lasts %s)\n", scale, time.Duration(float64(time.Hour)/scale).Round(time.Millisecond))
+	fmt.Fprintf(out, "  browser sign-in        %s/{tenant}/oauth2/v2.0/authorize (a page: fields login, passwd)\n", url)
 	fmt.Fprintf(out, "  device-code sign-in    %s/common/oauth2/deviceauth (approve a code as a demo user)\n", url)
 	fmt.Fprintf(out, "  tenant settings        %s/_sandbox/tenant (executeQueries, servicePrincipalApis, today)\n", url)
 	fmt.Fprintf(out, "  faults                 %s/_sandbox/faults (latency, errorRate, dropAfterCommitRate, throttleFor, putTableClearsRows)\n", url)

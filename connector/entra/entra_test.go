@@ -209,7 +209,7 @@ func TestEntraErrorsBecomeAdvice(t *testing.T) {
 		{"no consent", creds(entra.MethodPassword, demo.ClientIDNoConsent, demo.Username, demo.Password, ""), 65001, "app registration", "API permissions → Add a permission → Power BI Service"},
 		{"unknown app", creds(entra.MethodPassword, unknownApp, demo.Username, demo.Password, ""), 700016, "client ID", "App registrations → <app> → Overview"},
 		{"unknown app (service principal)", creds(entra.MethodServicePrincipal, unknownApp, "", "", demo.ClientSecret), 700016, "client ID", "Fabric APIs"},
-		{"unknown tenant", entra.Credentials{TenantID: "fabrikam.example", ClientID: demo.ClientID, Username: demo.Username, Password: demo.Password, Method: entra.MethodPassword}, 90002, "tenant ID", "Microsoft Entra ID → Overview"},
+		{"unknown tenant", entra.Credentials{TenantID: "northwind.example", ClientID: demo.ClientID, Username: demo.Username, Password: demo.Password, Method: entra.MethodPassword}, 90002, "tenant ID", "Microsoft Entra ID → Overview"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

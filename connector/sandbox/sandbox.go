@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/domoapi"
 	"github.com/pbiwb/pbiwb/connector/sandbox/entraid"
 	"github.com/pbiwb/pbiwb/connector/sandbox/pbi"
@@ -175,6 +176,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/_sandbox/ca.pem":
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(s.ca.certPEM)
+		return
+	case p == "/_sandbox/demo-cert.pem", p == "/_sandbox/demo-cert-expired.pem":
+		// The certificate app's demo credential: certificate and key.
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		if p == "/_sandbox/demo-cert.pem" {
+			_, _ = w.Write(demo.CertificatePEM)
+		} else {
+			_, _ = w.Write(demo.ExpiredCertificatePEM)
+		}
 		return
 	case p == "/_sandbox/reset":
 		if r.Method != http.MethodPost {

@@ -16,6 +16,7 @@ import (
 // redemption at the token endpoint.
 type deviceFlow struct {
 	clientID   string
+	tenant     *tenant // nil when asked on /organizations or /common
 	deviceCode string
 	userCode   string
 	scope      string
@@ -34,7 +35,8 @@ const (
 // here but the client authentication (public client flows allowed or not) only
 // when the code is polled at the token endpoint.
 func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, seg string) {
-	if resolveTenant(seg) == tenantUnknown {
+	kind, ten := resolveTenant(seg)
+	if kind == tenantUnknown {
 		s.write(w, r, errTenantNotFound(seg))
 		return
 	}
@@ -48,19 +50,19 @@ func (s *Server) deviceCode(w http.ResponseWriter, r *http.Request, seg string) 
 	}
 	a := apps[strings.ToLower(clientID)]
 	if a == nil {
-		s.write(w, r, errAppNotFound(clientID))
+		s.write(w, r, errAppNotFound(clientID, ten))
 		return
 	}
 	if scope == "" {
 		s.write(w, r, errMissingParam("scope"))
 		return
 	}
-	if e := checkResource(parseScopes(scope)); e != nil {
+	if e := checkResource(parseScopes(scope), ten); e != nil {
 		s.write(w, r, e)
 		return
 	}
 	now := s.cfg.Clock.Now()
-	fl := &deviceFlow{clientID: a.id, deviceCode: randomCode(), userCode: randomUserCode(),
+	fl := &deviceFlow{clientID: a.id, tenant: ten, deviceCode: randomCode(), userCode: randomUserCode(),
 		scope: scope, expires: now.Add(deviceCodeLifetime)}
 	s.mu.Lock()
 	for code, old := range s.devices { // forget codes nobody can redeem any more
@@ -99,6 +101,12 @@ func (s *Server) redeemDeviceCode(w http.ResponseWriter, r *http.Request, a *app
 		e = fail(http.StatusBadRequest, "bad_verification_code", 70018, "Invalid verification code entered.")
 	case s.cfg.Clock.Now().After(fl.expires):
 		e = errDeviceCodeExpired()
+	case (fl.tenant != nil && fl.tenant.strict) || (fl.user != nil && fl.user.tenant.strict):
+		// The strict tenant's authentication-flows policy: the first poll
+		// is refused, approved or not, and the code is spent.
+		e = errDeviceCodeBlocked()
+		delete(s.devices, fl.deviceCode)
+		delete(s.userCodes, fl.userCode)
 	case fl.declined != nil:
 		e = fl.declined
 	case fl.user == nil:
@@ -150,7 +158,7 @@ func (s *Server) deviceAuth(w http.ResponseWriter, r *http.Request) {
 			"AADSTS70019: The code you entered has expired. Get a new code from the device you're trying to sign in to and try again.")
 		return
 	}
-	u := lookupUser(r.Form.Get("username"))
+	u := lookupUser(fl.tenant, r.Form.Get("username"))
 	switch {
 	case u == nil:
 		page(w, http.StatusBadRequest, "Sign in", "AADSTS50034: This username may be incorrect. Make sure you typed it correctly.")

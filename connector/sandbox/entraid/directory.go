@@ -6,15 +6,18 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 )
 
-// The demo directory: one tenant, four app registrations, two users
-// (docs/sandbox.md, "The sandbox"; constants in connector/sandbox/demo).
+// The demo directory: two tenants, five app registrations (each registered in
+// both tenants), three users (docs/sandbox.md, "The sandbox"; constants in
+// connector/sandbox/demo).
 
 const (
-	tenantID   = demo.TenantID
-	tenantName = demo.TenantDomain
 	// powerBIAppID is the Power BI Service's well-known application ID, which
 	// Entra ID names in MFA errors about Power BI.
 	powerBIAppID = "00000009-0000-0000-c000-000000000000"
+	// desktopRedirect is the redirect URI the demo apps register on the
+	// "Mobile and desktop applications" platform: for http://localhost Entra
+	// ignores the port, so MSAL's http://localhost:PORT matches it.
+	desktopRedirect = "http://localhost"
 )
 
 // consentedScopes are the Power BI delegated permissions the demo apps have
@@ -22,39 +25,83 @@ const (
 // rows (Dataset.ReadWrite.All covers reading datasets too).
 var consentedScopes = []string{"Dataset.ReadWrite.All", "Workspace.Read.All"}
 
+// tenant is a directory. A strict tenant has Conditional Access as it is
+// commonly set: MFA for every user (the password grant cannot satisfy it) and
+// device code flow blocked by an authentication-flows policy.
+type tenant struct {
+	id, domain string
+	strict     bool
+}
+
+var (
+	demoTenant   = &tenant{id: demo.TenantID, domain: demo.TenantDomain}
+	strictTenant = &tenant{id: demo.StrictTenantID, domain: demo.StrictTenantDomain, strict: true}
+	tenants      = []*tenant{demoTenant, strictTenant}
+)
+
+// blockedDeviceCodePolicy is the strict tenant's Conditional Access policy,
+// named in its AADSTS53003 answers.
+const blockedDeviceCodePolicy = "Block device code flow (Conditions: Authentication flows: Device code flow)"
+
 type app struct {
 	id            string
 	name          string
 	spObjectID    string // the app's service principal in the demo tenant
 	publicFlows   bool   // Authentication → Allow public client flows
 	secretExpired bool
+	noSecret      bool // a certificate-only app: every client secret is wrong
 	adminConsent  bool // delegated Power BI permissions granted for the tenant
+	redirects     []string
+	certs         [][]byte // PEM files whose certificates are registered
+}
+
+// servicePrincipal is the object ID of the app's service principal in t.
+func (a *app) servicePrincipal(t *tenant) string {
+	if t.strict {
+		return demo.StrictServicePrincipalObjectID(a.id)
+	}
+	return a.spObjectID
 }
 
 type user struct {
 	upn      string
 	name     string
 	objectID string
+	tenant   *tenant
 	mfa      bool // Conditional Access requires MFA: the password grant answers 50076
 }
 
 var apps = map[string]*app{
 	demo.ClientID: {id: demo.ClientID, name: "pbiwb sandbox", spObjectID: demo.ServicePrincipalObjectID,
-		publicFlows: true, adminConsent: true},
+		publicFlows: true, adminConsent: true, redirects: []string{desktopRedirect}},
 	demo.ClientIDNoPublicFlow: {id: demo.ClientIDNoPublicFlow, name: "pbiwb sandbox (public client flows off)",
-		spObjectID: "00000000-0000-4000-8000-0000000a5e02", adminConsent: true},
+		spObjectID: "00000000-0000-4000-8000-0000000a5e02", adminConsent: true, redirects: []string{desktopRedirect}},
 	demo.ClientIDExpired: {id: demo.ClientIDExpired, name: "pbiwb sandbox (expired secret)",
-		spObjectID: "00000000-0000-4000-8000-0000000a5e03", publicFlows: true, secretExpired: true, adminConsent: true},
+		spObjectID: "00000000-0000-4000-8000-0000000a5e03", publicFlows: true, secretExpired: true, adminConsent: true,
+		redirects: []string{desktopRedirect}},
 	demo.ClientIDNoConsent: {id: demo.ClientIDNoConsent, name: "pbiwb sandbox (no admin consent)",
-		spObjectID: "00000000-0000-4000-8000-0000000a5e04", publicFlows: true},
+		spObjectID: "00000000-0000-4000-8000-0000000a5e04", publicFlows: true, redirects: []string{desktopRedirect}},
+	demo.ClientIDCertificate: {id: demo.ClientIDCertificate, name: "pbiwb sandbox (certificate)",
+		spObjectID: demo.CertificateServicePrincipalObjectID, noSecret: true, adminConsent: true,
+		certs: [][]byte{demo.CertificatePEM, demo.ExpiredCertificatePEM}},
 }
 
 var users = map[string]*user{
-	strings.ToLower(demo.Username):    {upn: demo.Username, name: "Sandbox Admin", objectID: demo.UserObjectID},
-	strings.ToLower(demo.MFAUsername): {upn: demo.MFAUsername, name: "Sandbox MFA User", objectID: demo.MFAUserObjectID, mfa: true},
+	strings.ToLower(demo.Username): {upn: demo.Username, name: "Sandbox Admin", objectID: demo.UserObjectID, tenant: demoTenant},
+	strings.ToLower(demo.MFAUsername): {upn: demo.MFAUsername, name: "Sandbox MFA User", objectID: demo.MFAUserObjectID,
+		tenant: demoTenant, mfa: true},
+	strings.ToLower(demo.StrictUsername): {upn: demo.StrictUsername, name: "Fabrikam Admin", objectID: demo.StrictUserObjectID,
+		tenant: strictTenant, mfa: true},
 }
 
-func lookupUser(upn string) *user { return users[strings.ToLower(strings.TrimSpace(upn))] }
+// lookupUser finds upn in t, or in any tenant when t is nil (/organizations).
+func lookupUser(t *tenant, upn string) *user {
+	u := users[strings.ToLower(strings.TrimSpace(upn))]
+	if u == nil || (t != nil && u.tenant != t) {
+		return nil
+	}
+	return u
+}
 
 // tenantKind says how an authority's tenant segment addresses the directory.
 type tenantKind int
@@ -66,16 +113,31 @@ const (
 	tenantCommon              // /common
 )
 
-func resolveTenant(seg string) tenantKind {
-	switch {
-	case strings.EqualFold(seg, tenantID), strings.EqualFold(seg, tenantName):
-		return tenantSpecific
-	case strings.EqualFold(seg, "organizations"):
-		return tenantOrgs
-	case strings.EqualFold(seg, "common"):
-		return tenantCommon
+// resolveTenant reads an authority's tenant segment; the tenant is nil unless
+// the segment names one.
+func resolveTenant(seg string) (tenantKind, *tenant) {
+	for _, t := range tenants {
+		if strings.EqualFold(seg, t.id) || strings.EqualFold(seg, t.domain) {
+			return tenantSpecific, t
+		}
 	}
-	return tenantUnknown
+	switch {
+	case strings.EqualFold(seg, "organizations"):
+		return tenantOrgs, nil
+	case strings.EqualFold(seg, "common"):
+		return tenantCommon, nil
+	}
+	return tenantUnknown, nil
+}
+
+// domainTenant is the tenant that verified domain, or nil.
+func domainTenant(domain string) *tenant {
+	for _, t := range tenants {
+		if strings.EqualFold(domain, t.domain) {
+			return t
+		}
+	}
+	return nil
 }
 
 // isPowerBIResource reports whether resource is the Power BI API of any cloud;

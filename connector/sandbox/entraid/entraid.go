@@ -4,13 +4,17 @@
 //	GET  /{tenant}/v2.0/.well-known/openid-configuration
 //	GET  /common/discovery/instance?api-version=1.1&authorization_endpoint=…
 //	GET  /common/UserRealm/{upn}?api-version=1.0
+//	GET|POST /{tenant}/oauth2/v2.0/authorize the browser sign-in page (authorize.go)
 //	POST /{tenant}/oauth2/v2.0/token        grants password, client_credentials,
-//	                                         device_code (or its URN), refresh_token
+//	                                         device_code (or its URN), refresh_token,
+//	                                         authorization_code; client secrets and
+//	                                         certificate assertions (assertion.go)
 //	POST /{tenant}/oauth2/v2.0/devicecode
 //	GET|POST /common/oauth2/deviceauth       the browser step of the device code flow
 //
-// {tenant} is the demo tenant's GUID or its domain, or "organizations" /
-// "common" where Entra ID accepts them. Access tokens are signed by the
+// {tenant} is a tenant's GUID or its domain (the demo tenant, or the strict
+// tenant whose Conditional Access refuses the password grant and device code),
+// or "organizations" / "common" where Entra ID accepts them. Access tokens are signed by the
 // sandbox's token.Signer so its Power BI side can verify them.
 //
 // The browser step: the device code response's verification_uri is
@@ -54,6 +58,7 @@ type Server struct {
 	refresh   map[string]*grant      // refresh token → what it may be redeemed for
 	devices   map[string]*deviceFlow // device_code → pending device flow
 	userCodes map[string]*deviceFlow // user_code → the same flows
+	codes     map[string]*authCode   // authorization code → what it was issued for
 }
 
 // grant is what a refresh token stands for.
@@ -88,6 +93,7 @@ func (s *Server) Reset() {
 	s.refresh = map[string]*grant{}
 	s.devices = map[string]*deviceFlow{}
 	s.userCodes = map[string]*deviceFlow{}
+	s.codes = map[string]*authCode{}
 }
 
 // ServeHTTP routes by path; anything that is not an Entra ID v2 endpoint MSAL
@@ -103,6 +109,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.userRealm(w, r, parts[2])
 	case len(parts) == 4 && parts[1] == "oauth2" && parts[2] == "v2.0" && parts[3] == "token":
 		s.token(w, r, parts[0])
+	case len(parts) == 4 && parts[1] == "oauth2" && parts[2] == "v2.0" && parts[3] == "authorize":
+		s.authorize(w, r, parts[0])
 	case len(parts) == 4 && parts[1] == "oauth2" && parts[2] == "v2.0" && parts[3] == "devicecode":
 		s.deviceCode(w, r, parts[0])
 	case len(parts) == 3 && parts[0] == "common" && parts[1] == "oauth2" && parts[2] == "deviceauth":

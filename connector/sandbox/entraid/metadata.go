@@ -10,7 +10,7 @@ import (
 // endpoint on the request's own host. MSAL validates only issuer (its host must
 // equal the authority's), authorization_endpoint and token_endpoint.
 func (s *Server) openIDConfiguration(w http.ResponseWriter, r *http.Request, seg string) {
-	kind := resolveTenant(seg)
+	kind, ten := resolveTenant(seg)
 	if kind == tenantUnknown {
 		s.write(w, r, errTenantNotFound(seg))
 		return
@@ -19,8 +19,10 @@ func (s *Server) openIDConfiguration(w http.ResponseWriter, r *http.Request, seg
 	// Entra names tenant-specific endpoints by GUID whichever way the tenant was
 	// addressed; /common and /organizations keep their name and a {tenantid}
 	// placeholder in the issuer.
-	t, issuerTenant := tenantID, tenantID
-	if kind != tenantSpecific {
+	var t, issuerTenant string
+	if kind == tenantSpecific {
+		t, issuerTenant = ten.id, ten.id
+	} else {
 		t, issuerTenant = strings.ToLower(seg), "{tenantid}"
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -98,9 +100,9 @@ func (s *Server) userRealm(w http.ResponseWriter, r *http.Request, upn string) {
 		"cloud_instance_name": "microsoftonline.com",
 		"cloud_audience_urn":  "urn:federation:MicrosoftOnline",
 	}
-	if strings.EqualFold(domain, tenantName) {
+	if t := domainTenant(domain); t != nil {
 		body["account_type"] = "Managed"
-		body["domain_name"] = tenantName
+		body["domain_name"] = t.domain
 		body["namespace_type"] = "Managed"
 	}
 	writeJSON(w, http.StatusOK, body)

@@ -433,7 +433,7 @@ func TestAADSTSErrors(t *testing.T) {
 		{"unknown app, password", func() error {
 			return password("00000000-0000-4000-8000-0000000fffff", demo.TenantID, demo.Username, demo.Password)
 		}, 700016, "unauthorized_client", 400},
-		{"unknown tenant", func() error { return password(demo.ClientID, "fabrikam.example", demo.Username, demo.Password) }, 90002, "invalid_request", 400},
+		{"unknown tenant", func() error { return password(demo.ClientID, "northwind.example", demo.Username, demo.Password) }, 90002, "invalid_request", 400},
 		{"password on /common", func() error { return password(demo.ClientID, "common", demo.Username, demo.Password) }, 9001023, "invalid_request", 400},
 	}
 	for _, tc := range cases {
@@ -544,7 +544,7 @@ func TestClientSecretBasicAndRawShapes(t *testing.T) {
 		{"/contoso.example/v2.0/.well-known/openid-configuration", 200},
 		{"/common/v2.0/.well-known/openid-configuration", 200},
 		{"/organizations/v2.0/.well-known/openid-configuration", 200},
-		{"/fabrikam.example/v2.0/.well-known/openid-configuration", 400},
+		{"/northwind.example/v2.0/.well-known/openid-configuration", 400},
 		{"/common/UserRealm/admin@contoso.example?api-version=1.0", 200},
 		{"/common/discovery/instance?api-version=1.1&authorization_endpoint=" + url.QueryEscape(e.srv.URL+"/"+demo.TenantID+"/oauth2/v2.0/authorize"), 200},
 		{"/common/discovery/instance?api-version=1.1&authorization_endpoint=" + url.QueryEscape("https://evil.example/x/oauth2/v2.0/authorize"), 400},

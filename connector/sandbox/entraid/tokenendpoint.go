@@ -17,7 +17,7 @@ const grantDeviceCodeURN = "urn:ietf:params:oauth:grant-type:device_code"
 // token is POST /{tenant}/oauth2/v2.0/token. Order of checks, as Entra ID does
 // them: tenant, request shape, client authentication, then the grant itself.
 func (s *Server) token(w http.ResponseWriter, r *http.Request, seg string) {
-	kind := resolveTenant(seg)
+	kind, ten := resolveTenant(seg)
 	if kind == tenantUnknown {
 		s.write(w, r, errTenantNotFound(seg))
 		return
@@ -31,16 +31,18 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, seg string) {
 		s.write(w, r, errMissingParam("grant_type"))
 		return
 	}
-	a, e := s.authenticateClient(r, grantType)
+	a, e := s.authenticateClient(r, grantType, ten)
 	if e != nil {
 		s.write(w, r, e)
 		return
 	}
 	switch grantType {
 	case "client_credentials":
-		e = s.clientCredentials(w, r, a, kind)
+		e = s.clientCredentials(w, r, a, kind, ten)
 	case "password":
-		e = s.password(w, r, a, kind)
+		e = s.password(w, r, a, kind, ten)
+	case "authorization_code":
+		e = s.redeemAuthCode(w, r, a, ten)
 	case "device_code", grantDeviceCodeURN:
 		e = s.redeemDeviceCode(w, r, a)
 	case "refresh_token":
@@ -54,9 +56,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, seg string) {
 }
 
 // authenticateClient identifies the app (client_id in the form or HTTP Basic)
-// and checks the secret it presents (client_secret_post or client_secret_basic).
-// Without a secret, only a public-client flow on an app that allows it passes.
-func (s *Server) authenticateClient(r *http.Request, grantType string) (*app, *aadError) {
+// and checks the secret it presents (client_secret_post or client_secret_basic)
+// or its client assertion (private_key_jwt, assertion.go). Without either, only
+// a public-client flow on an app that allows it passes: the password and device
+// code grants need "Allow public client flows", the authorization code grant a
+// redirect URI on the desktop platform (which every demo app but the
+// certificate app has).
+func (s *Server) authenticateClient(r *http.Request, grantType string, ten *tenant) (*app, *aadError) {
 	clientID, secret := r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	if id, sec, ok := basicAuth(r); ok {
 		if clientID == "" {
@@ -71,18 +77,31 @@ func (s *Server) authenticateClient(r *http.Request, grantType string) (*app, *a
 	}
 	a := apps[strings.ToLower(clientID)]
 	if a == nil {
-		return nil, errAppNotFound(clientID)
+		return nil, errAppNotFound(clientID, ten)
+	}
+	if r.PostForm.Has("client_assertion") || r.PostForm.Has("client_assertion_type") {
+		if secret != "" {
+			return nil, fail(http.StatusUnauthorized, "invalid_client", 700025,
+				"Client is using more than one client authentication method: send either client_secret or client_assertion.")
+		}
+		if e := s.checkAssertion(r, a); e != nil {
+			return nil, e
+		}
+		return a, nil
 	}
 	if secret != "" {
 		switch {
-		case secret != demo.ClientSecret: // a wrong value, or the secret's ID pasted
+		case secret != demo.ClientSecret || a.noSecret: // a wrong value, or the secret's ID pasted
 			return nil, errBadSecret(a.id)
 		case a.secretExpired:
 			return nil, errSecretExpired(a.id)
 		}
 		return a, nil
 	}
-	if grantType == "client_credentials" || !a.publicFlows {
+	switch {
+	case grantType == "authorization_code" && len(a.redirects) > 0:
+		return a, nil
+	case grantType == "client_credentials" || !a.publicFlows:
 		return nil, errNeedSecret()
 	}
 	return a, nil
@@ -104,7 +123,7 @@ func basicAuth(r *http.Request) (id, secret string, ok bool) {
 	return id, secret, true
 }
 
-func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, a *app, kind tenantKind) *aadError {
+func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, a *app, kind tenantKind, ten *tenant) *aadError {
 	if kind != tenantSpecific {
 		// UNCONFIRMED: the exact code Entra gives app-only requests on
 		// /common or /organizations; the sandbox reuses 9001023's wording.
@@ -119,15 +138,15 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, a *ap
 	if !sr.isDefault() {
 		return errScopeNotDefault(raw)
 	}
-	if e := checkResource(sr); e != nil {
+	if e := checkResource(sr, ten); e != nil {
 		return e
 	}
 	now := s.cfg.Clock.Now()
 	at := s.cfg.Signer.Sign(token.Claims{
-		Issuer:    "https://sts.windows.net/" + tenantID + "/",
+		Issuer:    "https://sts.windows.net/" + ten.id + "/",
 		Audience:  strings.TrimRight(sr.resource, "/"),
-		TenantID:  tenantID,
-		ObjectID:  a.spObjectID,
+		TenantID:  ten.id,
+		ObjectID:  a.servicePrincipal(ten),
 		AppID:     a.id,
 		IDType:    "app",
 		IssuedAt:  now.Unix(),
@@ -141,7 +160,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, r *http.Request, a *ap
 	return nil
 }
 
-func (s *Server) password(w http.ResponseWriter, r *http.Request, a *app, kind tenantKind) *aadError {
+func (s *Server) password(w http.ResponseWriter, r *http.Request, a *app, kind tenantKind, ten *tenant) *aadError {
 	if kind == tenantCommon {
 		return errGrantOnCommon()
 	}
@@ -151,9 +170,9 @@ func (s *Server) password(w http.ResponseWriter, r *http.Request, a *app, kind t
 			return errMissingParam(p)
 		}
 	}
-	u := lookupUser(f.Get("username"))
+	u := lookupUser(ten, f.Get("username"))
 	if u == nil {
-		return errUserNotFound()
+		return errUserNotFound(ten)
 	}
 	if f.Get("password") != demo.Password {
 		return errBadPassword()
@@ -165,7 +184,7 @@ func (s *Server) password(w http.ResponseWriter, r *http.Request, a *app, kind t
 }
 
 // checkResource accepts only the Power BI API (of any cloud) as the resource.
-func checkResource(sr scopeRequest) *aadError {
+func checkResource(sr scopeRequest, ten *tenant) *aadError {
 	if sr.multiple {
 		return fail(http.StatusBadRequest, "invalid_scope", 70011,
 			"The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope %s is not valid. Requests for multiple resources are not supported.", sr.raw)
@@ -175,7 +194,7 @@ func checkResource(sr scopeRequest) *aadError {
 			"The provided value for the input parameter 'scope' is not valid. The scope %s is not valid. It must name a resource.", sr.raw)
 	}
 	if !isPowerBIResource(sr.resource) {
-		return errResourceNotFound(sr.resource)
+		return errResourceNotFound(sr.resource, ten)
 	}
 	return nil
 }
@@ -185,7 +204,7 @@ func checkResource(sr scopeRequest) *aadError {
 // for, an ID token only for openid, client_info when client_info=1.
 func (s *Server) issueUserTokens(w http.ResponseWriter, r *http.Request, a *app, u *user, rawScope string) *aadError {
 	sr := parseScopes(rawScope)
-	if e := checkResource(sr); e != nil {
+	if e := checkResource(sr, u.tenant); e != nil {
 		return e
 	}
 	if !a.adminConsent {
@@ -224,9 +243,9 @@ func (s *Server) issueUserTokens(w http.ResponseWriter, r *http.Request, a *app,
 	now := s.cfg.Clock.Now()
 	exp := now.Add(s.cfg.TokenLifetime)
 	at := s.cfg.Signer.Sign(token.Claims{
-		Issuer:    "https://sts.windows.net/" + tenantID + "/",
+		Issuer:    "https://sts.windows.net/" + u.tenant.id + "/",
 		Audience:  resource,
-		TenantID:  tenantID,
+		TenantID:  u.tenant.id,
 		ObjectID:  u.objectID,
 		AppID:     a.id,
 		UPN:       u.upn,
@@ -249,7 +268,7 @@ func (s *Server) issueUserTokens(w http.ResponseWriter, r *http.Request, a *app,
 		resp["id_token"] = idToken(r.Host, a, u, now.Unix(), exp.Unix())
 	}
 	if r.PostForm.Get("client_info") == "1" {
-		ci, _ := json.Marshal(map[string]string{"uid": u.objectID, "utid": tenantID})
+		ci, _ := json.Marshal(map[string]string{"uid": u.objectID, "utid": u.tenant.id})
 		resp["client_info"] = base64.RawURLEncoding.EncodeToString(ci)
 	}
 	writeJSON(w, http.StatusOK, resp)
@@ -270,10 +289,10 @@ func consentedName(p string) string {
 func idToken(host string, a *app, u *user, iat, exp int64) string {
 	hdr := base64.RawURLEncoding.EncodeToString([]byte(`{"typ":"JWT","alg":"none"}`))
 	body, _ := json.Marshal(map[string]any{
-		"aud": a.id, "iss": "https://" + host + "/" + tenantID + "/v2.0",
+		"aud": a.id, "iss": "https://" + host + "/" + u.tenant.id + "/v2.0",
 		"iat": iat, "nbf": iat, "exp": exp,
 		"name": u.name, "oid": u.objectID, "preferred_username": u.upn,
-		"sub": u.objectID, "tid": tenantID, "ver": "2.0",
+		"sub": u.objectID, "tid": u.tenant.id, "ver": "2.0",
 	})
 	return hdr + "." + base64.RawURLEncoding.EncodeToString(body) + "."
 }

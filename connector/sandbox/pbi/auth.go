@@ -20,7 +20,8 @@ var (
 
 // authenticate verifies the bearer token. On failure it has answered and
 // returns ok == false: 403 with an empty body and X-PowerBI-Error-Info:
-// InvalidToken for a missing, forged, foreign-tenant or wrong-audience token;
+// InvalidToken for a missing, forged, foreign-tenant or wrong-audience token
+// (the demo and strict tenants are the sandbox's own, sharing its workspaces);
 // 403 TokenExpired with its documented body for an expired one.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (token.Claims, bool) {
 	h := r.Header.Get("Authorization")
@@ -42,7 +43,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (token.Cla
 		invalidToken(w)
 		return c, false
 	}
-	if !isPowerBIAudience(c.Audience) || !strings.EqualFold(c.TenantID, demo.TenantID) {
+	if !isPowerBIAudience(c.Audience) ||
+		(!strings.EqualFold(c.TenantID, demo.TenantID) && !strings.EqualFold(c.TenantID, demo.StrictTenantID)) {
 		invalidToken(w)
 		return c, false
 	}
@@ -90,7 +92,7 @@ func canAccess(w http.ResponseWriter, c token.Claims, ws *workspace) bool {
 		}
 		return true
 	}
-	if ws.Members[c.ObjectID] {
+	if ws.Members[demo.WorkspaceMember(c.ObjectID)] {
 		return true
 	}
 	who := "the signed-in user"

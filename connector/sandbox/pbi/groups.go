@@ -1,6 +1,7 @@
 package pbi
 
 import (
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"net/http"
 	"strconv"
 )
@@ -52,7 +53,7 @@ func (c *call) getGroups() {
 	c.st.mu.RLock()
 	list := []groupJSON{}
 	for _, w := range c.st.workspaces {
-		if w.Members[c.claims.ObjectID] && (f == nil || f(w)) {
+		if w.Members[demo.WorkspaceMember(c.claims.ObjectID)] && (f == nil || f(w)) {
 			list = append(list, toGroupJSON(w))
 		}
 	}
