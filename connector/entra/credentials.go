@@ -19,6 +19,10 @@ const (
 	// (resource owner password credentials), optionally with the app's client
 	// secret, which is then proved by an app-only request.
 	MethodPassword Method = "password"
+	// MethodBrowser signs in in the system's browser: authorization code
+	// with PKCE and a redirect to http://localhost:PORT (MSAL Go's interactive
+	// flow), which passes MFA and Conditional Access as az login does.
+	MethodBrowser Method = "browser"
 	// MethodDeviceCode signs in in a browser (works with MFA).
 	MethodDeviceCode Method = "device-code"
 	// MethodServicePrincipal is the app itself (client credentials).
@@ -26,14 +30,14 @@ const (
 )
 
 // Methods lists the methods in the order a user is offered them.
-var Methods = []Method{MethodPassword, MethodDeviceCode, MethodServicePrincipal}
+var Methods = []Method{MethodBrowser, MethodPassword, MethodDeviceCode, MethodServicePrincipal}
 
 // Credentials identify who signs in. ClientSecret and Password are secrets:
 // String and GoString leave them out, and no error of this package contains them.
 type Credentials struct {
 	TenantID string // Directory (tenant) ID, or a verified domain such as contoso.com
 	ClientID string // Application (client) ID of the app registration
-	Username string // user principal name (password; optional for device code)
+	Username string // user principal name (password; optional for device code and browser, a login hint there)
 	Method   Method
 
 	ClientSecret string // required for service-principal; optional for password
@@ -90,11 +94,11 @@ func ValidateCredentials(c Credentials) []FieldError {
 		errs = append(errs, FieldError{Field: f, Message: fmt.Sprintf(format, args...)})
 	}
 	switch c.Method {
-	case MethodPassword, MethodDeviceCode, MethodServicePrincipal:
+	case MethodBrowser, MethodPassword, MethodDeviceCode, MethodServicePrincipal:
 	case "":
-		add(field.AuthMethod, "missing: choose password, device-code or service-principal")
+		add(field.AuthMethod, "missing: choose browser, password, device-code or service-principal")
 	default:
-		add(field.AuthMethod, "%q is not one of password, device-code, service-principal", string(c.Method))
+		add(field.AuthMethod, "%q is not one of browser, password, device-code, service-principal", string(c.Method))
 	}
 
 	switch t := strings.TrimSpace(c.TenantID); {

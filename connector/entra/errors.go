@@ -96,9 +96,15 @@ const (
 	portalUsers    = "Azure portal → Microsoft Entra ID → Users"
 	newSecretFix   = portalApp + " → Certificates & secrets → New client secret, then copy its Value (shown only once) into pbiwb."
 	publicFlowsFix = portalApp + " → Authentication → Advanced settings → Allow public client flows → Yes → Save."
-	deviceCodeFix  = "Sign in with the device-code method ({auth method=device-code}): it opens a browser step that can do MFA. Or use a service principal ({auth method=service-principal})."
+	// deviceCodeFix leads out of a refused password sign-in: to the browser
+	// first, which passes MFA and the Conditional Access policies that block
+	// device code (issue 12; docs/sources.md, Entra: sign-in in real tenants).
+	deviceCodeFix  = "Sign in in the browser ({auth method=browser}): it can do MFA and passes the Conditional Access policies tenants commonly set. Device code ({auth method=device-code}) also does MFA where the tenant allows it. For unattended runs, use a service principal ({auth method=service-principal})."
+	caAdmins       = "Only an administrator (Conditional Access Administrator or Security Administrator) can change the policy: they see which one in Azure portal → Microsoft Entra ID → Monitoring → Sign-in logs (quote the correlation ID) and can exclude you or this app under Security → Conditional Access."
 	signInAgainFix = "Sign in again (pbiwb accounts add, or the wizard); the saved tokens were cleared."
-	consentFix     = portalApp + " → API permissions → Add a permission → Power BI Service → Delegated permissions: Dataset.ReadWrite.All and Workspace.Read.All → Add, then Grant admin consent for <tenant> (an administrator must do this)."
+	// restartBrowserFix: the exchange was tampered with or replayed.
+	restartBrowserFix = "Start the sign-in again and finish it in the browser that pbiwb opened; if it happens again, something between the browser and pbiwb (a proxy, another program on the localhost port) interferes."
+	consentFix        = portalApp + " → API permissions → Add a permission → Power BI Service → Delegated permissions: Dataset.ReadWrite.All and Workspace.Read.All → Add, then Grant admin consent for <tenant> (an administrator must do this)."
 )
 
 // SPRestrictions are the Power BI conditions a service principal must meet,
@@ -135,7 +141,9 @@ var adviceByCode = map[int]advice{
 		"Register your security info in a browser at https://aka.ms/mysecurityinfo, then " + strings.ToLower(deviceCodeFix[:1]) + deviceCodeFix[1:], false},
 	50158: {field.Username, "An external security challenge (Conditional Access) must be completed in a browser.", deviceCodeFix, false},
 	53003: {"", "Conditional Access blocked this sign-in.",
-		"An administrator can see which policy in Azure portal → Microsoft Entra ID → Monitoring → Sign-in logs (quote the correlation ID) and adjust it under Security → Conditional Access. Policies often block password sign-ins but allow device code: " + deviceCodeFix, false},
+		"Policies commonly block password and device code sign-ins but allow the browser. " + deviceCodeFix + " " + caAdmins, false},
+	530033: {"", "Conditional Access requires a compliant or registered device, and this sign-in does not come from one.",
+		"Sign in in the browser ({auth method=browser}) on a device your organisation manages (registered in Microsoft Entra ID, or compliant in Intune); device code sign-ins never count as such a device. For unattended runs, use a service principal ({auth method=service-principal}): device policies do not apply to it. " + caAdmins, false},
 	530035: {"", "Security defaults blocked this sign-in.",
 		"Security defaults block password sign-ins. " + deviceCodeFix + " An administrator can review Azure portal → Microsoft Entra ID → Properties → Manage security defaults.", false},
 	530032: {"", "A tenant security policy blocked this sign-in.",
@@ -162,6 +170,14 @@ var adviceByCode = map[int]advice{
 	70019:  {"", "The device code expired before the sign-in was completed in the browser.", "Start the sign-in again and finish the browser step within 15 minutes.", false},
 	70018:  {"", "The device code was not accepted.", "Start the sign-in again and enter the new code exactly as shown.", false},
 	70000:  {"", "Entra ID refused the sign-in grant (invalid or already used).", "Start the sign-in again.", false},
+	// The browser sign-in's authorization code (MSAL Go handles PKCE and the
+	// redirect URI: these mean something in between changed the exchange).
+	54005:  {"", "The browser sign-in's code was already used.", restartBrowserFix, false},
+	501481: {"", "The browser sign-in's PKCE check failed: the code was not redeemed by the program that asked for it.", restartBrowserFix, false},
+	50148:  {"", "The browser sign-in's PKCE check failed: the code was not redeemed by the program that asked for it.", restartBrowserFix, false},
+	500112: {"", "The browser sign-in's code was issued for another redirect URI.", restartBrowserFix, false},
+	50011: {field.AppRegistration, "The app registration does not accept the browser sign-in's redirect URI (http://localhost).",
+		portalApp + " → Authentication → Add a platform → Mobile and desktop applications → Custom redirect URI: http://localhost → Configure (Entra ID accepts any port for it).", false},
 }
 
 // aadBody is Entra ID's error response body.
@@ -230,6 +246,12 @@ func explain(err error, loginHost string, c Credentials) error {
 	if a, ok := aadErrorOf(err); ok {
 		return fromAAD(a, err, c)
 	}
+	// A browser sign-in refused on the page comes back to MSAL's localhost
+	// listener as error_description only: an AADSTS message, no body.
+	if m := aadstsRE.FindStringSubmatch(err.Error()); m != nil && strings.HasPrefix(err.Error(), m[0]) {
+		n, _ := strconv.Atoi(m[1])
+		return fromAAD(aadBody{Codes: []int{n}, Description: err.Error()}, err, c)
+	}
 	if e := transportError(err, loginHost); e != nil {
 		return e
 	}
@@ -267,12 +289,41 @@ func fromAAD(a aadBody, err error, c Credentials) *Error {
 		e.Summary = "The app registration does not allow public client flows, which device code sign-in needs."
 		e.withFix(publicFlowsFix + " Or use a service principal ({auth method=service-principal}).")
 	case e.Code == 50076 && c.Method == MethodDeviceCode:
-		e.withFix("Complete the MFA challenge in the browser step of the device code sign-in.")
+		e.withFix("Complete the MFA challenge in the browser step of the device code sign-in, or sign in in the browser ({auth method=browser}).")
+	case e.Code == 50076 && c.Method == MethodBrowser:
+		e.withFix("Complete the MFA challenge on the sign-in page in the browser.")
+	case e.Code == 53003 && c.Method == MethodDeviceCode:
+		e.Field = field.AuthMethod
+		e.Summary = "Conditional Access blocks device code sign-in in this tenant (an authentication-flows policy" + policyOf(a.Description) + "), as Microsoft recommends tenants do."
+		e.withFix("Sign in in the browser ({auth method=browser}) instead: the policy allows it. For unattended runs, use a service principal ({auth method=service-principal}).")
+	case e.Code == 53003 && c.Method == MethodBrowser:
+		e.Summary = "Conditional Access blocked the browser sign-in" + policyOf(a.Description) + ": no other sign-in method of yours gets past a policy that blocks this one."
+		e.withFix(caAdmins + " For unattended runs, a service principal ({auth method=service-principal}) is subject only to policies for workload identities.")
+	case e.Code == 53003 && c.Method == MethodServicePrincipal:
+		e.Summary = "Conditional Access for workload identities blocked this service principal" + policyOf(a.Description) + "."
+		e.withFix(caAdmins)
+	case e.Code == 530033 && c.Method == MethodDeviceCode:
+		e.Field = field.AuthMethod
+		e.Summary = "Conditional Access requires a managed device, and device code sign-in is blocked under such policies (\"remote device flow\")."
 	}
 	if c.Method == MethodServicePrincipal && e.Field != "" {
 		e.withFix(e.fix + " " + SPRestrictions)
 	}
 	return e
+}
+
+// policyOf is ", named 'P'" when Entra's description names the policy
+// (the sandbox's does; Entra's own names it only sometimes), else "".
+func policyOf(description string) string {
+	_, rest, ok := strings.Cut(description, "Policy: '")
+	if !ok {
+		return ""
+	}
+	name, _, ok := strings.Cut(rest, "'")
+	if !ok || name == "" {
+		return ""
+	}
+	return ", named '" + redact.Cut(name, 200) + "'"
 }
 
 // firstSentence keeps Entra's description up to its trace line.

@@ -1,7 +1,12 @@
 // Package entra signs in to Entra ID (Azure AD) for the Power BI API of one
-// cloud with MSAL Go, by username and password, device code or service
-// principal, reuses tokens across runs through a persisted cache, and turns
-// every failure into advice for a person (*Error).
+// cloud with MSAL Go, in the browser, by username and password, device code or
+// service principal, reuses tokens across runs through a persisted cache, and
+// turns every failure into advice for a person (*Error).
+//
+// Browser: MSAL Go's AcquireTokenInteractive (authorization code with PKCE,
+// redirect to http://localhost:PORT, where MSAL listens for the answer). The
+// face opens the page (WithBrowser); the wait ends with the answer, the
+// context, or the opener's abort.
 //
 // Username and password: MSAL's public client with the tenant's authority
 // (never /common). When the app registration has "Allow public client flows"
@@ -42,6 +47,7 @@ type Session struct {
 	creds Credentials
 	st    *store
 	now   func() time.Time
+	open  URLOpener
 
 	mu   sync.Mutex
 	pub  *public.Client       // user flows through the public client
@@ -68,6 +74,15 @@ type Option func(*Session)
 // old to hand out again (tests).
 func WithClock(now func() time.Time) Option { return func(s *Session) { s.now = now } }
 
+// URLOpener opens a browser sign-in's page for the person, or shows its URL
+// when it cannot, and returns without waiting for the sign-in. If it learns
+// later that the page will never be used (the browser command failed), it
+// calls abort, which ends the wait with that error.
+type URLOpener func(url string, abort func(error)) error
+
+// WithBrowser is how the browser method opens its sign-in page.
+func WithBrowser(open URLOpener) Option { return func(s *Session) { s.open = open } }
+
 // Result describes a successful SignIn.
 type Result struct {
 	Method        Method
@@ -78,8 +93,33 @@ type Result struct {
 	// client flows and the password sign-in used the client secret instead.
 	PublicClientFlows bool
 	SecretVerified    bool     // the client secret was proved by an app-only request
-	Notes             []string // advice that did not stop the sign-in
+	Notes             []string // advice that did not stop the sign-in, settings named plainly
+
+	notes []string // Notes as templates naming settings ({auth method=browser}), for NotesIn
 }
+
+// NotesIn is Notes with the settings they refer to named by n, as Error.FixIn.
+func (r Result) NotesIn(n field.Namer) []string {
+	if len(r.notes) != len(r.Notes) {
+		return r.Notes
+	}
+	out := make([]string, len(r.notes))
+	for i, t := range r.notes {
+		out[i] = field.Render(t, n)
+	}
+	return out
+}
+
+// note adds a note whose template may name settings.
+func (r *Result) note(tmpl string) {
+	r.notes = append(r.notes, tmpl)
+	r.Notes = append(r.Notes, field.Render(tmpl, field.Plain{}))
+}
+
+// passwordNotice is the note of every password sign-in: MSAL has deprecated
+// the password grant for public clients (docs/sources.md, MSAL: username and
+// password), and it fails for every user under MFA.
+const passwordNotice = "Password sign-in is deprecated by Microsoft and fails once MFA is required; browser sign-in ({auth method=browser}) works with MFA and Conditional Access."
 
 // New checks c (ValidateCredentials; a FieldErrors error when invalid) and
 // prepares a session; nothing is sent until SignIn or Token.
@@ -133,8 +173,18 @@ func (s *Session) signIn(ctx context.Context, prompt func(string)) (Result, erro
 			return Result{}, err
 		}
 		s.remember(ar.AccessToken, ar.ExpiresOn)
-		return Result{Method: MethodServicePrincipal, ExpiresOn: ar.ExpiresOn, SecretVerified: true,
-			Notes: []string{SPRestrictions}}, nil
+		res := Result{Method: MethodServicePrincipal, ExpiresOn: ar.ExpiresOn, SecretVerified: true}
+		res.note(SPRestrictions)
+		return res, nil
+
+	case MethodBrowser:
+		ar, err := s.interactive(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		res := Result{PublicClientFlows: true}
+		s.noteOtherUser(&res, ar, "in the browser")
+		return s.userResult(ctx, ar, clientPublic, res)
 
 	case MethodDeviceCode:
 		if prompt == nil {
@@ -154,10 +204,7 @@ func (s *Session) signIn(ctx context.Context, prompt func(string)) (Result, erro
 			return Result{}, err
 		}
 		res := Result{PublicClientFlows: true}
-		if u := s.creds.Username; u != "" && !strings.EqualFold(u, ar.Account.PreferredUsername) {
-			res.Notes = append(res.Notes, fmt.Sprintf("Signed in as %s in the browser, not as %s: the tokens are %s's.",
-				ar.Account.PreferredUsername, u, ar.Account.PreferredUsername))
-		}
+		s.noteOtherUser(&res, ar, "in the browser")
 		return s.userResult(ctx, ar, clientPublic, res)
 
 	default: // MethodPassword
@@ -174,10 +221,44 @@ func (s *Session) signIn(ctx context.Context, prompt func(string)) (Result, erro
 		}
 		res.PublicClientFlows = client == clientPublic
 		if client == clientConfidential {
-			res.Notes = append(res.Notes, "The app registration does not allow public client flows, so pbiwb signed in by sending the client secret with the password. "+
-				"The set-up pbiwb documents turns them on: "+publicFlowsFix)
+			res.note("The app registration does not allow public client flows, so pbiwb signed in by sending the client secret with the password. " +
+				"The set-up pbiwb documents turns them on: " + publicFlowsFix)
 		}
+		res.note(passwordNotice)
 		return s.userResult(ctx, ar, client, res)
+	}
+}
+
+// interactive is the browser sign-in: MSAL opens the page through s.open and
+// waits on its localhost listener; an abort from the opener ends the wait.
+func (s *Session) interactive(ctx context.Context) (public.AuthResult, error) {
+	if s.open == nil {
+		return public.AuthResult{}, errors.New("browser sign-in needs a way to open the browser")
+	}
+	pub, err := s.publicClient()
+	if err != nil {
+		return public.AuthResult{}, err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	opts := []public.AcquireInteractiveOption{public.WithOpenURL(func(u string) error { return s.open(u, cancel) })}
+	if s.creds.Username != "" {
+		opts = append(opts, public.WithLoginHint(s.creds.Username))
+	}
+	ar, err := pub.AcquireTokenInteractive(ctx, []string{s.ep.Scope()}, opts...)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {
+			return ar, cause
+		}
+	}
+	return ar, err
+}
+
+// noteOtherUser notes a sign-in as someone else than the username given.
+func (s *Session) noteOtherUser(res *Result, ar public.AuthResult, where string) {
+	if u := s.creds.Username; u != "" && !strings.EqualFold(u, ar.Account.PreferredUsername) {
+		res.note(fmt.Sprintf("Signed in as %s %s, not as %s: the tokens are %s's.",
+			ar.Account.PreferredUsername, where, u, ar.Account.PreferredUsername))
 	}
 }
 
@@ -291,9 +372,13 @@ func (s *Session) token(ctx context.Context) (string, error) {
 	if _, ok := aadErrorOf(silentErr); ok {
 		return "", silentErr // explain marks the expired-grant codes as interaction required
 	}
+	how := "with the device code"
+	if s.creds.Method == MethodBrowser {
+		how = "in the browser"
+	}
 	return "", &Error{Err: errors.Join(ErrInteractionRequired, silentErr),
 		Summary: "there is no saved sign-in for this account (or it was cleared).",
-		Fix:     "Sign in again with the device code (pbiwb accounts add, or the wizard)."}
+		Fix:     "Sign in again " + how + " (pbiwb accounts add, or the wizard)."}
 }
 
 // isRenewable reports whether a failed silent call can be fixed by signing in
