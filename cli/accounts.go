@@ -170,7 +170,7 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 	// Prove the credentials before saving anything; the tokens go to memory
 	// first and into the keyring with the account.
 	cache := &memCache{}
-	session, err := entra.New(ep, creds, cache)
+	session, err := entra.New(ep, creds, cache, entra.WithBrowser(browserOpener(env, env.Stderr)))
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 		who = "the app " + creds.ClientID + " (service principal)"
 	}
 	fmt.Fprintf(env.Stderr, "✓ Signed in to Entra ID as %s.\n", who)
-	for _, n := range res.Notes {
+	for _, n := range res.NotesIn(cliFace{}) {
 		fmt.Fprintf(env.Stderr, "Note: %s\n", n)
 	}
 	if cf.domoClientID != "" {

@@ -104,8 +104,8 @@ func addCredFlags(fs *flag.FlagSet, saved bool) *credFlags {
 	}
 	fs.StringVar(&f.tenant, "tenant", "", "Directory (tenant) `ID`, or a verified domain such as contoso.com")
 	fs.StringVar(&f.clientID, "client-id", "", "Application (client) `ID` of the Azure app registration")
-	fs.StringVar(&f.username, "username", "", "Azure AD user principal name (`UPN`), for password or device-code sign-in")
-	fs.StringVar(&f.auth, "auth", "", "sign-in `METHOD`: password, device-code or service-principal (default: password with --username, else service-principal)")
+	fs.StringVar(&f.username, "username", "", "Azure AD user principal name (`UPN`), for password sign-in (a hint for browser and device-code)")
+	fs.StringVar(&f.auth, "auth", "", "sign-in `METHOD`: browser, password, device-code or service-principal (default: password with --username, else service-principal)")
 	fs.StringVar(&f.cloud, "cloud", "public", "Power BI `CLOUD`: "+strings.Join(cloud.Names, ", "))
 	fs.StringVar(&f.domoClientID, "domo-client-id", "", "Domo API client `ID` (env "+EnvDomoClientID+"), for a Domo input")
 	return f
@@ -177,19 +177,24 @@ func (id *identity) Domo(ctx context.Context, getenv func(string) string) (clien
 }
 
 // ready makes sure the session can hand out tokens before a command starts
-// its work: it gets one (from the cache when it can). A device code sign-in
-// has to be interactive: unsaved, it signs in now; saved, it signs in again
-// when the saved sign-in has lapsed and stdin and stdout are a terminal (else
-// the error says to run accounts add again). Entra's message goes to stderr
-// as it is worded.
+// its work: it gets one (from the cache when it can). A device code or
+// browser sign-in has to be interactive: unsaved, it signs in now; saved, it
+// signs in again when the saved sign-in has lapsed and stdin and stdout are a
+// terminal (else the error says to run accounts add again). Entra's device
+// code message goes to stderr as it is worded.
 func (id *identity) ready(ctx context.Context, env Env) error {
-	if id.Session.Method() == entra.MethodDeviceCode && id.Account == nil {
+	m := id.Session.Method()
+	if (m == entra.MethodDeviceCode || m == entra.MethodBrowser) && id.Account == nil {
 		_, err := id.Session.SignIn(ctx, deviceCodePrompt(env.Stderr))
 		return err
 	}
 	_, err := id.Session.Token(ctx)
 	if errors.Is(err, entra.ErrInteractionRequired) && env.IsTerminal != nil && env.IsTerminal() {
-		fmt.Fprintln(env.Stderr, "The saved sign-in has lapsed; signing in again with a device code.")
+		how := "with a device code"
+		if m == entra.MethodBrowser {
+			how = "in the browser"
+		}
+		fmt.Fprintf(env.Stderr, "The saved sign-in has lapsed; signing in again %s.\n", how)
 		_, err = id.Session.SignIn(ctx, deviceCodePrompt(env.Stderr))
 	}
 	return err
@@ -220,7 +225,7 @@ func (f *credFlags) resolveUnsaved(ctx context.Context, g Globals, env Env) (*id
 	if errs := entra.ValidateCredentials(c); len(errs) > 0 {
 		return nil, fieldErrors(errs)
 	}
-	s, err := entra.New(ep, c, nil)
+	s, err := entra.New(ep, c, nil, entra.WithBrowser(browserOpener(env, env.Stderr)))
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +288,7 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 			return nil, exit(exitcode.SignIn, "account %q has no %s in its storage (%s): run `pbiwb accounts add %s ...` again to save it", a.Name, fe.Field, a.Storage, a.Name)
 		}
 	}
-	s, err := entra.New(ep, c, store.TokenCache(a.Name))
+	s, err := entra.New(ep, c, store.TokenCache(a.Name), entra.WithBrowser(browserOpener(env, env.Stderr)))
 	if err != nil {
 		return nil, err
 	}

@@ -104,6 +104,13 @@ func doctorConfig(ctx context.Context, g Globals, cf *credFlags, env Env) (docto
 	cfg.History = history.New(dirs.History())
 	if env.IsTerminal != nil && env.IsTerminal() {
 		cfg.Prompt = deviceCodePrompt(env.Stderr)
+		if name, _, why := browserCommand(env.Getenv); name != "" {
+			cfg.Browser = browserOpener(env, env.Stderr)
+		} else {
+			cfg.NoBrowser = why
+		}
+	} else {
+		cfg.NoBrowser = "no terminal (stdin and stdout must both be one)"
 	}
 
 	cloudName := cf.cloud

@@ -16,7 +16,7 @@ type Account struct {
 	TenantID     string `json:"tenantId"`
 	ClientID     string `json:"clientId"`
 	Username     string `json:"username,omitempty"`
-	Auth         string `json:"auth"` // AuthPassword, AuthDeviceCode or AuthServicePrincipal
+	Auth         string `json:"auth"` // AuthBrowser, AuthPassword, AuthDeviceCode or AuthServicePrincipal
 	DomoClientID string `json:"domoClientId,omitempty"`
 	// HomeAccountID is MSAL's id of the signed-in user, needed to find the
 	// user's tokens in the cache on the next run.
@@ -43,6 +43,7 @@ const (
 	AuthPassword         = "password"
 	AuthDeviceCode       = "device-code"
 	AuthServicePrincipal = "service-principal"
+	AuthBrowser          = "browser" // like device code: no secret, only the token cache
 )
 
 // Kind names one of an account's secrets.
@@ -92,9 +93,9 @@ func validateAccount(a Account) error {
 		return err
 	}
 	switch a.Auth {
-	case AuthPassword, AuthDeviceCode, AuthServicePrincipal:
+	case AuthPassword, AuthDeviceCode, AuthServicePrincipal, AuthBrowser:
 	default:
-		return fmt.Errorf("account %q: sign-in method %q is not one of %s, %s or %s", a.Name, a.Auth, AuthPassword, AuthDeviceCode, AuthServicePrincipal)
+		return fmt.Errorf("account %q: sign-in method %q is not one of %s, %s, %s or %s", a.Name, a.Auth, AuthBrowser, AuthPassword, AuthDeviceCode, AuthServicePrincipal)
 	}
 	return nil
 }

@@ -72,9 +72,9 @@ func (d *Doctor) checkSaved(ctx context.Context) Result {
 		}
 	case entra.MethodServicePrincipal:
 		c.ClientSecret = get(keystore.ClientSecret, true)
-	case entra.MethodDeviceCode:
+	case entra.MethodDeviceCode, entra.MethodBrowser:
 		if get(keystore.TokenCache, false) == "" {
-			details = append(details, "no saved sign-in (token cache): the device-code sign-in must be done again")
+			details = append(details, "no saved sign-in (token cache): the "+string(c.Method)+" sign-in must be done again")
 		}
 	}
 	if a.DomoClientID != "" {
@@ -96,7 +96,7 @@ func (d *Doctor) checkSaved(ctx context.Context) Result {
 		return fail(fmt.Sprintf("%s: missing from its storage (%s): %s", who, a.Storage, strings.Join(missing, ", ")), again, details...)
 	}
 	d.creds = c
-	if c.Method == entra.MethodDeviceCode {
+	if c.Method == entra.MethodDeviceCode || c.Method == entra.MethodBrowser {
 		d.cache = store.TokenCache(a.Name)
 	}
 	return pass(who+", cloud "+cloudName(a.Cloud)+", secrets in "+a.Storage, details...)

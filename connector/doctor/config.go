@@ -55,7 +55,11 @@ type Config struct {
 	// follow it (no terminal), so a device-code sign-in that needs the
 	// browser step fails with advice instead.
 	Prompt func(message string)
-	Now    func() time.Time
+	// Browser opens a browser sign-in's page; nil when there is no terminal
+	// or no browser, and NoBrowser then says why (the sign-in is skipped).
+	Browser   entra.URLOpener
+	NoBrowser string
+	Now       func() time.Time
 
 	// Face names what the user gives in the terms of the face running the
 	// checks; nil names fields by their field IDs.

@@ -28,15 +28,29 @@ const consentFix = "Azure portal → Microsoft Entra ID → App registrations �
 // refresh token lapses.
 func (d *Doctor) checkSignIn(ctx context.Context) Result {
 	c := d.creds
-	cache := d.cache // device code only: its saved sign-in is all there is
-	s, err := entra.New(d.cfg.Endpoints, c, cache)
+	cache := d.cache // device code and browser only: their saved sign-in is all there is
+	s, err := entra.New(d.cfg.Endpoints, c, cache, entra.WithBrowser(d.cfg.Browser))
 	if err != nil {
 		return fail("the credentials cannot be used: "+err.Error(), "Correct the fields named above.")
 	}
 	d.session = s
 
 	var res entra.Result
-	if c.Method == entra.MethodDeviceCode {
+	if c.Method == entra.MethodBrowser {
+		tok, terr := s.Token(ctx)
+		switch {
+		case terr == nil:
+			d.token = tok
+			return pass("the saved browser sign-in still gives tokens" + d.userText(tok))
+		case errors.Is(terr, entra.ErrInteractionRequired) || cache == nil:
+			if d.cfg.Browser == nil {
+				return skip("the browser sign-in was skipped: " + d.cfg.NoBrowser)
+			}
+			res, err = s.SignIn(ctx, nil)
+		default:
+			err = terr
+		}
+	} else if c.Method == entra.MethodDeviceCode {
 		tok, terr := s.Token(ctx)
 		switch {
 		case terr == nil:

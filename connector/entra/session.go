@@ -246,9 +246,10 @@ func (s *Session) interactive(ctx context.Context) (public.AuthResult, error) {
 		opts = append(opts, public.WithLoginHint(s.creds.Username))
 	}
 	ar, err := pub.AcquireTokenInteractive(ctx, []string{s.ep.Scope()}, opts...)
-	if err != nil {
+	if errors.Is(err, context.Canceled) { // MSAL stopped waiting: the opener's abort, or the caller's cancel
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {
-			return ar, cause
+			return ar, (&Error{Field: field.AuthMethod, Err: cause, Summary: "the browser sign-in did not finish: " + redact.Message(cause.Error()) + "."}).
+				withFix("Where no browser can be used, sign in with the device code ({auth method=device-code}).")
 		}
 	}
 	return ar, err

@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pbiwb/pbiwb/connector/sandbox/browser"
+	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
+	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/keystore"
+)
+
+// TestMain lets this test binary be the $BROWSER of --auth browser: run as
+// `cli.test pbiwb-test-browser [flags] URL`, it is the sandbox's browser
+// stand-in (pbiwb-sandbox-browser), a separate process as a browser is.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "pbiwb-test-browser" {
+		os.Exit(browser.Main(os.Args[2:], os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// browserCmd is a $BROWSER value that runs the stand-in with flags.
+func browserCmd(flags ...string) string {
+	return "'" + os.Args[0] + "' pbiwb-test-browser " + strings.Join(flags, " ")
+}
+
+func browserFlags(tenant string) []string {
+	return []string{"--tenant", tenant, "--client-id", demo.ClientID, "--auth", "browser"}
+}
+
+func TestAccountsAddBrowserThenGroupsWithoutPrompt(t *testing.T) {
+	f := newFixture(t)
+	code, _, stderr := f.run(map[string]string{EnvBrowser: browserCmd()}, append([]string{"accounts", "add", "demo"}, browserFlags(demo.TenantID)...)...)
+	if code != exitcode.OK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, w := range []string{"Opening the browser to sign in (BROWSER=", "✓ Signed in to Entra ID as " + demo.Username, "Saved account demo"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, stderr)
+		}
+	}
+	// No password, no client secret: the saved sign-in only.
+	for _, it := range f.items() {
+		if !strings.Contains(it.Key, string(keystore.TokenCache)) {
+			t.Errorf("keyring holds %v for a browser account", it)
+		}
+	}
+	// groups afterwards: no prompt, no browser (a BROWSER that fails shows
+	// it would have been used).
+	code, stdout, stderr := f.run(map[string]string{EnvBrowser: "false"}, "groups", "--account", "demo")
+	if code != exitcode.OK || !strings.Contains(stdout, demo.WorkspaceSales) || strings.Contains(stderr, "browser") {
+		t.Fatalf("groups: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+func TestBrowserSignInRefusals(t *testing.T) {
+	f := newFixture(t)
+	codeFile := filepath.Join(t.TempDir(), "code")
+	if code, _, stderr := f.run(map[string]string{EnvBrowser: browserCmd("--code-file", codeFile)}, append([]string{"groups"}, browserFlags(demo.TenantID)...)...); code != exitcode.OK {
+		t.Fatalf("first sign-in: exit %d\n%s", code, stderr)
+	}
+	tests := []struct {
+		name    string
+		browser string
+		want    []string
+	}{
+		{"wrong PKCE verifier", browserCmd("--wrong-pkce"), []string{"AADSTS501481", "PKCE"}},
+		{"reused code", browserCmd("--code-file", codeFile), []string{"AADSTS54005", "already used"}},
+		{"code for another redirect URI", browserCmd("--wrong-redirect"), []string{"AADSTS500112", "redirect URI"}},
+		{"the browser command fails", browserCmd("--login", "nobody@contoso.example"), []string{"BROWSER failed", "AADSTS50034", "--auth device-code"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := f.run(map[string]string{EnvBrowser: tt.browser}, append([]string{"groups"}, browserFlags(demo.TenantID)...)...)
+			if code != exitcode.SignIn {
+				t.Errorf("exit %d, want %d\n%s", code, exitcode.SignIn, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestStrictTenantRefusalsLeadOut: the strict tenant's three refusals, each
+// with advice naming a method that remains, and the browser that passes.
+func TestStrictTenantRefusalsLeadOut(t *testing.T) {
+	f := newFixture(t)
+	strict := []string{"--tenant", demo.StrictTenantID, "--client-id", demo.ClientID}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code exitcode.Code
+		want []string
+		not  string
+	}{
+		{"password", map[string]string{EnvPassword: demo.Password}, append([]string{"--username", demo.StrictUsername, "--auth", "password"}, strict...),
+			exitcode.SignIn, []string{"AADSTS50076", "--auth browser"}, ""},
+		{"device code", nil, append([]string{"--auth", "device-code"}, strict...),
+			exitcode.SignIn, []string{"AADSTS53003", "Block device code flow", "--auth browser"}, "Fix: Sign in with the device-code"},
+		{"browser", map[string]string{EnvBrowser: browserCmd("--login", demo.StrictUsername)}, append([]string{"--auth", "browser"}, strict...),
+			exitcode.OK, []string{"Signed in to Entra ID as " + demo.StrictUsername}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := f.run(tt.env, append([]string{"accounts", "add", "strict-" + strings.ReplaceAll(tt.name, " ", "-")}, tt.args...)...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", code, tt.code, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if tt.not != "" && strings.Contains(stderr, tt.not) {
+				t.Errorf("stderr has %q:\n%s", tt.not, stderr)
+			}
+		})
+	}
+}
+
+// TestBrowserNoneOpensPrintsTheURLAndWaits: without $BROWSER or a display,
+// the URL is printed and pbiwb waits; someone opening it finishes the
+// sign-in. Cancelling the wait ends the command.
+func TestBrowserNoneOpensPrintsTheURLAndWaits(t *testing.T) {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		t.Skip("the system's browser opens without a display variable here")
+	}
+	f := newFixture(t)
+	for _, cancelIt := range []bool{false, true} {
+		env, _, errb := f.env(nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan exitcode.Code, 1)
+		go func() {
+			done <- Main(ctx, append([]string{"--sandbox", f.sb.URL(), "--home", f.home, "groups"}, browserFlags(demo.TenantID)...), env)
+		}()
+		url := waitForURL(t, errb)
+		if !strings.Contains(errb.String(), "No browser could be opened: no display here") || !strings.Contains(errb.String(), "--auth device-code") {
+			t.Fatalf("stderr:\n%s", errb)
+		}
+		want := exitcode.OK
+		if cancelIt {
+			cancel()
+			want = exitcode.Interrupted
+		} else if err := browser.Follow(context.Background(), url, browser.Options{Login: demo.Username, Password: demo.Password, Client: f.sb.Client()}); err != nil {
+			t.Fatal(err)
+		}
+		if code := <-done; code != want {
+			t.Errorf("cancel %v: exit %d, want %d\n%s", cancelIt, code, want, errb)
+		}
+		cancel()
+	}
+}
+
+// waitForURL reads the sign-in URL pbiwb prints on stderr.
+func waitForURL(t *testing.T, errb *syncBuffer) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		for _, line := range strings.Split(errb.String(), "\n") {
+			if l := strings.TrimSpace(line); strings.HasPrefix(l, "https://") && strings.Contains(l, "/oauth2/v2.0/authorize?") {
+				return l
+			}
+		}
+		time.Sleep(10 * time.Millisecond) // polling for output, not timing: the deadline is generous
+	}
+	t.Fatalf("no sign-in URL on stderr:\n%s", errb)
+	return ""
+}
+
+func TestSplitWords(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string][]string{
+		`firefox`:                    {"firefox"},
+		`open -a "Google Chrome"`:    {"open", "-a", "Google Chrome"},
+		`'/path with space/b' --x y`: {"/path with space/b", "--x", "y"},
+		`a\ b  c`:                    {"a b", "c"},
+		`x ''`:                       {"x", ""},
+	} {
+		if got := splitWords(in); !reflect.DeepEqual(got, want) {
+			t.Errorf("splitWords(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
