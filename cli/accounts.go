@@ -186,6 +186,9 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 	for _, n := range res.NotesIn(cliFace{}) {
 		fmt.Fprintf(env.Stderr, "Note: %s\n", n)
 	}
+	if r := res.RecommendIn(cliFace{}); r != "" {
+		fmt.Fprintf(env.Stderr, "Note: %s\n", r)
+	}
 	if cf.domoClientID != "" {
 		if err := domo.New(ep, cf.domoClientID, sec[keystore.DomoClientSecret]).SignIn(ctx); err != nil {
 			return err

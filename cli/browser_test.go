@@ -192,3 +192,20 @@ func TestSplitWords(t *testing.T) {
 		}
 	}
 }
+
+func TestAccountsAddPasswordRecommendsTheBrowser(t *testing.T) {
+	f := newFixture(t)
+	code, _, stderr := f.run(demoPasswordEnv, append([]string{"accounts", "add", "demo"}, demoUserFlags...)...)
+	if code != exitcode.OK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var notices []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "Note: ") && strings.Contains(l, "--auth browser") {
+			notices = append(notices, l)
+		}
+	}
+	if len(notices) != 1 {
+		t.Fatalf("want one line recommending --auth browser:\n%s", stderr)
+	}
+}

@@ -194,11 +194,16 @@ func TestPasswordSignInRecommendsTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "auth method browser") {
+	if got := res.RecommendIn(flagNamer{}); !strings.Contains(got, "--auth browser") || strings.Contains(got, "\n") {
+		t.Fatalf("notice %q", got)
+	}
+	if len(res.Notes) != 0 {
 		t.Fatalf("notes %q", res.Notes)
 	}
-	if got := res.NotesIn(flagNamer{}); !strings.Contains(got[0], "--auth browser") {
-		t.Fatalf("notes in a face: %q", got)
+	// The other methods get no such notice.
+	s, _ = entra.New(l.ep, creds(entra.MethodServicePrincipal, demo.ClientID, "", "", demo.ClientSecret), nil)
+	if res, err := s.SignIn(context.Background(), nil); err != nil || res.RecommendIn(flagNamer{}) != "" {
+		t.Fatalf("service principal: %q %v", res.RecommendIn(flagNamer{}), err)
 	}
 }
 

@@ -96,6 +96,20 @@ type Result struct {
 	Notes             []string // advice that did not stop the sign-in, settings named plainly
 
 	notes []string // Notes as templates naming settings ({auth method=browser}), for NotesIn
+
+	// recommend is a one-line notice that a better sign-in method exists
+	// (a template, as notes): for the password method, the browser.
+	recommend string
+}
+
+// RecommendIn is the notice that a better sign-in method exists, with the
+// settings it names worded by n; "" when the method used is the one to use.
+// Faces that do not offer that method yet leave it out.
+func (r Result) RecommendIn(n field.Namer) string {
+	if r.recommend == "" {
+		return ""
+	}
+	return field.Render(r.recommend, n)
 }
 
 // NotesIn is Notes with the settings they refer to named by n, as Error.FixIn.
@@ -116,7 +130,7 @@ func (r *Result) note(tmpl string) {
 	r.Notes = append(r.Notes, field.Render(tmpl, field.Plain{}))
 }
 
-// passwordNotice is the note of every password sign-in: MSAL has deprecated
+// passwordNotice is the notice of every password sign-in: MSAL has deprecated
 // the password grant for public clients (docs/sources.md, MSAL: username and
 // password), and it fails for every user under MFA.
 const passwordNotice = "Password sign-in is deprecated by Microsoft and fails once MFA is required; browser sign-in ({auth method=browser}) works with MFA and Conditional Access."
@@ -224,7 +238,7 @@ func (s *Session) signIn(ctx context.Context, prompt func(string)) (Result, erro
 			res.note("The app registration does not allow public client flows, so pbiwb signed in by sending the client secret with the password. " +
 				"The set-up pbiwb documents turns them on: " + publicFlowsFix)
 		}
-		res.note(passwordNotice)
+		res.recommend = passwordNotice
 		return s.userResult(ctx, ar, client, res)
 	}
 }
