@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -161,11 +162,22 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 		return err // no keyring: say so before asking for secrets
 	}
 
-	sec, err := gatherSecrets(ctx, env, creds.Method, cf.domoClientID != "")
+	cert, err := cf.readCertificate()
+	if err != nil {
+		return err
+	}
+	sec, err := gatherSecrets(ctx, env, creds.Method, cf.domoClientID != "", cert != nil)
 	if err != nil {
 		return err
 	}
 	creds.ClientSecret, creds.Password = sec[keystore.ClientSecret], sec[keystore.Password]
+	if cert != nil {
+		creds.Certificate, creds.CertificatePassword = cert, env.Getenv(EnvCertificatePassword)
+		sec[keystore.Certificate] = base64.StdEncoding.EncodeToString(cert)
+		if creds.CertificatePassword != "" {
+			sec[keystore.CertificatePassword] = creds.CertificatePassword
+		}
+	}
 
 	// Prove the credentials before saving anything; the tokens go to memory
 	// first and into the keyring with the account.
@@ -242,7 +254,7 @@ type secretSpec struct {
 }
 
 // neededSecrets lists the secrets a method needs, in the order asked.
-func neededSecrets(m entra.Method, domo bool) []secretSpec {
+func neededSecrets(m entra.Method, domo, certificate bool) []secretSpec {
 	var specs []secretSpec
 	switch m {
 	case entra.MethodPassword:
@@ -250,7 +262,9 @@ func neededSecrets(m entra.Method, domo bool) []secretSpec {
 			secretSpec{keystore.Password, EnvPassword, "Azure AD password: ", true},
 			secretSpec{keystore.ClientSecret, EnvClientSecret, "Client secret Value (optional, Enter to skip): ", false})
 	case entra.MethodServicePrincipal:
-		specs = append(specs, secretSpec{keystore.ClientSecret, EnvClientSecret, "Client secret Value: ", true})
+		if !certificate { // else the certificate file is the credential
+			specs = append(specs, secretSpec{keystore.ClientSecret, EnvClientSecret, "Client secret Value: ", true})
+		}
 	}
 	if domo {
 		specs = append(specs, secretSpec{keystore.DomoClientSecret, EnvDomoClientSecret, "Domo client secret: ", true})
@@ -260,11 +274,11 @@ func neededSecrets(m entra.Method, domo bool) []secretSpec {
 
 // gatherSecrets takes each needed secret from its environment variable, or
 // asks for it on the terminal with echo off.
-func gatherSecrets(ctx context.Context, env Env, m entra.Method, domo bool) (keystore.Secrets, error) {
+func gatherSecrets(ctx context.Context, env Env, m entra.Method, domo, certificate bool) (keystore.Secrets, error) {
 	sec := keystore.Secrets{}
 	var reader secretReader
 	asked := false
-	for _, s := range neededSecrets(m, domo) {
+	for _, s := range neededSecrets(m, domo, certificate) {
 		v := env.Getenv(s.env)
 		if v == "" {
 			if !asked {

@@ -8,10 +8,12 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -32,6 +34,8 @@ const (
 	EnvPassword         = "PBIWB_PASSWORD"
 	EnvDomoClientID     = "PBIWB_DOMO_CLIENT_ID"
 	EnvDomoClientSecret = "PBIWB_DOMO_CLIENT_SECRET"
+	// EnvCertificatePassword is the password of a PFX given with --certificate.
+	EnvCertificatePassword = "PBIWB_CERTIFICATE_PASSWORD"
 )
 
 // cloudSandbox is Account.Cloud for an account added against a sandbox: its
@@ -89,6 +93,7 @@ type credFlags struct {
 	clientID     string
 	username     string
 	auth         string
+	certificate  string // --certificate PATH
 	cloud        string
 	domoClientID string
 
@@ -106,6 +111,7 @@ func addCredFlags(fs *flag.FlagSet, saved bool) *credFlags {
 	fs.StringVar(&f.clientID, "client-id", "", "Application (client) `ID` of the Azure app registration")
 	fs.StringVar(&f.username, "username", "", "Azure AD user principal name (`UPN`), for password sign-in (a hint for browser and device-code)")
 	fs.StringVar(&f.auth, "auth", "", "sign-in `METHOD`: browser, password, device-code or service-principal (default: password with --username, else service-principal)")
+	fs.StringVar(&f.certificate, "certificate", "", "a service principal's certificate and private key: a PEM file, or a PFX (`PATH`) whose password is in "+EnvCertificatePassword)
 	fs.StringVar(&f.cloud, "cloud", "public", "Power BI `CLOUD`: "+strings.Join(cloud.Names, ", "))
 	fs.StringVar(&f.domoClientID, "domo-client-id", "", "Domo API client `ID` (env "+EnvDomoClientID+"), for a Domo input")
 	return f
@@ -113,7 +119,23 @@ func addCredFlags(fs *flag.FlagSet, saved bool) *credFlags {
 
 // unsaved reports whether any unsaved-credential flag was given.
 func (f *credFlags) unsaved() bool {
-	return f.tenant != "" || f.clientID != "" || f.username != "" || f.auth != ""
+	return f.tenant != "" || f.clientID != "" || f.username != "" || f.auth != "" || f.certificate != ""
+}
+
+// readCertificate reads --certificate's file: its bytes are a secret (the
+// private key), never shown.
+func (f *credFlags) readCertificate() ([]byte, error) {
+	if f.certificate == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(f.certificate)
+	if err != nil {
+		return nil, exit(exitcode.Usage, "--certificate %q cannot be read: %v", f.certificate, errors.Unwrap(err))
+	}
+	if len(b) > 1<<20 {
+		return nil, exit(exitcode.Usage, "--certificate %q is over 1 MB: not a certificate file", f.certificate)
+	}
+	return b, nil
 }
 
 // method is --auth, or its default.
@@ -218,6 +240,13 @@ func (f *credFlags) resolveUnsaved(ctx context.Context, g Globals, env Env) (*id
 	if c.Method != entra.MethodPassword {
 		c.Password = "" // not used; keep it out of the session
 	}
+	cert, err := f.readCertificate()
+	if err != nil {
+		return nil, err
+	}
+	if cert != nil { // the flag is more specific than the variable
+		c.Certificate, c.CertificatePassword, c.ClientSecret = cert, env.Getenv(EnvCertificatePassword), ""
+	}
 	ep, err := env.deps.endpoints(ctx, g, f.cloud)
 	if err != nil {
 		return nil, err
@@ -273,7 +302,12 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 	// The session holds the secrets it may need to sign in again without the
 	// user (password, client secret), but uses them only when the token cache
 	// cannot serve: entra.New wants them up front, so they are read here.
-	if c.Method == entra.MethodPassword || c.Method == entra.MethodServicePrincipal {
+	if c.Method == entra.MethodServicePrincipal {
+		if c.Certificate, c.CertificatePassword, err = savedCertificate(ctx, store, a.Name); err != nil {
+			return nil, err
+		}
+	}
+	if c.Method == entra.MethodPassword || (c.Method == entra.MethodServicePrincipal && c.Certificate == nil) {
 		if c.ClientSecret, err = optionalSecret(ctx, store, a.Name, keystore.ClientSecret); err != nil {
 			return nil, err
 		}
@@ -296,6 +330,21 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 	// the command, so its error is dropped.
 	_ = store.Touch(ctx, a.Name)
 	return &identity{Endpoints: ep, Session: s, Account: &a, Store: store}, nil
+}
+
+// savedCertificate is an account's certificate file and PFX password, or nil
+// when it signs in with a client secret.
+func savedCertificate(ctx context.Context, store *keystore.Store, name string) ([]byte, string, error) {
+	enc, err := optionalSecret(ctx, store, name, keystore.Certificate)
+	if err != nil || enc == "" {
+		return nil, "", err
+	}
+	cert, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return nil, "", exit(exitcode.SignIn, "account %q: its saved certificate is damaged: run `pbiwb accounts add %s ... --certificate PATH` again", name, name)
+	}
+	pw, err := optionalSecret(ctx, store, name, keystore.CertificatePassword)
+	return cert, pw, err
 }
 
 func optionalSecret(ctx context.Context, store *keystore.Store, name string, kind keystore.Kind) (string, error) {
@@ -399,12 +448,14 @@ func deviceCodePrompt(w io.Writer) func(string) {
 
 // fieldFlag names where the user gives each credential field.
 var fieldFlag = map[field.ID]string{
-	field.TenantID:     "--tenant",
-	field.ClientID:     "--client-id",
-	field.Username:     "--username",
-	field.AuthMethod:   "--auth",
-	field.ClientSecret: EnvClientSecret,
-	field.Password:     EnvPassword,
+	field.TenantID:            "--tenant",
+	field.ClientID:            "--client-id",
+	field.Username:            "--username",
+	field.AuthMethod:          "--auth",
+	field.ClientSecret:        EnvClientSecret,
+	field.Password:            EnvPassword,
+	field.Certificate:         "--certificate",
+	field.CertificatePassword: EnvCertificatePassword,
 }
 
 // fieldErrors is exit 2 naming each bad field and where it came from.
@@ -475,6 +526,9 @@ func signInMessage(e *entra.Error) string {
 	}
 	if e.Field != "" {
 		fmt.Fprintf(&b, ", %s", e.Field)
+		if fl := fieldFlag[e.Field]; fl != "" {
+			fmt.Fprintf(&b, " (%s)", fl)
+		}
 	}
 	b.WriteString(": " + e.Summary)
 	if fix := e.FixIn(cliFace{}); fix != "" {

@@ -120,8 +120,15 @@ func doctorConfig(ctx context.Context, g Globals, cf *credFlags, env Env) (docto
 		if c.Method == entra.MethodPassword {
 			c.Password = env.Getenv(EnvPassword)
 		}
+		cert, err := cf.readCertificate()
+		if err != nil {
+			return cfg, err
+		}
+		if cert != nil {
+			c.Certificate, c.CertificatePassword, c.ClientSecret = cert, env.Getenv(EnvCertificatePassword), ""
+		}
 		cfg.Unsaved = &c
-		for _, v := range []string{EnvClientSecret, EnvPassword, EnvDomoClientID, EnvDomoClientSecret} {
+		for _, v := range []string{EnvClientSecret, EnvPassword, EnvCertificatePassword, EnvDomoClientID, EnvDomoClientSecret} {
 			if env.Getenv(v) != "" {
 				cfg.EnvSet = append(cfg.EnvSet, v)
 			}

@@ -55,10 +55,15 @@ const (
 	Password         Kind = "password"           // Azure AD user password
 	DomoClientSecret Kind = "domo-client-secret" // Domo API client secret
 	TokenCache       Kind = "token-cache"        // MSAL's serialized token cache
+	// Certificate is a service principal's certificate and private key: the
+	// PEM or PFX file's bytes in standard base64 (chunked, as the token cache
+	// is, where it is larger than one keyring item takes).
+	Certificate         Kind = "certificate"
+	CertificatePassword Kind = "certificate-password" // the PFX's password
 )
 
 // Kinds lists every secret kind.
-var Kinds = []Kind{ClientSecret, Password, DomoClientSecret, TokenCache}
+var Kinds = []Kind{ClientSecret, Password, DomoClientSecret, TokenCache, Certificate, CertificatePassword}
 
 func (k Kind) valid() bool {
 	for _, x := range Kinds {

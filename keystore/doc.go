@@ -3,7 +3,7 @@
 // Azure AD password, Domo client secret, MSAL token cache) only in the OS
 // keyring through go-keyring — or, when the user explicitly asks for
 // --insecure-storage, in a 0600 file beside accounts.json. It knows nothing of
-// Power BI: an account is a name, a few identifiers and up to four secrets.
+// Power BI: an account is a name, a few identifiers and up to six secrets.
 //
 // # Secrets in the keyring
 //
@@ -13,7 +13,8 @@
 // accounts saved before homes were told apart are taken over). Names are in
 // lower case because Windows Credential Manager compares target names without
 // regard to case. Each service has one item per secret kind ("client-secret",
-// "password", "domo-client-secret", "token-cache"). Every keyring call runs under a
+// "password", "domo-client-secret", "token-cache", "certificate",
+// "certificate-password"). Every keyring call runs under a
 // timeout (DefaultTimeout, ProbeTimeout for Probe): go-keyring can block for
 // 25–120 s while D-Bus activates a Secret Service, or forever on an unanswered
 // unlock prompt. A keyring that fails or does not answer yields an error that

@@ -70,6 +70,9 @@ func testSecrets(tag string) Secrets {
 		Password:         "pw-" + tag + "-Correct horse battery staple!",
 		DomoClientSecret: "domo-" + tag + "-0123456789abcdef0123456789abcdef0123456789abcdef",
 		TokenCache:       cache.String(),
+		// A PFX's bytes in base64, over one keyring item: chunked too.
+		Certificate:         strings.Repeat("MIIKPAIBAzCCCfYGCSqGSIb3DQEHAaCCCecEggnj"+tag, 100),
+		CertificatePassword: "pfx-" + tag + "-password",
 	}
 }
 

@@ -2,9 +2,11 @@ package doctor
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/field"
@@ -71,7 +73,15 @@ func (d *Doctor) checkSaved(ctx context.Context) Result {
 			details = append(details, "no client secret stored: the app registration must allow public client flows")
 		}
 	case entra.MethodServicePrincipal:
-		c.ClientSecret = get(keystore.ClientSecret, true)
+		if enc := get(keystore.Certificate, false); enc != "" {
+			cert, err := base64.StdEncoding.DecodeString(enc)
+			if err != nil {
+				missing = append(missing, string(keystore.Certificate)+" (damaged)")
+			}
+			c.Certificate, c.CertificatePassword = cert, get(keystore.CertificatePassword, false)
+		} else {
+			c.ClientSecret = get(keystore.ClientSecret, true)
+		}
 	case entra.MethodDeviceCode, entra.MethodBrowser:
 		if get(keystore.TokenCache, false) == "" {
 			details = append(details, "no saved sign-in (token cache): the "+string(c.Method)+" sign-in must be done again")
@@ -94,6 +104,13 @@ func (d *Doctor) checkSaved(ctx context.Context) Result {
 	}
 	if len(missing) > 0 {
 		return fail(fmt.Sprintf("%s: missing from its storage (%s): %s", who, a.Storage, strings.Join(missing, ", ")), again, details...)
+	}
+	if len(c.Certificate) > 0 {
+		cd, bad := certificateDetails(c, d.cfg.Now())
+		if bad != "" {
+			return fail(who+": "+bad, "Export the certificate and key again, or upload a new certificate and save the account again: "+d.face().SaveAccount(a, false), append(details, cd...)...)
+		}
+		details = append(details, cd...)
 	}
 	d.creds = c
 	if c.Method == entra.MethodDeviceCode || c.Method == entra.MethodBrowser {
@@ -135,8 +152,35 @@ func (d *Doctor) checkUnsaved() Result {
 	if c.Method == entra.MethodPassword && c.ClientSecret == "" {
 		set += "; no client secret: the app registration must allow public client flows"
 	}
+	var details []string
+	if len(c.Certificate) > 0 {
+		cd, bad := certificateDetails(c, d.cfg.Now())
+		if bad != "" {
+			return fail(who+": "+bad, "Give a current certificate with its private key in "+d.face().Name(field.Certificate)+".", cd...)
+		}
+		details = cd
+	}
 	d.creds = c
-	return pass(who + ", " + set)
+	return pass(who+", "+set, details...)
+}
+
+// certificateDetails describes a service principal's certificate: its
+// thumbprint (to compare with Azure portal's) and expiry, with a warning
+// entra.ExpiryWarning ahead; bad is why it cannot be used, or "".
+func certificateDetails(c entra.Credentials, now time.Time) (details []string, bad string) {
+	info, err := entra.DescribeCertificate(c.Certificate, c.CertificatePassword)
+	if err != nil {
+		return nil, "the certificate cannot be used: " + err.Error()
+	}
+	details = []string{fmt.Sprintf("certificate %s, thumbprint %s, valid until %s", info.Subject, info.Thumbprint, info.NotAfter.UTC().Format(time.DateOnly))}
+	switch left := info.NotAfter.Sub(now); {
+	case left <= 0:
+		return details, fmt.Sprintf("the certificate (thumbprint %s) expired on %s", info.Thumbprint, info.NotAfter.UTC().Format(time.DateOnly))
+	case left < entra.ExpiryWarning:
+		details = append(details, fmt.Sprintf("! the certificate expires in %d days (%s): create a new one and upload it to the app registration (Certificates & secrets) before then",
+			int(left.Hours()/24), info.NotAfter.UTC().Format(time.DateOnly)))
+	}
+	return details, ""
 }
 
 func cloudName(c string) string {

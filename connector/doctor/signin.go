@@ -80,12 +80,16 @@ func (d *Doctor) checkSignIn(ctx context.Context) Result {
 	var found []string
 	switch c.Method {
 	case entra.MethodServicePrincipal:
-		found = append(found, "signed in as the app's service principal (client credentials): tenant, app and client secret are valid")
+		how := "client secret"
+		if len(c.Certificate) > 0 {
+			how = "certificate"
+		}
+		found = append(found, "signed in as the app's service principal (client credentials): tenant, app and "+how+" are valid")
 	default:
 		found = append(found, fmt.Sprintf("signed in as %s by %s: tenant and app exist", res.Username, c.Method))
 	}
 	var details []string
-	if res.SecretVerified || c.Method == entra.MethodServicePrincipal {
+	if (res.SecretVerified || c.Method == entra.MethodServicePrincipal) && len(c.Certificate) == 0 {
 		if c.Method != entra.MethodServicePrincipal {
 			found = append(found, "client secret valid")
 		}

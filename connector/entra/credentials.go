@@ -40,14 +40,19 @@ type Credentials struct {
 	Username string // user principal name (password; optional for device code and browser, a login hint there)
 	Method   Method
 
-	ClientSecret string // required for service-principal; optional for password
+	ClientSecret string // required for service-principal, unless Certificate; optional for password
 	Password     string // required for password
+	// Certificate is a service principal's certificate and private key,
+	// the bytes of a PEM or PFX file, instead of ClientSecret; a PFX's
+	// password is CertificatePassword. Both are secrets.
+	Certificate         []byte
+	CertificatePassword string
 }
 
 // String describes c without its secrets.
 func (c Credentials) String() string {
-	return fmt.Sprintf("{tenant %s, client %s, user %q, method %s, client secret %s, password %s}",
-		c.TenantID, c.ClientID, c.Username, c.Method, given(c.ClientSecret), given(c.Password))
+	return fmt.Sprintf("{tenant %s, client %s, user %q, method %s, client secret %s, password %s, certificate %s}",
+		c.TenantID, c.ClientID, c.Username, c.Method, given(c.ClientSecret), given(c.Password), given(string(c.Certificate)))
 }
 
 // GoString is String, so %#v does not print the secrets either.
@@ -134,9 +139,15 @@ func ValidateCredentials(c Credentials) []FieldError {
 			add(field.Password, "missing")
 		}
 	case MethodServicePrincipal:
-		if c.ClientSecret == "" {
-			add(field.ClientSecret, "missing: a service principal signs in with the app's client secret (its Value, from Certificates & secrets)")
+		switch {
+		case c.ClientSecret == "" && len(c.Certificate) == 0:
+			add(field.ClientSecret, "missing: a service principal signs in with the app's client secret (its Value, from Certificates & secrets), or with a certificate")
+		case c.ClientSecret != "" && len(c.Certificate) > 0:
+			add(field.Certificate, "given with a client secret: a service principal signs in with one of them; leave the other out")
 		}
+	}
+	if len(c.Certificate) > 0 && c.Method != MethodServicePrincipal && c.Method != "" {
+		add(field.Certificate, "only a service principal signs in with a certificate (auth method service-principal)")
 	}
 	return errs
 }

@@ -170,6 +170,10 @@ var adviceByCode = map[int]advice{
 	70019:  {"", "The device code expired before the sign-in was completed in the browser.", "Start the sign-in again and finish the browser step within 15 minutes.", false},
 	70018:  {"", "The device code was not accepted.", "Start the sign-in again and enter the new code exactly as shown.", false},
 	70000:  {"", "Entra ID refused the sign-in grant (invalid or already used).", "Start the sign-in again.", false},
+	700027: {field.Certificate, "Entra ID did not accept the certificate: it is not registered on this app, it has expired, or the key does not match it.",
+		portalApp + " → Certificates & secrets → Certificates: check that a certificate with the same thumbprint is listed and not expired (pbiwb doctor shows the file's thumbprint and expiry); upload the certificate's public part (.cer or .pem) if not.", false},
+	700024: {"", "The certificate's client assertion was outside its valid time: this machine's clock is wrong.", "Set the clock right (turn on network time), then sign in again.", false},
+	700021: {"", "The certificate's client assertion named another app.", "This is a pbiwb defect; please report it.", false},
 	// The browser sign-in's authorization code (MSAL Go handles PKCE and the
 	// redirect URI: these mean something in between changed the exchange).
 	54005:  {"", "The browser sign-in's code was already used.", restartBrowserFix, false},

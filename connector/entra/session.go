@@ -145,7 +145,7 @@ func New(ep cloud.Endpoints, c Credentials, cache Cache, opts ...Option) (*Sessi
 	if ep.AuthorityHost == "" || ep.Resource == "" {
 		return nil, errors.New("entra: endpoints lack the login host or the Power BI resource")
 	}
-	redact.Secret(c.ClientSecret, c.Password) // masked wherever pbiwb shows or stores text
+	redact.Secret(c.ClientSecret, c.Password, c.CertificatePassword) // masked wherever pbiwb shows or stores text
 	s := &Session{ep: ep, creds: c, st: &store{cache: cache}, now: time.Now}
 	for _, o := range opts {
 		o(s)
@@ -497,6 +497,28 @@ func (s *Session) confidentialClient() (*confidential.Client, error) {
 // newConfidentialClient builds a confidential client; acc nil keeps its
 // tokens in memory only.
 func (s *Session) newConfidentialClient(acc *accessor) (*confidential.Client, error) {
+	if len(s.creds.Certificate) > 0 {
+		certs, key, err := parseCertificate(s.creds.Certificate, s.creds.CertificatePassword)
+		if err != nil {
+			return nil, err
+		}
+		cred, err := confidential.NewCredFromCert(certs, key)
+		if err != nil {
+			return nil, certError(field.Certificate, "the certificate cannot sign: "+err.Error()+".")
+		}
+		opts := []confidential.Option{confidential.WithHTTPClient(s.httpClient())}
+		if acc != nil {
+			opts = append(opts, confidential.WithCache(acc))
+		}
+		if s.ep.Sandbox {
+			opts = append(opts, confidential.WithInstanceDiscovery(false))
+		}
+		c, err := confidential.New(s.authority(), s.creds.ClientID, cred, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("prepare sign-in at %s: %w", s.authority(), err)
+		}
+		return &c, nil
+	}
 	if s.creds.ClientSecret == "" {
 		return nil, &Error{Field: field.ClientSecret, Summary: "this sign-in needs the app's client secret.",
 			Fix: portalApp + " → Certificates & secrets → New client secret, then enter its Value."}

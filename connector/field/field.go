@@ -30,6 +30,10 @@ const (
 	Password         ID = "password"
 	DomoClientID     ID = "Domo client ID"
 	DomoClientSecret ID = "Domo client secret"
+	// Certificate is a service principal's certificate and private key (a
+	// PEM or PFX file); CertificatePassword is the PFX's password.
+	Certificate         ID = "certificate"
+	CertificatePassword ID = "certificate password"
 	// AppRegistration is not typed: it is the app's settings in Entra ID
 	// (public client flows, consent), which a sign-in error may blame.
 	AppRegistration ID = "app registration"
@@ -65,7 +69,7 @@ const (
 
 // Secret reports whether f holds a secret, whose value is never repeated.
 func (f ID) Secret() bool {
-	return f == ClientSecret || f == Password || f == DomoClientSecret
+	return f == ClientSecret || f == Password || f == DomoClientSecret || f == CertificatePassword
 }
 
 // Rule is what is wrong with a field's value.
