@@ -316,6 +316,9 @@ func invocation(g Globals, cf *credFlags) []string {
 		words = append(words, "--"+cmdline.Account, cf.account)
 	case cf.unsaved():
 		words = append(words, identityFlags(cf.tenant, cf.clientID, cf.username, cf.auth, cf.domoClientID, cf.cloud)...)
+		if cf.certificate != "" { // a path, not a secret: the file holds the key
+			words = append(words, "--certificate", cf.certificate)
+		}
 	}
 	return words
 }

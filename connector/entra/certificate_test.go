@@ -47,7 +47,7 @@ func TestCertificateSignIn(t *testing.T) {
 	}{
 		{"PEM", certCreds(demo.CertificatePEM, ""), 0, "", ""},
 		{"PFX with its password", certCreds(demoPFX(t, demo.CertificatePEM, "pfx-pass"), "pfx-pass"), 0, "", ""},
-		{"expired certificate", certCreds(demo.ExpiredCertificatePEM, ""), 700027, field.Certificate, "Certificates & secrets → Certificates"},
+		{"expired certificate", certCreds(demo.ExpiredCertificatePEM, ""), 700027, field.Certificate, "reason: The key used is expired."},
 		{"PFX without its password", certCreds(demoPFX(t, demo.CertificatePEM, "pfx-pass"), ""), 0, field.CertificatePassword, "none was given"},
 		{"PFX with a wrong password", certCreds(demoPFX(t, demo.CertificatePEM, "pfx-pass"), "wrong"), 0, field.CertificatePassword, "password is wrong"},
 		{"not a certificate", certCreds([]byte("hello"), ""), 0, field.Certificate, "neither PEM"},

@@ -306,6 +306,11 @@ func fromAAD(a aadBody, err error, c Credentials) *Error {
 	case e.Code == 53003 && c.Method == MethodServicePrincipal:
 		e.Summary = "Conditional Access for workload identities blocked this service principal" + policyOf(a.Description) + "."
 		e.withFix(caAdmins)
+	case e.Code == 700027:
+		if _, reason, ok := strings.Cut(a.Description, "[Reason - "); ok {
+			reason, _, _ = strings.Cut(reason, ",")
+			e.Summary += " Entra ID's reason: " + redact.Cut(strings.TrimSpace(reason), 200)
+		}
 	case e.Code == 530033 && c.Method == MethodDeviceCode:
 		e.Field = field.AuthMethod
 		e.Summary = "Conditional Access requires a managed device, and device code sign-in is blocked under such policies (\"remote device flow\")."
