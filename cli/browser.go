@@ -26,21 +26,33 @@ const EnvBrowser = "BROWSER"
 
 // browserOpener opens the sign-in page and tells the person on w what happens.
 func browserOpener(env Env, w io.Writer) entra.URLOpener {
+	return openBrowser(env.Getenv, func(msg string) { fmt.Fprint(w, msg) }, cliFace{}, "Ctrl-C")
+}
+
+// openBrowser is browserOpener for any face: say shows a message (lines
+// ending in a newline) to the person, n names the settings it suggests, stop
+// is the key that stops the wait.
+func openBrowser(getenv func(string) string, say func(string), n field.Namer, stop string) entra.URLOpener {
+	showURL := func(say func(string), url, why string) {
+		say(fmt.Sprintf("No browser could be opened: %s. Open this URL in a browser on this machine to sign in:\n  %s\n"+
+			"Waiting for the sign-in (%s to stop). Without a browser on this machine (over SSH, for example), sign in with %s instead.\n",
+			why, url, stop, n.Setting(field.AuthMethod, string(entra.MethodDeviceCode))))
+	}
 	return func(url string, abort func(error)) error {
-		name, args, why := browserCommand(env.Getenv)
+		name, args, why := browserCommand(getenv)
 		if name == "" {
-			showURL(w, url, why)
+			showURL(say, url, why)
 			return nil
 		}
 		cmd := exec.Command(name, append(args, url)...)
 		var stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = io.Discard, &limitedWriter{w: &stderr, n: 4 << 10}
 		if err := cmd.Start(); err != nil {
-			showURL(w, url, fmt.Sprintf("%s could not be started (%v)", describeBrowser(env.Getenv, name), errors.Unwrap(err)))
+			showURL(say, url, fmt.Sprintf("%s could not be started (%v)", describeBrowser(getenv, name), errors.Unwrap(err)))
 			return nil
 		}
-		fmt.Fprintf(w, "Opening the browser to sign in (%s); finish the sign-in there. If no page opened, open this URL in a browser on this machine:\n  %s\n",
-			describeBrowser(env.Getenv, name), url)
+		say(fmt.Sprintf("Opening the browser to sign in (%s); finish the sign-in there. If no page opened, open this URL in a browser on this machine:\n  %s\n",
+			describeBrowser(getenv, name), url))
 		go func() {
 			err := cmd.Wait()
 			if err == nil {
@@ -50,13 +62,13 @@ func browserOpener(env Env, w io.Writer) entra.URLOpener {
 			if i := strings.LastIndex(msg, "\n"); i >= 0 {
 				msg = msg[i+1:]
 			}
-			if env.Getenv(EnvBrowser) != "" {
+			if getenv(EnvBrowser) != "" {
 				// The command the user chose failed: the page will not be used.
 				abort(fmt.Errorf("the browser command %s failed (%v)%s; fix %s, or sign in with %s",
-					EnvBrowser, err, colonMsg(msg), EnvBrowser, cliFace{}.Setting(field.AuthMethod, string(entra.MethodDeviceCode))))
+					EnvBrowser, err, colonMsg(msg), EnvBrowser, n.Setting(field.AuthMethod, string(entra.MethodDeviceCode))))
 				return
 			}
-			showURL(w, url, fmt.Sprintf("%s failed (%v)%s", name, err, colonMsg(msg)))
+			showURL(say, url, fmt.Sprintf("%s failed (%v)%s", name, err, colonMsg(msg)))
 		}()
 		return nil
 	}
@@ -88,13 +100,6 @@ func describeBrowser(getenv func(string) string, name string) string {
 		return EnvBrowser + "=" + getenv(EnvBrowser)
 	}
 	return name
-}
-
-// showURL prints the URL for the person to open, and the alternative.
-func showURL(w io.Writer, url, why string) {
-	fmt.Fprintf(w, "No browser could be opened: %s. Open this URL in a browser on this machine to sign in:\n  %s\n"+
-		"Waiting for the sign-in (Ctrl-C to stop). Without a browser on this machine (over SSH, for example), sign in with %s instead.\n",
-		why, url, cliFace{}.Setting(field.AuthMethod, string(entra.MethodDeviceCode)))
 }
 
 func colonMsg(m string) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/keystore"
+	"github.com/pbiwb/pbiwb/ui"
 )
 
 // TestMain lets this test binary be the $BROWSER of --auth browser: run as
@@ -207,5 +208,44 @@ func TestAccountsAddPasswordRecommendsTheBrowser(t *testing.T) {
 	}
 	if len(notices) != 1 {
 		t.Fatalf("want one line recommending --auth browser:\n%s", stderr)
+	}
+}
+
+// The wizard's browser sign-in: the messages go to the screen (the prompts
+// channel), never to the terminal, and name esc and the wizard's field.
+func TestWizardBrowserSignIn(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := f.wizard()
+	b.getenv = func(k string) string { return map[string]string{EnvBrowser: browserCmd()}[k] }
+	c := ui.Credentials{Name: "desk", Method: ui.MethodBrowser, Cloud: "public", TenantID: demo.TenantID, ClientID: demo.ClientID}
+	prompts := make(chan string, 4)
+	acc, err := b.SignIn(ctx, c, prompts)
+	if err != nil || acc.Username != demo.Username || acc.Method != ui.MethodBrowser {
+		t.Fatalf("browser sign-in = %+v, %v", acc, err)
+	}
+	select {
+	case msg := <-prompts:
+		if !strings.Contains(msg, "Opening the browser") || !strings.Contains(msg, "/oauth2/v2.0/authorize?") {
+			t.Fatalf("prompt %q", msg)
+		}
+	default:
+		t.Fatal("no message on the prompts channel")
+	}
+	// No browser: the URL to copy, esc to stop, the wizard's words for device code.
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		return // the system's browser opens without a display variable there
+	}
+	b.getenv = func(string) string { return "" }
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { _, err := b.SignIn(sctx, c, prompts); done <- err }()
+	msg := <-prompts
+	cancel()
+	if !strings.Contains(msg, "esc to stop") || !strings.Contains(msg, "the sign-in method (Credentials) set to device-code") {
+		t.Fatalf("prompt %q", msg)
+	}
+	if err := <-done; err == nil {
+		t.Fatal("a cancelled wait signed in")
 	}
 }

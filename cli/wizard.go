@@ -64,6 +64,7 @@ func runWizard(ctx context.Context, g Globals, args []string, env Env) error {
 		opts.InputSuggestion = demo.DomoDataSetID
 	}
 	b := newWizardBackend(g, dirs, env.deps)
+	b.getenv = env.Getenv
 	b.inProcessSandbox = inProcess
 
 	// Nothing may write to the terminal behind the wizard's back: a library

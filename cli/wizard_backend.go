@@ -32,6 +32,9 @@ type wizardBackend struct {
 	// inProcessSandbox is the address of the sandbox started for this wizard
 	// ("" when none): command lines shown for later use need one started there.
 	inProcessSandbox string
+	// getenv reads BROWSER and the display variables for the browser
+	// sign-in (nil: os.Getenv).
+	getenv func(string) string
 
 	mu       sync.Mutex
 	sessions map[string]*wizardSession // by lower-case account name

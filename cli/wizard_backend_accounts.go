@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 
@@ -116,11 +117,18 @@ func (b *wizardBackend) SignIn(ctx context.Context, c ui.Credentials, prompts ch
 		return ui.AccountSummary{}, wizardError(entra.FieldErrors(errs))
 	}
 	cache := &memCache{}
-	session, err := entra.New(ep, ec, cache)
+	getenv := b.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	// The browser's messages go to the screen (the URL to copy), never to
+	// the terminal behind it; esc stops the wait.
+	say := relay(ctx, prompts)
+	session, err := entra.New(ep, ec, cache, entra.WithBrowser(openBrowser(getenv, func(m string) { say(strings.TrimSpace(m)) }, wizardFace{}, "esc")))
 	if err != nil {
 		return ui.AccountSummary{}, wizardError(err)
 	}
-	res, err := session.SignIn(ctx, relay(ctx, prompts))
+	res, err := session.SignIn(ctx, say)
 	if err != nil {
 		return ui.AccountSummary{}, wizardError(err)
 	}
@@ -156,8 +164,8 @@ func entraCredentials(c ui.Credentials) entra.Credentials {
 		ec.Password, ec.ClientSecret = c.Password, c.ClientSecret
 	case entra.MethodServicePrincipal:
 		ec.ClientSecret = c.ClientSecret
-	case entra.MethodDeviceCode:
-		// A device code sign-in is a public client's: no secret is used or kept.
+	case entra.MethodDeviceCode, entra.MethodBrowser:
+		// A device code or browser sign-in is a public client's: no secret is used or kept.
 	}
 	return ec
 }

@@ -93,6 +93,7 @@ const (
 const (
 	MethodPassword         = "password"
 	MethodDeviceCode       = "device-code"
+	MethodBrowser          = "browser"
 	MethodServicePrincipal = "service-principal"
 )
 

@@ -67,9 +67,36 @@ func (b *busy) update(msg tea.Msg) tea.Cmd {
 func (b *busy) view(s *Styles, width int) string {
 	out := strings.TrimRight(b.sp.View(), " ") + " " + b.label
 	if b.prompt != "" {
-		out += "\n\n" + s.Box.Width(min(width, 78)).Render(b.prompt)
+		// A URL on a line of its own (the browser sign-in's) is left out of
+		// the box, which would frame its pieces, and shown in lines of the
+		// screen's width; c copies it whole (promptURL).
+		var text []string
+		url := b.promptURL()
+		for _, l := range strings.Split(b.prompt, "\n") {
+			if url != "" && strings.TrimSpace(l) == url {
+				text = append(text, "(the address below; c copies it)")
+				continue
+			}
+			text = append(text, l)
+		}
+		out += "\n\n" + s.Box.Width(min(width, 78)).Render(strings.Join(text, "\n"))
+		for rest := url; rest != ""; {
+			n := min(len(rest), max(width, 20))
+			out += "\n" + rest[:n]
+			rest = rest[n:]
+		}
 	}
 	return out
+}
+
+// promptURL is the URL on a line of its own in the prompt, or "".
+func (b *busy) promptURL() string {
+	for _, l := range strings.Split(b.prompt, "\n") {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "https://") && !strings.Contains(t, " ") {
+			return t
+		}
+	}
+	return ""
 }
 
 // Device-code prompts relayed from a sign-in.

@@ -40,7 +40,7 @@ var clouds = []string{"public", "usgov", "usgovhigh", "usgovdod", "china"}
 func newCredentials(c *Common, fill Credentials, err error) *credentials {
 	s := c.styles
 	cr := &credentials{c: c, busy: newBusy(s), fields: []*field{
-		newChoice(FieldMethod, "Sign-in method", "password as Domo's connector; device code for MFA; service principal for jobs", MethodPassword, MethodDeviceCode, MethodServicePrincipal),
+		newChoice(FieldMethod, "Sign-in method", "browser: MFA; password: as Domo's; device code: SSH; service principal: jobs", MethodBrowser, MethodPassword, MethodDeviceCode, MethodServicePrincipal),
 		newChoice(FieldCloud, "Cloud", "Where your tenant lives: public for most; usgov… or china for national clouds", clouds...),
 		newField(s, FieldAccountName, "Account name", "What pbiwb calls this account (pbiwb push --account NAME)", true, checkAccountName),
 		newField(s, FieldClientID, "Azure Application Client ID", "Entra ID › App registrations › your app › Overview › Application (client) ID", true, checkGUID),
@@ -93,7 +93,7 @@ func (cr *credentials) fill(c Credentials) {
 // visible reports whether a field applies to the chosen method.
 func (cr *credentials) visible(f *field) bool {
 	switch cr.get(FieldMethod).value() {
-	case MethodDeviceCode, MethodServicePrincipal:
+	case MethodBrowser, MethodDeviceCode, MethodServicePrincipal:
 		return f.id != FieldUsername && f.id != FieldPassword
 	}
 	return true
@@ -197,8 +197,11 @@ func (cr *credentials) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := cr.c.keys
 	switch {
 	case cr.busy.active():
-		if msg.String() == "esc" {
+		switch {
+		case msg.String() == "esc":
 			cr.busy.stop()
+		case msg.String() == "c" && cr.busy.promptURL() != "":
+			return tea.SetClipboard(cr.busy.promptURL()) // OSC 52: the terminal's clipboard
 		}
 		return nil
 	case cr.askInsecure != nil:
@@ -316,6 +319,7 @@ func summary(fe FieldError) string {
 
 // methodNotes say what a sign-in method implies, before the user meets it.
 var methodNotes = map[string]string{
+	MethodBrowser:    "Browser: after enter, your browser opens Microsoft's sign-in page (MFA works); if it cannot, the address to open appears here. pbiwb continues by itself; esc stops waiting.",
 	MethodDeviceCode: "Device code: after enter, a code and a web page appear here; sign in there (MFA works) and pbiwb continues by itself.",
 	MethodServicePrincipal: "A service principal needs the Power BI tenant setting that lets service principals use the APIs, " +
 		"and membership (Member or Contributor) of each workspace it writes to; it has no My workspace.",
@@ -328,6 +332,8 @@ func signInLabel(c Credentials) string {
 		who = "the app " + c.ClientID
 	case MethodDeviceCode:
 		who = "a device code"
+	case MethodBrowser:
+		who = "the browser"
 	}
 	cloud := c.Cloud
 	if cloud == "" {

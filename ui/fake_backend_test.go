@@ -100,9 +100,13 @@ func (f *fakeBackend) SignIn(ctx context.Context, c Credentials, prompts chan<- 
 		return acc, &signInError{"AADSTS7000215", FieldClientSecret, "invalid client secret", "Copy the secret's Value from Certificates & secrets."}
 	}
 	switch c.Method {
-	case MethodDeviceCode:
+	case MethodDeviceCode, MethodBrowser:
+		msg := "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code FAKE-1234 to authenticate."
+		if c.Method == MethodBrowser {
+			msg = "No browser could be opened: no display here. Open this URL in a browser on this machine to sign in:\n  https://login.microsoftonline.com/fake/oauth2/v2.0/authorize?client_id=x\nWaiting for the sign-in (esc to stop)."
+		}
 		select {
-		case prompts <- "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code FAKE-1234 to authenticate.":
+		case prompts <- msg:
 		case <-ctx.Done():
 			return acc, ctx.Err()
 		}

@@ -119,7 +119,7 @@ func (f *field) view(s *Styles, focused bool, width int) string {
 	}
 	var val string
 	if f.options != nil {
-		val = f.choiceView(s, focused)
+		val = f.choiceView(s, focused, width-labelWidth-2)
 	} else {
 		f.input.SetWidth(max(width-labelWidth-4, 8))
 		val = f.input.View()
@@ -141,19 +141,54 @@ func (f *field) view(s *Styles, focused bool, width int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (f *field) choiceView(s *Styles, focused bool) string {
+// choiceView shows the options, the chosen one in brackets; when they do
+// not fit in width, the chosen one and as many neighbours as fit, with "…"
+// where options are left out.
+func (f *field) choiceView(s *Styles, focused bool, width int) string {
 	if !focused {
 		return f.options[f.choice]
 	}
-	parts := make([]string, len(f.options))
+	plain := make([]string, len(f.options))
+	total := 0
 	for i, o := range f.options {
 		if i == f.choice {
-			parts[i] = s.Selected.Render("[" + o + "]")
+			plain[i] = "[" + o + "]"
 		} else {
-			parts[i] = s.Hint.Render(" " + o + " ")
+			plain[i] = " " + o + " "
+		}
+		total += lipglossWidth(plain[i])
+	}
+	lo, hi := 0, len(f.options) // the options shown: [lo, hi)
+	if total > width {
+		lo, hi = f.choice, f.choice+1
+		used := lipglossWidth(plain[f.choice]) + 2 // room for "…" at both ends
+		for grew := true; grew; {
+			grew = false
+			if hi < len(f.options) && used+lipglossWidth(plain[hi]) <= width {
+				used += lipglossWidth(plain[hi])
+				hi, grew = hi+1, true
+			}
+			if lo > 0 && used+lipglossWidth(plain[lo-1]) <= width {
+				used += lipglossWidth(plain[lo-1])
+				lo, grew = lo-1, true
+			}
 		}
 	}
-	return strings.Join(parts, "")
+	var b strings.Builder
+	if lo > 0 {
+		b.WriteString(s.Hint.Render("…"))
+	}
+	for i := lo; i < hi; i++ {
+		if i == f.choice {
+			b.WriteString(s.Selected.Render(plain[i]))
+		} else {
+			b.WriteString(s.Hint.Render(plain[i]))
+		}
+	}
+	if hi < len(f.options) {
+		b.WriteString(s.Hint.Render("…"))
+	}
+	return b.String()
 }
 
 func padRight(s string, w int) string {

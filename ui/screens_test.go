@@ -183,3 +183,33 @@ func TestCredentialsDeviceCodeShownVerbatim(t *testing.T) {
 	}
 	close(fb.deviceGate)
 }
+
+// The browser method: offered first, no username or password asked, and
+// while it waits the URL to copy is on the screen; esc stops waiting.
+func TestCredentialsBrowserShowsTheURLToCopy(t *testing.T) {
+	fb := newFakeBackend()
+	fb.deviceGate = make(chan struct{})
+	defer close(fb.deviceGate)
+	c := demoCredentials()
+	c.Method = MethodBrowser
+	m := credentialsRoot(t, fb, c)
+	cr := m.top().(*credentials)
+	if cr.get(FieldMethod).options[0] != MethodBrowser {
+		t.Fatalf("methods %v: browser is not first", cr.get(FieldMethod).options)
+	}
+	if cr.visible(cr.get(FieldUsername)) || cr.visible(cr.get(FieldPassword)) {
+		t.Fatal("the browser method asks for a username or password")
+	}
+	_, cmd := m.Update(keyMsg("enter"))
+	settleUntil(t, m, cmd, func() bool { return cr.busy.prompt != "" })
+	if !strings.Contains(screenText(m), "https://login.microsoftonline.com/fake/oauth2/v2.0/authorize?client_id=x") {
+		t.Fatalf("the URL to copy is not shown:\n%s", screenText(m))
+	}
+	if _, cmd := m.Update(keyMsg("c")); cmd == nil {
+		t.Fatal("c does not copy the URL")
+	}
+	m.Update(keyMsg("esc"))
+	if cr.busy.active() {
+		t.Fatal("esc did not stop waiting for the browser")
+	}
+}
