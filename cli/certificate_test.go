@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/keystore"
+	"github.com/pbiwb/pbiwb/ui"
 )
 
 func certFile(t *testing.T, data []byte) string {
@@ -80,5 +82,30 @@ func TestCertificateRefusals(t *testing.T) {
 	code, _, stderr = f.run(nil, append([]string{"groups"}, certFlags(certFile(t, []byte("not a certificate")))...)...)
 	if code != exitcode.SignIn || !strings.Contains(stderr, "--certificate") {
 		t.Fatalf("bad file: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestWizardCertificateAccount(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := f.wizard()
+	c := ui.Credentials{Name: "cert", Method: ui.MethodServicePrincipal, Cloud: "public", TenantID: demo.TenantID,
+		ClientID: demo.ClientIDCertificate, Certificate: filepath.Join(t.TempDir(), "missing.pem")}
+	_, err := b.SignIn(ctx, c, nil)
+	var fe ui.FieldError
+	if !errors.As(err, &fe) || fe.Field() != ui.FieldCertificate {
+		t.Fatalf("missing file: %v", err)
+	}
+	c.Certificate = certFile(t, demo.CertificatePEM)
+	if _, err := b.SignIn(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.InsecureStorage = true // the fixture's keyring stand-in is not the OS keyring the wizard probes
+	if err := b.SaveAccount(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := f.run(nil, "groups", "--account", "cert")
+	if code != exitcode.OK || !strings.Contains(stdout, demo.WorkspaceSales) {
+		t.Fatalf("groups with the wizard's account: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }

@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -106,6 +107,11 @@ func (b *wizardBackend) SignIn(ctx context.Context, c ui.Credentials, prompts ch
 		return ui.AccountSummary{}, &wizardFieldError{field: ui.FieldAccountName, msg: err.Error(), code: exitcode.Usage}
 	}
 	ec := entraCredentials(c)
+	if p := strings.TrimSpace(c.Certificate); p != "" && ec.Method == entra.MethodServicePrincipal && ec.Certificate == nil {
+		_, err := os.ReadFile(p)
+		return ui.AccountSummary{}, &wizardFieldError{field: ui.FieldCertificate, msg: fmt.Sprintf("%q cannot be read: %v", p, errors.Unwrap(err)),
+			advice: "Give the path of the PEM or PFX file holding the certificate and its private key", code: exitcode.Usage}
+	}
 	ep, err := b.deps.endpoints(ctx, b.g, cloudOrDefault(c.Cloud))
 	if err != nil {
 		if !b.g.Sandbox {
@@ -164,6 +170,14 @@ func entraCredentials(c ui.Credentials) entra.Credentials {
 		ec.Password, ec.ClientSecret = c.Password, c.ClientSecret
 	case entra.MethodServicePrincipal:
 		ec.ClientSecret = c.ClientSecret
+		// A certificate file instead of the secret; one that cannot be read
+		// is left out here (SignIn names the file, the checks the missing
+		// credential).
+		if p := strings.TrimSpace(c.Certificate); p != "" {
+			if data, err := os.ReadFile(p); err == nil {
+				ec.Certificate, ec.CertificatePassword, ec.ClientSecret = data, c.CertificatePassword, ""
+			}
+		}
 	case entra.MethodDeviceCode, entra.MethodBrowser:
 		// A device code or browser sign-in is a public client's: no secret is used or kept.
 	}
@@ -191,6 +205,12 @@ func (b *wizardBackend) SaveAccount(ctx context.Context, c ui.Credentials) error
 	}
 	if ec.ClientSecret != "" {
 		sec[keystore.ClientSecret] = ec.ClientSecret
+	}
+	if len(ec.Certificate) > 0 {
+		sec[keystore.Certificate] = base64.StdEncoding.EncodeToString(ec.Certificate)
+		if ec.CertificatePassword != "" {
+			sec[keystore.CertificatePassword] = ec.CertificatePassword
+		}
 	}
 	if s.domoID != "" {
 		sec[keystore.DomoClientSecret] = s.domoSecret

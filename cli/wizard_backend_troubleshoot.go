@@ -119,7 +119,7 @@ func hasSecret(c ui.Credentials) bool {
 	case entra.MethodPassword:
 		return c.Password != ""
 	case entra.MethodServicePrincipal:
-		return c.ClientSecret != ""
+		return c.ClientSecret != "" || c.Certificate != ""
 	}
 	return true
 }

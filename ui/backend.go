@@ -87,6 +87,9 @@ const (
 	FieldPassword         = "password"
 	FieldDomoClientID     = "Domo client ID"
 	FieldDomoClientSecret = "Domo client secret"
+	// A service principal's certificate file (a path) and its PFX password.
+	FieldCertificate         = "certificate"
+	FieldCertificatePassword = "certificate password"
 )
 
 // Sign-in methods, spelled as `--auth` takes them (docs/cli.md).
@@ -109,6 +112,10 @@ type Credentials struct {
 	Password         string
 	DomoClientID     string
 	DomoClientSecret string
+	// Certificate is the path of a service principal's certificate file
+	// (PEM, or PFX with CertificatePassword), used instead of ClientSecret.
+	Certificate         string
+	CertificatePassword string
 	// InsecureStorage asks SaveAccount to keep secrets in a 0600 file; the
 	// wizard sets it only after the user chose it explicitly.
 	InsecureStorage bool

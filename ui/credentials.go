@@ -45,6 +45,8 @@ func newCredentials(c *Common, fill Credentials, err error) *credentials {
 		newField(s, FieldAccountName, "Account name", "What pbiwb calls this account (pbiwb push --account NAME)", true, checkAccountName),
 		newField(s, FieldClientID, "Azure Application Client ID", "Entra ID › App registrations › your app › Overview › Application (client) ID", true, checkGUID),
 		newField(s, FieldClientSecret, "Azure Application Client Secret", "Your app › Certificates & secrets › the secret's Value (not its Secret ID)", false, checkSecret).secret(),
+		newField(s, FieldCertificate, "Certificate file", "Instead of the secret: a PEM file (certificate and key) or a PFX file, uploaded to the app", false, nil),
+		newField(s, FieldCertificatePassword, "Certificate password", "Only for a PFX file protected by a password", false, nil).secret(),
 		newField(s, FieldTenantID, "Azure Tenant ID", "Entra ID › Overview › Tenant ID (or a domain like contoso.onmicrosoft.com)", true, checkTenant),
 		newField(s, FieldUsername, "Username", "Entra ID › Users › the user › User principal name, e.g. name@contoso.com", true, checkUPN),
 		newField(s, FieldPassword, "Password", "The user's Azure AD password; accounts with MFA need the device-code method", true, nil).secret(),
@@ -83,6 +85,7 @@ func (cr *credentials) fill(c Credentials) {
 		FieldMethod: c.Method, FieldCloud: c.Cloud, FieldAccountName: c.Name, FieldClientID: c.ClientID,
 		FieldClientSecret: c.ClientSecret, FieldTenantID: c.TenantID, FieldUsername: c.Username,
 		FieldPassword: c.Password, FieldDomoClientID: c.DomoClientID, FieldDomoClientSecret: c.DomoClientSecret,
+		FieldCertificate: c.Certificate, FieldCertificatePassword: c.CertificatePassword,
 	} {
 		if v != "" {
 			cr.get(id).setValue(v)
@@ -92,7 +95,11 @@ func (cr *credentials) fill(c Credentials) {
 
 // visible reports whether a field applies to the chosen method.
 func (cr *credentials) visible(f *field) bool {
-	switch cr.get(FieldMethod).value() {
+	m := cr.get(FieldMethod).value()
+	if (f.id == FieldCertificate || f.id == FieldCertificatePassword) && m != MethodServicePrincipal {
+		return false
+	}
+	switch m {
 	case MethodBrowser, MethodDeviceCode, MethodServicePrincipal:
 		return f.id != FieldUsername && f.id != FieldPassword
 	}
@@ -111,6 +118,7 @@ func (cr *credentials) creds() Credentials {
 		ClientID: v(FieldClientID), ClientSecret: v(FieldClientSecret), Username: v(FieldUsername),
 		Password: cr.get(FieldPassword).input.Value(), DomoClientID: v(FieldDomoClientID),
 		DomoClientSecret: cr.get(FieldDomoClientSecret).input.Value(),
+		Certificate:      v(FieldCertificate), CertificatePassword: v(FieldCertificatePassword),
 	}
 }
 
@@ -258,8 +266,9 @@ func (cr *credentials) submit() tea.Cmd {
 		if f.missing() && f.err == nil {
 			f.err = errors.New("required")
 		}
-		if f.id == FieldClientSecret && cr.get(FieldMethod).value() == MethodServicePrincipal && f.value() == "" {
-			f.err = errors.New("a service principal signs in with its client secret")
+		if f.id == FieldClientSecret && cr.get(FieldMethod).value() == MethodServicePrincipal && f.value() == "" &&
+			strings.TrimSpace(cr.get(FieldCertificate).value()) == "" {
+			f.err = errors.New("a service principal signs in with its client secret, or a certificate file")
 		}
 	}
 	for i, f := range cr.fields {
