@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/browser"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/exitcode"
@@ -247,5 +248,36 @@ func TestWizardBrowserSignIn(t *testing.T) {
 	}
 	if err := <-done; err == nil {
 		t.Fatal("a cancelled wait signed in")
+	}
+}
+
+// A saved browser account whose sign-in lapsed signs in again in the
+// browser when the wizard opens it, its messages on the screen.
+func TestWizardReopensLapsedBrowserAccount(t *testing.T) {
+	f := newFixtureWith(t, sandbox.Options{TokenLifetime: 2 * time.Minute}) // too short for MSAL to cache: every Token refreshes
+	code, _, stderr := f.run(map[string]string{EnvBrowser: browserCmd()},
+		append([]string{"accounts", "add", "desk", "--insecure-storage"}, browserFlags(demo.TenantID)...)...)
+	if code != exitcode.OK {
+		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
+	}
+	resp, err := f.sb.Client().Post(f.sb.URL()+"/_sandbox/reset", "application/json", nil) // every refresh token is forgotten
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	b := f.wizard()
+	b.getenv = func(k string) string { return map[string]string{EnvBrowser: browserCmd()}[k] }
+	prompts := make(chan string, 4)
+	acc, err := b.OpenAccount(testCtx(t), "desk", prompts)
+	if err != nil || acc.Name != "desk" {
+		t.Fatalf("OpenAccount = %+v, %v", acc, err)
+	}
+	select {
+	case msg := <-prompts:
+		if !strings.Contains(msg, "Opening the browser") {
+			t.Fatalf("prompt %q", msg)
+		}
+	default:
+		t.Fatal("the browser sign-in said nothing on the screen")
 	}
 }

@@ -52,7 +52,7 @@ func summaryOf(a keystore.Account) ui.AccountSummary {
 // account whose sign-in lapsed) with a new device code relayed on prompts.
 func (b *wizardBackend) OpenAccount(ctx context.Context, name string, prompts chan<- string) (ui.AccountSummary, error) {
 	if s, err := b.session(name); err == nil {
-		err := ensureToken(ctx, s.entra, prompts)
+		err := b.ensureToken(ctx, s.entra, prompts)
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		if err != nil {
@@ -68,7 +68,7 @@ func (b *wizardBackend) OpenAccount(ctx context.Context, name string, prompts ch
 	}
 	summary := summaryOf(*id.Account)
 	summary.LastUsed = b.now()
-	if err := ensureToken(ctx, id.Session, prompts); err != nil {
+	if err := b.ensureToken(ctx, id.Session, prompts); err != nil {
 		return summary, wizardError(err)
 	}
 	b.keep(&wizardSession{summary: summary, ep: id.Endpoints, entra: id.Session,
@@ -76,14 +76,26 @@ func (b *wizardBackend) OpenAccount(ctx context.Context, name string, prompts ch
 	return summary, nil
 }
 
-// ensureToken gets a token now, signing in again with a device code when the
+// ensureToken gets a token now, signing in again (device code or browser) when the
 // saved sign-in can no longer be renewed without the user.
-func ensureToken(ctx context.Context, s *entra.Session, prompts chan<- string) error {
+func (b *wizardBackend) ensureToken(ctx context.Context, s *entra.Session, prompts chan<- string) error {
 	_, err := s.Token(ctx)
 	if errors.Is(err, entra.ErrInteractionRequired) {
-		_, err = s.SignIn(ctx, relay(ctx, prompts))
+		say := relay(ctx, prompts)
+		s.UseBrowser(b.browser(say)) // a browser account: its page and messages on the screen
+		_, err = s.SignIn(ctx, say)
 	}
 	return err
+}
+
+// browser opens a browser sign-in's page for the wizard: its messages (the
+// URL to copy) go to the screen through say, never to the terminal.
+func (b *wizardBackend) browser(say func(string)) entra.URLOpener {
+	getenv := b.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return openBrowser(getenv, func(m string) { say(strings.TrimSpace(m)) }, wizardFace{}, "esc")
 }
 
 // relay sends Entra's device-code message to the wizard verbatim; it gives up
@@ -123,14 +135,8 @@ func (b *wizardBackend) SignIn(ctx context.Context, c ui.Credentials, prompts ch
 		return ui.AccountSummary{}, wizardError(entra.FieldErrors(errs))
 	}
 	cache := &memCache{}
-	getenv := b.getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	// The browser's messages go to the screen (the URL to copy), never to
-	// the terminal behind it; esc stops the wait.
 	say := relay(ctx, prompts)
-	session, err := entra.New(ep, ec, cache, entra.WithBrowser(openBrowser(getenv, func(m string) { say(strings.TrimSpace(m)) }, wizardFace{}, "esc")))
+	session, err := entra.New(ep, ec, cache, entra.WithBrowser(b.browser(say)))
 	if err != nil {
 		return ui.AccountSummary{}, wizardError(err)
 	}

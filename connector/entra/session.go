@@ -83,6 +83,15 @@ type URLOpener func(url string, abort func(error)) error
 // WithBrowser is how the browser method opens its sign-in page.
 func WithBrowser(open URLOpener) Option { return func(s *Session) { s.open = open } }
 
+// UseBrowser replaces how the browser method opens its sign-in page, for a
+// session made before the face that will show it (a saved account opened
+// in the wizard).
+func (s *Session) UseBrowser(open URLOpener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open = open
+}
+
 // Result describes a successful SignIn.
 type Result struct {
 	Method        Method
