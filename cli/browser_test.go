@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -279,5 +280,34 @@ func TestWizardReopensLapsedBrowserAccount(t *testing.T) {
 		}
 	default:
 		t.Fatal("the browser sign-in said nothing on the screen")
+	}
+}
+
+// The strict tenant's refusals reach the wizard as refusals of the method,
+// so its Credentials screen can list them; other failures do not.
+func TestWizardStrictTenantRefusalsAreMethodRefusals(t *testing.T) {
+	f := newFixture(t)
+	ctx := testCtx(t)
+	b := f.wizard()
+	base := ui.Credentials{Name: "strict", Cloud: "public", TenantID: demo.StrictTenantID, ClientID: demo.ClientID}
+	for _, tc := range []struct {
+		edit    func(*ui.Credentials)
+		refused bool
+	}{
+		{func(c *ui.Credentials) {
+			c.Method, c.Username, c.Password = ui.MethodPassword, demo.StrictUsername, demo.Password
+		}, true},
+		{func(c *ui.Credentials) { c.Method = ui.MethodDeviceCode }, true},
+		{func(c *ui.Credentials) {
+			c.Method, c.Username, c.Password = ui.MethodPassword, demo.StrictUsername, "wrong"
+		}, false},
+	} {
+		c := base
+		tc.edit(&c)
+		_, err := b.SignIn(ctx, c, make(chan string, 4))
+		var mr ui.MethodRefusal
+		if got := errors.As(err, &mr) && mr.MethodRefused(); got != tc.refused {
+			t.Errorf("%s: refused %v, want %v (%v)", c.Method, got, tc.refused, err)
+		}
 	}
 }

@@ -22,6 +22,7 @@ type wizardFieldError struct {
 	field, msg, advice string
 	code               exitcode.Code
 	err                error
+	refused            bool // the tenant refused the sign-in method itself (ui.MethodRefusal)
 }
 
 func (e *wizardFieldError) Error() string           { return redact.String(e.msg) }
@@ -29,6 +30,7 @@ func (e *wizardFieldError) Field() string           { return e.field }
 func (e *wizardFieldError) Advice() string          { return redact.String(e.advice) }
 func (e *wizardFieldError) ExitCode() exitcode.Code { return e.code }
 func (e *wizardFieldError) Unwrap() error           { return e.err }
+func (e *wizardFieldError) MethodRefused() bool     { return e.refused }
 
 // codedError is a message for people with the exit code of docs/cli.md it
 // stands for (ui reads ExitCode).
@@ -62,7 +64,8 @@ func wizardError(err error) error {
 		// correlation ID); the wizard leaves the Fix out of it and shows it as
 		// the advice.
 		fix := ae.FixIn(wizardFace{})
-		return &wizardFieldError{field: uiField(ae.Field), msg: strings.Replace(ae.Error(), ae.Fix, fix, 1), advice: fix, code: exitcode.Of(err), err: err}
+		return &wizardFieldError{field: uiField(ae.Field), msg: strings.Replace(ae.Error(), ae.Fix, fix, 1), advice: fix, code: exitcode.Of(err), err: err,
+			refused: ae.MethodRefused()}
 	case errors.As(err, &fes) && len(fes) > 0:
 		// One field at a time: the wizard's own checks catch most of these
 		// before any call, so a second one is rare.

@@ -61,6 +61,13 @@ type Backend interface {
 // answers.
 var ErrKeyringUnavailable = errors.New("no OS keyring is reachable")
 
+// MethodRefusal is implemented by a sign-in error the tenant's policy gave
+// the sign-in method itself (MFA a password cannot give, Conditional Access
+// blocking device code): the Credentials screen lists the methods refused.
+type MethodRefusal interface {
+	MethodRefused() bool
+}
+
 // FieldError is a sign-in failure that concerns one credential: the wizard
 // shows what went wrong (Error, without the advice if it repeats it) and
 // the advice beside that field. Field returns one of the Field* constants,

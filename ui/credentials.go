@@ -21,6 +21,7 @@ type credentials struct {
 	signedIn    *AccountSummary // signed in, not yet saved
 	askInsecure error           // the keyring is unavailable: offer the 0600 file
 	showNotes   bool            // signed in with notes: shown until enter
+	refused     map[string]bool // sign-in methods the tenant refused (MethodRefusal)
 }
 
 type (
@@ -127,6 +128,13 @@ func (cr *credentials) showError(err error) {
 	cr.err = nil
 	if err == nil {
 		return
+	}
+	var mr MethodRefusal
+	if errors.As(err, &mr) && mr.MethodRefused() {
+		if cr.refused == nil {
+			cr.refused = map[string]bool{}
+		}
+		cr.refused[cr.get(FieldMethod).value()] = true
 	}
 	var fe FieldError
 	if errors.As(err, &fe) {
@@ -384,6 +392,15 @@ func (cr *credentials) View() string {
 	lines = append(lines, "", s.Hint.Render(truncate(cr.fields[cr.focus].hint, w)))
 	if note := methodNotes[cr.get(FieldMethod).value()]; note != "" {
 		lines = append(lines, s.Warn.Render(wrap(note, w)))
+	}
+	if len(cr.refused) > 0 {
+		var names []string
+		for _, m := range cr.get(FieldMethod).options {
+			if cr.refused[m] {
+				names = append(names, m)
+			}
+		}
+		lines = append(lines, s.Warn.Render(wrap("Refused by this tenant so far: "+strings.Join(names, ", ")+".", w)))
 	}
 	if cr.err != nil {
 		var fe FieldError

@@ -48,6 +48,7 @@ func (e *signInError) Error() string           { return e.code + ": " + e.summar
 func (e *signInError) Field() string           { return e.field }
 func (e *signInError) Advice() string          { return e.fix }
 func (e *signInError) ExitCode() exitcode.Code { return exitcode.SignIn }
+func (e *signInError) MethodRefused() bool     { return e.code == "AADSTS50076" }
 
 // entraLikeError spells its text as entra.Error does: the fix repeated
 // after "Fix:".

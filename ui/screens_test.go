@@ -213,3 +213,25 @@ func TestCredentialsBrowserShowsTheURLToCopy(t *testing.T) {
 		t.Fatal("esc did not stop waiting for the browser")
 	}
 }
+
+// After the tenant refuses a method (MFA for a password), the screen lists
+// the methods refused so far.
+func TestCredentialsListRefusedMethods(t *testing.T) {
+	c := demoCredentials()
+	c.Username = demo.MFAUsername
+	m := credentialsRoot(t, newFakeBackend(), c)
+	if strings.Contains(screenText(m), "Refused by this tenant") {
+		t.Fatal("a refusal listed before any sign-in")
+	}
+	press(t, m, "enter")
+	if !strings.Contains(screenText(m), "Refused by this tenant so far: password.") {
+		t.Fatalf("the refused method is not listed:\n%s", screenText(m))
+	}
+	c.Username = demo.Username
+	c.Password = "nope" // a wrong password is not the method's refusal
+	m = credentialsRoot(t, newFakeBackend(), c)
+	press(t, m, "enter")
+	if strings.Contains(screenText(m), "Refused by this tenant") {
+		t.Fatal("a wrong password listed as the method's refusal")
+	}
+}

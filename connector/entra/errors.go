@@ -76,6 +76,18 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// MethodRefused reports whether the tenant's policy refused the sign-in
+// method itself (MFA a password cannot give, Conditional Access blocking the
+// flow or the device): another method may pass where this one cannot, so a
+// face can show which methods the tenant refused.
+func (e *Error) MethodRefused() bool {
+	switch e.Code {
+	case 50076, 50079, 50158, 53003, 530033, 530035, 530032:
+		return true
+	}
+	return false
+}
+
 // ExitCode: a sign-in failure (exit 4).
 func (e *Error) ExitCode() exitcode.Code { return exitcode.SignIn }
 
