@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/doctor"
 	"github.com/pbiwb/pbiwb/connector/sandbox"
 	"github.com/pbiwb/pbiwb/connector/sandbox/browser"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
@@ -309,5 +310,22 @@ func TestWizardStrictTenantRefusalsAreMethodRefusals(t *testing.T) {
 		if got := errors.As(err, &mr) && mr.MethodRefused(); got != tc.refused {
 			t.Errorf("%s: refused %v, want %v (%v)", c.Method, got, tc.refused, err)
 		}
+	}
+}
+
+// doctor runs a saved browser account's sign-in from its tokens, and skips a
+// new browser sign-in without a terminal, saying why.
+func TestDoctorBrowserSignIn(t *testing.T) {
+	f := newFixture(t)
+	if code, _, stderr := f.run(map[string]string{EnvBrowser: browserCmd()}, append([]string{"accounts", "add", "desk"}, browserFlags(demo.TenantID)...)...); code != exitcode.OK {
+		t.Fatalf("accounts add: exit %d\n%s", code, stderr)
+	}
+	_, results, _ := f.doctorJSON(t, nil, "--account", "desk")
+	if r := results[doctor.CheckSignIn]; r.Status != doctor.Pass || !strings.Contains(r.Found, "saved browser sign-in") {
+		t.Fatalf("saved: %+v", r)
+	}
+	_, results, _ = f.doctorJSON(t, map[string]string{EnvBrowser: browserCmd()}, browserFlags(demo.TenantID)...)
+	if r := results[doctor.CheckSignIn]; r.Status != doctor.Skip || !strings.Contains(r.Found, "no terminal") {
+		t.Fatalf("unsaved without a terminal: %+v", r)
 	}
 }
