@@ -29,13 +29,27 @@ const (
 	RuleRowCount        Rule = "row-count"       // more rows than the table's retention keeps
 	RuleSchemaMismatch  Rule = "schema-mismatch" // the existing table cannot take these columns
 	RuleUnknownColumn   Rule = "unknown-column"  // --column names a column the input lacks
+
+	// The rules of the inputs that are not CSV (Excel, Parquet, JSON Lines).
+	RuleUnreadable      Rule = "unreadable-file"  // truncated, damaged or encrypted workbook or Parquet file
+	RuleNoSheet         Rule = "sheet"            // the workbook has no sheet of that name
+	RuleMergedHeader    Rule = "merged-header"    // a header cell that is part of a merged range
+	RuleCellError       Rule = "cell-error"       // a cell holding an error value (#DIV/0!) or a formula with no saved value
+	RuleJSONSyntax      Rule = "json-syntax"      // a JSON Lines line that is not a JSON object
+	RuleNested          Rule = "nested-value"     // a nested or repeated value (JSON object or array, Parquet group or list)
+	RuleUnsupportedType Rule = "unsupported-type" // a Parquet column type no Power BI type holds
 )
 
 // Finding is one violation, located as precisely as the rule allows: Line is
 // the physical line where the record starts (0 when not about a line), Column
 // the 1-based field index (0 when not about a column).
 type Finding struct {
-	File       string `json:"file,omitempty"`
+	File string `json:"file,omitempty"`
+	// Place, when set, is where the finding is as its input's format says
+	// it, in place of File:Line: an Excel cell (book.xlsx[Sheet]!B12), a
+	// Parquet row (data.parquet, row 12). The column is then named by its
+	// name only.
+	Place      string `json:"place,omitempty"`
 	Line       int    `json:"line,omitempty"`
 	Column     int    `json:"column,omitempty"`
 	ColumnName string `json:"columnName,omitempty"`
@@ -45,16 +59,19 @@ type Finding struct {
 
 func (f Finding) String() string {
 	var b strings.Builder
-	if f.File != "" {
+	switch {
+	case f.Place != "":
+		b.WriteString(f.Place)
+	case f.File != "":
 		b.WriteString(f.File)
 	}
-	if f.Line > 0 {
+	if f.Line > 0 && f.Place == "" {
 		fmt.Fprintf(&b, ":%d", f.Line)
 	}
 	if b.Len() > 0 {
 		b.WriteString(": ")
 	}
-	if f.Column > 0 {
+	if f.Column > 0 && f.Place == "" {
 		fmt.Fprintf(&b, "column %d", f.Column)
 		if f.ColumnName != "" {
 			fmt.Fprintf(&b, " (%q)", f.ColumnName)
@@ -62,6 +79,8 @@ func (f Finding) String() string {
 		b.WriteString(": ")
 	} else if f.ColumnName != "" {
 		fmt.Fprintf(&b, "column %q: ", f.ColumnName)
+	} else if f.Column > 0 {
+		fmt.Fprintf(&b, "column %d: ", f.Column)
 	}
 	b.WriteString(f.Message)
 	fmt.Fprintf(&b, " [%s]", f.Rule)

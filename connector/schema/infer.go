@@ -49,6 +49,13 @@ func (v *Votes) Add(raw []byte) {
 	}
 }
 
+// AddText counts one value its input stores as text (an Excel text cell,
+// a Parquet string): whatever it reads as, its column is a String.
+func (v *Votes) AddText() {
+	v.seen = true
+	v.out |= 1<<Int64 | 1<<Double | 1<<Boolean | 1<<Datetime
+}
+
 // Type is the inferred type: Int64, else Double, else Boolean, else
 // Datetime, else String; a column with no non-NULL value is a String.
 func (v Votes) Type() Type {

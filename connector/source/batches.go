@@ -82,22 +82,48 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 	if maxRows <= 0 || maxBytes <= 0 {
 		return fmt.Errorf("limits allow no rows per POST (rows %d, bytes %d)", maxRows, maxBytes)
 	}
-	rc, err := p.reopen(ctx)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
 	// The first complete pass records the batches' fingerprints (having
 	// checked the whole input against the scan's); later ones check them.
 	p.printsMu.Lock()
 	known := p.prints
 	p.printsMu.Unlock()
-	in, h := io.Reader(rc), sha256.New()
-	if known == nil {
-		in = &hashingReader{r: rc, h: h}
+	h := sha256.New()
+	var r rowReader
+	var rehash func() error // the first complete pass's check of a file read at random
+	if p.src.Format.random() {
+		ra, size, done, err := p.randomInput(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		if r, err = p.openRandom(ra, size); err != nil {
+			return fmt.Errorf("read %s again: %w", p.Name, err)
+		}
+		defer closeReader(r)
+		if known == nil {
+			rehash = func() error {
+				_, err := io.Copy(h, io.NewSectionReader(ra, 0, size))
+				return err
+			}
+		}
+	} else {
+		rc, err := p.reopen(ctx)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		in := io.Reader(rc)
+		if known == nil {
+			in = &hashingReader{r: rc, h: h}
+		}
+		if p.src.Format == JSONL {
+			r = newJSONLReader(in, p.names(), p.seed)
+		} else {
+			cr := NewReader(in, p.Delimiter)
+			cr.HashRecords(p.seed)
+			r = cr
+		}
 	}
-	r := NewReader(in, p.Delimiter)
-	r.HashRecords(p.seed)
 	if err := r.Read(); err != nil {
 		return fmt.Errorf("read %s again: %w", p.Name, err)
 	}
@@ -225,6 +251,11 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 				What: fmt.Sprintf("is now the last: the input had %s rows, it has %s", format.Thousands(int64(p.Rows)), format.Thousands(int64(row)))}
 		}
 		return nil
+	}
+	if rehash != nil {
+		if err := rehash(); err != nil {
+			return fmt.Errorf("read %s again: %w", p.Name, err)
+		}
 	}
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != p.Fingerprint {
 		return fmt.Errorf("%s changed since it was checked (fingerprint %s, now %s): run again", p.Name, p.Fingerprint, got)

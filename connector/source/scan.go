@@ -72,6 +72,12 @@ type Pipeline struct {
 	Bytes       int64           // input bytes
 	Fingerprint string          // "sha256:" + hex of the input bytes, for checkpoints
 	Delimiter   byte
+	// Format is how the input was read.
+	Format Format
+	// Origins, when the input states its types (a workbook's cells, a
+	// Parquet schema), say per column where its type came from in the
+	// input's terms ("Excel date", "Parquet DECIMAL(18,2)"); nil for a CSV.
+	Origins []string
 	// Compat is how the input fits Options.Existing (zero when none).
 	Compat schema.Compatibility
 	// Warnings are what the plan should show but do not stop the write
@@ -104,7 +110,7 @@ func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
 	if opts.Fields == nil {
 		opts.Fields = field.Plain{}
 	}
-	p := &Pipeline{Name: src.Name, src: src, opts: opts, freeMu: make(chan struct{}, 1), seed: maphash.MakeSeed()}
+	p := &Pipeline{Name: src.Name, Format: src.Format.orCSV(), src: src, opts: opts, freeMu: make(chan struct{}, 1), seed: maphash.MakeSeed()}
 	fs := &schema.Findings{Max: opts.MaxFindings}
 	if opts.Table != "" {
 		for _, f := range schema.CheckTableName(opts.Table) {
@@ -117,23 +123,55 @@ func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
 	}
 	defer rc.Close()
 	h := sha256.New()
-	sink := io.Writer(h)
-	if !src.Reopenable {
-		if p.spool, err = createSpool(opts.TempDir); err != nil {
-			return nil, fmt.Errorf("keep a copy of %s for the second pass: %w", src.Name, err)
+	var r rowReader
+	if src.Format.random() {
+		// A workbook or a Parquet file is read at random: fingerprint the
+		// file (or a copy of the stream) whole, then read it.
+		ra, size, err := p.materialize(rc, h)
+		if err != nil {
+			p.Close()
+			return nil, err
 		}
-		sink = io.MultiWriter(h, p.spool.f)
+		p.Bytes = size
+		r, err = p.openRandom(ra, size)
+		if err != nil {
+			var re *recordError
+			if !errors.As(err, &re) {
+				p.Close()
+				return nil, err
+			}
+			fs.Add(p.finding(nil, re.Line, re.Column, re.Rule, re.Msg))
+		} else {
+			defer closeReader(r)
+			if err := p.scan(ctx, r, fs); err != nil {
+				p.Close()
+				return nil, err
+			}
+		}
+	} else {
+		sink := io.Writer(h)
+		if !src.Reopenable {
+			if p.spool, err = createSpool(opts.TempDir); err != nil {
+				return nil, fmt.Errorf("keep a copy of %s for the second pass: %w", src.Name, err)
+			}
+			sink = io.MultiWriter(h, p.spool.f)
+		}
+		cr := &countingReader{r: io.TeeReader(rc, sink)}
+		if src.Format == JSONL {
+			r = newJSONLReader(cr, nil, p.seed)
+		} else {
+			r = NewReader(cr, src.Delimiter)
+		}
+		err = p.scan(ctx, r, fs)
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		if p.spool != nil {
+			p.spool.size = cr.n
+		}
+		p.Bytes = cr.n
 	}
-	cr := &countingReader{r: io.TeeReader(rc, sink)}
-	err = p.scan(ctx, NewReader(cr, src.Delimiter), fs)
-	if err != nil {
-		p.Close()
-		return nil, err
-	}
-	if p.spool != nil {
-		p.spool.size = cr.n
-	}
-	p.Bytes = cr.n
 	p.Fingerprint = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	p.invalid = fs.Err()
 	return p, p.invalid
@@ -157,12 +195,17 @@ type columnCheck struct {
 	string bool // String, or inferring (long values are findings either way)
 }
 
-func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) error {
+func (p *Pipeline) scan(ctx context.Context, r rowReader, fs *schema.Findings) error {
 	file := p.src.Name
-	syntax := func(err error) error {
+	readErr := func(err error) error {
 		var se *SyntaxError
 		if errors.As(err, &se) {
-			fs.Add(schema.Finding{File: file, Line: se.Line, Column: se.Column, ColumnName: p.columnName(se.Column), Rule: schema.RuleCSVSyntax, Message: se.Msg + " (reading stopped here)"})
+			fs.Add(p.finding(r, se.Line, se.Column, schema.RuleCSVSyntax, se.Msg+" (reading stopped here)"))
+			return nil
+		}
+		var re *recordError
+		if errors.As(err, &re) {
+			fs.Add(p.finding(r, re.Line, re.Column, re.Rule, re.Msg))
 			return nil
 		}
 		return fmt.Errorf("read %s: %w", file, err)
@@ -172,22 +215,36 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 			fs.Add(schema.Finding{File: file, Rule: schema.RuleEmptyInput, Message: "the input is empty: the first line must name the columns"})
 			return nil
 		}
-		return syntax(err)
+		return readErr(err)
 	}
-	p.Delimiter = r.Comma()
+	if cr, ok := r.(*Reader); ok {
+		p.Delimiter = cr.Comma()
+	}
+	grow, _ := r.(growing)
+	kinds, _ := r.(kinded)
+	var declared []schema.Column
+	if d, ok := r.(declaring); ok {
+		declared = d.Declared()
+	}
 	headerLine := r.Line()
 	names := make([]string, r.NumFields())
 	for i := range names {
 		names[i] = string(r.Field(i))
 	}
-	for _, f := range schema.CheckColumnNames(names, p.opts.Limits) {
-		f.File, f.Line = file, headerLine
-		fs.Add(f)
+	if grow == nil {
+		for _, f := range schema.CheckColumnNames(names, p.opts.Limits) {
+			fs.Add(p.finding(r, headerLine, f.Column, f.Rule, f.Message, f.ColumnName))
+		}
 	}
-	cols := p.resolveTypes(names, headerLine, fs)
+	cols := p.resolveTypes(names, declared, headerLine, fs, grow == nil)
 	p.Columns = make([]schema.Column, len(cols))
 	for i, c := range cols {
 		p.Columns[i] = schema.Column{Name: c.name}
+	}
+	if fl, ok := r.(flawed); ok {
+		for _, e := range fl.Flaws() {
+			fs.Add(p.finding(r, e.Line, e.Column, e.Rule, e.Msg))
+		}
 	}
 
 	maxLen := p.opts.Limits.MaxStringLength
@@ -199,8 +256,12 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 			break
 		}
 		if err != nil {
-			if e := syntax(err); e != nil {
+			if e := readErr(err); e != nil {
 				return e
+			}
+			var re *recordError
+			if errors.As(err, &re) && !re.Fatal {
+				continue
 			}
 			break
 		}
@@ -211,45 +272,76 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 			}
 		}
 		line := r.Line()
+		if grow != nil {
+			for _, n := range grow.Names()[len(cols):] {
+				cols = append(cols, p.columnCheck(n))
+				p.Columns = append(p.Columns, schema.Column{Name: n})
+			}
+		}
 		if n := r.NumFields(); n != len(cols) {
-			f := schema.Finding{File: file, Line: line, Column: min(n, len(cols)) + 1, Rule: schema.RuleRaggedRow,
-				Message: fmt.Sprintf("the row has %s but the header names %s: a missing or extra delimiter, or an unquoted comma in a value?", format.Count(n, "field"), format.Count(len(cols), "column"))}
-			if n < len(cols) {
-				f.ColumnName = cols[n].name // the first column with no field
+			f := p.finding(r, line, min(n, len(cols))+1, schema.RuleRaggedRow,
+				fmt.Sprintf("the row has %s but the header names %s: a missing or extra delimiter, or an unquoted comma in a value?", format.Count(n, "field"), format.Count(len(cols), "column")))
+			if n >= len(cols) {
+				f.ColumnName = ""
 			}
 			fs.Add(f)
 			continue
 		}
-		nul := bytes.IndexByte(r.rec, 0) >= 0 // once per record: rare, and looked for field by field only then
+		nul := true
+		if cr, ok := r.(*Reader); ok {
+			nul = bytes.IndexByte(cr.rec, 0) >= 0 // once per record: rare, and looked for field by field only then
+		}
 		for i := range cols {
 			raw := r.Field(i)
+			k := kindInfer
+			if kinds != nil {
+				k = kinds.Kind(i)
+			}
+			c := &cols[i]
+			switch k {
+			case kindError:
+				fs.Add(p.finding(r, line, i+1, schema.RuleCellError, string(raw)))
+				continue
+			case kindNested:
+				if c.typ != schema.String {
+					fs.Add(p.finding(r, line, i+1, schema.RuleNested, fmt.Sprintf("the value is %s, and Power BI's columns hold no nested values: to keep it as JSON text, force the column to String with %s",
+						nestedWhat(raw), p.opts.Fields.Setting(field.Column, c.name+"=String"))))
+					continue
+				}
+			}
 			if len(raw) == 0 {
 				continue // NULL or "", valid in every type; votes for none
 			}
-			c := &cols[i]
 			if nul && bytes.IndexByte(raw, 0) >= 0 {
-				fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleNULByte,
-					Message: "the value contains a NUL byte (0x00), and how Power BI would store it is unknown: remove it from the file (tr -d '\\000' does)"})
+				fs.Add(p.finding(r, line, i+1, schema.RuleNULByte,
+					"the value contains a NUL byte (0x00), and how Power BI would store it is unknown: remove it from the file (tr -d '\\000' does)"))
 				continue
 			}
 			if !utf8.Valid(raw) {
-				fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleInvalidUTF8,
-					Message: "the value is not valid UTF-8: save the file as UTF-8"})
+				fs.Add(p.finding(r, line, i+1, schema.RuleInvalidUTF8, "the value is not valid UTF-8: save the file as UTF-8"))
 				continue
 			}
 			if c.string && maxLen > 0 && len(raw) > maxLen {
 				if n := schema.UTF16Len(raw); n > maxLen {
-					fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleStringLength,
-						Message: fmt.Sprintf("the value has %s; Power BI takes at most %s per value", format.Count(n, "character"), format.Thousands(maxLen))})
+					fs.Add(p.finding(r, line, i+1, schema.RuleStringLength,
+						fmt.Sprintf("the value has %s; Power BI takes at most %s per value", format.Count(n, "character"), format.Thousands(maxLen))))
 					continue
 				}
 			}
 			if c.typ == schema.Unknown {
 				before := c.votes.Type()
-				c.votes.Add(raw)
+				if k == kindText {
+					c.votes.AddText()
+				} else {
+					c.votes.Add(raw)
+				}
 				if before != schema.String && c.votes.Type() == schema.String {
-					p.Warnings = append(p.Warnings, fmt.Sprintf("%s:%d: column %d (%q) will be a String: its values read as %v until this %s; to have such values reported instead, force the type with %s",
-						file, line, i+1, c.name, before, quoteShort(raw), p.opts.Fields.Setting(field.Column, fmt.Sprintf("%s=%v", c.name, before))))
+					why := fmt.Sprintf("its values read as %v until this %s", before, quoteShort(raw))
+					if k == kindText {
+						why = fmt.Sprintf("its values read as %v until this text %s", before, quoteShort(raw))
+					}
+					p.Warnings = append(p.Warnings, fmt.Sprintf("%s will be a String: %s; to have such values reported instead, force the type with %s",
+						p.where(r, line, i+1), why, p.opts.Fields.Setting(field.Column, fmt.Sprintf("%s=%v", c.name, before))))
 				}
 				continue
 			}
@@ -261,9 +353,19 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 				if ve, ok := err.(*schema.ValueError); ok {
 					msg = ve.In(p.opts.Fields)
 				}
-				fs.Add(schema.Finding{File: file, Line: line, Column: i + 1, ColumnName: c.name, Rule: schema.RuleType, Message: msg})
+				fs.Add(p.finding(r, line, i+1, schema.RuleType, msg))
 			}
 		}
+	}
+	if grow != nil {
+		names = make([]string, len(cols))
+		for i, c := range cols {
+			names[i] = c.name
+		}
+		for _, f := range schema.CheckColumnNames(names, p.opts.Limits) {
+			fs.Add(p.finding(r, 0, f.Column, f.Rule, f.Message, f.ColumnName))
+		}
+		p.resolveTypes(names, nil, 0, fs, true) // for its findings: --column names a column no line has
 	}
 	p.Rows = rows
 	p.Inferred = make([]bool, len(cols))
@@ -275,14 +377,54 @@ func (p *Pipeline) scan(ctx context.Context, r *Reader, fs *schema.Findings) err
 			p.Columns[i].Type = c.typ
 		}
 	}
+	if o, ok := r.(origins); ok {
+		p.Origins = o.Origins()
+	}
 	p.checkTarget(fs)
 	return nil
 }
 
+// nestedWhat names a nested value for a finding.
+func nestedWhat(raw []byte) string {
+	if len(raw) > 0 && raw[0] == '[' {
+		return "a JSON array"
+	}
+	if len(raw) > 0 && raw[0] == '{' {
+		return "a JSON object"
+	}
+	return "nested"
+}
+
+// finding is a finding at line (or row) and column col of the input,
+// placed as r names places. name, if given, is the column's name (else the
+// scan's name for col).
+func (p *Pipeline) finding(r rowReader, line, col int, rule schema.Rule, msg string, name ...string) schema.Finding {
+	f := schema.Finding{File: p.src.Name, Line: line, Column: col, ColumnName: p.columnName(col), Rule: rule, Message: msg}
+	if len(name) > 0 {
+		f.ColumnName = name[0]
+	}
+	if pl, ok := r.(placed); ok && line > 0 {
+		f.Place = pl.Place(line, col)
+	}
+	return f
+}
+
+// where is a value's place in a warning: "file:12: column 3 ("name")", or
+// the reader's own ("book.xlsx[Sheet]!C12: column "name"").
+func (p *Pipeline) where(r rowReader, line, col int) string {
+	if pl, ok := r.(placed); ok {
+		return fmt.Sprintf("%s: column %q", pl.Place(line, col), p.columnName(col))
+	}
+	return fmt.Sprintf("%s:%d: column %d (%q)", p.src.Name, line, col, p.columnName(col))
+}
+
 // resolveTypes decides which columns have a known type and which are
 // inferred. Precedence: --column, then the existing table's column of the
-// same name, then the source's declared schema, then inference.
-func (p *Pipeline) resolveTypes(names []string, headerLine int, fs *schema.Findings) []columnCheck {
+// same name, then the source's declared schema (a Domo DataSet's) or the
+// reader's (a Parquet file's), then inference. complete is false when
+// names are not all the input's columns yet (JSON Lines, before its first
+// line): --column's names are then checked at the end.
+func (p *Pipeline) resolveTypes(names []string, declared []schema.Column, headerLine int, fs *schema.Findings, complete bool) []columnCheck {
 	file := p.src.Name
 	cols := make([]columnCheck, len(names))
 	index := make(map[string]int, len(names))
@@ -290,6 +432,11 @@ func (p *Pipeline) resolveTypes(names []string, headerLine int, fs *schema.Findi
 		cols[i] = columnCheck{name: n}
 		if _, dup := index[n]; !dup {
 			index[n] = i
+		}
+	}
+	for i, d := range declared {
+		if i < len(cols) {
+			cols[i].typ = d.Type
 		}
 	}
 	if p.src.Declared != nil {
@@ -328,6 +475,9 @@ func (p *Pipeline) resolveTypes(names []string, headerLine int, fs *schema.Findi
 			cols[i].typ = p.opts.Columns[n]
 			continue
 		}
+		if !complete {
+			continue
+		}
 		msg := p.opts.Fields.Name(field.Column) + " names a column the input does not have"
 		for _, have := range names {
 			if strings.EqualFold(have, n) {
@@ -341,6 +491,22 @@ func (p *Pipeline) resolveTypes(names []string, headerLine int, fs *schema.Findi
 		cols[i].string = cols[i].typ == schema.Unknown || cols[i].typ == schema.String
 	}
 	return cols
+}
+
+// columnCheck is the check of a column found part-way (JSON Lines): its
+// type forced, or the existing table's, or inferred.
+func (p *Pipeline) columnCheck(name string) columnCheck {
+	c := columnCheck{name: name}
+	for _, e := range p.opts.Existing {
+		if e.Name == name && e.Type != schema.Unknown {
+			c.typ = e.Type
+		}
+	}
+	if t, ok := p.opts.Columns[name]; ok {
+		c.typ = t
+	}
+	c.string = c.typ == schema.Unknown || c.typ == schema.String
+	return c
 }
 
 // checkTarget checks the row count against retention and the columns

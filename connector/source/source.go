@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,11 +29,16 @@ type Source struct {
 	// Declared are the column types the source states (a Domo DataSet's
 	// schema), matched to the header by name; nil lets the pipeline infer.
 	Declared []schema.Column
+	// Format is how the bytes are read; "" is CSV or TSV (Delimiter).
+	Format Format
+	// Sheet is the workbook's sheet to read (Format XLSX); "" is the first.
+	Sheet string
 }
 
-// File is a local CSV or TSV file, or stdin for "-". The delimiter is tab
-// for a .tsv or .tab file, comma for .csv, and detected from the first line
-// otherwise (stdin included). A path that is not a regular file — a named
+// File is a local file, or stdin for "-", read in the format its extension
+// names (FormatOf: .xlsx, .parquet, .jsonl, ...; FileFormat chooses
+// another). A CSV's delimiter is tab for a .tsv or .tab file, comma for
+// .csv, and detected from the first line otherwise (stdin included). A path that is not a regular file — a named
 // pipe, /dev/stdin, a process substitution's /dev/fd/N, a character device
 // — is read once, like stdin: a second open would block (a FIFO waits for a
 // writer that is gone) or find nothing left.
@@ -52,14 +55,15 @@ func File(path string, stdin io.Reader) *Source {
 		}
 	}
 	var delim byte
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".tsv", ".tab":
+	f := FormatOf(path)
+	switch f {
+	case TSV:
 		delim = '\t'
-	case ".csv":
+	case CSV:
 		delim = ','
 	}
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
-		return &Source{Name: path, Delimiter: delim, Open: once(path, func(ctx context.Context) (io.ReadCloser, error) {
+		return &Source{Name: path, Delimiter: delim, Format: f, Open: once(path, func(ctx context.Context) (io.ReadCloser, error) {
 			return openStream(ctx, path)
 		})}
 	}
@@ -67,6 +71,7 @@ func File(path string, stdin io.Reader) *Source {
 		Name:       path,
 		Reopenable: true,
 		Delimiter:  delim,
+		Format:     f,
 		Open: func(context.Context) (io.ReadCloser, error) {
 			f, err := os.Open(path)
 			if err != nil {
@@ -74,7 +79,7 @@ func File(path string, stdin io.Reader) *Source {
 			}
 			if st, err := f.Stat(); err == nil && st.IsDir() {
 				f.Close()
-				return nil, fmt.Errorf("input %s is a directory: give a CSV file", path)
+				return nil, fmt.Errorf("input %s is a directory: give a file", path)
 			}
 			return f, nil
 		},

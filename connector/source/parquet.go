@@ -1,0 +1,551 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"math/big"
+	"strconv"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+	pqformat "github.com/parquet-go/parquet-go/format"
+
+	"github.com/pbiwb/pbiwb/connector/schema"
+	"github.com/pbiwb/pbiwb/format"
+)
+
+// parquetReader reads a Parquet file's rows, row group by row group, a
+// few hundred rows at a time, so memory does not grow with the file. Its
+// header is the schema's top-level column names; each column's Power BI
+// type comes from the schema (Declared), never from inference:
+//
+//	INT32, INT64 (signed or not, any width)      Int64
+//	FLOAT, DOUBLE                                  Double
+//	DECIMAL (INT32, INT64, fixed or variable bytes) Decimal
+//	BOOLEAN                                        Boolean
+//	STRING/UTF8, ENUM, JSON, UUID                  String
+//	BYTE_ARRAY without annotation                  String (each value must be UTF-8)
+//	DATE, TIMESTAMP (any unit), INT96              Datetime
+//
+// A TIMESTAMP adjusted to UTC is written as UTC; one that is not (a local
+// time) is written as it reads. INT96 is the legacy timestamp of Impala and
+// Spark, in UTC. A nested column (a group, a list, a map), a repeated one,
+// and a type outside the table (TIME, INTERVAL, BSON, FLOAT16, an
+// unannotated FIXED_LEN_BYTE_ARRAY, ...) are findings at the header: no row
+// is read then. A value is written as the text a CSV would hold, which
+// schema.AppendJSON converts: decimals exactly, timestamps to the
+// millisecond Power BI keeps.
+type parquetReader struct {
+	name   string
+	file   *parquet.File
+	cols   []parquetColumn
+	flaws  []*recordError
+	groups []parquet.RowGroup
+	group  int
+	rows   parquet.Rows
+	buf    []parquet.Row
+	n, at  int // rows in buf, the current one
+	row    int // rows read (1-based number of the current row)
+	// started: the header was read; header: a row was.
+	started, header bool
+
+	rec   []byte
+	ends  []int
+	null  []bool
+	seed  maphash.Seed
+	sum   uint64
+	names []string
+}
+
+// parquetColumn is one top-level column: its type and how its values are
+// written.
+type parquetColumn struct {
+	name   string
+	typ    schema.Type
+	origin string // "Parquet DECIMAL(18,2)"
+	write  func(dst []byte, v parquet.Value) []byte
+}
+
+func newParquetReader(ra io.ReaderAt, size int64, name string, seed maphash.Seed) (*parquetReader, error) {
+	f, err := openParquet(ra, size)
+	if err != nil {
+		return nil, &recordError{Rule: schema.RuleUnreadable, Fatal: true,
+			Msg: fmt.Sprintf("the file is not a readable Parquet file (%v): it may be truncated or damaged; write it again, or give --format for what it is", err)}
+	}
+	r := &parquetReader{name: name, file: f, groups: f.RowGroups(), seed: seed, buf: make([]parquet.Row, 256)}
+	r.mapSchema(f.Metadata().Schema)
+	r.names = make([]string, len(r.cols))
+	for i, c := range r.cols {
+		r.names[i] = c.name
+	}
+	return r, nil
+}
+
+// openParquet opens the file; the library's panics on a damaged footer
+// are errors.
+func openParquet(ra io.ReaderAt, size int64) (f *parquet.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, fmt.Errorf("%v", p)
+		}
+	}()
+	return parquet.OpenFile(ra, size, parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true))
+}
+
+// mapSchema reads the flat schema's columns: the root's children, each a
+// leaf that is not repeated.
+func (r *parquetReader) mapSchema(elems []pqformat.SchemaElement) {
+	if len(elems) == 0 {
+		r.flaws = append(r.flaws, &recordError{Rule: schema.RuleUnreadable, Msg: "the file has no schema"})
+		return
+	}
+	children, _ := elems[0].NumChildren.Get()
+	i := 1
+	for c := 0; c < int(children) && i < len(elems); c++ {
+		e := elems[i]
+		col := len(r.cols) + 1
+		n, _ := e.NumChildren.Get()
+		if n > 0 {
+			r.flaws = append(r.flaws, &recordError{Column: col, Rule: schema.RuleNested,
+				Msg: fmt.Sprintf("the column is nested (%s): Power BI's tables are flat; flatten it into columns of their own before writing", nestedKind(e))})
+			r.cols = append(r.cols, parquetColumn{name: e.Name, origin: "Parquet group"})
+			i = skipSubtree(elems, i)
+			continue
+		}
+		i++
+		if rep, _ := e.RepetitionType.Get(); rep == pqformat.Repeated {
+			r.flaws = append(r.flaws, &recordError{Column: col, Rule: schema.RuleNested,
+				Msg: "the column is repeated (a list of values per row): Power BI's tables hold one value per cell; flatten it before writing"})
+			r.cols = append(r.cols, parquetColumn{name: e.Name, origin: "Parquet repeated"})
+			continue
+		}
+		pc, err := mapParquetType(e)
+		pc.name = e.Name
+		if err != nil {
+			r.flaws = append(r.flaws, &recordError{Column: col, Rule: schema.RuleUnsupportedType, Msg: err.Error()})
+		}
+		r.cols = append(r.cols, pc)
+	}
+}
+
+// skipSubtree is the index after element i and its descendants.
+func skipSubtree(elems []pqformat.SchemaElement, i int) int {
+	n, _ := elems[i].NumChildren.Get()
+	i++
+	for c := 0; c < int(n) && i < len(elems); c++ {
+		i = skipSubtree(elems, i)
+	}
+	return i
+}
+
+func nestedKind(e pqformat.SchemaElement) string {
+	switch e.LogicalType.Value.(type) {
+	case *pqformat.ListType:
+		return "a LIST"
+	case *pqformat.MapType:
+		return "a MAP"
+	}
+	if ct, ok := e.ConvertedType.Get(); ok {
+		switch ct {
+		case deprecated.List:
+			return "a LIST"
+		case deprecated.Map, deprecated.MapKeyValue:
+			return "a MAP"
+		}
+	}
+	return "a group of fields"
+}
+
+// mapParquetType maps a leaf's physical and logical types (or its legacy
+// converted type) to a Power BI type and a writer of its values.
+func mapParquetType(e pqformat.SchemaElement) (parquetColumn, error) {
+	phys, _ := e.Type.Get()
+	ct, hasCT := e.ConvertedType.Get()
+	physName := phys.String()
+	unsupported := func(what string) (parquetColumn, error) {
+		return parquetColumn{origin: "Parquet " + what}, fmt.Errorf("the column's type %s has no Power BI type: convert it (to a string, a number or a timestamp) before writing", what)
+	}
+	switch lt := e.LogicalType.Value.(type) {
+	case *pqformat.DecimalType:
+		return decimalColumn(phys, int(lt.Precision), int(lt.Scale))
+	case *pqformat.TimestampType:
+		return timestampColumn(phys, lt.Unit.Value, lt.IsAdjustedToUTC)
+	case *pqformat.DateType:
+		return dateColumn(phys)
+	case *pqformat.StringType, *pqformat.EnumType, *pqformat.JsonType:
+		return stringColumn(phys, "Parquet "+lt.String())
+	case *pqformat.UUIDType:
+		if phys == pqformat.FixedLenByteArray {
+			return parquetColumn{typ: schema.String, origin: "Parquet UUID", write: writeUUID}, nil
+		}
+	case *pqformat.IntType:
+		if phys == pqformat.Int32 || phys == pqformat.Int64 {
+			return intColumn(phys, int(lt.BitWidth), lt.IsSigned)
+		}
+	case nil:
+	default:
+		return unsupported(lt.String())
+	}
+	if hasCT {
+		switch ct {
+		case deprecated.Decimal:
+			p, _ := e.Precision.Get()
+			s, _ := e.Scale.Get()
+			return decimalColumn(phys, int(p), int(s))
+		case deprecated.TimestampMillis:
+			return timestampColumn(phys, &pqformat.MilliSeconds{}, true)
+		case deprecated.TimestampMicros:
+			return timestampColumn(phys, &pqformat.MicroSeconds{}, true)
+		case deprecated.Date:
+			return dateColumn(phys)
+		case deprecated.UTF8, deprecated.Enum, deprecated.Json:
+			return stringColumn(phys, "Parquet "+convertedName(ct))
+		case deprecated.Int8, deprecated.Int16, deprecated.Int32, deprecated.Int64:
+			return intColumn(phys, 0, true)
+		case deprecated.Uint8, deprecated.Uint16, deprecated.Uint32, deprecated.Uint64:
+			return intColumn(phys, 0, false)
+		default:
+			return unsupported(convertedName(ct))
+		}
+	}
+	switch phys {
+	case pqformat.Boolean:
+		return parquetColumn{typ: schema.Boolean, origin: "Parquet BOOLEAN", write: func(dst []byte, v parquet.Value) []byte {
+			return strconv.AppendBool(dst, v.Boolean())
+		}}, nil
+	case pqformat.Int32, pqformat.Int64:
+		return intColumn(phys, 0, true)
+	case pqformat.Float:
+		return parquetColumn{typ: schema.Double, origin: "Parquet FLOAT", write: func(dst []byte, v parquet.Value) []byte {
+			return strconv.AppendFloat(dst, float64(v.Float()), 'g', -1, 32)
+		}}, nil
+	case pqformat.Double:
+		return parquetColumn{typ: schema.Double, origin: "Parquet DOUBLE", write: func(dst []byte, v parquet.Value) []byte {
+			return strconv.AppendFloat(dst, v.Double(), 'g', -1, 64)
+		}}, nil
+	case pqformat.ByteArray:
+		return stringColumn(phys, "Parquet BYTE_ARRAY")
+	case pqformat.Int96:
+		return parquetColumn{typ: schema.Datetime, origin: "Parquet INT96 timestamp", write: writeInt96}, nil
+	}
+	return unsupported(physName)
+}
+
+// convertedName names a legacy converted type.
+func convertedName(ct deprecated.ConvertedType) string {
+	names := map[deprecated.ConvertedType]string{deprecated.UTF8: "UTF8", deprecated.Enum: "ENUM", deprecated.Json: "JSON",
+		deprecated.Bson: "BSON", deprecated.Interval: "INTERVAL", deprecated.TimeMillis: "TIME_MILLIS", deprecated.TimeMicros: "TIME_MICROS",
+		deprecated.Map: "MAP", deprecated.MapKeyValue: "MAP_KEY_VALUE", deprecated.List: "LIST"}
+	if n, ok := names[ct]; ok {
+		return n
+	}
+	return fmt.Sprintf("converted type %d", int32(ct))
+}
+
+func intColumn(phys pqformat.Type, bits int, signed bool) (parquetColumn, error) {
+	origin := "Parquet " + phys.String()
+	if bits > 0 {
+		origin = fmt.Sprintf("Parquet INT(%d, %s)", bits, map[bool]string{true: "signed", false: "unsigned"}[signed])
+	}
+	c := parquetColumn{typ: schema.Int64, origin: origin}
+	switch {
+	case phys == pqformat.Int32 && signed:
+		c.write = func(dst []byte, v parquet.Value) []byte { return strconv.AppendInt(dst, int64(v.Int32()), 10) }
+	case phys == pqformat.Int32:
+		c.write = func(dst []byte, v parquet.Value) []byte {
+			return strconv.AppendUint(dst, uint64(uint32(v.Int32())), 10)
+		}
+	case signed:
+		c.write = func(dst []byte, v parquet.Value) []byte { return strconv.AppendInt(dst, v.Int64(), 10) }
+	default: // beyond Int64's range, the value is a finding
+		c.write = func(dst []byte, v parquet.Value) []byte { return strconv.AppendUint(dst, uint64(v.Int64()), 10) }
+	}
+	return c, nil
+}
+
+func stringColumn(phys pqformat.Type, origin string) (parquetColumn, error) {
+	if phys != pqformat.ByteArray && phys != pqformat.FixedLenByteArray {
+		return parquetColumn{origin: origin}, fmt.Errorf("the column is %s stored as %s, which pbiwb cannot read", origin, phys)
+	}
+	return parquetColumn{typ: schema.String, origin: origin, write: func(dst []byte, v parquet.Value) []byte {
+		return append(dst, v.ByteArray()...)
+	}}, nil
+}
+
+func decimalColumn(phys pqformat.Type, precision, scale int) (parquetColumn, error) {
+	c := parquetColumn{typ: schema.Decimal, origin: fmt.Sprintf("Parquet DECIMAL(%d,%d)", precision, scale)}
+	switch phys {
+	case pqformat.Int32:
+		c.write = func(dst []byte, v parquet.Value) []byte { return appendScaled(dst, int64(v.Int32()), scale) }
+	case pqformat.Int64:
+		c.write = func(dst []byte, v parquet.Value) []byte { return appendScaled(dst, v.Int64(), scale) }
+	case pqformat.ByteArray, pqformat.FixedLenByteArray:
+		c.write = func(dst []byte, v parquet.Value) []byte {
+			b := v.ByteArray()
+			if len(b) <= 8 {
+				var n int64
+				if len(b) > 0 && b[0]&0x80 != 0 {
+					n = -1
+				}
+				for _, x := range b {
+					n = n<<8 | int64(x)
+				}
+				return appendScaled(dst, n, scale)
+			}
+			n := new(big.Int).SetBytes(b)
+			if b[0]&0x80 != 0 { // two's complement
+				n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+			}
+			return appendScaledText(dst, n.String(), scale)
+		}
+	default:
+		return c, fmt.Errorf("the column is a DECIMAL stored as %s, which the Parquet format does not allow", phys)
+	}
+	return c, nil
+}
+
+// appendScaled writes unscaled × 10^-scale exactly, trailing zeros of the
+// fraction left out (Power BI's Decimal keeps 4 places).
+func appendScaled(dst []byte, unscaled int64, scale int) []byte {
+	if scale == 0 {
+		return strconv.AppendInt(dst, unscaled, 10)
+	}
+	var tmp [24]byte
+	return appendScaledText(dst, string(strconv.AppendInt(tmp[:0], unscaled, 10)), scale)
+}
+
+func appendScaledText(dst []byte, digits string, scale int) []byte {
+	if digits[0] == '-' {
+		dst = append(dst, '-')
+		digits = digits[1:]
+	}
+	if scale <= 0 {
+		dst = append(dst, digits...)
+		for range -scale {
+			dst = append(dst, '0')
+		}
+		return dst
+	}
+	for len(digits) <= scale {
+		digits = "0" + digits
+	}
+	whole, frac := digits[:len(digits)-scale], digits[len(digits)-scale:]
+	for len(frac) > 0 && frac[len(frac)-1] == '0' {
+		frac = frac[:len(frac)-1]
+	}
+	dst = append(dst, whole...)
+	if frac != "" {
+		dst = append(append(dst, '.'), frac...)
+	}
+	return dst
+}
+
+func dateColumn(phys pqformat.Type) (parquetColumn, error) {
+	if phys != pqformat.Int32 {
+		return parquetColumn{origin: "Parquet DATE"}, fmt.Errorf("the column is a DATE stored as %s, which the Parquet format does not allow", phys)
+	}
+	return parquetColumn{typ: schema.Datetime, origin: "Parquet DATE", write: func(dst []byte, v parquet.Value) []byte {
+		return time.Unix(int64(v.Int32())*86400, 0).UTC().AppendFormat(dst, "2006-01-02")
+	}}, nil
+}
+
+func timestampColumn(phys pqformat.Type, unit pqformat.TimeUnitValue, utc bool) (parquetColumn, error) {
+	name := "MILLIS"
+	switch unit.(type) {
+	case *pqformat.MicroSeconds:
+		name = "MICROS"
+	case *pqformat.NanoSeconds:
+		name = "NANOS"
+	}
+	zone := "local"
+	if utc {
+		zone = "UTC"
+	}
+	c := parquetColumn{typ: schema.Datetime, origin: fmt.Sprintf("Parquet TIMESTAMP(%s, %s)", name, zone)}
+	if phys != pqformat.Int64 {
+		return c, fmt.Errorf("the column is a TIMESTAMP stored as %s, which the Parquet format does not allow", phys)
+	}
+	per := int64(unit.Duration())
+	layout := "2006-01-02T15:04:05.000"
+	if utc {
+		layout += "Z"
+	}
+	c.write = func(dst []byte, v parquet.Value) []byte {
+		n := v.Int64()
+		sec, frac := n/(int64(time.Second)/per), n%(int64(time.Second)/per)
+		if frac < 0 {
+			sec, frac = sec-1, frac+int64(time.Second)/per
+		}
+		return time.Unix(sec, frac*per).UTC().AppendFormat(dst, layout)
+	}
+	return c, nil
+}
+
+// writeInt96 writes a legacy INT96 timestamp: nanoseconds of the day, then
+// the Julian day, little-endian.
+func writeInt96(dst []byte, v parquet.Value) []byte {
+	i := v.Int96()
+	nanos := int64(uint64(i[1])<<32 | uint64(i[0]))
+	days := int64(i[2]) - 2440588 // the Julian day of 1970-01-01
+	return time.Unix(days*86400, 0).Add(time.Duration(nanos)).UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+}
+
+func writeUUID(dst []byte, v parquet.Value) []byte {
+	b := v.ByteArray()
+	const hexd = "0123456789abcdef"
+	for i, x := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, hexd[x>>4], hexd[x&15])
+	}
+	return dst
+}
+
+// Declared are the schema's types (Unknown for a column with a flaw).
+func (r *parquetReader) Declared() []schema.Column {
+	d := make([]schema.Column, len(r.cols))
+	for i, c := range r.cols {
+		d[i] = schema.Column{Name: c.name, Type: c.typ}
+	}
+	return d
+}
+
+// Flaws are the schema's findings: when there are some, no row is read.
+func (r *parquetReader) Flaws() []*recordError { return r.flaws }
+
+// Origins are the columns' types as the file states them.
+func (r *parquetReader) Origins() []string {
+	o := make([]string, len(r.cols))
+	for i, c := range r.cols {
+		o[i] = c.origin
+	}
+	return o
+}
+
+func (r *parquetReader) Place(line, col int) string {
+	return fmt.Sprintf("%s, row %s", r.name, format.Thousands(int64(line)))
+}
+
+func (r *parquetReader) Line() int         { return r.row }
+func (r *parquetReader) RecordSum() uint64 { return r.sum }
+func (r *parquetReader) Close() error      { return r.closeRows() }
+
+// Quoted: a value that is not null, so an empty string stays one.
+func (r *parquetReader) Quoted(i int) bool { return r.header && !r.null[i] }
+
+func (r *parquetReader) NumFields() int { return len(r.names) }
+
+func (r *parquetReader) Field(i int) []byte {
+	if !r.header {
+		return []byte(r.names[i])
+	}
+	start := 0
+	if i > 0 {
+		start = r.ends[i-1]
+	}
+	return r.rec[start:r.ends[i]]
+}
+
+func (r *parquetReader) closeRows() error {
+	if r.rows == nil {
+		return nil
+	}
+	err := r.rows.Close()
+	r.rows = nil
+	return err
+}
+
+// Read reads the header first, then each row.
+func (r *parquetReader) Read() error {
+	if !r.started {
+		r.started = true
+		var h uint64
+		for _, n := range r.names {
+			h = h*31 ^ maphash.String(r.seed, n)
+		}
+		r.sum = h
+		return nil
+	}
+	r.header = true
+	if len(r.flaws) > 0 {
+		return io.EOF
+	}
+	for r.at >= r.n {
+		if err := r.fill(); err != nil {
+			return err
+		}
+	}
+	row := r.buf[r.at]
+	r.at++
+	r.row++
+	r.rec, r.ends, r.null = r.rec[:0], r.ends[:0], r.null[:0]
+	for i, c := range r.cols {
+		var v parquet.Value
+		if i < len(row) && row[i].Column() == i {
+			v = row[i]
+		} else {
+			for _, x := range row {
+				if x.Column() == i {
+					v = x
+					break
+				}
+			}
+		}
+		null := v.IsNull()
+		if !null && c.write != nil {
+			r.rec = c.write(r.rec, v)
+		}
+		r.ends = append(r.ends, len(r.rec))
+		r.null = append(r.null, null)
+	}
+	r.sum = maphash.Bytes(r.seed, r.rec)
+	for i, n := range r.null {
+		if n {
+			r.sum = r.sum*31 + uint64(i) + 1
+		}
+	}
+	return nil
+}
+
+// fill reads the next rows into buf, moving to the next row group at the
+// end of one.
+func (r *parquetReader) fill() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = r.damaged(fmt.Errorf("%v", p))
+		}
+	}()
+	for {
+		if r.rows == nil {
+			if r.group >= len(r.groups) {
+				return io.EOF
+			}
+			r.rows = r.groups[r.group].Rows()
+			r.group++
+		}
+		n, err := r.rows.ReadRows(r.buf)
+		r.n, r.at = n, 0
+		if n > 0 {
+			if err != nil && !errors.Is(err, io.EOF) {
+				return r.damaged(err)
+			}
+			if errors.Is(err, io.EOF) {
+				r.closeRows()
+			}
+			return nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return r.damaged(err)
+		}
+		r.closeRows()
+	}
+}
+
+func (r *parquetReader) damaged(err error) error {
+	return &recordError{Line: r.row + 1, Rule: schema.RuleUnreadable, Fatal: true,
+		Msg: fmt.Sprintf("the file cannot be read past this row (%v): it may be truncated or damaged (reading stopped here)", err)}
+}
