@@ -14,6 +14,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/connector/source"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/home"
@@ -61,7 +62,9 @@ func pushFlagSet(env Env) (fs *flag.FlagSet, cf *credFlags, pf *pushFlags, colum
 	fs.StringVar(&pf.req.Group, cmdline.Group, "", "the workspace's `NAME-or-ID` (\"My workspace\" for the personal one)")
 	fs.StringVar(&pf.req.Dataset, cmdline.Dataset, "", "push dataset `NAME` (created when the workspace has none of that name)")
 	fs.StringVar(&pf.req.Table, cmdline.Table, "", "table `NAME`")
-	fs.StringVar(&pf.req.Input, cmdline.Input, "", "a CSV/TSV file `PATH`, - for stdin, or domo:GUID for a Domo DataSet")
+	fs.StringVar(&pf.req.Input, cmdline.Input, "", "a CSV, TSV, Excel (.xlsx), Parquet or JSON Lines file `PATH`, - for stdin, or domo:GUID for a Domo DataSet")
+	fs.StringVar(&pf.req.Format, cmdline.Format, "", "read the input as `FORMAT`: csv, tsv, xlsx, parquet or jsonl (default: by the file's extension, else CSV or TSV by its first line)")
+	fs.StringVar(&pf.req.Sheet, cmdline.Sheet, "", "the workbook's sheet `NAME` to read (default: its first sheet)")
 	fs.StringVar(&pf.req.Mode, cmdline.Mode, push.ModeReplace, "`replace` (delete the table's rows, then write) or append")
 	fs.StringVar(&pf.req.Retention, cmdline.Retention, push.RetentionNone, "retention of a new dataset: `none` or fifo (200,000 rows kept)")
 	fs.Var(columns, cmdline.Column, "force a column's type, `NAME=TYPE` (Int64, Double, Decimal, Boolean, Datetime, String); repeatable")
@@ -86,6 +89,8 @@ func runPush(ctx context.Context, g Globals, args []string, env Env) error {
 
 Writes one input into one push-dataset table, every row exactly once, as fast as
 Power BI's limits allow. The whole input is checked before anything is written.
+The input is a CSV or TSV file, an Excel workbook (--sheet NAME, default the first),
+a Parquet file or JSON Lines, by its extension or --format.
 Unsaved credentials take their secrets from PBIWB_CLIENT_SECRET and PBIWB_PASSWORD;
 a Domo input needs PBIWB_DOMO_CLIENT_ID and PBIWB_DOMO_CLIENT_SECRET (or an account
 saved with --domo-client-id).
@@ -122,6 +127,22 @@ Exit codes: 0 done and verified · 2 usage · 3 invalid input or target (nothing
 	}
 	if pf.dryRun && (pf.req.Resume || pf.req.Restart) {
 		return exit(exitcode.Usage, "--dry-run writes nothing, so it takes neither --resume nor --restart")
+	}
+	if pf.req.Format != "" {
+		f, err := source.ParseFormat(pf.req.Format)
+		if err != nil {
+			return exit(exitcode.Usage, "--format %s: %v", pf.req.Format, err)
+		}
+		pf.req.Format = string(f)
+	}
+	if pf.req.Sheet != "" {
+		f := source.Format(pf.req.Format)
+		if f == "" {
+			f = source.FormatOf(pf.req.Input)
+		}
+		if f != source.XLSX {
+			return exit(exitcode.Usage, "--sheet %s: only an Excel workbook has sheets, and --input %s is not read as one (give --format xlsx if it is)", pf.req.Sheet, pf.req.Input)
+		}
 	}
 	if pf.req.Input == "-" && env.Stdin == nil {
 		return exit(exitcode.Usage, "--input - reads standard input, which is not available")

@@ -19,6 +19,8 @@ import (
 // The names of `pbiwb push`'s flags (docs/cli.md), without their dashes.
 const (
 	Input           = "input"
+	Format          = "format"
+	Sheet           = "sheet"
 	Group           = "group"
 	Dataset         = "dataset"
 	Table           = "table"
@@ -59,6 +61,8 @@ type Push struct {
 	// Account is --account: the saved account that runs the push.
 	Account   string   `json:"account,omitempty"`
 	Input     string   `json:"input"`
+	Format    string   `json:"format,omitempty"` // --format, when the extension is not the format
+	Sheet     string   `json:"sheet,omitempty"`  // --sheet: a workbook's sheet
 	Group     string   `json:"group"`
 	Dataset   string   `json:"dataset"`
 	Table     string   `json:"table"`
@@ -87,6 +91,8 @@ func (p Push) Args() []string {
 	}
 	add(Account, p.Account)
 	add(Input, p.Input)
+	add(Format, p.Format)
+	add(Sheet, p.Sheet)
 	add(Group, p.Group)
 	add(Dataset, p.Dataset)
 	add(Table, p.Table)

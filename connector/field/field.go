@@ -42,6 +42,8 @@ const (
 // The push's fields, and the few global settings the engine checks.
 const (
 	Input           ID = "input"
+	Format          ID = "input format"    // how a file is read: csv, tsv, xlsx, parquet, jsonl
+	Sheet           ID = "sheet"           // a workbook's sheet
 	DataSetID       ID = "Domo DataSet id" // the GUID of a domo: input
 	Group           ID = "workspace"
 	Dataset         ID = "dataset"

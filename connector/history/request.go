@@ -56,7 +56,8 @@ func parseHint(line string) (Request, error) {
 	}
 	var q Request
 	fields := map[string]*string{cmdline.Input: &q.Input, cmdline.Group: &q.Group, cmdline.Dataset: &q.Dataset,
-		cmdline.Table: &q.Table, cmdline.Mode: &q.Mode, cmdline.Retention: &q.Retention}
+		cmdline.Table: &q.Table, cmdline.Mode: &q.Mode, cmdline.Retention: &q.Retention,
+		cmdline.Format: &q.Format, cmdline.Sheet: &q.Sheet}
 	words = words[2:]
 	for i := 0; i < len(words); i++ {
 		w := words[i]

@@ -9,7 +9,7 @@ import (
 // plan and the resume, run-again and --restart hints: the global and
 // identity flags of svc.Invocation, then req's flags, defaults left out.
 func command(svc Services, req Request) cmdline.Push {
-	p := cmdline.Push{Flags: svc.Invocation, Input: req.Input, Group: req.Group, Dataset: req.Dataset,
+	p := cmdline.Push{Flags: svc.Invocation, Input: req.Input, Format: req.Format, Sheet: req.Sheet, Group: req.Group, Dataset: req.Dataset,
 		Table: req.Table, Mode: req.Mode, Retention: req.Retention, Columns: req.Columns,
 		Resume: req.Resume, Restart: req.Restart, AssumeSent: req.AssumeSent, AssumeLost: req.AssumeLost}
 	if req.MaxThrottleWait != DefaultMaxThrottleWait {

@@ -146,7 +146,7 @@ func prepare(ctx context.Context, svc Services, req Request, run *runStart, obs 
 // large for a POST shows here, before anything is written) and counts the
 // batches the checkpoint is keyed on.
 func (p *Plan) scan(ctx context.Context, tr *Tracker, forced map[string]schema.Type) error {
-	src, err := openSource(ctx, p.svc, p.req.Input)
+	src, err := openSource(ctx, p.svc, p.req)
 	if err != nil {
 		return err
 	}
@@ -300,9 +300,14 @@ func checkpointFingerprint(pipe *source.Pipeline) string {
 	return pipe.Fingerprint + "+types:" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// openSource is the input of req.Input.
-func openSource(ctx context.Context, svc Services, input string) (*source.Source, error) {
+// openSource is the input of req.Input, read as req.Format.
+func openSource(ctx context.Context, svc Services, req Request) (*source.Source, error) {
+	input := req.Input
 	if id, ok := strings.CutPrefix(input, "domo:"); ok {
+		if req.Format != "" || req.Sheet != "" {
+			return nil, &UsageError{Msg: "a Domo DataSet is read as Domo exports it: it takes neither " +
+				svc.Fields.Name(field.Format) + " nor " + svc.Fields.Name(field.Sheet)}
+		}
 		if svc.Domo == nil {
 			return nil, ErrNoDomo
 		}
@@ -312,7 +317,11 @@ func openSource(ctx context.Context, svc Services, input string) (*source.Source
 		}
 		return source.Domo(ctx, svc.Domo, id)
 	}
-	return source.File(input, svc.Stdin), nil
+	src, err := source.FileFormat(input, svc.Stdin, source.Format(req.Format), req.Sheet)
+	if err != nil {
+		return nil, &UsageError{Msg: err.Error()}
+	}
+	return src, nil
 }
 
 // checkInputPath fails early, before any request, on a file that cannot be

@@ -31,8 +31,14 @@ const (
 // Request is one push as a user asks for it: the flags of `pbiwb push`, the
 // fields of the wizard's Details screen.
 type Request struct {
-	// Input is a CSV/TSV path, "-" for stdin, or "domo:GUID".
+	// Input is a file's path (CSV, TSV, Excel, Parquet, JSON Lines), "-"
+	// for stdin, or "domo:GUID".
 	Input string `json:"input"`
+	// Format is how the file is read (source.ParseFormat: csv, tsv, xlsx,
+	// parquet, jsonl); "" picks it by the file's extension.
+	Format string `json:"format,omitempty"`
+	// Sheet is the workbook's sheet to read; "" is its first.
+	Sheet string `json:"sheet,omitempty"`
 	// Group is the workspace's name or ID ("My workspace" for the personal one).
 	Group   string `json:"group"`
 	Dataset string `json:"dataset"`

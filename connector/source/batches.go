@@ -257,7 +257,7 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 			return fmt.Errorf("read %s again: %w", p.Name, err)
 		}
 	}
-	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != p.Fingerprint {
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)) + p.readAs(); got != p.Fingerprint {
 		return fmt.Errorf("%s changed since it was checked (fingerprint %s, now %s): run again", p.Name, p.Fingerprint, got)
 	}
 	if row != p.Rows {

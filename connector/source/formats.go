@@ -170,6 +170,9 @@ type recordError struct {
 	Rule         schema.Rule
 	Msg          string
 	Fatal        bool
+	// FormatHint: the file may not be in the format it is read as; the
+	// finding says how to name another.
+	FormatHint bool
 }
 
 func (e *recordError) Error() string {

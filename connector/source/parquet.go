@@ -73,7 +73,7 @@ func newParquetReader(ra io.ReaderAt, size int64, name string, seed maphash.Seed
 	f, err := openParquet(ra, size)
 	if err != nil {
 		return nil, &recordError{Rule: schema.RuleUnreadable, Fatal: true,
-			Msg: fmt.Sprintf("the file is not a readable Parquet file (%v): it may be truncated or damaged; write it again, or give --format for what it is", err)}
+			Msg: fmt.Sprintf("the file is not a readable Parquet file (%v): it may be truncated or damaged: write it again", err), FormatHint: true}
 	}
 	r := &parquetReader{name: name, file: f, groups: f.RowGroups(), seed: seed, buf: make([]parquet.Row, 256)}
 	r.mapSchema(f.Metadata().Schema)

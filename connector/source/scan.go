@@ -72,8 +72,9 @@ type Pipeline struct {
 	Bytes       int64           // input bytes
 	Fingerprint string          // "sha256:" + hex of the input bytes, for checkpoints
 	Delimiter   byte
-	// Format is how the input was read.
+	// Format is how the input was read; Sheet, a workbook's sheet read.
 	Format Format
+	Sheet  string
 	// Origins, when the input states its types (a workbook's cells, a
 	// Parquet schema), say per column where its type came from in the
 	// input's terms ("Excel date", "Parquet DECIMAL(18,2)"); nil for a CSV.
@@ -140,9 +141,19 @@ func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
 				p.Close()
 				return nil, err
 			}
-			fs.Add(p.finding(nil, re.Line, re.Column, re.Rule, re.Msg))
+			msg := re.Msg
+			switch {
+			case re.FormatHint:
+				msg += fmt.Sprintf("; or, if it is not %s, name its format with %s", a(src.Format.Describe()), p.opts.Fields.Setting(field.Format, "FORMAT"))
+			case re.Rule == schema.RuleNoSheet:
+				msg += "; choose one with " + p.opts.Fields.Setting(field.Sheet, "NAME")
+			}
+			fs.Add(p.finding(nil, re.Line, re.Column, re.Rule, msg))
 		} else {
 			defer closeReader(r)
+			if x, ok := r.(*xlsxReader); ok {
+				p.Sheet = x.sheet
+			}
 			if err := p.scan(ctx, r, fs); err != nil {
 				p.Close()
 				return nil, err
@@ -172,7 +183,7 @@ func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
 		}
 		p.Bytes = cr.n
 	}
-	p.Fingerprint = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	p.Fingerprint = "sha256:" + hex.EncodeToString(h.Sum(nil)) + p.readAs()
 	p.invalid = fs.Err()
 	return p, p.invalid
 }
@@ -382,6 +393,26 @@ func (p *Pipeline) scan(ctx context.Context, r rowReader, fs *schema.Findings) e
 	}
 	p.checkTarget(fs)
 	return nil
+}
+
+// readAs is what the fingerprint adds to the bytes' hash: how they were
+// read, when not as a CSV, since one workbook holds several sheets.
+func (p *Pipeline) readAs() string {
+	switch p.Format {
+	case CSV, TSV:
+		return ""
+	case XLSX:
+		return "+xlsx[" + p.Sheet + "]"
+	}
+	return "+" + string(p.Format)
+}
+
+// a is "a NOUN" or "an NOUN".
+func a(noun string) string {
+	if strings.ContainsRune("AEIOUaeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
 
 // nestedWhat names a nested value for a finding.

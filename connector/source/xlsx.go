@@ -82,7 +82,7 @@ const (
 var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 
 func newXLSXReader(ra io.ReaderAt, size int64, name, sheet string, seed maphash.Seed) (*xlsxReader, error) {
-	unreadable := func(msg string, args ...any) error {
+	unreadable := func(msg string, args ...any) *recordError {
 		return &recordError{Rule: schema.RuleUnreadable, Fatal: true, Msg: fmt.Sprintf(msg, args...)}
 	}
 	head := make([]byte, 8)
@@ -94,7 +94,9 @@ func newXLSXReader(ra io.ReaderAt, size int64, name, sheet string, seed maphash.
 	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
-		return nil, unreadable("the file is not a readable Excel workbook (%v): it may be truncated or damaged, or not a workbook; open it in Excel and save it again, or give --format for what it is", err)
+		e := unreadable("the file is not a readable Excel workbook (%v): it may be truncated or damaged: open it in Excel and save it again", err)
+		e.FormatHint = true
+		return nil, e
 	}
 	files := map[string]*zip.File{}
 	for _, f := range zr.File {
