@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/xuri/excelize/v2"
@@ -329,4 +330,13 @@ func TestWorkbookBadInput(t *testing.T) {
 	g.SaveAs(bad)
 	_, err = scanAs(t, bad, "", "", Options{})
 	hasFinding(t, findings(t, err), schema.RuleCellError, `bad.xlsx[Sheet1]!D4: column "amount"`, "no saved value")
+}
+
+func TestAppendStamp(t *testing.T) {
+	for _, sec := range []int64{0, -1, -86400, -86401, 951782400, 4102444799, -62135596800, 253402300799, 1709210096} {
+		want := time.Unix(sec, 0).UTC().Format("2006-01-02T15:04:05.000Z")
+		if got := string(appendStamp(nil, sec, 0, true)); got != want {
+			t.Errorf("%d: %s, want %s", sec, got, want)
+		}
+	}
 }

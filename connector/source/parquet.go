@@ -348,7 +348,7 @@ func dateColumn(phys pqformat.Type) (parquetColumn, error) {
 		return parquetColumn{origin: "Parquet DATE"}, fmt.Errorf("the column is a DATE stored as %s, which the Parquet format does not allow", phys)
 	}
 	return parquetColumn{typ: schema.Datetime, origin: "Parquet DATE", write: func(dst []byte, v parquet.Value) []byte {
-		return time.Unix(int64(v.Int32())*86400, 0).UTC().AppendFormat(dst, "2006-01-02")
+		return appendDate(dst, int64(v.Int32()))
 	}}, nil
 }
 
@@ -369,17 +369,13 @@ func timestampColumn(phys pqformat.Type, unit pqformat.TimeUnitValue, utc bool) 
 		return c, fmt.Errorf("the column is a TIMESTAMP stored as %s, which the Parquet format does not allow", phys)
 	}
 	per := int64(unit.Duration())
-	layout := "2006-01-02T15:04:05.000"
-	if utc {
-		layout += "Z"
-	}
 	c.write = func(dst []byte, v parquet.Value) []byte {
 		n := v.Int64()
 		sec, frac := n/(int64(time.Second)/per), n%(int64(time.Second)/per)
 		if frac < 0 {
 			sec, frac = sec-1, frac+int64(time.Second)/per
 		}
-		return time.Unix(sec, frac*per).UTC().AppendFormat(dst, layout)
+		return appendStamp(dst, sec, int(frac*per/1e6), utc)
 	}
 	return c, nil
 }
@@ -390,7 +386,55 @@ func writeInt96(dst []byte, v parquet.Value) []byte {
 	i := v.Int96()
 	nanos := int64(uint64(i[1])<<32 | uint64(i[0]))
 	days := int64(i[2]) - 2440588 // the Julian day of 1970-01-01
-	return time.Unix(days*86400, 0).Add(time.Duration(nanos)).UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+	return appendStamp(dst, days*86400+nanos/1e9, int(nanos%1e9/1e6), true)
+}
+
+// appendDate writes the day days after 1970-01-01 as 2006-01-02 (the
+// proleptic Gregorian calendar, as Parquet's DATE is), without time's
+// formatting, which costs a third of a Parquet read.
+func appendDate(dst []byte, days int64) []byte {
+	// Howard Hinnant's civil_from_days.
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	if y < 0 || y > 9999 { // no Datetime: the conversion reports it
+		return strconv.AppendInt(dst, y, 10)
+	}
+	dst = append(dst, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
+	return dst
+}
+
+// appendStamp writes sec seconds and ms milliseconds after the epoch as
+// 2006-01-02T15:04:05.000, with a Z when utc.
+func appendStamp(dst []byte, sec int64, ms int, utc bool) []byte {
+	days, s := sec/86400, sec%86400
+	if s < 0 {
+		days, s = days-1, s+86400
+	}
+	dst = appendDate(dst, days)
+	h, mi, se := s/3600, s/60%60, s%60
+	dst = append(dst, 'T', byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':',
+		byte('0'+se/10), byte('0'+se%10), '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	if utc {
+		dst = append(dst, 'Z')
+	}
+	return dst
 }
 
 func writeUUID(dst []byte, v parquet.Value) []byte {

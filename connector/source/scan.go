@@ -359,7 +359,8 @@ func (p *Pipeline) scan(ctx context.Context, r rowReader, fs *schema.Findings) e
 			if c.typ == schema.String {
 				continue
 			}
-			if _, err := schema.AppendJSON(scratch[:0], c.typ, raw); err != nil {
+			var err error
+			if scratch, err = schema.AppendJSON(scratch[:0], c.typ, raw); err != nil {
 				msg := err.Error()
 				if ve, ok := err.(*schema.ValueError); ok {
 					msg = ve.In(p.opts.Fields)

@@ -604,17 +604,30 @@ func (r *xlsxReader) readRow(header bool) (cells bool, err error) {
 		if tok != xmlStart || string(name) != "c" {
 			continue
 		}
-		if ref, ok := r.x.attr("r"); ok {
+		var ref, sAttr []byte
+		r.cellS = r.cellS[:0]
+		r.x.attrs(func(k, v []byte) bool {
+			if len(k) == 1 {
+				switch k[0] {
+				case 'r':
+					ref = v
+				case 's':
+					sAttr = v
+				case 't':
+					r.cellS = append(r.cellS, v...)
+				}
+			}
+			return true
+		})
+		if ref != nil {
 			col = cellColumn(ref)
 		} else {
 			col++
 		}
-		var style int
-		if s, ok := r.x.attr("s"); ok {
-			style, _ = strconv.Atoi(string(s))
+		style := 0
+		for _, c := range sAttr {
+			style = style*10 + int(c-'0')
 		}
-		t, _ := r.x.attr("t")
-		r.cellS = append(r.cellS[:0], t...)
 		start := len(r.rec)
 		k, null, got := kindInfer, true, uint8(0)
 		if !self {

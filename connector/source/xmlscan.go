@@ -1,7 +1,6 @@
 package source
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -17,9 +16,13 @@ import (
 // namespace prefix. Comments, processing instructions and the DOCTYPE are
 // skipped; CDATA is text.
 type xmlScanner struct {
-	br  *bufio.Reader
-	tag []byte // the current tag, between < and >
-	buf []byte // a tag or text longer than br's buffer
+	r   io.Reader
+	buf []byte // the window: buf[pos:end] is read and not yet scanned
+	pos int
+	end int
+	eof error // the reader's error once it ended
+
+	tag []byte // the current start tag, between < and > (and a closing /)
 	txt []byte
 }
 
@@ -32,63 +35,123 @@ const (
 )
 
 func newXMLScanner(r io.Reader) *xmlScanner {
-	return &xmlScanner{br: bufio.NewReaderSize(r, 256<<10)}
+	return &xmlScanner{r: r, buf: make([]byte, 256<<10)}
+}
+
+// more reads into the window, keeping buf[keep:end] (moved to the
+// start); it grows the window when it is full, up to MaxRecordBytes.
+func (x *xmlScanner) more(keep int) error {
+	if x.eof != nil {
+		return x.eof
+	}
+	n := copy(x.buf, x.buf[keep:x.end])
+	x.pos -= keep
+	x.end = n
+	if x.end == len(x.buf) {
+		if len(x.buf) >= MaxRecordBytes {
+			return errors.New("a tag or text longer than 8 MB")
+		}
+		x.buf = append(x.buf, make([]byte, len(x.buf))...)
+	}
+	m, err := io.ReadAtLeast(x.r, x.buf[x.end:], 1)
+	x.end += m
+	if err != nil {
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		if m == 0 {
+			x.eof = err
+			return err
+		}
+		x.eof = err
+	}
+	return nil
 }
 
 // next is the next token: its kind, the tag's local name (start, end) or
-// the text, and for a start tag whether it closes itself. The name and text
-// are valid until the next call; attr reads the current start tag's
+// the text, and for a start tag whether it closes itself. The name and
+// text are valid until the next call; attr reads the current start tag's
 // attributes.
 func (x *xmlScanner) next() (xmlToken, []byte, bool, error) {
 	for {
-		c, err := x.br.ReadByte()
-		if err != nil {
-			return 0, nil, false, err
-		}
-		if c != '<' {
-			x.br.UnreadByte()
-			t, err := x.readUntil('<', false)
-			if err != nil && err != io.EOF {
+		if x.pos >= x.end {
+			if err := x.more(x.pos); err != nil {
 				return 0, nil, false, err
 			}
-			if err == nil {
-				x.br.UnreadByte()
-				t = t[:len(t)-1]
+			continue
+		}
+		if x.buf[x.pos] != '<' {
+			start := x.pos
+			i := bytes.IndexByte(x.buf[start:x.end], '<')
+			for i < 0 {
+				if err := x.more(start); err != nil {
+					if err != io.EOF {
+						return 0, nil, false, err
+					}
+					x.txt = appendUnescaped(x.txt[:0], x.buf[0:x.end])
+					x.pos = x.end
+					return xmlText, x.txt, false, nil
+				}
+				start = 0
+				i = bytes.IndexByte(x.buf[:x.end], '<')
 			}
-			x.txt = appendUnescaped(x.txt[:0], t)
+			x.txt = appendUnescaped(x.txt[:0], x.buf[start:start+i])
+			x.pos = start + i
 			return xmlText, x.txt, false, nil
 		}
-		t, err := x.readUntil('>', true)
-		if err != nil {
-			return 0, nil, false, unexpectedEOF(err)
+		// a tag: find its end, a '>' outside quotes
+		start := x.pos
+		from := start + 1
+		var t []byte
+		for {
+			j := bytes.IndexByte(x.buf[from:x.end], '>')
+			if j >= 0 {
+				t = x.buf[start+1 : from+j]
+				if balanced(t) {
+					x.pos = from + j + 1
+					break
+				}
+				from += j + 1
+				continue
+			}
+			off := from - start
+			if err := x.more(start); err != nil {
+				return 0, nil, false, unexpectedEOF(err)
+			}
+			start, from = 0, off
 		}
-		t = t[:len(t)-1]
 		switch {
 		case len(t) == 0:
 			return 0, nil, false, errors.New("an empty tag")
 		case t[0] == '?':
 			continue
 		case t[0] == '!':
-			if bytes.HasPrefix(t, []byte("![CDATA[")) {
-				for !bytes.HasSuffix(t, []byte("]]")) {
-					more, err := x.readUntil('>', false)
-					if err != nil {
+			if bytes.HasPrefix(t, []byte("![CDATA[")) && !bytes.HasSuffix(t, []byte("]]")) ||
+				bytes.HasPrefix(t, []byte("!--")) && !bytes.HasSuffix(t, []byte("--")) {
+				// a > inside a comment or CDATA: go on to its real end
+				x.pos = start + 1 + len(t)
+				closing := []byte("-->")
+				if t[1] == '[' {
+					closing = []byte("]]>")
+				}
+				cs := start
+				for {
+					k := bytes.Index(x.buf[x.pos:x.end], closing)
+					if k >= 0 {
+						t = x.buf[cs+1 : x.pos+k+2]
+						x.pos += k + 3
+						break
+					}
+					keep := x.pos - cs
+					if err := x.more(cs); err != nil {
 						return 0, nil, false, unexpectedEOF(err)
 					}
-					t = append(append(x.buf[:0:0], t...), '>')
-					t = append(t, more[:len(more)-1]...)
+					cs, x.pos = 0, keep
 				}
+			}
+			if bytes.HasPrefix(t, []byte("![CDATA[")) {
 				x.txt = append(x.txt[:0], t[8:len(t)-2]...)
 				return xmlText, x.txt, false, nil
-			}
-			if bytes.HasPrefix(t, []byte("!--")) {
-				for !bytes.HasSuffix(t, []byte("--")) {
-					more, err := x.readUntil('>', false)
-					if err != nil {
-						return 0, nil, false, unexpectedEOF(err)
-					}
-					t = more[:len(more)-1]
-				}
 			}
 			continue
 		case t[0] == '/':
@@ -99,9 +162,9 @@ func (x *xmlScanner) next() (xmlToken, []byte, bool, error) {
 			t = t[:len(t)-1]
 		}
 		x.tag = t
-		end := bytes.IndexAny(t, " \t\r\n")
-		if end < 0 {
-			end = len(t)
+		end := 0
+		for end < len(t) && t[end] != ' ' && t[end] != '\t' && t[end] != '\r' && t[end] != '\n' {
+			end++
 		}
 		return xmlStart, localName(t[:end]), self, nil
 	}
@@ -114,40 +177,11 @@ func unexpectedEOF(err error) error {
 	return err
 }
 
-// readUntil reads up to and including delim; in a tag (quotes true), a
-// delim inside an attribute's quotes does not count.
-func (x *xmlScanner) readUntil(delim byte, quotes bool) ([]byte, error) {
-	l, err := x.br.ReadSlice(delim)
-	if err == nil && (!quotes || balanced(l)) {
-		return l, nil
-	}
-	if err != nil && err != bufio.ErrBufferFull {
-		if len(l) > 0 && err == io.EOF && !quotes {
-			return l, io.EOF
-		}
-		return nil, err
-	}
-	x.buf = append(x.buf[:0], l...)
-	for {
-		if err == nil && (!quotes || balanced(x.buf)) {
-			return x.buf, nil
-		}
-		if len(x.buf) > MaxRecordBytes {
-			return nil, errors.New("a tag or text longer than 8 MB")
-		}
-		l, err = x.br.ReadSlice(delim)
-		x.buf = append(x.buf, l...)
-		if err != nil && err != bufio.ErrBufferFull {
-			if err == io.EOF && !quotes && len(x.buf) > 0 {
-				return x.buf, io.EOF
-			}
-			return nil, err
-		}
-	}
-}
-
 // balanced: no attribute value is open at the end of b.
 func balanced(b []byte) bool {
+	if bytes.IndexByte(b, '\'') < 0 {
+		return bytes.Count(b, []byte{'"'})%2 == 0
+	}
 	var q byte
 	for _, c := range b {
 		switch {
@@ -167,35 +201,52 @@ func localName(n []byte) []byte {
 	return n
 }
 
-// attr is the value of the current start tag's attribute name (local
-// name), entities left as they are; ok is false when it has none.
-func (x *xmlScanner) attr(name string) ([]byte, bool) {
+// attrs calls f with each attribute of the current start tag (local
+// name, value with entities left as they are), until f returns false.
+func (x *xmlScanner) attrs(f func(name, value []byte) bool) {
 	t := x.tag
-	i := bytes.IndexAny(t, " \t\r\n")
-	if i < 0 {
-		return nil, false
+	i := 0
+	for i < len(t) && t[i] != ' ' && t[i] != '\t' && t[i] != '\r' && t[i] != '\n' {
+		i++
 	}
-	t = t[i:]
-	for {
-		t = bytes.TrimLeft(t, " \t\r\n")
-		eq := bytes.IndexByte(t, '=')
+	for i < len(t) {
+		for i < len(t) && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n') {
+			i++
+		}
+		eq := bytes.IndexByte(t[i:], '=')
 		if eq < 0 {
-			return nil, false
+			return
 		}
-		key := localName(bytes.TrimSpace(t[:eq]))
-		t = bytes.TrimLeft(t[eq+1:], " \t\r\n")
-		if len(t) == 0 || (t[0] != '"' && t[0] != '\'') {
-			return nil, false
+		key := localName(bytes.TrimSpace(t[i : i+eq]))
+		i += eq + 1
+		for i < len(t) && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n') {
+			i++
 		}
-		end := bytes.IndexByte(t[1:], t[0])
-		if end < 0 {
-			return nil, false
+		if i >= len(t) || (t[i] != '"' && t[i] != '\'') {
+			return
 		}
-		if string(key) == name {
-			return t[1 : 1+end], true
+		e := bytes.IndexByte(t[i+1:], t[i])
+		if e < 0 {
+			return
 		}
-		t = t[end+2:]
+		if !f(key, t[i+1:i+1+e]) {
+			return
+		}
+		i += e + 2
 	}
+}
+
+// attr is the value of the current start tag's attribute name (local
+// name); ok is false when it has none.
+func (x *xmlScanner) attr(name string) (v []byte, ok bool) {
+	x.attrs(func(k, val []byte) bool {
+		if string(k) == name {
+			v, ok = val, true
+			return false
+		}
+		return true
+	})
+	return v, ok
 }
 
 // appendUnescaped appends t with XML's entities and character references
