@@ -177,3 +177,34 @@ func TestPushFormatUsage(t *testing.T) {
 		}
 	}
 }
+
+// The Input screen says what a workbook and a Parquet file are, and where
+// each column's type came from in their own terms.
+func TestWizardInspectFormats(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := f.wizard()
+	if _, err := b.SignIn(testCtx(t), demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pq := filepath.Join(dir, "orders.parquet")
+	sourcetest.Parquet(t, pq, 10, 5)
+	rep, err := b.InspectInput(testCtx(t), "sandbox", pq, nil)
+	if err != nil || len(rep.Findings) != 0 {
+		t.Fatalf("InspectInput: %+v, %v", rep, err)
+	}
+	origins := map[string]string{}
+	for _, c := range rep.Columns {
+		origins[c.Name] = c.Type + " from " + c.Origin
+	}
+	if rep.Kind != "Parquet file" || origins["f_dec64"] != "Decimal from Parquet DECIMAL(18,4)" || origins["p_int96"] != "Datetime from Parquet INT96 timestamp" {
+		t.Errorf("kind %q, columns %v", rep.Kind, origins)
+	}
+	book := filepath.Join(dir, "book.xlsx")
+	sourcetest.Workbook(t, book, 3)
+	rep, err = b.InspectInput(testCtx(t), "sandbox", book, map[string]string{"Exported from the order system": "String"})
+	if err != nil || rep.Kind != "Excel workbook, sheet Notes" || len(rep.Columns) != 1 || rep.Columns[0].Origin != "set by you" {
+		t.Errorf("workbook: %+v, %v", rep, err)
+	}
+}

@@ -72,12 +72,21 @@ func (b *wizardBackend) InspectInput(ctx context.Context, account, input string,
 	if p != nil {
 		report.Rows = int64(p.Rows)
 		report.Warnings = p.Warnings
-		if p.Delimiter == '\t' && in.kind == kindCSV {
-			report.Kind = "TSV file"
+		if in.kind == kindCSV {
+			report.Kind = p.Format.Describe() // an Excel workbook, a Parquet file, ...
+			if p.Delimiter == '\t' {
+				report.Kind = "TSV file"
+			}
+			if p.Sheet != "" {
+				report.Kind += ", sheet " + p.Sheet
+			}
 		}
 		for i, col := range p.Columns {
-			report.Columns = append(report.Columns, ui.Column{Name: col.Name, Type: col.Type.String(),
-				Origin: in.origin(col.Name, overrides, i < len(p.Inferred) && p.Inferred[i])})
+			origin := in.origin(col.Name, overrides, i < len(p.Inferred) && p.Inferred[i])
+			if i < len(p.Origins) && p.Origins[i] != "" && overrides[col.Name] == "" {
+				origin = p.Origins[i] // "Excel date", "Parquet DECIMAL(18,2)"
+			}
+			report.Columns = append(report.Columns, ui.Column{Name: col.Name, Type: col.Type.String(), Origin: origin})
 		}
 	}
 	if verr != nil {
