@@ -45,6 +45,18 @@
 // commas; any other name, and stdin, is tab-separated when its first line
 // (outside quotes) holds more tabs than commas. The same quoting rules apply.
 //
+// # Other formats
+//
+// An Excel workbook (xlsx.go), a Parquet file (parquet.go) and JSON Lines
+// (jsonl.go) go through the same scan and encoder: each reader is a
+// rowReader (formats.go) that writes its values as the text a CSV would
+// hold, says which are text, nested or unreadable (kind), and names places
+// its own way (Finding.Place: book.xlsx[Sheet]!B12, data.parquet, row 12).
+// A workbook and a Parquet file are read at random, so a stream of one is
+// copied to the spool first (random.go); their fingerprint is the file's
+// bytes, and a workbook's names the sheet read. docs/cli.md says how each
+// format's values and types are read.
+//
 // # Column types
 //
 // A column's type comes, in order, from --column NAME=TYPE (Options.Columns),
