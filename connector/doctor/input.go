@@ -87,9 +87,22 @@ func domoFailure(what string, err error) Result {
 	return fail(found, fix, details...)
 }
 
-// checkFile reads a CSV or TSV file's header, with the delimiter a push
-// would use.
+// checkFile reads a file's header: a workbook's, Parquet file's or JSON
+// Lines' columns as source.Header reads them, else a CSV or TSV header,
+// with the delimiter a push would use.
 func (d *Doctor) checkFile(path string) Result {
+	if names, f, ok, err := source.Header(path); ok {
+		if err != nil {
+			return fail("cannot read the columns of "+path+": "+err.Error(), "Check that the file is a complete "+f.Describe()+"; a dry run ("+d.face().Name(field.DryRun)+") says more.")
+		}
+		d.inputCols = nil
+		for _, n := range names {
+			d.inputCols = append(d.inputCols, inputColumn{Name: n})
+		}
+		return pass(fmt.Sprintf("%s is readable (%s): %s in its header", path, f.Describe(), format.Count(len(names), "column")),
+			"columns: "+strings.Join(names, ", "),
+			"only the header was read; a dry run ("+d.face().Name(field.DryRun)+") checks every value")
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return fail("cannot open the input file: "+err.Error(), "Check the path (relative paths are taken from the current directory) and that your user may read it.")

@@ -340,3 +340,21 @@ func TestAppendStamp(t *testing.T) {
 		}
 	}
 }
+
+func TestHeader(t *testing.T) {
+	dir := t.TempDir()
+	book, pq, jl := filepath.Join(dir, "b.xlsx"), filepath.Join(dir, "p.parquet"), filepath.Join(dir, "j.jsonl")
+	sourcetest.Workbook(t, book, 2)
+	sourcetest.Parquet(t, pq, 3, 2)
+	sourcetest.JSONLines(t, jl, 3)
+	for path, want := range map[string]string{book: "Exported from the order system",
+		pq: strings.Join(sourcetest.ParquetColumns, ","), jl: "id,name,amount,when,ok,tags,meta"} {
+		names, _, ok, err := Header(path)
+		if !ok || err != nil || strings.Join(names, ",") != want {
+			t.Errorf("%s: %v %v %v, want %s", path, names, ok, err, want)
+		}
+	}
+	if _, _, ok, _ := Header(filepath.Join(dir, "x.csv")); ok {
+		t.Error("a CSV is the caller's")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash"
+	"hash/maphash"
 	"io"
 	"os"
 )
@@ -89,4 +90,52 @@ func (p *Pipeline) names() []string {
 		n[i] = c.Name
 	}
 	return n
+}
+
+// Header is the column names a push would read from a workbook (its first
+// sheet), a Parquet file or JSON Lines (the keys of the first object), by
+// the file's extension, without reading the rest: what the doctor shows.
+// ok is false for any other file (a CSV or TSV, which the caller reads).
+func Header(path string) (names []string, f Format, ok bool, err error) {
+	f = FormatOf(path)
+	if f != XLSX && f != Parquet && f != JSONL {
+		return nil, f, false, nil
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, f, true, err
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil {
+		return nil, f, true, err
+	}
+	var r rowReader
+	seed := maphash.MakeSeed()
+	switch f {
+	case XLSX:
+		r, err = newXLSXReader(file, st.Size(), path, "", seed)
+	case Parquet:
+		r, err = newParquetReader(file, st.Size(), path, seed)
+	default:
+		j := newJSONLReader(file, nil, seed)
+		if err := j.Read(); err != nil {
+			return nil, f, true, err
+		}
+		if err := j.Read(); err != nil && err != io.EOF {
+			return nil, f, true, err
+		}
+		return j.Names(), f, true, nil
+	}
+	if err != nil {
+		return nil, f, true, err
+	}
+	defer closeReader(r)
+	if err := r.Read(); err != nil {
+		return nil, f, true, err
+	}
+	for i := range r.NumFields() {
+		names = append(names, string(r.Field(i)))
+	}
+	return names, f, true, nil
 }
