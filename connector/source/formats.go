@@ -138,6 +138,7 @@ const (
 	kindText               // stored as text: its column is a String
 	kindNested             // a JSON object or array (or a Parquet group), as JSON text
 	kindError              // a value that cannot be read; Field is why, for a finding
+	kindValid              // written by the reader in its declared type's form, known to convert to it
 )
 
 // kinded readers say each value's kind; the others' are all kindInfer.

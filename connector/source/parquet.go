@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"math/big"
 	"strconv"
 	"time"
@@ -55,6 +56,7 @@ type parquetReader struct {
 	rec   []byte
 	ends  []int
 	null  []bool
+	valid []bool
 	seed  maphash.Seed
 	sum   uint64
 	names []string
@@ -67,6 +69,10 @@ type parquetColumn struct {
 	typ    schema.Type
 	origin string // "Parquet DECIMAL(18,2)"
 	write  func(dst []byte, v parquet.Value) []byte
+	// valid, when set, says a value converts to typ for sure (an INT32, a
+	// boolean, a timestamp within years 1 to 9999): the scan need not
+	// convert it to know.
+	valid func(v parquet.Value) bool
 }
 
 func newParquetReader(ra io.ReaderAt, size int64, name string, seed maphash.Seed) (*parquetReader, error) {
@@ -215,7 +221,7 @@ func mapParquetType(e pqformat.SchemaElement) (parquetColumn, error) {
 	case pqformat.Boolean:
 		return parquetColumn{typ: schema.Boolean, origin: "Parquet BOOLEAN", write: func(dst []byte, v parquet.Value) []byte {
 			return strconv.AppendBool(dst, v.Boolean())
-		}}, nil
+		}, valid: always}, nil
 	case pqformat.Int32, pqformat.Int64:
 		return intColumn(phys, 0, true)
 	case pqformat.Float:
@@ -250,7 +256,7 @@ func intColumn(phys pqformat.Type, bits int, signed bool) (parquetColumn, error)
 	if bits > 0 {
 		origin = fmt.Sprintf("Parquet INT(%d, %s)", bits, map[bool]string{true: "signed", false: "unsigned"}[signed])
 	}
-	c := parquetColumn{typ: schema.Int64, origin: origin}
+	c := parquetColumn{typ: schema.Int64, origin: origin, valid: always}
 	switch {
 	case phys == pqformat.Int32 && signed:
 		c.write = func(dst []byte, v parquet.Value) []byte { return strconv.AppendInt(dst, int64(v.Int32()), 10) }
@@ -260,8 +266,10 @@ func intColumn(phys pqformat.Type, bits int, signed bool) (parquetColumn, error)
 		}
 	case signed:
 		c.write = func(dst []byte, v parquet.Value) []byte { return strconv.AppendInt(dst, v.Int64(), 10) }
+		c.valid = func(v parquet.Value) bool { n := v.Int64(); return n != math.MaxInt64 && n != math.MinInt64 }
 	default: // beyond Int64's range, the value is a finding
 		c.write = func(dst []byte, v parquet.Value) []byte { return strconv.AppendUint(dst, uint64(v.Int64()), 10) }
+		c.valid = func(v parquet.Value) bool { return v.Int64() >= 0 && v.Int64() != math.MaxInt64 }
 	}
 	return c, nil
 }
@@ -349,7 +357,7 @@ func dateColumn(phys pqformat.Type) (parquetColumn, error) {
 	}
 	return parquetColumn{typ: schema.Datetime, origin: "Parquet DATE", write: func(dst []byte, v parquet.Value) []byte {
 		return appendDate(dst, int64(v.Int32()))
-	}}, nil
+	}, valid: func(v parquet.Value) bool { return inYears(int64(v.Int32()) * 86400) }}, nil
 }
 
 func timestampColumn(phys pqformat.Type, unit pqformat.TimeUnitValue, utc bool) (parquetColumn, error) {
@@ -377,6 +385,7 @@ func timestampColumn(phys pqformat.Type, unit pqformat.TimeUnitValue, utc bool) 
 		}
 		return appendStamp(dst, sec, int(frac*per/1e6), utc)
 	}
+	c.valid = func(v parquet.Value) bool { return inYears(v.Int64() / (int64(time.Second) / per)) }
 	return c, nil
 }
 
@@ -388,6 +397,12 @@ func writeInt96(dst []byte, v parquet.Value) []byte {
 	days := int64(i[2]) - 2440588 // the Julian day of 1970-01-01
 	return appendStamp(dst, days*86400+nanos/1e9, int(nanos%1e9/1e6), true)
 }
+
+func always(parquet.Value) bool { return true }
+
+// inYears: sec seconds after the epoch fall within years 1 to 9999, which
+// a Datetime holds.
+func inYears(sec int64) bool { return sec >= -62135596800+86400 && sec <= 253402300799-86400 }
 
 // appendDate writes the day days after 1970-01-01 as 2006-01-02 (the
 // proleptic Gregorian calendar, as Parquet's DATE is), without time's
@@ -483,6 +498,14 @@ func (r *parquetReader) Quoted(i int) bool { return r.header && !r.null[i] }
 
 func (r *parquetReader) NumFields() int { return len(r.names) }
 
+// Kind: kindValid for a value known to convert to its column's type.
+func (r *parquetReader) Kind(i int) kind {
+	if r.header && r.valid[i] {
+		return kindValid
+	}
+	return kindInfer
+}
+
 func (r *parquetReader) Field(i int) []byte {
 	if !r.header {
 		return []byte(r.names[i])
@@ -526,7 +549,7 @@ func (r *parquetReader) Read() error {
 	row := r.buf[r.at]
 	r.at++
 	r.row++
-	r.rec, r.ends, r.null = r.rec[:0], r.ends[:0], r.null[:0]
+	r.rec, r.ends, r.null, r.valid = r.rec[:0], r.ends[:0], r.null[:0], r.valid[:0]
 	for i, c := range r.cols {
 		var v parquet.Value
 		if i < len(row) && row[i].Column() == i {
@@ -543,6 +566,7 @@ func (r *parquetReader) Read() error {
 		if !null && c.write != nil {
 			r.rec = c.write(r.rec, v)
 		}
+		r.valid = append(r.valid, !null && c.valid != nil && c.valid(v))
 		r.ends = append(r.ends, len(r.rec))
 		r.null = append(r.null, null)
 	}

@@ -356,7 +356,7 @@ func (p *Pipeline) scan(ctx context.Context, r rowReader, fs *schema.Findings) e
 				}
 				continue
 			}
-			if c.typ == schema.String {
+			if c.typ == schema.String || (k == kindValid && i < len(declared) && declared[i].Type == c.typ) {
 				continue
 			}
 			var err error
