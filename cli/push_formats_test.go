@@ -74,6 +74,12 @@ func TestPushParquetLandsValueForValue(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "orders.parquet")
 	const n = 2500
 	sourcetest.Parquet(t, path, n, 400, parquet.Compression(&parquet.Snappy))
+	plan, _ := f.mustPush("--group", demo.WorkspaceSales, "--dataset", "Lake", "--table", "Orders", "--input", path, "--dry-run")
+	for _, w := range []string{"f_dec64                  Decimal (Parquet DECIMAL(18,4))", "p_int96                  Datetime (Parquet INT96 timestamp)"} {
+		if !strings.Contains(plan, w) {
+			t.Errorf("the plan lacks %q:\n%s", w, plan)
+		}
+	}
 	f.mustPush("--group", demo.WorkspaceSales, "--dataset", "Lake", "--table", "Orders", "--input", path)
 	checkStored(t, f.storedRows(f.datasetID(demo.WorkspaceSales, "Lake"), "Orders"), n, idColumn("a_int32", 50), sourcetest.WantParquet)
 }

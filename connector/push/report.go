@@ -54,6 +54,9 @@ type PlanColumn struct {
 	Name     string      `json:"name"`
 	Type     schema.Type `json:"dataType"`
 	Inferred bool        `json:"inferred,omitempty"` // the type came from the values, not a declaration
+	// Origin is the type as the input states it, when it does: "Excel
+	// date", "Parquet DECIMAL(18,2)" (source.Pipeline.Origins).
+	Origin string `json:"origin,omitempty"`
 	// Action: "create" (with a new table), "add" (PUT onto the table),
 	// or "exists".
 	Action string `json:"action"`
@@ -137,7 +140,11 @@ func (p *Plan) Report() PlanReport {
 		case added[c.Name]:
 			action = "add"
 		}
-		r.Columns = append(r.Columns, PlanColumn{Name: c.Name, Type: c.Type, Inferred: i < len(p.pipe.Inferred) && p.pipe.Inferred[i], Action: action})
+		pc := PlanColumn{Name: c.Name, Type: c.Type, Inferred: i < len(p.pipe.Inferred) && p.pipe.Inferred[i], Action: action}
+		if i < len(p.pipe.Origins) {
+			pc.Origin = p.pipe.Origins[i]
+		}
+		r.Columns = append(r.Columns, pc)
 	}
 	var ve *schema.ValidationError
 	if errors.As(p.invalid, &ve) {
@@ -220,8 +227,13 @@ func (r PlanReport) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "Input      %s (%s, %s, %s)\n", r.Input, byteSize(r.InputBytes), format.Count(r.Rows, "row"), format.Count(len(r.Columns), "column"))
 	for _, c := range r.Columns {
 		note := ""
-		if c.Inferred {
+		switch {
+		case c.Inferred && c.Origin != "":
+			note = " (inferred from " + c.Origin + ")"
+		case c.Inferred:
 			note = " (inferred)"
+		case c.Origin != "":
+			note = " (" + c.Origin + ")"
 		}
 		if c.Action == "add" {
 			note += " — added to the table"
