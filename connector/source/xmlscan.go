@@ -107,7 +107,7 @@ func (x *xmlScanner) next() (xmlToken, []byte, bool, error) {
 			j := bytes.IndexByte(x.buf[from:x.end], '>')
 			if j >= 0 {
 				t = x.buf[start+1 : from+j]
-				if balanced(t) {
+				if t[0] == '/' || balanced(t) {
 					x.pos = from + j + 1
 					break
 				}
@@ -170,6 +170,41 @@ func (x *xmlScanner) next() (xmlToken, []byte, bool, error) {
 	}
 }
 
+// The common shapes of a cell's content, which fastCell reads without
+// going tag by tag: <v>42</v></c> and <is><t>text</t></is></c>.
+var (
+	openV, closeV   = []byte("<v>"), []byte("</v></c>")
+	openIS, closeIS = []byte("<is><t>"), []byte("</t></is></c>")
+)
+
+// fastCell reads the rest of a cell whose start tag was just read when it
+// has one of the common shapes, appending its value (entities decoded) to
+// dst: isText tells <is> from <v>. ok is false, and nothing is read, for
+// any other shape, or when the window does not hold the whole cell.
+func (x *xmlScanner) fastCell(dst []byte) (out []byte, isText, ok bool) {
+	b := x.buf[x.pos:x.end]
+	open, closing := openV, closeV
+	switch {
+	case bytes.HasPrefix(b, openV):
+	case bytes.HasPrefix(b, openIS):
+		open, closing, isText = openIS, closeIS, true
+	default:
+		return dst, false, false
+	}
+	i := bytes.IndexByte(b[len(open):], '<')
+	if i < 0 || !bytes.HasPrefix(b[len(open)+i:], closing) {
+		return dst, false, false
+	}
+	v := b[len(open) : len(open)+i]
+	if bytes.IndexByte(v, '&') >= 0 {
+		dst = appendUnescaped(dst, v)
+	} else {
+		dst = append(dst, v...)
+	}
+	x.pos += len(open) + i + len(closing)
+	return dst, isText, true
+}
+
 func unexpectedEOF(err error) error {
 	if err == io.EOF {
 		return io.ErrUnexpectedEOF
@@ -179,6 +214,9 @@ func unexpectedEOF(err error) error {
 
 // balanced: no attribute value is open at the end of b.
 func balanced(b []byte) bool {
+	if bytes.IndexByte(b, '"') < 0 && bytes.IndexByte(b, '\'') < 0 {
+		return true
+	}
 	if bytes.IndexByte(b, '\'') < 0 {
 		return bytes.Count(b, []byte{'"'})%2 == 0
 	}
