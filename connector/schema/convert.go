@@ -212,6 +212,10 @@ func parseDouble(b []byte, strict bool) (float64, bool) {
 	return f, true
 }
 
+// AppendDouble appends f as AppendJSON writes a Double (f must be finite),
+// for a reader that has the number already and need not parse it.
+func AppendDouble(dst []byte, f float64) []byte { return appendDouble(dst, f) }
+
 // appendDouble writes the shortest text that reads back as f, in
 // encoding/json's style (exponent only outside 1e-6 ≤ |f| < 1e21).
 func appendDouble(dst []byte, f float64) []byte {

@@ -132,6 +132,16 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 		return &ChangedError{Name: p.Name, Line: r.Line(), Exact: true, What: "(the header) is not what it was"}
 	}
 
+	// A value the reader wrote in its declared type's form, when the
+	// column has that type, is JSON already (valid.go).
+	kinds, _ := r.(kinded)
+	fast := make([]bool, len(p.Columns))
+	if d, ok := r.(declaring); ok && kinds != nil {
+		for i, c := range d.Declared() {
+			fast[i] = i < len(p.Columns) && p.Columns[i].Type == c.Type
+		}
+	}
+
 	// `"name":` for each column, escaped once.
 	keys := make([][]byte, len(p.Columns))
 	for i, c := range p.Columns {
@@ -201,6 +211,12 @@ func (p *Pipeline) batches(ctx context.Context, from int, yield func(Batch, erro
 			if schema.IsNull(c.Type, raw, r.Quoted(i)) {
 				b.Body = append(b.Body, "null"...)
 				continue
+			}
+			if fast[i] && kinds.Kind(i) == kindValid {
+				if out, ok := appendValid(b.Body, c.Type, raw); ok {
+					b.Body = out
+					continue
+				}
 			}
 			if b.Body, err = schema.AppendJSON(b.Body, c.Type, raw); err != nil {
 				return &ChangedError{Name: p.Name, Line: r.Line(), Exact: true,

@@ -358,3 +358,18 @@ func TestHeader(t *testing.T) {
 		t.Error("a CSV is the caller's")
 	}
 }
+
+// appendValid writes what AppendJSON writes, for the forms readers use.
+func TestAppendValid(t *testing.T) {
+	for _, c := range []struct {
+		t   schema.Type
+		raw string
+	}{{schema.Int64, "-42"}, {schema.Boolean, "true"}, {schema.Double, "1e-7"}, {schema.Double, "0.30000000000000004"},
+		{schema.Datetime, "2024-03-31"}, {schema.Datetime, "2024-03-31T14:05:00.250"}, {schema.Datetime, "0001-01-02T00:00:00.000Z"}} {
+		want, err := schema.AppendJSON(nil, c.t, []byte(c.raw))
+		got, ok := appendValid(nil, c.t, []byte(c.raw))
+		if err != nil || !ok || string(got) != string(want) {
+			t.Errorf("%v %s: %s, want %s (%v)", c.t, c.raw, got, want, err)
+		}
+	}
+}

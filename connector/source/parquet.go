@@ -230,8 +230,11 @@ func mapParquetType(e pqformat.SchemaElement) (parquetColumn, error) {
 		}}, nil
 	case pqformat.Double:
 		return parquetColumn{typ: schema.Double, origin: "Parquet DOUBLE", write: func(dst []byte, v parquet.Value) []byte {
-			return strconv.AppendFloat(dst, v.Double(), 'g', -1, 64)
-		}}, nil
+			if f := v.Double(); !math.IsNaN(f) && !math.IsInf(f, 0) {
+				return schema.AppendDouble(dst, f)
+			}
+			return strconv.AppendFloat(dst, v.Double(), 'g', -1, 64) // NaN, +Inf: a finding
+		}, valid: func(v parquet.Value) bool { f := v.Double(); return !math.IsNaN(f) && !math.IsInf(f, 0) }}, nil
 	case pqformat.ByteArray:
 		return stringColumn(phys, "Parquet BYTE_ARRAY")
 	case pqformat.Int96:
