@@ -14,6 +14,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/source/sourcetest"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/ui"
 )
 
 // checkStored compares the table's rows with want(i) value for value,
@@ -196,7 +197,7 @@ func TestWizardInspectFormats(t *testing.T) {
 	dir := t.TempDir()
 	pq := filepath.Join(dir, "orders.parquet")
 	sourcetest.Parquet(t, pq, 10, 5)
-	rep, err := b.InspectInput(testCtx(t), "sandbox", pq, nil)
+	rep, err := b.InspectInput(testCtx(t), "sandbox", pq, "", nil)
 	if err != nil || len(rep.Findings) != 0 {
 		t.Fatalf("InspectInput: %+v, %v", rep, err)
 	}
@@ -209,8 +210,17 @@ func TestWizardInspectFormats(t *testing.T) {
 	}
 	book := filepath.Join(dir, "book.xlsx")
 	sourcetest.Workbook(t, book, 3)
-	rep, err = b.InspectInput(testCtx(t), "sandbox", book, map[string]string{"Exported from the order system": "String"})
-	if err != nil || rep.Kind != "Excel workbook, sheet Notes" || len(rep.Columns) != 1 || rep.Columns[0].Origin != "set by you" {
+	rep, err = b.InspectInput(testCtx(t), "sandbox", book, "", map[string]string{"Exported from the order system": "String"})
+	if err != nil || rep.Kind != "Excel workbook" || rep.Sheet != "Notes" || strings.Join(rep.Sheets, ",") != "Notes,Orders,Empty" ||
+		len(rep.Columns) != 1 || rep.Columns[0].Origin != "set by you" {
 		t.Errorf("workbook: %+v, %v", rep, err)
+	}
+	// The second sheet, chosen on the Input screen.
+	rep, err = b.InspectInput(testCtx(t), "sandbox", book, sourcetest.SheetName, nil)
+	if err != nil || rep.Sheet != sourcetest.SheetName || len(rep.Columns) != len(sourcetest.WorkbookColumns) || rep.Columns[3].Origin != "Excel date" || len(rep.Findings) != 0 {
+		t.Errorf("sheet Orders: %+v, %v", rep, err)
+	}
+	if req := pushRequest(ui.Request{Input: book, Sheet: sourcetest.SheetName, WorkspaceID: "w", Dataset: "d", Table: "t"}); req.Sheet != sourcetest.SheetName {
+		t.Errorf("the push request loses the sheet: %+v", req)
 	}
 }

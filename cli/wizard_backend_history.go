@@ -131,7 +131,7 @@ func resumeRequest(r history.Record) (*ui.Request, string) {
 			"account ran it or whether it forced column types: the resume uses the account chosen in the wizard and the types as inferred. " +
 			"If the run used --column, resume it from a shell with the same flags and --resume instead."
 	}
-	req.Account, req.Retention = q.Account(), q.Retention
+	req.Account, req.Retention, req.Sheet = q.Account(), q.Retention, q.Sheet
 	for _, c := range q.Columns {
 		name, t, ok := strings.Cut(c, "=")
 		if !ok {

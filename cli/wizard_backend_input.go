@@ -43,7 +43,7 @@ func (s *wizardSession) domoClient(ctx context.Context) (*domo.Client, error) {
 
 // InspectInput reads and checks the whole input once (source.Scan): its
 // columns and their types, the row count, and every finding with its line.
-func (b *wizardBackend) InspectInput(ctx context.Context, account, input string, overrides map[string]string) (ui.InputReport, error) {
+func (b *wizardBackend) InspectInput(ctx context.Context, account, input, sheet string, overrides map[string]string) (ui.InputReport, error) {
 	s, err := b.session(account)
 	if err != nil {
 		return ui.InputReport{}, err
@@ -59,6 +59,9 @@ func (b *wizardBackend) InspectInput(ctx context.Context, account, input string,
 	in, err := b.openInput(ctx, s, input)
 	if err != nil {
 		return ui.InputReport{}, err
+	}
+	if sheet != "" {
+		in.src.Sheet = sheet
 	}
 	p, err := source.Scan(ctx, in.src, source.Options{Limits: limits, Columns: types, Fields: wizardFace{}})
 	if p != nil {
@@ -77,9 +80,7 @@ func (b *wizardBackend) InspectInput(ctx context.Context, account, input string,
 			if p.Delimiter == '\t' {
 				report.Kind = "TSV file"
 			}
-			if p.Sheet != "" {
-				report.Kind += ", sheet " + p.Sheet
-			}
+			report.Sheets, report.Sheet = p.Sheets, p.Sheet
 		}
 		for i, col := range p.Columns {
 			origin := in.origin(col.Name, overrides, i < len(p.Inferred) && p.Inferred[i])

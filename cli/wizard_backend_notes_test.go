@@ -44,7 +44,7 @@ func TestWizardInspectWarnings(t *testing.T) {
 	if err := os.WriteFile(path, []byte(sb.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := b.InspectInput(testCtx(t), "sandbox", path, nil)
+	rep, err := b.InspectInput(testCtx(t), "sandbox", path, "", nil)
 	if err != nil {
 		t.Fatalf("InspectInput: %v", err)
 	}

@@ -207,7 +207,7 @@ func (b *wizardBackend) unsavedSecrets(s *wizardSession) []string {
 // goes by ID: the user picked it from the list, and two workspaces may share
 // a name.
 func pushRequest(r ui.Request) push.Request {
-	req := push.Request{Input: r.Input, Group: r.WorkspaceID, Dataset: r.Dataset, Table: r.Table,
+	req := push.Request{Input: r.Input, Sheet: r.Sheet, Group: r.WorkspaceID, Dataset: r.Dataset, Table: r.Table,
 		Mode: r.Mode, Retention: r.Retention, Resume: r.Resume}
 	if req.Group == "" {
 		req.Group = r.WorkspaceName

@@ -104,7 +104,7 @@ func TestWizardSignInSaveAndReopen(t *testing.T) {
 		t.Errorf("OpenAccount = %+v", got)
 	}
 	// Its Domo secret comes from the keyring when a Domo input needs it.
-	rep, err := b2.InspectInput(ctx, "sandbox", "domo:"+demo.DomoDataSetID, nil)
+	rep, err := b2.InspectInput(ctx, "sandbox", "domo:"+demo.DomoDataSetID, "", nil)
 	if err != nil || rep.Name != demo.DomoDataSetName || rep.Rows == 0 {
 		t.Errorf("InspectInput(domo) with the saved account = %+v, %v", rep, err)
 	}
@@ -237,7 +237,7 @@ func TestWizardInspectCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rep, err := b.InspectInput(ctx, "sandbox", path, nil)
+	rep, err := b.InspectInput(ctx, "sandbox", path, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestWizardInspectCSV(t *testing.T) {
 	}
 
 	// Forcing qty to Int64 makes line 4 (where the record starts) a finding.
-	rep, err = b.InspectInput(ctx, "sandbox", path, map[string]string{"qty": "Int64"})
+	rep, err = b.InspectInput(ctx, "sandbox", path, "", map[string]string{"qty": "Int64"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,10 +270,10 @@ func TestWizardInspectCSV(t *testing.T) {
 		}
 	}
 
-	if _, err := b.InspectInput(ctx, "sandbox", path, map[string]string{"qty": "Money"}); err == nil {
+	if _, err := b.InspectInput(ctx, "sandbox", path, "", map[string]string{"qty": "Money"}); err == nil {
 		t.Error("an unknown type was accepted")
 	}
-	if _, err := b.InspectInput(ctx, "sandbox", filepath.Join(t.TempDir(), "none.csv"), nil); err == nil || !strings.Contains(err.Error(), "none.csv") {
+	if _, err := b.InspectInput(ctx, "sandbox", filepath.Join(t.TempDir(), "none.csv"), "", nil); err == nil || !strings.Contains(err.Error(), "none.csv") {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -290,14 +290,14 @@ func TestWizardInspectDomo(t *testing.T) {
 	}
 	// Without a Domo client the input cannot be read, and the error says how to add one.
 	var fe ui.FieldError
-	if _, err := b.InspectInput(ctx, "sandbox", "domo:"+demo.DomoDataSetID, nil); !errors.As(err, &fe) || fe.Field() != ui.FieldDomoClientID {
+	if _, err := b.InspectInput(ctx, "sandbox", "domo:"+demo.DomoDataSetID, "", nil); !errors.As(err, &fe) || fe.Field() != ui.FieldDomoClientID {
 		t.Errorf("Domo input without a Domo client: %v", err)
 	}
 
 	if _, err := b.SignIn(ctx, demoPrefill(), nil); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := b.InspectInput(ctx, "sandbox", "domo:"+demo.DomoDataSetID, nil)
+	rep, err := b.InspectInput(ctx, "sandbox", "domo:"+demo.DomoDataSetID, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestWizardInspectDomo(t *testing.T) {
 			t.Errorf("column %q origin %q; want its Domo type", col.Name, col.Origin)
 		}
 	}
-	if _, err := b.InspectInput(ctx, "sandbox", "domo:00000000-0000-4000-8000-000000000bad", nil); err == nil || !strings.Contains(err.Error(), "00000000-0000-4000-8000-000000000bad") {
+	if _, err := b.InspectInput(ctx, "sandbox", "domo:00000000-0000-4000-8000-000000000bad", "", nil); err == nil || !strings.Contains(err.Error(), "00000000-0000-4000-8000-000000000bad") {
 		t.Errorf("unknown DataSet: %v", err)
 	}
 }

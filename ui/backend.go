@@ -35,7 +35,8 @@ type Backend interface {
 	Datasets(ctx context.Context, account, workspaceID string) ([]string, error)
 	// InspectInput reads and validates the whole input ("domo:GUID" or a file
 	// path) with the given column type overrides (column name → type).
-	InspectInput(ctx context.Context, account, input string, overrides map[string]string) (InputReport, error)
+	// sheet is a workbook's sheet to read ("" its first).
+	InspectInput(ctx context.Context, account, input, sheet string, overrides map[string]string) (InputReport, error)
 	// Plan resolves the target and returns what a push would do (a dry run).
 	Plan(ctx context.Context, r Request) (PlanReport, error)
 	// Push runs the writeback, sending progress snapshots on events (the
@@ -171,9 +172,12 @@ type Finding struct {
 
 // InputReport is what InspectInput found.
 type InputReport struct {
-	Input    string // as given: "domo:GUID" or a path
-	Name     string // "Sales Orders", "orders.csv"
-	Kind     string // "Domo DataSet", "CSV file"
+	Input string // as given: "domo:GUID" or a path
+	Name  string // "Sales Orders", "orders.csv"
+	Kind  string // "Domo DataSet", "CSV file", "Excel workbook"
+	// Sheets are a workbook's sheets, and Sheet the one read (--sheet).
+	Sheets   []string
+	Sheet    string
 	Rows     int64
 	Columns  []Column
 	Findings []Finding
@@ -190,6 +194,7 @@ type Request struct {
 	// empty is --account Account.
 	AccountFlags  []string
 	Input         string            // --input
+	Sheet         string            // --sheet: a workbook's sheet
 	Columns       map[string]string // --column NAME=TYPE
 	WorkspaceID   string
 	WorkspaceName string // --group

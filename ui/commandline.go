@@ -65,7 +65,7 @@ func commandArgs(flags []string, r Request) []string {
 	if group == "" {
 		group = r.WorkspaceID
 	}
-	p := cmdline.Push{Flags: flags, Account: r.Account, Input: r.Input, Group: group, Dataset: r.Dataset,
+	p := cmdline.Push{Flags: flags, Account: r.Account, Input: r.Input, Sheet: r.Sheet, Group: group, Dataset: r.Dataset,
 		Table: r.Table, Mode: r.Mode, Retention: r.Retention, Resume: r.Resume}
 	if len(r.AccountFlags) > 0 {
 		p.Flags, p.Account = append(slices.Clone(flags), r.AccountFlags...), ""

@@ -176,7 +176,7 @@ func (f *fakeBackend) Datasets(ctx context.Context, account, workspaceID string)
 	return nil, nil
 }
 
-func (f *fakeBackend) InspectInput(ctx context.Context, account, input string, overrides map[string]string) (InputReport, error) {
+func (f *fakeBackend) InspectInput(ctx context.Context, account, input, sheet string, overrides map[string]string) (InputReport, error) {
 	f.mu.Lock()
 	f.inspections = append(f.inspections, overrides)
 	f.mu.Unlock()
@@ -206,6 +206,15 @@ func (f *fakeBackend) InspectInput(ctx context.Context, account, input string, o
 				{Line: 4000, Column: "zip", Message: `"00501-1234" is not an Int64; make the column a String`},
 				{Line: 4001, Column: "zip", Message: `"K1A 0B1" is not an Int64; make the column a String`},
 			}
+		}
+		return r, nil
+	case strings.HasSuffix(input, "book.xlsx"):
+		// A workbook of two sheets: the first, "Notes", has one column.
+		r := InputReport{Input: input, Name: "book.xlsx", Kind: "Excel workbook", Sheets: []string{"Notes", "Orders"}, Sheet: "Notes", Rows: 1,
+			Columns: typed([]Column{{"Exported from the order system", "String", "Excel text"}})}
+		if sheet == "Orders" {
+			r.Sheet, r.Rows = "Orders", 1500
+			r.Columns = typed([]Column{{"id", "Int64", "Excel number"}, {"day", "Datetime", "Excel date"}, {"label", "String", "Excel text"}})
 		}
 		return r, nil
 	}

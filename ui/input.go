@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pbiwb/pbiwb/format"
@@ -24,6 +25,7 @@ type input struct {
 
 	report    *InputReport
 	err       error
+	sheet     string            // the workbook's sheet to read ("" its first)
 	overrides map[string]string // column → type, as chosen here
 	inspected map[string]string // the overrides the report was made with
 	col       int               // the column under the cursor
@@ -52,7 +54,7 @@ type (
 var PowerBITypes = []string{"Int64", "Double", "Decimal", "Boolean", "Datetime", "String"}
 
 func newInput(c *Common, account string, hasDomo bool) *input {
-	f := newField(c.styles, "input", "Domo DataSet ID or file", "A Domo DataSet ID (GUID, from its URL) or a CSV file path; tab completes", true, nil)
+	f := newField(c.styles, "input", "Domo DataSet ID or file", "A Domo DataSet ID, or a CSV, TSV, Excel, Parquet or JSONL file; tab completes", true, nil)
 	if c.inputSuggestion != "" {
 		f.setValue(c.inputSuggestion)
 		f.input.CursorEnd()
@@ -143,7 +145,7 @@ func (in *input) edit(msg tea.Msg) tea.Cmd {
 	if in.path.input.Value() != before {
 		in.report, in.err, in.candidates = nil, nil, nil
 		in.overrides = map[string]string{}
-		in.inspected = nil
+		in.inspected, in.sheet = nil, ""
 	}
 	return cmd
 }
@@ -158,6 +160,15 @@ func (in *input) tableKey(k string) tea.Cmd {
 	case "tab":
 		in.onTable = false
 		return in.path.focus()
+	case "[", "]":
+		// another sheet of the workbook: read it (its own columns)
+		if n := len(in.report.Sheets); n > 1 {
+			i := slices.Index(in.report.Sheets, in.report.Sheet)
+			d := map[string]int{"[": -1, "]": 1}[k]
+			in.sheet = in.report.Sheets[(i+d+n)%n]
+			in.overrides, in.col = map[string]string{}, 0
+			return in.inspect()
+		}
 	case "left", "right":
 		col := cols[in.col]
 		i := slices.Index(PowerBITypes, in.typeOf(col))
@@ -206,10 +217,10 @@ func (in *input) inspect() tea.Cmd {
 		in.notice = "This account has no Domo client; if reading fails, add the Domo Client ID and Secret to the account."
 	}
 	ctx, gen, tick := in.busy.start(in.c, "Reading and validating the whole input…")
-	overrides, b, account := maps.Clone(in.overrides), in.c.backend, in.account
+	overrides, b, account, sheet := maps.Clone(in.overrides), in.c.backend, in.account, in.sheet
 	in.inspected = overrides
 	return tea.Batch(tick, func() tea.Msg {
-		r, err := b.InspectInput(ctx, account, ref, overrides)
+		r, err := b.InspectInput(ctx, account, ref, sheet, overrides)
 		return inspectedMsg{gen, r, err}
 	})
 }
@@ -303,6 +314,17 @@ func (in *input) reportView() []string {
 	s, w, r := in.c.styles, in.c.width, in.report
 	lines := []string{fmt.Sprintf("%s · %s · %s · %s", s.Selected.Render(r.Name), r.Kind, format.Count(r.Rows, "row"), format.Count(len(r.Columns), "column"))}
 	room := in.c.bodyHeight() - 6
+	if len(r.Sheets) > 1 {
+		var names []string
+		for _, n := range r.Sheets {
+			if n == r.Sheet {
+				n = s.Selected.Render("‹" + n + "›")
+			}
+			names = append(names, n)
+		}
+		lines = append(lines, truncate("Sheets: "+strings.Join(names, "  ")+s.Hint.Render("   [ ] another sheet"), w))
+		room--
+	}
 	colRows := min(len(r.Columns), max(room/2, 3))
 	if len(r.Findings) == 0 {
 		colRows = min(len(r.Columns), max(room-2, 3))
@@ -376,7 +398,11 @@ func (in *input) Help() string {
 	case in.busy.active():
 		return s.helpLine(w, keyHelp(k.Back, "esc", "cancel"), k.Quit)
 	case in.onTable:
-		return s.helpLine(w, k.Up, keyHelp(k.Change, "←/→", "change type"), k.Next, keyHelp(k.NextItem, "tab", "edit input"), k.PageUp, k.Back, k.Quit)
+		help := []key.Binding{k.Up, keyHelp(k.Change, "←/→", "change type")}
+		if in.report != nil && len(in.report.Sheets) > 1 {
+			help = append(help, keyHelp(k.Change, "[ ]", "sheet"))
+		}
+		return s.helpLine(w, append(help, k.Next, keyHelp(k.NextItem, "tab", "edit input"), k.PageUp, k.Back, k.Quit)...)
 	}
 	return s.helpLine(w, keyHelp(k.Next, "enter", "check"), k.Complete, k.Back, k.Quit)
 }

@@ -14,7 +14,7 @@ import (
 // smallest supported size and on resize.
 func TestScreensFitTheWindow(t *testing.T) {
 	fb := newFakeBackend()
-	report, _ := fb.InspectInput(t.Context(), "sandbox", "data/stores.csv", nil)
+	report, _ := fb.InspectInput(t.Context(), "sandbox", "data/stores.csv", "", nil)
 	screens := map[string]func(c *Common) screen{
 		"accounts": func(c *Common) screen { return newAccounts(c) },
 		"credentials": func(c *Common) screen {

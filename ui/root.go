@@ -100,7 +100,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.account = msg.account
 		return m, m.push(newInput(m.c, msg.account.Name, msg.account.HasDomo))
 	case inputReadyMsg:
-		m.req = Request{Account: m.account.Name, Input: msg.report.Input, Columns: msg.overrides}
+		m.req = Request{Account: m.account.Name, Input: msg.report.Input, Sheet: msg.report.Sheet, Columns: msg.overrides}
 		return m, m.push(newDetails(m.c, m.req, msg.report))
 	case detailsReadyMsg:
 		m.req = msg.req

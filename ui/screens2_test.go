@@ -56,6 +56,30 @@ func TestInputScreen(t *testing.T) {
 	})
 }
 
+// A workbook of two sheets: [ and ] read another sheet, and the request
+// (so the Review's command line) names the sheet chosen.
+func TestInputWorkbookSheets(t *testing.T) {
+	m, in := inputRoot(t, newFakeBackend())
+	typeText(t, m, "data/book.xlsx")
+	press(t, m, "enter")
+	if in.report.Sheet != "Notes" || len(in.report.Columns) != 1 {
+		t.Fatalf("first sheet: %+v", in.report)
+	}
+	press(t, m, "]")
+	if in.report.Sheet != "Orders" || len(in.report.Columns) != 3 {
+		t.Fatalf("after ]: %+v", in.report)
+	}
+	requireGolden(t, m)
+	press(t, m, "enter")
+	d, ok := m.top().(*details)
+	if !ok {
+		t.Fatalf("screen is %T, want *details", m.top())
+	}
+	if d.req.Sheet != "Orders" || !strings.Contains(strings.Join(commandArgs(nil, d.req), " "), "--sheet Orders") {
+		t.Errorf("request %+v, command %v", d.req, commandArgs(nil, d.req))
+	}
+}
+
 func TestInputChangeTypeFixesFindings(t *testing.T) {
 	fb := newFakeBackend()
 	m, in := inputRoot(t, fb)
@@ -93,7 +117,7 @@ func detailsRoot(t *testing.T, fb *fakeBackend) (*Model, *details) {
 	t.Helper()
 	m := newTestRoot(t, fb, testOptions())
 	settle(t, m, m.Init())
-	report, _ := fb.InspectInput(t.Context(), "sandbox", "domo:"+demo.DomoDataSetID, nil)
+	report, _ := fb.InspectInput(t.Context(), "sandbox", "domo:"+demo.DomoDataSetID, "", nil)
 	d := newDetails(m.c, Request{Account: "sandbox", Input: report.Input}, report)
 	show(t, m, d)
 	return m, d

@@ -75,6 +75,7 @@ type Pipeline struct {
 	// Format is how the input was read; Sheet, a workbook's sheet read.
 	Format Format
 	Sheet  string
+	Sheets []string // a workbook's sheets, in its order
 	// Origins, when the input states its types (a workbook's cells, a
 	// Parquet schema), say per column where its type came from in the
 	// input's terms ("Excel date", "Parquet DECIMAL(18,2)"); nil for a CSV.
@@ -152,7 +153,7 @@ func Scan(ctx context.Context, src *Source, opts Options) (*Pipeline, error) {
 		} else {
 			defer closeReader(r)
 			if x, ok := r.(*xlsxReader); ok {
-				p.Sheet = x.sheet
+				p.Sheet, p.Sheets = x.sheet, x.sheets
 			}
 			if err := p.scan(ctx, r, fs); err != nil {
 				p.Close()

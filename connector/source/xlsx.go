@@ -35,6 +35,7 @@ import (
 // book.xlsx[Sheet]!B12.
 type xlsxReader struct {
 	name, sheet string
+	sheets      []string // the workbook's
 	zf          io.ReadCloser
 	x           *xmlScanner
 	sst         *sharedStrings
@@ -187,8 +188,11 @@ func newXLSXReader(ra io.ReaderAt, size int64, name, sheet string, seed maphash.
 	if sf == nil {
 		return nil, unreadable("the sheet %q has no data in the file (part %q is missing): the workbook may be damaged; open it in Excel and save it again", ws.Name, target)
 	}
-	r := &xlsxReader{name: name, sheet: ws.Name, seed: seed,
+	r := &xlsxReader{name: name, sheet: ws.Name, seed: seed, sheets: make([]string, len(wb.Sheets)),
 		date1904: wb.Pr.Date1904 == "1" || wb.Pr.Date1904 == "true"}
+	for i, s := range wb.Sheets {
+		r.sheets[i] = s.Name
+	}
 	if f := part("xl/styles.xml"); f != nil {
 		if r.dates, err = readDateStyles(f); err != nil {
 			return nil, unreadable("the workbook's styles cannot be read (%v): it may be damaged; open it in Excel and save it again", err)
