@@ -208,7 +208,10 @@ func (f *fakeBackend) InspectInput(ctx context.Context, account, input, sheet st
 			}
 		}
 		return r, nil
-	case strings.HasSuffix(input, "book.xlsx"):
+	case strings.HasSuffix(input, "blank.xlsx") && sheet != "Orders":
+		return InputReport{Input: input, Name: "blank.xlsx", Kind: "Excel workbook", Sheets: []string{"Summary", "Orders"}, Sheet: "Summary",
+			Findings: []Finding{{Message: `the sheet "Summary" has no values: choose another sheet`}}}, nil
+	case strings.HasSuffix(input, "book.xlsx"), strings.HasSuffix(input, "blank.xlsx"):
 		// A workbook of two sheets: the first, "Notes", has one column.
 		r := InputReport{Input: input, Name: "book.xlsx", Kind: "Excel workbook", Sheets: []string{"Notes", "Orders"}, Sheet: "Notes", Rows: 1,
 			Columns: typed([]Column{{"Exported from the order system", "String", "Excel text"}})}

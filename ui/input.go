@@ -80,7 +80,7 @@ func (in *input) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		in.report = &msg.report
 		in.col, in.findTop = min(in.col, max(len(msg.report.Columns)-1, 0)), 0
-		in.onTable = len(msg.report.Columns) > 0
+		in.onTable = len(msg.report.Columns) > 0 || len(msg.report.Sheets) > 1
 		if in.onTable {
 			in.path.blur()
 		}
@@ -152,6 +152,9 @@ func (in *input) edit(msg tea.Msg) tea.Cmd {
 
 func (in *input) tableKey(k string) tea.Cmd {
 	cols := in.report.Columns
+	if len(cols) == 0 && k != "tab" && k != "[" && k != "]" {
+		return nil // an empty sheet: only another sheet, or another input
+	}
 	switch k {
 	case "up":
 		in.col = max(in.col-1, 0)

@@ -80,6 +80,16 @@ func TestInputWorkbookSheets(t *testing.T) {
 	}
 }
 
+// A first sheet with no values: [ and ] still reach the others.
+func TestInputWorkbookEmptyFirstSheet(t *testing.T) {
+	m, in := inputRoot(t, newFakeBackend())
+	typeText(t, m, "blank.xlsx")
+	press(t, m, "enter", "down", "left", "]")
+	if in.report.Sheet != "Orders" || len(in.report.Findings) != 0 || in.path.value() != "blank.xlsx" {
+		t.Fatalf("after ]: %+v (input %q)", in.report, in.path.value())
+	}
+}
+
 func TestInputChangeTypeFixesFindings(t *testing.T) {
 	fb := newFakeBackend()
 	m, in := inputRoot(t, fb)

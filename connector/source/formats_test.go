@@ -132,6 +132,15 @@ func TestJSONLines(t *testing.T) {
 	checkRows(t, p, 41, sourcetest.WantJSONLine)
 }
 
+func TestEmptyInputs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "book.xlsx")
+	sourcetest.Workbook(t, path, 1)
+	_, err := scanAs(t, path, "", "Empty", Options{})
+	hasFinding(t, findings(t, err), schema.RuleEmptyInput, `the sheet "Empty" has no values: choose another sheet (--sheet)`)
+	_, err = scanAs(t, writeFile(t, "e.jsonl", "\n\n{}\n"), "", "", Options{})
+	hasFinding(t, findings(t, err), schema.RuleEmptyInput, "no JSON object with a key")
+}
+
 func TestJSONLinesBadInput(t *testing.T) {
 	long := strings.Repeat("x", 4001)
 	path := writeFile(t, "bad.jsonl", strings.Join([]string{

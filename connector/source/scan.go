@@ -224,7 +224,12 @@ func (p *Pipeline) scan(ctx context.Context, r rowReader, fs *schema.Findings) e
 	}
 	if err := r.Read(); err != nil {
 		if err == io.EOF {
-			fs.Add(schema.Finding{File: file, Rule: schema.RuleEmptyInput, Message: "the input is empty: the first line must name the columns"})
+			msg := "the input is empty: the first line must name the columns"
+			switch p.src.Format {
+			case XLSX:
+				msg = fmt.Sprintf("the sheet %q has no values: choose another sheet (%s), or name the columns in its first row", p.Sheet, p.opts.Fields.Name(field.Sheet))
+			}
+			fs.Add(schema.Finding{File: file, Rule: schema.RuleEmptyInput, Message: msg})
 			return nil
 		}
 		return readErr(err)
@@ -369,6 +374,9 @@ func (p *Pipeline) scan(ctx context.Context, r rowReader, fs *schema.Findings) e
 				fs.Add(p.finding(r, line, i+1, schema.RuleType, msg))
 			}
 		}
+	}
+	if grow != nil && len(cols) == 0 {
+		fs.Add(schema.Finding{File: file, Rule: schema.RuleEmptyInput, Message: "the input has no JSON object with a key: it must hold one JSON object per line, {\"column\": value, ...}"})
 	}
 	if grow != nil {
 		names = make([]string, len(cols))

@@ -20,7 +20,7 @@ import (
 type flags struct{}
 
 func (flags) Name(f field.ID) string {
-	return map[field.ID]string{field.Mode: "--mode", field.Retention: "--retention", field.Column: "--column"}[f]
+	return map[field.ID]string{field.Mode: "--mode", field.Retention: "--retention", field.Column: "--column", field.Sheet: "--sheet", field.Format: "--format"}[f]
 }
 func (fl flags) Setting(f field.ID, v string) string { return fl.Name(f) + " " + v }
 
