@@ -93,7 +93,7 @@ var wizardFields = map[field.ID]string{
 	field.Cloud:               "the cloud (Credentials)",
 	field.Input:               "the Input",
 	field.Format:              "the Input's format",
-	field.Sheet:               "the Input's sheet",
+	field.Sheet:               "[ and ] on the Input screen",
 	field.DataSetID:           "the Input's DataSet id",
 	field.Group:               "the Workspace (Details)",
 	field.Dataset:             "the Dataset Name (Details)",

@@ -136,7 +136,7 @@ func TestEmptyInputs(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "book.xlsx")
 	sourcetest.Workbook(t, path, 1)
 	_, err := scanAs(t, path, "", "Empty", Options{})
-	hasFinding(t, findings(t, err), schema.RuleEmptyInput, `the sheet "Empty" has no values: choose another sheet (--sheet)`)
+	hasFinding(t, findings(t, err), schema.RuleEmptyInput, `the sheet "Empty" has no values: choose another sheet with --sheet`)
 	_, err = scanAs(t, writeFile(t, "e.jsonl", "\n\n{}\n"), "", "", Options{})
 	hasFinding(t, findings(t, err), schema.RuleEmptyInput, "no JSON object with a key")
 }

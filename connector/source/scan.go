@@ -227,7 +227,7 @@ func (p *Pipeline) scan(ctx context.Context, r rowReader, fs *schema.Findings) e
 			msg := "the input is empty: the first line must name the columns"
 			switch p.src.Format {
 			case XLSX:
-				msg = fmt.Sprintf("the sheet %q has no values: choose another sheet (%s), or name the columns in its first row", p.Sheet, p.opts.Fields.Name(field.Sheet))
+				msg = fmt.Sprintf("the sheet %q has no values: choose another sheet with %s, or name the columns in its first row", p.Sheet, p.opts.Fields.Name(field.Sheet))
 			}
 			fs.Add(schema.Finding{File: file, Rule: schema.RuleEmptyInput, Message: msg})
 			return nil
