@@ -13,6 +13,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/push"
+	"github.com/pbiwb/pbiwb/connector/source"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
@@ -248,8 +249,12 @@ func values(g Globals, name string, prev []string) []string {
 		return []string{push.ModeReplace, push.ModeAppend}
 	case cmdline.Retention:
 		return []string{push.RetentionNone, push.RetentionFIFO}
-	case "format":
-		return []string{"csv", "tsv", "xlsx", "parquet", "jsonl"}
+	case cmdline.Format:
+		out := make([]string, len(source.Formats))
+		for i, f := range source.Formats {
+			out[i] = string(f)
+		}
+		return out
 	case cmdline.Account:
 		return accountNames(g)
 	case cmdline.Group:
