@@ -27,6 +27,21 @@ import (
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
+// Unsettled is the batches a stopped run left with an outcome pbiwb cannot
+// tell, and why it cannot.
+type Unsettled struct {
+	Why     string           `json:"why"`
+	Batches []UnsettledBatch `json:"batches"`
+}
+
+// UnsettledBatch is one batch with an unknown outcome: its number and its
+// input rows, counted from 1 as people count.
+type UnsettledBatch struct {
+	Batch    int   `json:"batch"`
+	FirstRow int64 `json:"firstRow"`
+	Rows     int   `json:"rows"`
+}
+
 // Record is one run.
 type Record struct {
 	ID      string    `json:"id"`
@@ -56,8 +71,16 @@ type Record struct {
 	Verified     bool                 `json:"verified"`
 	// NotVerified says why a run that wrote every row could not verify the
 	// row count (Power BI refused to count it): written, not verified.
-	NotVerified string  `json:"notVerified,omitempty"`
-	Errors      []Error `json:"errors,omitempty"`
+	NotVerified string `json:"notVerified,omitempty"`
+	// CountNote explains a verified count that is not the rows before plus
+	// those written: a FIFO table's eviction.
+	CountNote string `json:"countNote,omitempty"`
+	// Unsettled, on a run stopped because a POST got no answer while Power
+	// BI refused to count rows, is what only the person can settle: the
+	// resume must say whether those batches landed (--assume-sent or
+	// --assume-lost).
+	Unsettled *Unsettled `json:"unsettled,omitempty"`
+	Errors    []Error    `json:"errors,omitempty"`
 	// Request is the push the run was asked to do; resume and run again
 	// rebuild it from here. Records of earlier versions have none: their
 	// ResumeHint, the resume command as text, stands for it (PushRequest).

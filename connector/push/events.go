@@ -99,6 +99,21 @@ type ErrorInfo struct {
 	ResumeAfter time.Time `json:"resumeAfter,omitzero"`
 }
 
+// Unsettled is the batches a stopped run left with an outcome pbiwb cannot
+// tell (Power BI refuses to count the table's rows), and why it cannot.
+type Unsettled struct {
+	Why     string           `json:"why"`
+	Batches []UnsettledBatch `json:"batches"`
+}
+
+// UnsettledBatch is one batch with an unknown outcome: its number and its
+// first input row, counted from 1 as people count, and its rows.
+type UnsettledBatch struct {
+	Batch    int   `json:"batch"`
+	FirstRow int64 `json:"firstRow"`
+	Rows     int   `json:"rows"`
+}
+
 // WaitTotal is the waits of one reason over a run.
 type WaitTotal struct {
 	Count   int     `json:"count"`
@@ -126,7 +141,11 @@ type Summary struct {
 	NotVerified string `json:"notVerified,omitempty"`
 	// CountNote explains a verified count that is not rows before plus rows
 	// written: a FIFO table's eviction.
-	CountNote  string      `json:"countNote,omitempty"`
+	CountNote string `json:"countNote,omitempty"`
+	// Unsettled, on a run stopped because a POST got no answer while Power
+	// BI refuses to count rows, names the batches whose outcome only the
+	// person can say: a resume with AssumeSent or AssumeLost continues.
+	Unsettled  *Unsettled  `json:"unsettled,omitempty"`
 	Errors     []ErrorInfo `json:"errors,omitempty"`
 	ResumeHint string      `json:"resumeHint,omitempty"` // the command that continues a stopped run
 	// Note says what a run that wrote nothing on purpose found instead (a

@@ -133,6 +133,10 @@ func execute(ctx context.Context, j job) (Summary, error) {
 			// Stopped part-way; the message gives the two ways on.
 			uncounted.SentHint, uncounted.LostHint = j.AssumeSentHint, j.AssumeLostHint
 			sum.Outcome, sum.ExitCode = outcome.Stopped, exitcode.Stopped
+			sum.Unsettled = &Unsettled{Why: uncounted.Why}
+			for _, b := range uncounted.Batches {
+				sum.Unsettled.Batches = append(sum.Unsettled.Batches, UnsettledBatch{Batch: b.Index + 1, FirstRow: b.FirstRow + 1, Rows: b.Rows})
+			}
 		case errors.As(err, &changed):
 			// Stopped part-way, but --resume cannot continue it: the
 			// message says how to start over.

@@ -3,6 +3,7 @@ package push_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -17,6 +18,7 @@ import (
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/connector/sandbox/sandboxtest"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/outcome"
 )
 
@@ -159,6 +161,10 @@ func TestAmbiguousPostWithoutCounting(t *testing.T) {
 		if got := tableRows(t, env, demo.WorkspaceSalesID, "Lost", "T"); got >= n {
 			t.Fatalf("the table holds %d rows before the resume: the batch was not lost", got)
 		}
+		if r := lastRun(t, env.svc); r.Unsettled == nil || len(r.Unsettled.Batches) != len(sum.Unsettled.Batches) ||
+			r.Unsettled.Batches[0].Batch != sum.Unsettled.Batches[0].Batch || r.Unsettled.Why != sum.Unsettled.Why {
+			t.Errorf("the history record does not keep the unsettled batches: %+v, summary %+v", r.Unsettled, sum.Unsettled)
+		}
 
 		req.Resume, req.AssumeLost = true, true
 		sum, err = run(t, env.svc, req, ctx)
@@ -181,6 +187,11 @@ func checkUncountedStop(t *testing.T, sum push.Summary, err error) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the stop does not say %q: %s", want, msg)
 		}
+	}
+	if u := sum.Unsettled; u == nil || len(u.Batches) == 0 || !strings.Contains(u.Why, powerbi.ExecuteQueriesSetting) ||
+		u.Batches[0].Batch < 1 || u.Batches[0].FirstRow < 1 || u.Batches[0].Rows < 1 ||
+		!strings.Contains(msg, fmt.Sprintf("batch %s (input rows %s", format.Thousands(int64(u.Batches[0].Batch)), format.Thousands(u.Batches[0].FirstRow))) {
+		t.Errorf("the summary does not name the unsettled batches as the message does: %+v\n%s", u, msg)
 	}
 	var c interface{ ExitCode() exitcode.Code }
 	if !errors.As(err, &c) || c.ExitCode() != exitcode.Stopped {
