@@ -31,6 +31,11 @@ func (p *progressRelay) observe(e push.Event) {
 		return
 	}
 	p.last = p.now()
+	p.send(ev)
+}
+
+// send gives ev to the wizard, unless it stopped listening.
+func (p *progressRelay) send(ev ui.ProgressEvent) {
 	select {
 	case p.events <- ev:
 	case <-p.ctx.Done():
@@ -60,6 +65,9 @@ func snapshot(e push.Event, now time.Time) ui.ProgressEvent {
 			reason += " (until a request in flight is answered)"
 		}
 		ev.Wait = &ui.Wait{Reason: reason, Left: max(left, 0)}
+	}
+	if e.Kind == push.KindPhase && e.Phase != push.PhaseDone {
+		ev.Step = pushPhaseLine(e) // as pbiwb push prints it
 	}
 	switch {
 	case e.Kind == push.KindError && e.Error != nil:

@@ -208,7 +208,8 @@ func (b *wizardBackend) unsavedSecrets(s *wizardSession) []string {
 // a name.
 func pushRequest(r ui.Request) push.Request {
 	req := push.Request{Input: r.Input, Sheet: r.Sheet, Group: r.WorkspaceID, Dataset: r.Dataset, Table: r.Table,
-		Mode: r.Mode, Retention: r.Retention, Resume: r.Resume}
+		Mode: r.Mode, Retention: r.Retention, Resume: r.Resume,
+		AssumeSent: r.Assume == ui.AssumeSent, AssumeLost: r.Assume == ui.AssumeLost}
 	if req.Group == "" {
 		req.Group = r.WorkspaceName
 	}
@@ -237,9 +238,16 @@ func (b *wizardBackend) Push(ctx context.Context, r ui.Request, events chan<- ui
 
 	started := b.now()
 	relay := &progressRelay{ctx: ctx, events: events, now: b.now}
+	// The plan's warnings (Power BI refuses to count rows, a discarded
+	// checkpoint, ...) are said before writing, as pbiwb push says them:
+	// a resume from the History screen has no Review that showed them.
+	for _, w := range plan.Report().Warnings {
+		relay.send(ui.ProgressEvent{Warning: w, ETA: -1})
+	}
 	sum, runErr := plan.Run(ctx, relay.observe)
 	res := ui.Result{RowsWritten: sum.RowsWritten, RowsVerified: sum.TableRows, Batches: sum.BatchesDone, Retries: sum.Retries,
-		Elapsed: time.Duration(sum.ElapsedSeconds * float64(time.Second)), DatasetID: datasetID}
+		Elapsed: time.Duration(sum.ElapsedSeconds * float64(time.Second)), DatasetID: datasetID,
+		NotVerified: sum.NotVerified, CountNote: sum.CountNote, Unsettled: uiUnsettled(sum.Unsettled)}
 	if rec, ok := b.findRun(r, started); ok {
 		res.RunID = rec.ID
 		if rec.Target.DatasetID != "" {
@@ -293,4 +301,16 @@ func pushError(err error, code exitcode.Code) error {
 		msg = a
 	}
 	return &codedError{code: code, err: errors.New(msg)}
+}
+
+// uiUnsettled is the engine's unsettled batches for the wizard; nil for none.
+func uiUnsettled(u *push.Unsettled) *ui.Unsettled {
+	if u == nil {
+		return nil
+	}
+	out := &ui.Unsettled{Why: u.Why}
+	for _, b := range u.Batches {
+		out.Batches = append(out.Batches, ui.UnsettledBatch{Batch: b.Batch, FirstRow: b.FirstRow, Rows: b.Rows})
+	}
+	return out
 }

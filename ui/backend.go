@@ -203,6 +203,40 @@ type Request struct {
 	Mode          string // replace | append
 	Retention     string // none | fifo (a new dataset only)
 	Resume        bool
+	// Assume, only with Resume, says what became of the batches the stopped
+	// run left with an unknown outcome (Unsettled): AssumeSent or
+	// AssumeLost (--assume-sent, --assume-lost); "" for neither.
+	Assume string
+}
+
+// The answers a resume gives about unsettled batches (Request.Assume).
+const (
+	AssumeSent = "sent" // the rows landed: recorded as written, not sent again
+	AssumeLost = "lost" // they did not: sent again
+)
+
+// Unsettled is what a push stopped on when a POST got no answer while
+// Power BI refuses to count the table's rows: batches whose outcome pbiwb
+// cannot tell. A resume must say which is true (Request.Assume).
+type Unsettled struct {
+	Why     string // why counting cannot settle them (the tenant setting, Build permission)
+	Batches []UnsettledBatch
+}
+
+// UnsettledBatch is one batch with an unknown outcome, counted from 1.
+type UnsettledBatch struct {
+	Batch    int
+	FirstRow int64 // its first input row
+	Rows     int
+}
+
+// Rows is the rows of the unsettled batches.
+func (u Unsettled) Rows() int64 {
+	var n int64
+	for _, b := range u.Batches {
+		n += int64(b.Rows)
+	}
+	return n
 }
 
 // PlanReport is a dry run's answer.
@@ -224,12 +258,19 @@ type ProgressEvent struct {
 	RowsWritten, RowsTotal    int64
 	BatchesDone, BatchesTotal int
 	InFlight                  int
-	Wait                      *Wait // nil when not waiting
-	Retries                   int
-	Throttled                 int // 429s met
-	RowsPerSecond             float64
-	ETA                       time.Duration // negative when unknown
-	Error                     *PushError    // a new error worth showing (retried or not)
+	// Step says what the push does now, as `pbiwb push` prints it
+	// ("Verifying the table's row count", "Adding 1 column to table ..."),
+	// when it began a new step with this event; "" otherwise.
+	Step string
+	// Warning is a warning of the plan, said before writing as `pbiwb push`
+	// says it (Power BI refuses to count rows, ...); "" otherwise.
+	Warning       string
+	Wait          *Wait // nil when not waiting
+	Retries       int
+	Throttled     int // 429s met
+	RowsPerSecond float64
+	ETA           time.Duration // negative when unknown
+	Error         *PushError    // a new error worth showing (retried or not)
 }
 
 // Wait is a pause the pacer chose or the server imposed.
@@ -248,11 +289,20 @@ type PushError struct {
 type Result struct {
 	RowsWritten  int64
 	RowsVerified int64 // the table's row count after the push
-	Batches      int
-	Retries      int
-	Elapsed      time.Duration
-	RunID        string // history entry
-	DatasetID    string
+	// NotVerified says why the row count could not be verified (Power BI
+	// refuses to count rows): every row written, not verified.
+	NotVerified string
+	// CountNote explains a verified count that is not the rows before plus
+	// those written (a FIFO table's eviction).
+	CountNote string
+	// Unsettled is set when the push stopped on batches with an unknown
+	// outcome: the resume must say which is true.
+	Unsettled *Unsettled
+	Batches   int
+	Retries   int
+	Elapsed   time.Duration
+	RunID     string // history entry
+	DatasetID string
 }
 
 // Target is what Troubleshoot checks: whatever the user has chosen so far.
@@ -305,6 +355,8 @@ type RunDetail struct {
 	BatchesDone, BatchesTotal int
 	Retries, Throttled        int
 	Verified                  bool
+	NotVerified, CountNote    string     // as in Result
+	Unsettled                 *Unsettled // as in Result: a resume must say which is true
 	ExitCode                  exitcode.Code
 	Waits                     []RunWait
 	Errors                    []RunError

@@ -66,7 +66,8 @@ func commandArgs(flags []string, r Request) []string {
 		group = r.WorkspaceID
 	}
 	p := cmdline.Push{Flags: flags, Account: r.Account, Input: r.Input, Sheet: r.Sheet, Group: group, Dataset: r.Dataset,
-		Table: r.Table, Mode: r.Mode, Retention: r.Retention, Resume: r.Resume}
+		Table: r.Table, Mode: r.Mode, Retention: r.Retention, Resume: r.Resume,
+		AssumeSent: r.Resume && r.Assume == AssumeSent, AssumeLost: r.Resume && r.Assume == AssumeLost}
 	if len(r.AccountFlags) > 0 {
 		p.Flags, p.Account = append(slices.Clone(flags), r.AccountFlags...), ""
 	}

@@ -65,7 +65,7 @@ func (f *fakeBackend) History(ctx context.Context) ([]RunSummary, error) {
 }
 
 func (f *fakeBackend) Run(ctx context.Context, id string) (RunDetail, error) {
-	for _, r := range fakeRuns {
+	for _, r := range append(fakeRuns[:len(fakeRuns):len(fakeRuns)], fakeUnsettledRun) {
 		if r.ID == id {
 			return r, nil
 		}
@@ -90,3 +90,21 @@ var fakeRuns = []RunDetail{
 		Workspace: demo.WorkspaceFinance, Dataset: "Orders", Table: "Orders", Mode: "replace", Outcome: "failed"},
 		ExitCode: 5, Errors: []RunError{{Status: 403, Message: "the workspace is read-only for this account", RequestID: "0d1e2f30-aaaa-4bbb-8ccc-000000000403"}}},
 }
+
+// fakeUnsettledRun stopped on a POST without an answer while Power BI
+// refused to count rows (not in the listed history, opened by its id).
+var fakeUnsettledRun = RunDetail{RunSummary: RunSummary{ID: "20261127-220000.000-u7v8", Start: fakeRunStart.Add(30 * time.Minute), Elapsed: 40 * time.Second,
+	Input: "data/orders.csv", Workspace: demo.WorkspaceSales, Dataset: "Orders", Table: "Orders", Mode: "append", RowsWritten: 19_998, RowsTotal: 100_000,
+	Outcome: "stopped"},
+	BatchesDone: 2, BatchesTotal: 11, ExitCode: 6,
+	Unsettled: &Unsettled{Why: fakeCountingRefusal, Batches: []UnsettledBatch{{Batch: 3, FirstRow: 19_999, Rows: 9_997}}},
+	Errors:    []RunError{{Time: fakeRunStart.Add(30*time.Minute + 38*time.Second), Message: "batch 3 (input rows 19,999–29,995) got no answer (9,997 rows in all) …"}},
+	Command: []string{"pbiwb", "push", "--account", "sandbox", "--input", "data/orders.csv", "--group", demo.WorkspaceSales, "--dataset", "Orders",
+		"--table", "Orders", "--mode", "append", "--resume"},
+	Resume: &Request{Account: "sandbox", Input: "data/orders.csv", WorkspaceID: demo.WorkspaceSalesID, WorkspaceName: demo.WorkspaceSales,
+		Dataset: "Orders", Table: "Orders", Mode: "append", Resume: true}}
+
+// fakeCountingRefusal is Power BI's refusal to count, as the engine words it.
+const fakeCountingRefusal = "Power BI refused to count the table's rows (executeQueries answered 401 PowerBINotAuthorizedException): " +
+	"the tenant setting \"Dataset Execute Queries REST API\" is off, which a Power BI administrator turns on in the admin portal " +
+	"(Tenant settings › Integration settings), or this identity lacks Build permission on the dataset (its owner grants it: the dataset › Manage permissions)"

@@ -27,6 +27,7 @@ type pushScreen struct {
 	received   time.Time // when ev arrived, for the wait's countdown
 	now        time.Time // the latest clock tick
 	errs       []PushError
+	notes      []pushNote // the plan's warnings and the steps, oldest first
 	confirming bool
 	stopping   bool
 	ticking    bool // a clock tick is scheduled (only while waiting)
@@ -50,6 +51,16 @@ type (
 )
 
 const keptErrors = 3
+
+// pushNote is a line the Push screen keeps: a warning of the plan, or a
+// step the push began (as `pbiwb push` prints them).
+type pushNote struct {
+	text    string
+	warning bool
+}
+
+// keptNotes bounds the notes kept; the view shows the newest that fit.
+const keptNotes = 8
 
 func newPushScreen(c *Common, req Request) *pushScreen {
 	return &pushScreen{c: c, req: req}
@@ -95,6 +106,12 @@ func (p *pushScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return p, nil
 		}
 		p.ev, p.received, p.now = msg.ev, msg.at, msg.at
+		if n := msg.ev.Warning; n != "" {
+			p.note(pushNote{n, true})
+		}
+		if n := msg.ev.Step; n != "" {
+			p.note(pushNote{n, false})
+		}
 		if e := msg.ev.Error; e != nil {
 			p.errs = append(p.errs, *e)
 			if len(p.errs) > keptErrors {
@@ -122,6 +139,34 @@ func (p *pushScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		p.key(msg)
 	}
 	return p, nil
+}
+
+func (p *pushScreen) note(n pushNote) {
+	p.notes = append(p.notes, n)
+	if len(p.notes) > keptNotes {
+		p.notes = p.notes[len(p.notes)-keptNotes:]
+	}
+}
+
+// notesView is the newest notes that fit in room lines, oldest first.
+func (p *pushScreen) notesView(w, room int) []string {
+	s := p.c.styles
+	var out []string
+	used := 0
+	for i := len(p.notes) - 1; i >= 0; i-- {
+		n := p.notes[i]
+		text := wrap("• "+n.text, w-2)
+		if n.warning {
+			text = s.Warn.Render(wrap("! "+n.text, w-2))
+		}
+		h := strings.Count(text, "\n") + 1
+		if used+h > room {
+			break
+		}
+		used += h
+		out = append([]string{indent(text, "  ")}, out...)
+	}
+	return out
 }
 
 func (p *pushScreen) key(msg tea.KeyPressMsg) {
@@ -179,15 +224,25 @@ func (p *pushScreen) View() string {
 		speed = fmt.Sprintf("%s rows/s · ETA %s", format.Thousands(int64(e.RowsPerSecond)), eta)
 	}
 	row("Speed", speed)
+	var errs []string
 	if len(p.errs) > 0 {
-		lines = append(lines, "", "Errors met (retried unless the push stops):")
+		errs = append(errs, "", "Errors met (retried unless the push stops):")
 		for _, pe := range p.errs {
-			lines = append(lines, indent(s.Error.Render(wrap("✗ "+pe.Message, w-4)), "  "))
+			errs = append(errs, indent(s.Error.Render(wrap("✗ "+pe.Message, w-4)), "  "))
 			if pe.RequestID != "" {
-				lines = append(lines, "    "+s.Hint.Render("RequestId "+pe.RequestID))
+				errs = append(errs, "    "+s.Hint.Render("RequestId "+pe.RequestID))
 			}
 		}
 	}
+	// The notes get the rows the rest leaves (the confirmation box too).
+	room := p.c.bodyHeight() - len(strings.Split(strings.Join(append(lines, errs...), "\n"), "\n")) - 1
+	if p.confirming {
+		room -= 6
+	}
+	if notes := p.notesView(w, room); len(notes) > 0 {
+		lines = append(append(lines, ""), notes...)
+	}
+	lines = append(lines, errs...)
 	if p.confirming {
 		lines = append(lines, "", s.Box.Width(min(w, 80)).Render(
 			"Stop the push? Rows written so far stay in the table, and the checkpoint lets --resume write only the rest.\n\n"+

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/format"
 )
 
@@ -23,6 +25,10 @@ type runDetail struct {
 	notice  string
 	scroll  scroller
 	prompts chan string
+	// ask is open while the user says what became of a stopped run's
+	// unsettled batches; assume is the answer the resume carries.
+	ask    assumeQuestion
+	assume string
 }
 
 type (
@@ -73,6 +79,7 @@ func (d *runDetail) Update(msg tea.Msg) (screen, tea.Cmd) {
 		d.err = msg.err
 		if msg.err == nil {
 			d.run = &msg.run
+			d.ask.u = msg.run.Unsettled
 		}
 		return d, nil
 	case resumeSignedInMsg:
@@ -85,7 +92,7 @@ func (d *runDetail) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return d, nil
 		}
 		req := *d.run.Resume
-		req.Account, req.Resume = msg.account.Name, true
+		req.Account, req.Resume, req.Assume = msg.account.Name, true, d.assume
 		acc := msg.account
 		return d, func() tea.Msg { return resumeRunMsg{acc, req} }
 	case deviceCodeMsg:
@@ -99,11 +106,22 @@ func (d *runDetail) Update(msg tea.Msg) (screen, tea.Cmd) {
 func (d *runDetail) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := d.c.keys
 	d.notice = ""
+	if d.ask.open {
+		if choice := d.ask.key(msg); choice != "" {
+			d.assume = choice
+			return d.resume()
+		}
+		return nil
+	}
 	switch {
 	case keyIs(msg, k.Back):
 		d.busy.stop()
 		return back
 	case d.busy.active():
+		return nil
+	case keyIs(msg, k.Resume) && d.resumable() && d.ask.u != nil:
+		// pbiwb cannot tell what became of the unsettled batches: ask.
+		d.ask.open = true
 		return nil
 	case keyIs(msg, k.Resume) && d.resumable():
 		return d.resume()
@@ -157,6 +175,9 @@ func (d *runDetail) resume() tea.Cmd {
 func (d *runDetail) View() string {
 	s, w := d.c.styles, d.c.width
 	var lines []string
+	if d.ask.open {
+		return d.ask.view(s, w)
+	}
 	switch {
 	case d.busy.active() && d.run == nil:
 		return d.busy.view(s, w)
@@ -197,8 +218,11 @@ func (d *runDetail) runLines() []string {
 		outcome += fmt.Sprintf(" (exit %d)", r.ExitCode)
 	}
 	rows := format.Thousands(r.RowsWritten) + " / " + format.Thousands(r.RowsTotal)
-	if r.Verified {
+	switch {
+	case r.Verified:
 		rows += " · verified"
+	case r.NotVerified != "":
+		rows += " · written, not verified"
 	}
 	retries := format.Thousands(r.Retries)
 	if r.Throttled > 0 {
@@ -211,6 +235,18 @@ func (d *runDetail) runLines() []string {
 	}
 	if r.Note != "" {
 		lines = append(lines, indent(s.Hint.Render(wrap(r.Note, w-12)), strings.Repeat(" ", 12)))
+	}
+	if r.NotVerified != "" {
+		lines = append(lines, indent(s.Advice.Render(wrap("Not verified: "+r.NotVerified+".", w-12)), strings.Repeat(" ", 12)))
+	}
+	if r.CountNote != "" {
+		lines = append(lines, indent(s.Hint.Render(wrap(r.CountNote+".", w-12)), strings.Repeat(" ", 12)))
+	}
+	if u := r.Unsettled; u != nil {
+		lines = append(lines, "", s.Warn.Render(wrap("It stopped because "+unsettledStop(*u)+".", w)))
+		if u.Why != "" {
+			lines = append(lines, s.Advice.Render(indent(wrap(u.Why+".", w-2), "  ")))
+		}
 	}
 	if len(r.Waits) > 0 {
 		lines = append(lines, "", "Waits:")
@@ -235,6 +271,11 @@ func (d *runDetail) runLines() []string {
 		}
 	}
 	switch {
+	case d.resumable() && r.Unsettled != nil:
+		lines = append(lines, "", s.Selected.Render(wrap("r resumes it once you say whether those rows landed: only the rows not yet written are sent.", w)))
+		if r.ResumeNote != "" {
+			lines = append(lines, s.Hint.Render(wrap(r.ResumeNote, w)))
+		}
 	case d.resumable():
 		lines = append(lines, "", s.Selected.Render("r resumes it: only the rows not yet written are sent."))
 		if r.ResumeNote != "" {
@@ -243,7 +284,14 @@ func (d *runDetail) runLines() []string {
 	case r.Outcome.Resumable() && r.ResumeNote != "":
 		lines = append(lines, "", s.Warn.Render(wrap("It cannot be resumed from here: "+r.ResumeNote, w)))
 	}
-	if len(r.Command) > 0 {
+	switch {
+	case len(r.Command) > 0 && r.Unsettled != nil && slices.Contains(r.Command, "--"+cmdline.Resume):
+		// The same run, with the answer: one command for each.
+		lines = append(lines, "", s.Hint.Render("The commands that continue it, if those rows landed:"),
+			indent(packArgs(quoted(append(slices.Clone(r.Command), "--"+cmdline.AssumeSent)), w-2), "  "),
+			s.Hint.Render("if they did not:"),
+			indent(packArgs(quoted(append(slices.Clone(r.Command), "--"+cmdline.AssumeLost)), w-2), "  "))
+	case len(r.Command) > 0:
 		lines = append(lines, "", s.Hint.Render("The command that continues it:"), indent(packArgs(quoted(r.Command), w-2), "  "))
 	}
 	return lines
@@ -253,6 +301,12 @@ func (d *runDetail) Help() string {
 	k, s, w := d.c.keys, d.c.styles, d.c.width
 	if d.busy.active() {
 		return s.helpLine(w, keyHelp(k.Back, "esc", "cancel"), k.Quit)
+	}
+	if d.ask.open {
+		return d.ask.help(s, w, k)
+	}
+	if d.resumable() && d.ask.u != nil {
+		return s.helpLine(w, keyHelp(k.Resume, "r", "resume (asks first)"), keyHelp(k.Up, "↑/↓", "scroll"), k.Troubleshoot, k.Back, k.Quit)
 	}
 	if d.resumable() {
 		return s.helpLine(w, k.Resume, keyHelp(k.Up, "↑/↓", "scroll"), k.Troubleshoot, k.Back, k.Quit)
