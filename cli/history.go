@@ -276,6 +276,12 @@ func histDetail(w io.Writer, r history.Record) {
 		verified = "no — written, not verified: " + r.NotVerified
 	}
 	line("Verified", "%s", verified)
+	if r.CountNote != "" {
+		line("Count", "%s", r.CountNote)
+	}
+	if u := r.Unsettled; u != nil {
+		line("Unsettled", "%s got no answer, and pbiwb cannot tell whether their rows landed: %s", unsettledBatches(u.Batches), u.Why)
+	}
 	line("Retries", "%d", r.Retries)
 	line("Throttled", "%d (429 answers)", r.Throttled)
 	if len(r.Waits) == 0 {
@@ -318,9 +324,35 @@ func histDetail(w io.Writer, r history.Record) {
 			}
 		}
 	}
-	if line := continueLine(r); line != "" {
+	if sent, lost := assumeLines(r); sent != "" {
+		fmt.Fprintf(w, "\nContinue this run once you know whether those rows are in the table (look in Power BI); if they landed:\n  %s\n"+
+			"if they did not:\n  %s\n", sent, lost)
+	} else if line := continueLine(r); line != "" {
 		fmt.Fprintf(w, "\nContinue this run with:\n  %s\n", line)
 	}
+}
+
+// unsettledBatches names batches and their input rows, as the push's stop does.
+func unsettledBatches(bs []history.UnsettledBatch) string {
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		parts[i] = fmt.Sprintf("batch %s (input rows %s–%s)", format.Thousands(int64(b.Batch)), format.Thousands(b.FirstRow),
+			format.Thousands(b.FirstRow+int64(b.Rows)-1))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// assumeLines are the two commands that continue a run stopped on
+// unsettled batches, one for each answer; "" when it is not such a run.
+func assumeLines(r history.Record) (sent, lost string) {
+	if r.Unsettled == nil || !r.Outcome.Resumable() || r.Request == nil || r.Request.Input == "-" {
+		return "", ""
+	}
+	p := r.Request.Push
+	p.Resume, p.AssumeSent = true, true
+	sent = p.Line()
+	p.AssumeSent, p.AssumeLost = false, true
+	return sent, p.Line()
 }
 
 // continueLine is the command that continues a stopped or interrupted run:

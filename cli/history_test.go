@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/home"
@@ -226,5 +227,55 @@ func TestHistorySameSecondOrder(t *testing.T) {
 		if r.ID != ids[len(ids)-1-i] {
 			t.Errorf("position %d: %s, want %s", i, r.ID, ids[len(ids)-1-i])
 		}
+	}
+}
+
+// A run stopped on a POST without an answer while counting was refused:
+// its details name the batches and why, and give a command for each answer
+// (a plain --resume would stop again); a verified count's explanation shows.
+func TestHistoryDetailUnsettled(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dirs, _ := home.Resolve(dir)
+	store := history.New(dirs.History())
+	target := history.Target{WorkspaceName: "Sales Analytics", WorkspaceID: "ws-1", DatasetName: "Orders", DatasetID: "ds-1", Table: "T"}
+	req := &history.Request{Push: cmdline.Push{Account: "demo", Input: "orders.csv", Group: "Sales Analytics", Dataset: "Orders", Table: "T", Mode: "append"}}
+	stopped, err := store.Start(history.Record{Input: "orders.csv", Target: target, Mode: "append", Request: req})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stopped.Finish(outcome.Stopped, exitcode.Stopped, func(r *history.Record) {
+		r.Unsettled = &history.Unsettled{Why: "Power BI refused to count the table's rows", Batches: []history.UnsettledBatch{{Batch: 3, FirstRow: 19_999, Rows: 9_997}}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runHistoryCmd(t, dir, stopped.ID())
+	if code != exitcode.OK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, w := range []string{
+		"batch 3 (input rows 19,999–29,995) got no answer, and pbiwb cannot tell whether their rows landed: Power BI refused to count",
+		"if they landed:\n  pbiwb push --account demo --input orders.csv --group 'Sales Analytics' --dataset Orders --table T --mode append --resume --assume-sent\n",
+		"if they did not:\n  pbiwb push --account demo --input orders.csv --group 'Sales Analytics' --dataset Orders --table T --mode append --resume --assume-lost\n",
+	} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("detail lacks %q:\n%s", w, stdout)
+		}
+	}
+	if strings.Contains(stdout, "Continue this run with:") {
+		t.Errorf("detail offers a plain resume:\n%s", stdout)
+	}
+
+	evicted, err := store.Start(history.Record{Input: "orders.csv", Target: target, Mode: "append", Request: req})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := evicted.Finish(outcome.Succeeded, exitcode.OK, func(r *history.Record) {
+		r.Verified, r.CountNote = true, "the table keeps only the newest 200,000 rows (FIFO)"
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, _ := runHistoryCmd(t, dir, evicted.ID()); code != exitcode.OK || !strings.Contains(stdout, "the newest 200,000 rows (FIFO)") {
+		t.Errorf("count note: exit %d\n%s", code, stdout)
 	}
 }
