@@ -15,6 +15,7 @@ import (
 	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/connector/entra"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
+	"github.com/pbiwb/pbiwb/connector/push"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/home"
@@ -29,12 +30,23 @@ type datasetsFlags struct {
 
 // datasetJSON is one push dataset in `datasets --json`.
 type datasetJSON struct {
-	Workspace groupJSON   `json:"workspace"`
-	ID        string      `json:"id"`
-	Name      string      `json:"name"`
-	Retention string      `json:"retention"` // none | fifo | unknown
-	Tables    []tableJSON `json:"tables"`
+	Workspace groupJSON `json:"workspace"`
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Retention string    `json:"retention"` // none | fifo | unknown
+	// RetentionFrom says where Retention comes from: "remembered" (pbiwb
+	// created the dataset and keeps its retention in the home), "service"
+	// (Power BI said it), or "unknown".
+	RetentionFrom string      `json:"retentionFrom"`
+	Tables        []tableJSON `json:"tables"`
 }
+
+// Where a dataset's retention comes from (datasetJSON.RetentionFrom).
+const (
+	retentionRemembered = "remembered"
+	retentionService    = "service"
+	retentionNotKnown   = "unknown"
+)
 
 // tableJSON is one table of a push dataset: its columns as Power BI lists
 // them, and its rows when counting is allowed (else why not).
@@ -96,7 +108,7 @@ func listDatasets(ctx context.Context, g Globals, cf *credFlags, df datasetsFlag
 		return err
 	}
 	if df.schema {
-		return printSchema(ctx, client, groups[0], df.dataset, env)
+		return printSchema(ctx, client, homeDirs(g), groups[0], df.dataset, env)
 	}
 	if dirs, err := home.Resolve(g.Home); err == nil && df.group == "" {
 		shared := groups
@@ -105,7 +117,7 @@ func listDatasets(ctx context.Context, g Globals, cf *credFlags, df datasetsFlag
 		}
 		rememberWorkspaces(dirs, id.accountName(), shared) // for completing --group, as groups does
 	}
-	inv := inventory{client: client}
+	inv := inventory{client: client, dirs: homeDirs(g)}
 	out := []datasetJSON{}
 	for _, gr := range groups {
 		list, err := client.Datasets(ctx, gr.ID)
@@ -136,18 +148,22 @@ func listDatasets(ctx context.Context, g Globals, cf *credFlags, df datasetsFlag
 	fmt.Fprintln(tw, "WORKSPACE\tDATASET\tID\tRETENTION\tTABLE\tROWS\tCOLUMNS")
 	for _, d := range out {
 		if len(d.Tables) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t-\t-\t-\n", d.Workspace.Name, d.Name, d.ID, d.Retention)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t-\t-\t-\n", d.Workspace.Name, d.Name, d.ID, retentionCell(d))
 		}
 		for _, t := range d.Tables {
 			rows := "not counted"
 			if t.Rows != nil {
 				rows = format.Thousands(*t.Rows)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Workspace.Name, d.Name, d.ID, d.Retention, t.Name, rows, columnsText(t.Columns))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Workspace.Name, d.Name, d.ID, retentionCell(d), t.Name, rows, columnsText(t.Columns))
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if slices.ContainsFunc(out, func(d datasetJSON) bool { return d.RetentionFrom == retentionNotKnown }) {
+		fmt.Fprintln(env.Stderr, "Retention: Power BI does not say a dataset's retention; pbiwb remembers it for the datasets it created "+
+			"(\"remembered\"), and another's is unknown (a FIFO dataset keeps only its newest ~200,000 rows).")
 	}
 	for _, n := range inv.notes {
 		fmt.Fprintln(env.Stderr, "Rows not counted: "+n)
@@ -204,13 +220,14 @@ func noDatasets(df datasetsFlags, app bool) string {
 // counted.
 type inventory struct {
 	client *powerbi.Client
-	off    string   // counting refused everywhere: why
-	notes  []string // each reason once, in the order met
+	dirs   *home.Dirs // where pbiwb remembers the retention of the datasets it created; nil when the home cannot be resolved
+	off    string     // counting refused everywhere: why
+	notes  []string   // each reason once, in the order met
 }
 
 func (inv *inventory) dataset(ctx context.Context, gr powerbi.Group, ds powerbi.Dataset) (datasetJSON, error) {
-	d := datasetJSON{Workspace: groupJSON{ID: gr.ID, Name: gr.Name, ReadOnly: gr.IsReadOnly}, ID: ds.ID, Name: ds.Name,
-		Retention: retentionName(ds.DefaultRetentionPolicy), Tables: []tableJSON{}}
+	d := datasetJSON{Workspace: groupJSON{ID: gr.ID, Name: gr.Name, ReadOnly: gr.IsReadOnly}, ID: ds.ID, Name: ds.Name, Tables: []tableJSON{}}
+	d.Retention, d.RetentionFrom = datasetRetention(inv.dirs, inv.client, ds)
 	tables, err := inv.client.Tables(ctx, gr.ID, ds.ID)
 	if err != nil {
 		return d, err
@@ -266,6 +283,44 @@ func (inv *inventory) count(ctx context.Context, groupID, datasetID, table strin
 	return 0, "counting failed: " + err.Error(), nil
 }
 
+// homeDirs is the home of g, or nil when it cannot be resolved (the
+// listing goes on without what the home remembers).
+func homeDirs(g Globals) *home.Dirs {
+	dirs, err := home.Resolve(g.Home)
+	if err != nil {
+		return nil
+	}
+	return &dirs
+}
+
+// datasetRetention is a dataset's retention and where it comes from: what
+// pbiwb remembers of a dataset it created (push.RememberedRetention), else
+// what Power BI says (its swagger has no such field, so mostly nothing),
+// else unknown.
+func datasetRetention(dirs *home.Dirs, c *powerbi.Client, ds powerbi.Dataset) (retention, from string) {
+	if dirs != nil {
+		if r, ok := push.RememberedRetention(*dirs, c.Endpoints().APIBase, ds.ID); ok {
+			return retentionName(string(r)), retentionRemembered
+		}
+	}
+	if r := retentionName(ds.DefaultRetentionPolicy); r != retentionNotKnown {
+		return r, retentionService
+	}
+	return retentionNotKnown, retentionNotKnown
+}
+
+// retentionCell is the retention as the table prints it, with where it
+// comes from: "fifo (remembered)", "none (Power BI)", "unknown".
+func retentionCell(d datasetJSON) string {
+	switch d.RetentionFrom {
+	case retentionRemembered:
+		return d.Retention + " (remembered)"
+	case retentionService:
+		return d.Retention + " (Power BI)"
+	}
+	return d.Retention
+}
+
 // retentionName is a dataset's retention as the plan words it; Power BI's
 // swagger does not return it, so it is mostly unknown.
 func retentionName(p string) string {
@@ -292,7 +347,7 @@ func columnsText(cols []powerbi.Column) string {
 // printSchema prints the definition of dataset want in gr as the body of
 // POST …/datasets that would create it again; the retention, a query
 // parameter of that POST, is said on stderr.
-func printSchema(ctx context.Context, c *powerbi.Client, gr powerbi.Group, want string, env Env) error {
+func printSchema(ctx context.Context, c *powerbi.Client, dirs *home.Dirs, gr powerbi.Group, want string, env Env) error {
 	list, err := c.Datasets(ctx, gr.ID)
 	if err != nil {
 		return err
@@ -340,7 +395,7 @@ func printSchema(ctx context.Context, c *powerbi.Client, gr powerbi.Group, want 
 	if err := enc.Encode(body); err != nil {
 		return err
 	}
-	switch r := retentionName(ds.DefaultRetentionPolicy); r {
+	switch r, _ := datasetRetention(dirs, c, ds); r {
 	case "fifo":
 		fmt.Fprintln(env.Stderr, "Retention basicFIFO is not part of the body: create with POST …/datasets?defaultRetentionPolicy=basicFIFO to keep it.")
 	case "unknown":

@@ -20,6 +20,10 @@ func sensorFeedLine(rows string) string {
 	return "Operations  Sensor Feed  " + demo.SensorFeedDatasetID + "  unknown    Readings  " + rows + "  Timestamp Datetime, SensorId String, Value Double\n"
 }
 
+// retentionNote says, once, where the retention of the listed datasets comes from.
+const retentionNote = "Retention: Power BI does not say a dataset's retention; pbiwb remembers it for the datasets it created " +
+	"(\"remembered\"), and another's is unknown (a FIFO dataset keeps only its newest ~200,000 rows).\n"
+
 // The inventory of the demo's push datasets, counted; with executeQueries
 // off, "not counted" and why, said once.
 func TestDatasetsInventory(t *testing.T) {
@@ -31,7 +35,7 @@ func TestDatasetsInventory(t *testing.T) {
 	code, stdout, stderr := f.run(user, args...)
 	// The ROWS column is as wide as its widest cell.
 	want := strings.Replace(sensorFeedHeader, "ROWS         ", "ROWS     ", 1) + sensorFeedLine("200,000")
-	if code != exitcode.OK || stdout != want || stderr != "" {
+	if code != exitcode.OK || stdout != want || stderr != retentionNote {
 		t.Errorf("exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", code, stdout, want, stderr)
 	}
 
@@ -46,7 +50,7 @@ func TestDatasetsInventory(t *testing.T) {
 	wantNote := "Rows not counted: Power BI refused to count (401 PowerBINotAuthorizedException): counting uses executeQueries, " +
 		"which needs the tenant setting \"Dataset Execute Queries REST API\" (Admin portal › Tenant settings › Integration settings), " +
 		"turned on by a Fabric administrator, and Build permission on the dataset.\n"
-	if want := sensorFeedHeader + sensorFeedLine("not counted"); code != exitcode.OK || stdout != want || stderr != wantNote {
+	if want := sensorFeedHeader + sensorFeedLine("not counted"); code != exitcode.OK || stdout != want || stderr != retentionNote+wantNote {
 		t.Errorf("counting off: exit %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s\nwant:\n%s", code, stdout, want, stderr, wantNote)
 	}
 
@@ -152,5 +156,41 @@ func TestCreationEndedAdviceInEachFace(t *testing.T) {
 		if got := powerbi.Advice(err, tt.n); !strings.Contains(got, tt.want) || !strings.Contains(got, "Real-Time Intelligence in Microsoft Fabric") {
 			t.Errorf("%T: %q, want %q in it", tt.n, got, tt.want)
 		}
+	}
+}
+
+// A dataset pbiwb created shows the retention it was given, remembered in
+// the home, and says so; under another home, which does not remember it, it
+// is unknown like any dataset Power BI does not describe.
+func TestDatasetsRememberedRetention(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if code, _, stderr := f.run(demoPasswordEnv, pushArgs("--group", demo.WorkspaceSales, "--dataset", "Feed", "--table", "T",
+		"--retention", "fifo", "--input", writeIDs(t, t.TempDir(), 10))...); code != exitcode.OK {
+		t.Fatalf("push: exit %d\n%s", code, stderr)
+	}
+	args := append([]string{"datasets", "--group", demo.WorkspaceSales, "--dataset", "Feed"}, demoUserFlags...)
+	code, stdout, stderr := f.run(demoPasswordEnv, args...)
+	if code != exitcode.OK || !strings.Contains(stdout, "  fifo (remembered)  T ") || strings.Contains(stderr, "Retention:") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = f.run(demoPasswordEnv, append(args, "--json")...)
+	var got []datasetJSON
+	if err := json.Unmarshal([]byte(stdout), &got); code != exitcode.OK || err != nil || len(got) != 1 ||
+		got[0].Retention != "fifo" || got[0].RetentionFrom != "remembered" {
+		t.Errorf("--json: exit %d, %v: %+v", code, err, got)
+	}
+	code, _, stderr = f.run(demoPasswordEnv, append([]string{"datasets", "--schema", "--group", demo.WorkspaceSales, "--dataset", "Feed"}, demoUserFlags...)...)
+	if code != exitcode.OK || !strings.Contains(stderr, "defaultRetentionPolicy=basicFIFO to keep it") {
+		t.Errorf("--schema: exit %d\n%s", code, stderr)
+	}
+
+	// Another home does not remember it.
+	other := &fixture{t: t, sb: f.sb, home: t.TempDir(), backend: f.backend, deps: f.deps}
+	code, stdout, stderr = other.run(demoPasswordEnv, append(args, "--json")...)
+	got = nil
+	if err := json.Unmarshal([]byte(stdout), &got); code != exitcode.OK || err != nil || len(got) != 1 ||
+		got[0].Retention != "unknown" || got[0].RetentionFrom != "unknown" {
+		t.Errorf("another home: exit %d, %v: %+v\n%s", code, err, got, stderr)
 	}
 }
