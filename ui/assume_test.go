@@ -224,4 +224,15 @@ func TestCommandLineAssume(t *testing.T) {
 	if line := commandLine(nil, r); !strings.HasSuffix(line, "--resume --assume-lost") {
 		t.Errorf("assume lost: %q", line)
 	}
+	// A resume that stopped again for another reason is continued without
+	// the answer: it was about other batches.
+	if a := resumeAdvice(nil, "Stopped.", r); strings.Contains(a, "--assume") || !strings.Contains(a, "--resume") {
+		t.Errorf("resume advice after an answered resume: %q", a)
+	}
+	m := newTestRoot(t, newFakeBackend(), testOptions())
+	m.req = r
+	m.Update(pushFinishedMsg{Result{RowsWritten: 5}, stoppedError{}})
+	if text := screenText(m); strings.Contains(text, "--assume") || !strings.Contains(text, "--resume") {
+		t.Errorf("Done after an answered resume stopped:\n%s", text)
+	}
 }

@@ -23,7 +23,13 @@
 //     ErrKeyringUnavailable (the wizard then offers insecure storage).
 //   - push's event stream → ProgressEvent snapshots (Progress, the current
 //     WaitInfo as Wait{Reason: its limit in words, Left: Until − now}, an
-//     ErrorInfo or a retry cause with its RequestId as Error).
+//     ErrorInfo or a retry cause with its RequestId as Error, a phase as
+//     Step in the words pbiwb push prints); the plan's warnings as Warning
+//     events before the run, as pbiwb push prints them before writing.
+//   - push.Summary's NotVerified, CountNote and Unsettled → Result, and the
+//     history record's → RunDetail: Done and a run's details say "written,
+//     not verified" and why, and a run stopped on Unsettled batches asks
+//     whether they landed before it resumes (Request.Assume).
 //   - errors whose exit code matters (docs/cli.md) implement exitcode.Coder.
 //   - Accounts' LastUsed should move when an account is opened or saved.
 //   - entra.Result.Notes → AccountSummary.Notes (shown once after sign-in);

@@ -132,7 +132,7 @@ func (d *done) View() string {
 			}
 			lines = append(lines, "", wrap(fmt.Sprintf("%s were written before it stopped and stay in the table; the checkpoint is saved, so a resume writes only what is missing:", format.Count(r.RowsWritten, "row")), w))
 			rq := q
-			rq.Resume = true
+			rq.Resume, rq.Assume = true, "" // an answer holds for the batches it was given about, not for later ones
 			lines = append(lines, indent(commandBlock(d.c.flags, rq, w-2), "  "))
 		}
 		if r.RunID != "" {

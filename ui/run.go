@@ -91,6 +91,8 @@ func Run(ctx context.Context, b Backend, o Options) (exitcode.Code, error) {
 
 // resumeAdvice says how to continue a stopped push.
 func resumeAdvice(flags []string, head string, r Request) string {
-	r.Resume = true
+	// Never the answer of the run that stopped: batches left unanswered
+	// since then are another question.
+	r.Resume, r.Assume = true, ""
 	return head + " The checkpoint is saved; to write only what is missing, run:\n" + indent(commandBlock(flags, r, 76), "  ")
 }
