@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptrace"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -183,4 +185,58 @@ func assumeField(assume string) field.ID {
 		return field.AssumeSent
 	}
 	return field.AssumeLost
+}
+
+// The schema-change guard as the wizard meets it: an append that adds a
+// column says on the Push screen that the rows are counted again after the
+// change, and stops (exit 5) naming the loss when the change drops them
+// (the sandbox's putTableClearsRows); with counting off it says the guard
+// cannot run, and ends "written, not verified".
+func TestWizardSchemaChangeGuard(t *testing.T) {
+	t.Parallel()
+	f := newFixtureWith(t, sandbox.Options{TimeScale: 3600})
+	b := f.wizard()
+	if _, err := b.SignIn(testCtx(t), demoPrefill(), nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	csv := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	req := ui.Request{Account: "sandbox", Input: csv("first.csv", "id,name\n1,a\n2,b\n3,c\n"), WorkspaceID: demo.WorkspaceSalesID,
+		WorkspaceName: demo.WorkspaceSales, Dataset: "Guarded", Table: "T", Mode: "replace", Retention: "none"}
+	if res, _, err := collectPush(testCtx(t), b, req); err != nil || res.RowsVerified != 3 {
+		t.Fatalf("first push = %+v, %v", res, err)
+	}
+
+	req.Mode, req.Input = "append", csv("wider.csv", "id,name,extra\n4,d,x\n")
+	f.fault(`{"putTableClearsRows":true}`)
+	_, seen, err := collectPush(testCtx(t), b, req)
+	f.fault(`{}`)
+	var ec exitcode.Coder
+	if !errors.As(err, &ec) || ec.ExitCode() != exitcode.Refused || !strings.Contains(err.Error(), "made Power BI drop rows") ||
+		!strings.Contains(err.Error(), wizardName(field.Mode)) {
+		t.Fatalf("Push over a PUT that drops rows = %v; want exit 5 naming the loss and the wizard's Mode", err)
+	}
+	if !heard(seen, func(ev ui.ProgressEvent) bool {
+		return strings.Contains(ev.Step, `Adding 1 column to table "T" (it holds 3 rows; counted again after the change)`)
+	}) {
+		t.Errorf("the Push screen did not hear the guarded change: %+v", seen)
+	}
+
+	sandboxtest.Tenant(t, f.sb, `{"executeQueries":false}`)
+	req.Input = csv("widest.csv", "id,name,extra,more\n5,e,y,z\n")
+	res, seen, err := collectPush(testCtx(t), b, req)
+	if err != nil || res.NotVerified == "" || res.RowsWritten != 1 {
+		t.Fatalf("append with counting off = %+v, %v", res, err)
+	}
+	if !heard(seen, func(ev ui.ProgressEvent) bool {
+		return strings.Contains(ev.Step, "Adding 1 column") && strings.Contains(ev.Step, "cannot be checked")
+	}) {
+		t.Errorf("the Push screen did not hear that the change is unguarded: %+v", seen)
+	}
 }

@@ -236,3 +236,28 @@ func TestCommandLineAssume(t *testing.T) {
 		t.Errorf("Done after an answered resume stopped:\n%s", text)
 	}
 }
+
+type schemaLossError struct{}
+
+func (schemaLossError) Error() string {
+	return "adding 1 column to table \"T\" of dataset \"Orders\" made Power BI drop rows: the table held 3 rows before the change of its " +
+		"schema and holds 0 after it. The push stopped before writing any of its rows"
+}
+func (schemaLossError) ExitCode() exitcode.Code { return exitcode.Refused }
+
+// A push refused before it wrote a row (the schema-change guard) offers no
+// resume: there is nothing to resume.
+func TestDoneNothingWritten(t *testing.T) {
+	m := newTestRoot(t, newFakeBackend(), testOptions())
+	m.req = salesRequest()
+	m.req.Mode = "append"
+	m.Update(pushFinishedMsg{Result{RunID: "20261127-213000-c3d4"}, schemaLossError{}})
+	requireGolden(t, m)
+	if text := screenText(m); strings.Contains(text, "--resume") || !strings.Contains(text, "None of the input's rows were written") {
+		t.Errorf("Done after a refusal before writing:\n%s", text)
+	}
+	press(t, m, "q")
+	if f := m.Farewell(); m.ExitCode() != exitcode.Refused || strings.Contains(f, "--resume") || !strings.Contains(f, "None of the input's rows") {
+		t.Errorf("exit %d, farewell %q", m.ExitCode(), f)
+	}
+}

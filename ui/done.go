@@ -79,6 +79,9 @@ func (d *done) farewell() string {
 	if u := d.ask.u; u != nil {
 		return "✗ The push stopped: " + unsettledStop(*u) + ".\n" + assumeCommands(d.c.flags, d.req, 76)
 	}
+	if d.err != nil && d.res.RowsWritten == 0 && d.code() != exitcode.Stopped {
+		return "✗ The push stopped: " + d.err.Error() + ".\n  None of the input's rows were written."
+	}
 	if d.err != nil {
 		return resumeAdvice(d.c.flags, "✗ The push stopped: "+d.err.Error()+".", d.req)
 	}
@@ -130,10 +133,16 @@ func (d *done) View() string {
 			if errors.As(d.err, &fe) && fe.Advice() != "" {
 				lines = append(lines, s.Advice.Render(wrap("  "+fe.Advice(), w)))
 			}
-			lines = append(lines, "", wrap(fmt.Sprintf("%s were written before it stopped and stay in the table; the checkpoint is saved, so a resume writes only what is missing:", format.Count(r.RowsWritten, "row")), w))
-			rq := q
-			rq.Resume, rq.Assume = true, "" // an answer holds for the batches it was given about, not for later ones
-			lines = append(lines, indent(commandBlock(d.c.flags, rq, w-2), "  "))
+			if r.RowsWritten == 0 && d.code() != exitcode.Stopped {
+				// Stopped before writing (the target refused, the schema
+				// change lost rows): there is nothing to resume.
+				lines = append(lines, "", wrap("None of the input's rows were written. Once what the error says is fixed, push again (n starts a new writeback).", w))
+			} else {
+				lines = append(lines, "", wrap(fmt.Sprintf("%s were written before it stopped and stay in the table; the checkpoint is saved, so a resume writes only what is missing:", format.Count(r.RowsWritten, "row")), w))
+				rq := q
+				rq.Resume, rq.Assume = true, "" // an answer holds for the batches it was given about, not for later ones
+				lines = append(lines, indent(commandBlock(d.c.flags, rq, w-2), "  "))
+			}
 		}
 		if r.RunID != "" {
 			lines = append(lines, "", "The run is in the history with its errors and RequestIds:", "  "+d.c.command+" history "+r.RunID)
