@@ -250,6 +250,7 @@ func (b *wizardBackend) Push(ctx context.Context, r ui.Request, events chan<- ui
 		NotVerified: sum.NotVerified, CountNote: sum.CountNote, Unsettled: uiUnsettled(sum.Unsettled)}
 	if rec, ok := b.findRun(r, started); ok {
 		res.RunID = rec.ID
+		res.NothingToResume = runErr != nil && !b.checkpointLeft(rec)
 		if rec.Target.DatasetID != "" {
 			res.DatasetID = rec.Target.DatasetID
 		}

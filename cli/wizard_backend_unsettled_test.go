@@ -93,6 +93,9 @@ func TestWizardResumeUnsettled(t *testing.T) {
 			if !errors.As(err, &ec) || ec.ExitCode() != exitcode.Stopped {
 				t.Fatalf("Push = %v; want a stop (exit 6)", err)
 			}
+			if res.NothingToResume {
+				t.Errorf("the stop on unsettled batches says there is nothing to resume: %+v", res)
+			}
 			u := res.Unsettled
 			if u == nil || len(u.Batches) == 0 || !strings.Contains(u.Why, powerbi.ExecuteQueriesSetting) || u.Batches[0].FirstRow < 1 || u.Rows() < 1 {
 				t.Fatalf("Result.Unsettled = %+v", u)
@@ -215,8 +218,11 @@ func TestWizardSchemaChangeGuard(t *testing.T) {
 
 	req.Mode, req.Input = "append", csv("wider.csv", "id,name,extra\n4,d,x\n")
 	f.fault(`{"putTableClearsRows":true}`)
-	_, seen, err := collectPush(testCtx(t), b, req)
+	stopped, seen, err := collectPush(testCtx(t), b, req)
 	f.fault(`{}`)
+	if !stopped.NothingToResume || stopped.RowsWritten != 0 {
+		t.Errorf("the guard's stop: %+v; want nothing written, nothing to resume", stopped)
+	}
 	var ec exitcode.Coder
 	if !errors.As(err, &ec) || ec.ExitCode() != exitcode.Refused || !strings.Contains(err.Error(), "made Power BI drop rows") ||
 		!strings.Contains(err.Error(), wizardName(field.Mode)) {

@@ -251,7 +251,7 @@ func TestDoneNothingWritten(t *testing.T) {
 	m := newTestRoot(t, newFakeBackend(), testOptions())
 	m.req = salesRequest()
 	m.req.Mode = "append"
-	m.Update(pushFinishedMsg{Result{RunID: "20261127-213000-c3d4"}, schemaLossError{}})
+	m.Update(pushFinishedMsg{Result{RunID: "20261127-213000-c3d4", NothingToResume: true}, schemaLossError{}})
 	requireGolden(t, m)
 	if text := screenText(m); strings.Contains(text, "--resume") || !strings.Contains(text, "None of the input's rows were written") {
 		t.Errorf("Done after a refusal before writing:\n%s", text)

@@ -298,11 +298,14 @@ type Result struct {
 	// Unsettled is set when the push stopped on batches with an unknown
 	// outcome: the resume must say which is true.
 	Unsettled *Unsettled
-	Batches   int
-	Retries   int
-	Elapsed   time.Duration
-	RunID     string // history entry
-	DatasetID string
+	// NothingToResume is set when a push that failed left no checkpoint
+	// (it stopped before writing, say): a resume has nothing to continue.
+	NothingToResume bool
+	Batches         int
+	Retries         int
+	Elapsed         time.Duration
+	RunID           string // history entry
+	DatasetID       string
 }
 
 // Target is what Troubleshoot checks: whatever the user has chosen so far.

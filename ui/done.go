@@ -75,11 +75,17 @@ func (d *done) Update(msg tea.Msg) (screen, tea.Cmd) {
 	return d, nil
 }
 
+// nothingWritten reports whether the push failed before writing a row and
+// left no checkpoint: there is nothing to resume.
+func (d *done) nothingWritten() bool {
+	return d.err != nil && d.res.NothingToResume && d.res.RowsWritten == 0
+}
+
 func (d *done) farewell() string {
 	if u := d.ask.u; u != nil {
 		return "✗ The push stopped: " + unsettledStop(*u) + ".\n" + assumeCommands(d.c.flags, d.req, 76)
 	}
-	if d.err != nil && d.res.RowsWritten == 0 && d.code() != exitcode.Stopped {
+	if d.err != nil && d.nothingWritten() {
 		return "✗ The push stopped: " + d.err.Error() + ".\n  None of the input's rows were written."
 	}
 	if d.err != nil {
@@ -133,7 +139,7 @@ func (d *done) View() string {
 			if errors.As(d.err, &fe) && fe.Advice() != "" {
 				lines = append(lines, s.Advice.Render(wrap("  "+fe.Advice(), w)))
 			}
-			if r.RowsWritten == 0 && d.code() != exitcode.Stopped {
+			if d.nothingWritten() {
 				// Stopped before writing (the target refused, the schema
 				// change lost rows): there is nothing to resume.
 				lines = append(lines, "", wrap("None of the input's rows were written. Once what the error says is fixed, push again (n starts a new writeback).", w))
