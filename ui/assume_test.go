@@ -261,3 +261,13 @@ func TestDoneNothingWritten(t *testing.T) {
 		t.Errorf("exit %d, farewell %q", m.ExitCode(), f)
 	}
 }
+
+// A run written while Power BI refused to count: its details say so, and why.
+func TestHistoryNotVerifiedRun(t *testing.T) {
+	m := historyRoot(t, newFakeBackend())
+	show(t, m, newRunDetail(m.c, fakeNotVerifiedRun.ID, "sandbox"))
+	requireGolden(t, m)
+	if text := screenText(m); !strings.Contains(text, "60,000 / 60,000 · written, not verified") || !strings.Contains(text, "Not verified: Power BI refused") {
+		t.Errorf("run details:\n%s", text)
+	}
+}

@@ -65,7 +65,7 @@ func (f *fakeBackend) History(ctx context.Context) ([]RunSummary, error) {
 }
 
 func (f *fakeBackend) Run(ctx context.Context, id string) (RunDetail, error) {
-	for _, r := range append(fakeRuns[:len(fakeRuns):len(fakeRuns)], fakeUnsettledRun) {
+	for _, r := range append(fakeRuns[:len(fakeRuns):len(fakeRuns)], fakeUnsettledRun, fakeNotVerifiedRun) {
 		if r.ID == id {
 			return r, nil
 		}
@@ -108,3 +108,9 @@ var fakeUnsettledRun = RunDetail{RunSummary: RunSummary{ID: "20261127-220000.000
 const fakeCountingRefusal = "Power BI refused to count the table's rows (executeQueries answered 401 PowerBINotAuthorizedException): " +
 	"the tenant setting \"Dataset Execute Queries REST API\" is off, which a Power BI administrator turns on in the admin portal " +
 	"(Tenant settings › Integration settings), or this identity lacks Build permission on the dataset (its owner grants it: the dataset › Manage permissions)"
+
+// fakeNotVerifiedRun wrote every row while Power BI refused to count them.
+var fakeNotVerifiedRun = RunDetail{RunSummary: RunSummary{ID: "20261127-230000.000-w9x0", Start: fakeRunStart.Add(90 * time.Minute), Elapsed: 12 * time.Second,
+	Input: "data/orders.csv", Workspace: demo.WorkspaceSales, Dataset: "Orders", Table: "Orders", Mode: "replace", RowsWritten: 60_000, RowsTotal: 60_000,
+	Outcome: "succeeded"},
+	BatchesDone: 7, BatchesTotal: 7, NotVerified: fakeCountingRefusal}
