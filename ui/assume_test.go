@@ -207,6 +207,13 @@ func TestPushScreenNotes(t *testing.T) {
 	if text := screenText(m); !strings.Contains(text, "! Power BI refused to count") || !strings.Contains(text, "without counting") {
 		t.Errorf("the Push screen does not show the counting refusal:\n%s", text)
 	}
+	// Stopping: the engine's words about a second Ctrl-C are not the wizard's.
+	p.stopping = true
+	m.Update(progressMsg{99, ProgressEvent{Step: "Stopping: waiting for 2 batches in flight (up to 15s; Ctrl-C again to quit now — Resume settles them)",
+		RowsWritten: 10_000, RowsTotal: 30_000, BatchesDone: 1, BatchesTotal: 4, ETA: -1}, at})
+	if strings.Contains(screenText(m), "Ctrl-C again") {
+		t.Errorf("the Push screen relays the engine's second Ctrl-C:\n%s", screenText(m))
+	}
 }
 
 // The resume's answer reaches the command line only with Resume.

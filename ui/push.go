@@ -109,7 +109,9 @@ func (p *pushScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if n := msg.ev.Warning; n != "" {
 			p.note(pushNote{n, true})
 		}
-		if n := msg.ev.Step; n != "" {
+		// Once stopping, the Status row says what happens; the engine's
+		// words then speak of a second Ctrl-C, which the wizard ignores.
+		if n := msg.ev.Step; n != "" && !p.stopping {
 			p.note(pushNote{n, false})
 		}
 		if e := msg.ev.Error; e != nil {
