@@ -91,6 +91,8 @@ Demo identities (fixed; docs/sandbox.md in the repository lists them all):
   strict tenant          %s (%s): %s / %s
                          MFA for everyone (password → AADSTS50076), device code blocked (AADSTS53003);
                          browser sign-in and service principals allowed
+                         %s: a compliant or registered device required (AADSTS530033 for
+                         every interactive sign-in; service principals allowed)
   Domo client / secret   %s / %s
   Domo DataSet           %s (%q)
                          %s (a million rows)
@@ -101,6 +103,7 @@ Demo identities (fixed; docs/sandbox.md in the repository lists them all):
 		demo.Username, demo.Password, demo.MFAUsername,
 		demo.ClientIDNoPublicFlow, demo.ClientIDExpired, demo.ClientIDNoConsent,
 		demo.ClientIDCertificate, url, demo.StrictTenantID, demo.StrictTenantDomain, demo.StrictUsername, demo.Password,
+		demo.StrictDeviceUsername,
 		demo.DomoClientID, demo.DomoClientSecret, demo.DomoDataSetID, demo.DomoDataSetName,
 		domoapi.LargeDataSetID, domoapi.RestrictedDataSetID,
 		demo.WorkspaceSales, demo.WorkspaceFinance, demo.WorkspaceOperations, demo.WorkspaceExecutive,

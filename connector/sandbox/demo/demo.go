@@ -20,8 +20,15 @@ const (
 	StrictTenantID     = "00000000-0000-4000-8000-0000000fab01"
 	StrictTenantDomain = "fabrikam.example"
 	StrictUsername     = "admin@fabrikam.example" // password: Password
+	// StrictDeviceUsername (password: Password) is under a device-based
+	// Conditional Access policy instead of the MFA one: it may sign in only
+	// from a compliant or registered device, which no sandbox client is, so
+	// every interactive sign-in of it (browser, device code, password)
+	// answers AADSTS530033.
+	StrictDeviceUsername = "kiosk@fabrikam.example"
 
-	StrictUserObjectID = "00000000-0000-4000-8000-0000000fa111"
+	StrictUserObjectID       = "00000000-0000-4000-8000-0000000fa111"
+	StrictDeviceUserObjectID = "00000000-0000-4000-8000-0000000fa112"
 )
 
 // App registrations. The first four share ClientSecret (and its SecretID).

@@ -115,6 +115,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, seg string) {
 	case r.PostForm.Get("passwd") != demo.Password:
 		signInPage(w, http.StatusOK, "AADSTS50126: Your account or password is incorrect.", login)
 		return
+	case u.managedDevice:
+		// The sign-in succeeds, the device policy refuses it: Entra sends
+		// the error back to the app (UNCONFIRMED: error "access_denied").
+		e := errDeviceNotManaged()
+		e.Error = "access_denied"
+		back.fail(w, r, e)
+		return
 	case !a.adminConsent:
 		back.fail(w, r, fail(http.StatusBadRequest, "access_denied", 65001,
 			"The user or administrator has not consented to use the application with ID '%s' named '%s'. An admin must grant consent for the tenant.", a.id, a.name))

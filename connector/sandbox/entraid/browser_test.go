@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -177,6 +178,68 @@ func TestStrictTenant(t *testing.T) {
 	if c := e.claims(t, res.AccessToken); c.TenantID != demo.StrictTenantID || c.ObjectID != demo.StrictServicePrincipalObjectID(demo.ClientID) {
 		t.Fatalf("service principal claims %+v", c)
 	}
+}
+
+// TestStrictTenantDeviceUser: the strict tenant's user under a device-based
+// policy is refused with 530033 by every interactive method, through MSAL Go;
+// service principals of that tenant are not bound by it.
+func TestStrictTenantDeviceUser(t *testing.T) {
+	e := newEnv(t, time.Hour)
+	ctx := context.Background()
+	wantDevice := func(t *testing.T, err error, name string) {
+		t.Helper()
+		if err == nil {
+			t.Fatal("signed in, want AADSTS530033")
+		}
+		if name == "" { // the browser: MSAL has only the description
+			if !strings.HasPrefix(err.Error(), "AADSTS530033: Remote device flow blocked") {
+				t.Fatalf("got %v, want AADSTS530033", err)
+			}
+			return
+		}
+		body := wantAADSTS(t, err, 530033, name)
+		if d, _ := body["error_description"].(string); !strings.Contains(d, "device based conditional access") {
+			t.Fatalf("530033 description %q", d)
+		}
+	}
+	t.Run("browser", func(t *testing.T) {
+		_, err := e.interactive(t, demo.ClientID, demo.StrictTenantDomain, browser.Options{Login: demo.StrictDeviceUsername, Password: demo.Password})
+		wantDevice(t, err, "")
+	})
+	t.Run("password", func(t *testing.T) {
+		pc := e.public(t, demo.ClientID, demo.StrictTenantID)
+		//lint:ignore SA1019 the device policy must refuse the flow pbiwb still offers
+		_, err := pc.AcquireTokenByUsernamePassword(ctx, pbiScope, demo.StrictDeviceUsername, demo.Password)
+		wantDevice(t, err, "invalid_grant")
+	})
+	t.Run("device code", func(t *testing.T) {
+		pc := e.public(t, demo.ClientID, demo.StrictTenantID)
+		dc, err := pc.AcquireTokenByDeviceCode(ctx, pbiScope)
+		if err != nil {
+			t.Fatalf("device code request: %v", err)
+		}
+		// The sign-in page refuses the approval; the poll says why.
+		e.approve(t, dc.Result.VerificationURL, dc.Result.UserCode, demo.StrictDeviceUsername, demo.Password, http.StatusForbidden)
+		_, err = dc.AuthenticationResult(ctx)
+		wantDevice(t, err, "invalid_grant")
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		// The policy is met only after the password is right.
+		pc := e.public(t, demo.ClientID, demo.StrictTenantID)
+		//lint:ignore SA1019 as above
+		_, err := pc.AcquireTokenByUsernamePassword(ctx, pbiScope, demo.StrictDeviceUsername, "wrong")
+		wantAADSTS(t, err, 50126, "invalid_grant")
+	})
+	t.Run("service principal", func(t *testing.T) {
+		res, err := e.confidentialIn(t, demo.StrictTenantID, demo.ClientIDCertificate, certCred(t, demo.CertificatePEM)).
+			AcquireTokenByCredential(ctx, pbiScope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := e.claims(t, res.AccessToken); !c.IsApp() || c.TenantID != demo.StrictTenantID {
+			t.Fatalf("claims %+v", c)
+		}
+	})
 }
 
 func TestCertificateCredential(t *testing.T) {

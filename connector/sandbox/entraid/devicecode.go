@@ -23,6 +23,10 @@ type deviceFlow struct {
 	expires    time.Time
 	user       *user     // set when approved in the browser step
 	declined   *aadError // set when the browser step refused (no consent)
+	// unmanaged: a user under a device-based policy approved it, which the
+	// policy refuses (530033); it outranks the strict tenant's block of
+	// the flow, which a poll before the approval meets.
+	unmanaged bool
 }
 
 const (
@@ -101,6 +105,10 @@ func (s *Server) redeemDeviceCode(w http.ResponseWriter, r *http.Request, a *app
 		e = fail(http.StatusBadRequest, "bad_verification_code", 70018, "Invalid verification code entered.")
 	case s.cfg.Clock.Now().After(fl.expires):
 		e = errDeviceCodeExpired()
+	case fl.unmanaged:
+		e = errDeviceNotManaged()
+		delete(s.devices, fl.deviceCode)
+		delete(s.userCodes, fl.userCode)
 	case (fl.tenant != nil && fl.tenant.strict) || (fl.user != nil && fl.user.tenant.strict):
 		// The strict tenant's authentication-flows policy: the first poll
 		// is refused, approved or not, and the code is spent.
@@ -165,6 +173,13 @@ func (s *Server) deviceAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	case r.Form.Get("password") != demo.Password:
 		page(w, http.StatusBadRequest, "Sign in", "AADSTS50126: Your account or password is incorrect.")
+		return
+	}
+	if u.managedDevice {
+		fl.unmanaged = true
+		page(w, http.StatusForbidden, "Help us keep your device secure",
+			"AADSTS530033: Your sign-in was successful but your admin requires the device requesting access to be managed by "+
+				html.EscapeString(u.tenant.domain)+" to access this resource.")
 		return
 	}
 	a := apps[fl.clientID]

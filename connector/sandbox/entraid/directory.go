@@ -7,7 +7,7 @@ import (
 )
 
 // The demo directory: two tenants, five app registrations (each registered in
-// both tenants), three users (docs/sandbox.md, "The sandbox"; constants in
+// both tenants), four users (docs/sandbox.md, "The sandbox"; constants in
 // connector/sandbox/demo).
 
 const (
@@ -43,6 +43,10 @@ var (
 // named in its AADSTS53003 answers.
 const blockedDeviceCodePolicy = "Block device code flow (Conditions: Authentication flows: Device code flow)"
 
+// managedDevicePolicy is the strict tenant's device-based policy, which binds
+// its device user (demo.StrictDeviceUsername) and answers AADSTS530033.
+const managedDevicePolicy = "Require compliant or registered device (Grant: Require device to be marked as compliant, Require Microsoft Entra hybrid joined device)"
+
 type app struct {
 	id            string
 	name          string
@@ -69,6 +73,10 @@ type user struct {
 	objectID string
 	tenant   *tenant
 	mfa      bool // Conditional Access requires MFA: the password grant answers 50076
+	// managedDevice: a device-based policy requires a compliant or
+	// registered device, which no sandbox client is: every interactive
+	// sign-in answers 530033 (service principals are not bound by it).
+	managedDevice bool
 }
 
 var apps = map[string]*app{
@@ -92,6 +100,8 @@ var users = map[string]*user{
 		tenant: demoTenant, mfa: true},
 	strings.ToLower(demo.StrictUsername): {upn: demo.StrictUsername, name: "Fabrikam Admin", objectID: demo.StrictUserObjectID,
 		tenant: strictTenant, mfa: true},
+	strings.ToLower(demo.StrictDeviceUsername): {upn: demo.StrictDeviceUsername, name: "Fabrikam Kiosk",
+		objectID: demo.StrictDeviceUserObjectID, tenant: strictTenant, managedDevice: true},
 }
 
 // lookupUser finds upn in t, or in any tenant when t is nil (/organizations).

@@ -109,6 +109,19 @@ func errDeviceCodeBlocked() *aadError {
 		"Access has been blocked by Conditional Access policies. The access policy does not allow token issuance. Policy: '%s'.", blockedDeviceCodePolicy).withSub("message_only")
 }
 
+// errDeviceNotManaged is the answer to any interactive sign-in of a user
+// under a device-based policy. Entra's sign-in logs word 530033's failure
+// reason "Remote device flow blocked due to device based conditional access"
+// (docs/sources.md, Entra: sign-in in real tenants). UNCONFIRMED: the token
+// endpoint's exact error_description, and that browser and password sign-ins
+// from an unmanaged device answer 530033 too (Entra may answer 53000 or
+// 53001 there); the sandbox answers 530033 to every method, naming the
+// policy, so the one advice can be checked for each (docs/sandbox.md).
+func errDeviceNotManaged() *aadError {
+	return fail(http.StatusBadRequest, "invalid_grant", 530033,
+		"Remote device flow blocked due to device based conditional access. A conditional access policy requires device authentication, and the properties of this device cannot be asserted. Policy: '%s'.", managedDevicePolicy).withSub("message_only")
+}
+
 func errConsentRequired(a *app) *aadError {
 	return fail(http.StatusBadRequest, "invalid_grant", 65001,
 		"The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", a.id, a.name).withSub("consent_required")

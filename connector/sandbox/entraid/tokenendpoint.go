@@ -177,6 +177,9 @@ func (s *Server) password(w http.ResponseWriter, r *http.Request, a *app, kind t
 	if f.Get("password") != demo.Password {
 		return errBadPassword()
 	}
+	if u.managedDevice {
+		return errDeviceNotManaged()
+	}
 	if u.mfa {
 		return errMFARequired()
 	}
