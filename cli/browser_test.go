@@ -114,6 +114,13 @@ func TestStrictTenantRefusalsLeadOut(t *testing.T) {
 			exitcode.SignIn, []string{"AADSTS53003", "Block device code flow", "--auth browser"}, "Fix: Sign in with the device-code"},
 		{"browser", map[string]string{EnvBrowser: browserCmd("--login", demo.StrictUsername)}, append([]string{"--auth", "browser"}, strict...),
 			exitcode.OK, []string{"Signed in to Entra ID as " + demo.StrictUsername}, ""},
+		// The user under a device-based policy: the advice leads to a
+		// managed device or a service principal, never back to the browser
+		// on this device.
+		{"device password", map[string]string{EnvPassword: demo.Password}, append([]string{"--username", demo.StrictDeviceUsername, "--auth", "password"}, strict...),
+			exitcode.SignIn, []string{"AADSTS530033", "Require compliant or registered device", "a device your organisation manages", "--auth service-principal"}, ""},
+		{"device browser", map[string]string{EnvBrowser: browserCmd("--login", demo.StrictDeviceUsername)}, append([]string{"--auth", "browser"}, strict...),
+			exitcode.SignIn, []string{"AADSTS530033", "this computer is not one your organisation manages", "register this one", "--auth service-principal"}, "--auth browser"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,6 +309,9 @@ func TestWizardStrictTenantRefusalsAreMethodRefusals(t *testing.T) {
 		{func(c *ui.Credentials) {
 			c.Method, c.Username, c.Password = ui.MethodPassword, demo.StrictUsername, "wrong"
 		}, false},
+		{func(c *ui.Credentials) {
+			c.Method, c.Username, c.Password = ui.MethodPassword, demo.StrictDeviceUsername, demo.Password
+		}, true},
 	} {
 		c := base
 		tc.edit(&c)
@@ -309,6 +319,38 @@ func TestWizardStrictTenantRefusalsAreMethodRefusals(t *testing.T) {
 		var mr ui.MethodRefusal
 		if got := errors.As(err, &mr) && mr.MethodRefused(); got != tc.refused {
 			t.Errorf("%s: refused %v, want %v (%v)", c.Method, got, tc.refused, err)
+		}
+	}
+}
+
+// TestWizardDeviceBoundUserAdvice: the wizard words the 530033 advice with
+// its own labels: a managed device, or the service principal method.
+func TestWizardDeviceBoundUserAdvice(t *testing.T) {
+	f := newFixture(t)
+	b := f.wizard()
+	b.getenv = func(k string) string {
+		return map[string]string{EnvBrowser: browserCmd("--login", demo.StrictDeviceUsername)}[k]
+	}
+	base := ui.Credentials{Name: "kiosk", Cloud: "public", TenantID: demo.StrictTenantDomain, ClientID: demo.ClientID}
+	for _, m := range []string{ui.MethodPassword, ui.MethodBrowser} {
+		c := base
+		c.Method = m
+		if m == ui.MethodPassword {
+			c.Username, c.Password = demo.StrictDeviceUsername, demo.Password
+		}
+		_, err := b.SignIn(testCtx(t), c, make(chan string, 8))
+		var fe ui.FieldError
+		if !errors.As(err, &fe) {
+			t.Fatalf("%s: %v, want a field error", m, err)
+		}
+		text := err.Error() + " " + fe.Advice()
+		for _, w := range []string{"AADSTS530033", "a device your organisation manages", "service principal"} {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: lacks %q:\n%s", m, w, text)
+			}
+		}
+		if strings.Contains(text, "--") {
+			t.Errorf("%s: names a flag in the wizard:\n%s", m, text)
 		}
 	}
 }

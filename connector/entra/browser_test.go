@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -182,6 +183,87 @@ func TestStrictTenantAdviceLeadsOut(t *testing.T) {
 		t.Fatalf("browser in the strict tenant: %+v %v", res, err)
 	}
 	s, _ = entra.New(l.ep, strict(entra.MethodServicePrincipal, "", "", demo.ClientSecret), nil)
+	if _, err := s.SignIn(context.Background(), nil); err != nil {
+		t.Fatalf("service principal in the strict tenant: %v", err)
+	}
+}
+
+// TestDeviceBoundUserAdvice: the strict tenant's user under a device-based
+// policy is refused by every interactive method (AADSTS530033); each advice
+// leads to a managed device or a service principal, and the browser's never
+// back to the browser on this device.
+func TestDeviceBoundUserAdvice(t *testing.T) {
+	l := newLab(t, sandbox.Options{})
+	kiosk := func(m entra.Method, user, password string) entra.Credentials {
+		return entra.Credentials{TenantID: demo.StrictTenantDomain, ClientID: demo.ClientID, Username: user, Method: m, Password: password}
+	}
+	// approveFirst approves the device code as the kiosk user before MSAL
+	// polls (a poll before it meets the tenant's device code block).
+	approveFirst := func(msg string) {
+		m := messageRE.FindStringSubmatch(msg)
+		if m == nil {
+			t.Errorf("device code message %q", msg)
+			return
+		}
+		resp, err := l.ep.HTTP.PostForm(m[1], url.Values{"user_code": {m[2]}, "username": {demo.StrictDeviceUsername}, "password": {demo.Password}})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("the approval page answered %d, want 403", resp.StatusCode)
+		}
+	}
+	cases := []struct {
+		name    string
+		c       entra.Credentials
+		opts    []entra.Option
+		prompt  func(string)
+		field   field.ID
+		want    []string
+		notWant string
+	}{
+		{"password", kiosk(entra.MethodPassword, demo.StrictDeviceUsername, demo.Password), nil, nil, "",
+			[]string{"a device your organisation manages", "auth method service-principal"}, ""},
+		{"device code", kiosk(entra.MethodDeviceCode, "", ""), nil, approveFirst, field.AuthMethod,
+			[]string{"a device your organisation manages", "auth method service-principal"}, "auth method device-code"},
+		{"browser", kiosk(entra.MethodBrowser, "", ""),
+			[]entra.Option{entra.WithBrowser(l.opener(browser.Options{Login: demo.StrictDeviceUsername, Password: demo.Password}))}, nil, "",
+			[]string{"a device your organisation manages", "register this one", "auth method service-principal"}, "auth method browser"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := entra.New(l.ep, tc.c, nil, tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_, err = s.SignIn(ctx, tc.prompt)
+			var e *entra.Error
+			if !errors.As(err, &e) || e.Code != 530033 || e.Field != tc.field || !e.MethodRefused() {
+				t.Fatalf("got %v, want AADSTS530033 on %q", err, tc.field)
+			}
+			if !strings.Contains(e.Summary, "Require compliant or registered device") {
+				t.Errorf("summary %q does not name the policy (%v)", e.Summary, e.Err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(e.Fix, w) {
+					t.Errorf("fix %q lacks %q", e.Fix, w)
+				}
+			}
+			if tc.notWant != "" && strings.Contains(e.Fix, tc.notWant) {
+				t.Errorf("fix %q leads back to %q", e.Fix, tc.notWant)
+			}
+		})
+	}
+	// The way out: the certificate app's service principal in the same tenant.
+	s, err := entra.New(l.ep, entra.Credentials{TenantID: demo.StrictTenantDomain, ClientID: demo.ClientIDCertificate,
+		Method: entra.MethodServicePrincipal, Certificate: demo.CertificatePEM}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.SignIn(context.Background(), nil); err != nil {
 		t.Fatalf("service principal in the strict tenant: %v", err)
 	}

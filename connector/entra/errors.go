@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/url"
@@ -111,9 +112,12 @@ const (
 	// deviceCodeFix leads out of a refused password sign-in: to the browser
 	// first, which passes MFA and the Conditional Access policies that block
 	// device code (issue 12; docs/sources.md, Entra: sign-in in real tenants).
-	deviceCodeFix  = "Sign in in the browser ({auth method=browser}): it can do MFA and passes the Conditional Access policies tenants commonly set. Device code ({auth method=device-code}) also does MFA where the tenant allows it. For unattended runs, use a service principal ({auth method=service-principal})."
-	caAdmins       = "Only an administrator (Conditional Access Administrator or Security Administrator) can change the policy: they see which one in Azure portal → Microsoft Entra ID → Monitoring → Sign-in logs (quote the correlation ID) and can exclude you or this app under Security → Conditional Access."
-	signInAgainFix = "Sign in again (pbiwb accounts add, or the wizard); the saved tokens were cleared."
+	deviceCodeFix = "Sign in in the browser ({auth method=browser}): it can do MFA and passes the Conditional Access policies tenants commonly set. Device code ({auth method=device-code}) also does MFA where the tenant allows it. For unattended runs, use a service principal ({auth method=service-principal})."
+	caAdmins      = "Only an administrator (Conditional Access Administrator or Security Administrator) can change the policy: they see which one in Azure portal → Microsoft Entra ID → Monitoring → Sign-in logs (quote the correlation ID) and can exclude you or this app under Security → Conditional Access."
+	// managedDeviceFix leads out of a device-based policy the browser met
+	// (AADSTS530033): another device, this one registered, or no user.
+	managedDeviceFix = "Run pbiwb on a device your organisation manages (joined or registered in Microsoft Entra ID, or compliant in Intune), or ask your IT department to register this one. For unattended runs, use a service principal ({auth method=service-principal}): device policies do not apply to it."
+	signInAgainFix   = "Sign in again (pbiwb accounts add, or the wizard); the saved tokens were cleared."
 	// restartBrowserFix: the exchange was tampered with or replayed.
 	restartBrowserFix = "Start the sign-in again and finish it in the browser that pbiwb opened; if it happens again, something between the browser and pbiwb (a proxy, another program on the localhost port) interferes."
 	consentFix        = portalApp + " → API permissions → Add a permission → Power BI Service → Delegated permissions: Dataset.ReadWrite.All and Workspace.Read.All → Add, then Grant admin consent for <tenant> (an administrator must do this)."
@@ -263,10 +267,12 @@ func explain(err error, loginHost string, c Credentials) error {
 		return fromAAD(a, err, c)
 	}
 	// A browser sign-in refused on the page comes back to MSAL's localhost
-	// listener as error_description only: an AADSTS message, no body.
+	// listener as error_description only: an AADSTS message, no body, which
+	// MSAL Go HTML-escapes for its page and its error alike (a policy's name
+	// in quotes reads &#39;…&#39;).
 	if m := aadstsRE.FindStringSubmatch(err.Error()); m != nil && strings.HasPrefix(err.Error(), m[0]) {
 		n, _ := strconv.Atoi(m[1])
-		return fromAAD(aadBody{Codes: []int{n}, Description: err.Error()}, err, c)
+		return fromAAD(aadBody{Codes: []int{n}, Description: html.UnescapeString(err.Error())}, err, c)
 	}
 	if e := transportError(err, loginHost); e != nil {
 		return e
@@ -325,7 +331,14 @@ func fromAAD(a aadBody, err error, c Credentials) *Error {
 		}
 	case e.Code == 530033 && c.Method == MethodDeviceCode:
 		e.Field = field.AuthMethod
-		e.Summary = "Conditional Access requires a managed device, and device code sign-in is blocked under such policies (\"remote device flow\")."
+		e.Summary = "Conditional Access" + policyIn(a.Description) + " requires a managed device, and device code sign-in is blocked under such policies (\"remote device flow\")."
+	case e.Code == 530033 && c.Method == MethodBrowser:
+		// The browser is what 530033's advice leads to: on this device it
+		// cannot pass, so the way out is another device or no user at all.
+		e.Summary = "Conditional Access" + policyIn(a.Description) + " requires a compliant or registered device, and this computer is not one your organisation manages."
+		e.withFix(managedDeviceFix + " " + caAdmins)
+	case e.Code == 530033:
+		e.Summary = "Conditional Access" + policyIn(a.Description) + " requires a compliant or registered device, and this sign-in does not come from one."
 	}
 	if c.Method == MethodServicePrincipal && e.Field != "" {
 		e.withFix(e.fix + " " + SPRestrictions)
@@ -345,6 +358,15 @@ func policyOf(description string) string {
 		return ""
 	}
 	return ", named '" + redact.Cut(name, 200) + "'"
+}
+
+// policyIn is " (policy 'P')" when Entra's description names the policy,
+// else "": for a summary whose subject is Conditional Access.
+func policyIn(description string) string {
+	if p := policyOf(description); p != "" {
+		return " (policy" + strings.TrimPrefix(p, ", named") + ")"
+	}
+	return ""
 }
 
 // firstSentence keeps Entra's description up to its trace line.
