@@ -127,9 +127,13 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 	fs.Usage = defaultUsage(env, fs, "pbiwb accounts add NAME --tenant ID --client-id ID [--username UPN] [--auth METHOD] [flags]")
 	cf := addCredFlags(fs, false)
 	insecure := fs.Bool("insecure-storage", false, "keep the secrets in a plain-text 0600 file instead of the OS keyring (only when no keyring is reachable)")
+	timeout := requestTimeoutFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
+	}
+	if err := positive("--request-timeout", *timeout); err != nil {
+		return err
 	}
 	if len(pos) != 1 {
 		return exit(exitcode.Usage, "accounts add needs exactly one account NAME (got %d arguments): pbiwb accounts add NAME --tenant ID --client-id ID ...", len(pos))
@@ -182,7 +186,7 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 	// Prove the credentials before saving anything; the tokens go to memory
 	// first and into the keyring with the account.
 	cache := &memCache{}
-	session, err := entra.New(ep, creds, cache, entra.WithBrowser(browserOpener(env, env.Stderr)))
+	session, err := entra.New(ep, creds, cache, entra.WithBrowser(browserOpener(env, env.Stderr)), entra.WithRequestTimeout(*timeout))
 	if err != nil {
 		return err
 	}

@@ -371,3 +371,26 @@ func TestDoctorBrowserSignIn(t *testing.T) {
 		t.Fatalf("unsaved without a terminal: %+v", r)
 	}
 }
+
+// TestStalledSignInBoundedByRequestTimeout: a sign-in host that accepts the
+// connection and never answers (the sandbox held by an hour's latency) is
+// given up on after --request-timeout, with an error that says which request
+// stalled and which setting bounds it, for accounts add and for groups.
+func TestStalledSignInBoundedByRequestTimeout(t *testing.T) {
+	f := newFixtureWith(t, sandbox.Options{Latency: time.Hour})
+	creds := []string{"--tenant", demo.TenantID, "--client-id", demo.ClientID, "--username", demo.Username, "--auth", "password", "--request-timeout", "1s"}
+	for _, args := range [][]string{
+		append([]string{"accounts", "add", "stalled", "--insecure-storage"}, creds...),
+		append([]string{"groups"}, creds...),
+	} {
+		code, _, stderr := f.run(map[string]string{EnvPassword: demo.Password}, args...)
+		if code != exitcode.SignIn {
+			t.Errorf("%s: exit %d, want %d\n%s", args[0], code, exitcode.SignIn, stderr)
+		}
+		for _, w := range []string{"did not answer the tenant's metadata request (openid-configuration): nothing arrived for 1s", "--request-timeout"} {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%s: stderr lacks %q:\n%s", args[0], w, stderr)
+			}
+		}
+	}
+}

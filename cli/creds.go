@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pbiwb/pbiwb/connector/cloud"
 	"github.com/pbiwb/pbiwb/connector/domo"
@@ -98,6 +99,9 @@ type credFlags struct {
 	domoClientID string
 
 	hasAccount bool // --account is registered
+	// requestTimeout bounds each request to Entra ID (the command's
+	// --request-timeout; 0 is entra's default).
+	requestTimeout time.Duration
 }
 
 // addCredFlags registers the unsaved-credential flags on fs and, when saved
@@ -254,7 +258,7 @@ func (f *credFlags) resolveUnsaved(ctx context.Context, g Globals, env Env) (*id
 	if errs := entra.ValidateCredentials(c); len(errs) > 0 {
 		return nil, fieldErrors(errs)
 	}
-	s, err := entra.New(ep, c, nil, entra.WithBrowser(browserOpener(env, env.Stderr)))
+	s, err := entra.New(ep, c, nil, entra.WithBrowser(browserOpener(env, env.Stderr)), entra.WithRequestTimeout(f.requestTimeout))
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +326,7 @@ func (f *credFlags) resolveSaved(ctx context.Context, g Globals, env Env) (*iden
 			return nil, exit(exitcode.SignIn, "account %q has no %s in its storage (%s): run `pbiwb accounts add %s ...` again to save it", a.Name, fe.Field, a.Storage, a.Name)
 		}
 	}
-	s, err := entra.New(ep, c, store.TokenCache(a.Name), entra.WithBrowser(browserOpener(env, env.Stderr)))
+	s, err := entra.New(ep, c, store.TokenCache(a.Name), entra.WithBrowser(browserOpener(env, env.Stderr)), entra.WithRequestTimeout(f.requestTimeout))
 	if err != nil {
 		return nil, err
 	}

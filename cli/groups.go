@@ -53,6 +53,7 @@ Unsaved credentials take their secrets from PBIWB_CLIENT_SECRET and PBIWB_PASSWO
 // powerbiClient resolves the identity of a listing command (groups,
 // datasets) as push does, and its Power BI client.
 func (cf *credFlags) powerbiClient(ctx context.Context, g Globals, timeout time.Duration, env Env) (*identity, *powerbi.Client, error) {
+	cf.requestTimeout = timeout
 	id, err := cf.resolve(ctx, g, env)
 	if err != nil {
 		return nil, nil, err

@@ -34,12 +34,12 @@ type pushFlags struct {
 	requestTimeout time.Duration
 }
 
-// requestTimeoutFlag registers --request-timeout, for the commands that call
-// Power BI or Domo: each request is given up on after DURATION without
-// progress, so nothing hangs on a server that never answers.
+// requestTimeoutFlag registers --request-timeout, for the commands that sign
+// in or call Power BI or Domo: each request is given up on after DURATION
+// without progress, so nothing hangs on a server that never answers.
 func requestTimeoutFlag(fs *flag.FlagSet) *time.Duration {
 	return fs.Duration("request-timeout", powerbi.DefaultRequestTimeout,
-		"give up a Power BI or Domo request after `DURATION` without an answer (or with a transfer stalled); an unanswered POST is settled by counting rows")
+		"give up an Entra ID, Power BI or Domo request after `DURATION` without an answer (or with a transfer stalled); an unanswered POST is settled by counting rows")
 }
 
 // positive refuses a zero or negative duration flag (exit 2).
@@ -151,6 +151,7 @@ Exit codes: 0 done and verified · 2 usage · 3 invalid input or target (nothing
 }
 
 func pushCommand(ctx context.Context, g Globals, cf *credFlags, pf pushFlags, env Env) error {
+	cf.requestTimeout = pf.requestTimeout
 	id, err := cf.resolve(ctx, g, env)
 	if err != nil {
 		return commandError(err)

@@ -171,7 +171,7 @@ func registerTokens(msal []byte) {
 // withDefaultTimeout bounds Cache calls without a deadline, as MSAL's
 // ExportReplace contract asks of implementors.
 func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
+	if _, ok := ctx.Deadline(); ok && ctx.Value(capLiftedKey{}) == nil {
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, 90*time.Second)

@@ -274,6 +274,9 @@ func explain(err error, loginHost string, c Credentials) error {
 		n, _ := strconv.Atoi(m[1])
 		return fromAAD(aadBody{Codes: []int{n}, Description: html.UnescapeString(err.Error())}, err, c)
 	}
+	if se, ok := asStall(err); ok {
+		return stallAdvice(se, err)
+	}
 	if e := transportError(err, loginHost); e != nil {
 		return e
 	}

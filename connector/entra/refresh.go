@@ -26,6 +26,8 @@ func (s *Session) Refresh(ctx context.Context, rejected string) (string, error) 
 	if err := s.st.dropAccessTokens(); err != nil {
 		return "", err
 	}
+	ctx, cancel := liftMSALCap(ctx)
+	defer cancel()
 	tok, err := s.token(ctx)
 	if err != nil {
 		return "", explain(err, s.loginHost(), s.creds)

@@ -26,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -48,6 +47,9 @@ type Session struct {
 	st    *store
 	now   func() time.Time
 	open  URLOpener
+	// timeout bounds each request to Entra ID (WithRequestTimeout); 0 is
+	// DefaultRequestTimeout.
+	timeout time.Duration
 
 	mu   sync.Mutex
 	pub  *public.Client       // user flows through the public client
@@ -176,6 +178,8 @@ func (s *Session) SignIn(ctx context.Context, prompt func(message string)) (Resu
 	if err := s.st.load(ctx); err != nil {
 		return Result{}, err
 	}
+	ctx, cancel := liftMSALCap(ctx)
+	defer cancel()
 	res, err := s.signIn(ctx, prompt)
 	if err != nil {
 		return Result{}, explain(err, s.loginHost(), s.creds)
@@ -352,6 +356,8 @@ func (s *Session) Token(ctx context.Context) (string, error) {
 	if err := s.st.load(ctx); err != nil {
 		return "", err
 	}
+	ctx, cancel := liftMSALCap(ctx)
+	defer cancel()
 	tok, err := s.token(ctx)
 	if err != nil {
 		return "", explain(err, s.loginHost(), s.creds)
@@ -486,10 +492,13 @@ func (s *Session) publicClient() (*public.Client, error) {
 	return s.pub, nil
 }
 
-// httpClient is the endpoints' client under cloud's redirect policy: a
+// httpClient is the endpoints' client under cloud's redirect policy (a
 // password or client secret in a token request's body, replayed by a 307,
-// never goes over http or to another host.
-func (s *Session) httpClient() *http.Client { return cloud.WithRedirectPolicy(s.ep.HTTP) }
+// never goes over http or to another host), every request bounded by the
+// request timeout (WithRequestTimeout).
+func (s *Session) httpClient() stallClient {
+	return stallClient{inner: cloud.WithRedirectPolicy(s.ep.HTTP), timeout: s.timeout}
+}
 
 func (s *Session) confidentialClient() (*confidential.Client, error) {
 	if s.conf != nil {
