@@ -38,6 +38,10 @@ type Error struct {
 	Err           error  // the underlying MSAL or transport error
 
 	fix string // Fix with its references to settings: {auth method=device-code}, {cloud}
+	// setting is a setting fix tells to change; a face that has no such
+	// setting (its Namer gives the ID back) gets fixWithout instead.
+	setting    field.ID
+	fixWithout string
 }
 
 // withFix sets e's fix from tmpl, whose {ID} and {ID=value} references name
@@ -53,6 +57,9 @@ func (e *Error) withFix(tmpl string) *Error {
 func (e *Error) FixIn(n field.Namer) string {
 	if e.fix == "" {
 		return e.Fix
+	}
+	if e.setting != "" && n.Name(e.setting) == string(e.setting) {
+		return field.Render(e.fixWithout, n)
 	}
 	return field.Render(e.fix, n)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/field"
 	"github.com/pbiwb/pbiwb/connector/internal/stall"
 )
 
@@ -168,9 +169,12 @@ func grantOf(req *http.Request) string {
 
 // stallAdvice explains a request given up on by the request timeout.
 func stallAdvice(se *RequestStallError, err error) *Error {
-	e := &Error{Field: "", Err: err,
+	e := &Error{Err: err,
 		Summary: fmt.Sprintf("the sign-in host %s did not answer %s: nothing arrived for %v.", se.Host, se.What, se.Err.After)}
-	return e.withFix("Something between pbiwb and Entra ID accepted the connection and never answered: check the network and any proxy (HTTPS_PROXY). If the host is only slow, allow more time with {request timeout}.")
+	const check = "Something between pbiwb and Entra ID accepted the connection and never answered: check the network and any proxy (HTTPS_PROXY), then try again."
+	e.withFix(check + " If the host is only slow, allow more time with {request timeout}.")
+	e.setting, e.fixWithout = field.RequestTimeout, check
+	return e
 }
 
 // asStall finds a request given up on by the request timeout in err.

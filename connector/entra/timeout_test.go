@@ -134,8 +134,12 @@ func TestEveryEntraRequestStallsAtTheRequestTimeout(t *testing.T) {
 				if want := "did not answer " + tc.what + ": nothing arrived for 45s."; !strings.Contains(e.Summary, want) {
 					t.Errorf("summary %q lacks %q", e.Summary, want)
 				}
-				if fix := e.FixIn(timeoutNamer{}); !strings.Contains(fix, "--request-timeout") {
+				if fix := e.FixIn(timeoutNamer{}); !strings.Contains(fix, "allow more time with --request-timeout") {
 					t.Errorf("fix %q does not name the setting", fix)
+				}
+				// A face without the setting is not told to change it.
+				if fix := e.FixIn(field.Plain{}); strings.Contains(fix, "request timeout") || !strings.Contains(fix, "proxy") {
+					t.Errorf("fix for a face without the setting: %q", fix)
 				}
 				if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 					t.Errorf("a stall reads as an interrupt: %v", err)
