@@ -227,6 +227,7 @@ func accountsAdd(ctx context.Context, g Globals, args []string, env Env) error {
 	saved, err := store.Save(ctx, keystore.Account{
 		Name: name, Cloud: accountCloud(ep), TenantID: strings.TrimSpace(creds.TenantID), ClientID: strings.ToLower(strings.TrimSpace(creds.ClientID)),
 		Username: username, Auth: string(creds.Method), DomoClientID: cf.domoClientID, HomeAccountID: res.HomeAccountID,
+		Extra: certificateExtra(cf.certificate),
 	}, sec)
 	if err != nil {
 		return fmt.Errorf("saving account %q: %w", name, err)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"github.com/pbiwb/pbiwb/connector/doctor"
 	"github.com/pbiwb/pbiwb/connector/sandbox/demo"
 	"github.com/pbiwb/pbiwb/exitcode"
+	"github.com/pbiwb/pbiwb/format"
+	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 	"github.com/pbiwb/pbiwb/ui"
 )
@@ -61,6 +64,19 @@ func TestCertificateAccount(t *testing.T) {
 	if si := results[doctor.CheckSignIn]; si.Status != doctor.Pass || !strings.Contains(si.Found, "certificate") {
 		t.Fatalf("doctor sign-in: %+v", si)
 	}
+
+	// The file's path (not its content) is kept, so doctor's "save it
+	// again" repeats --certificate with it.
+	dirs, _ := home.Resolve(f.home)
+	if err := keystore.Open(dirs, f.backend).SetSecret(context.Background(), "cert", keystore.Certificate, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, results, _ = f.doctorJSON(t, nil, "--account", "cert")
+	want := "pbiwb accounts add cert --tenant " + demo.TenantID + " --client-id " + demo.ClientIDCertificate +
+		" --auth service-principal --certificate " + format.ShellQuote(good)
+	if acc := results[doctor.CheckAccount]; acc.Status != doctor.Fail || !strings.Contains(acc.Fix, want) {
+		t.Fatalf("doctor account without its certificate: %+v\nwant the fix to hold %s", acc, want)
+	}
 }
 
 func TestCertificateRefusals(t *testing.T) {
@@ -103,6 +119,10 @@ func TestWizardCertificateAccount(t *testing.T) {
 	c.InsecureStorage = true // the fixture's keyring stand-in is not the OS keyring the wizard probes
 	if err := b.SaveAccount(ctx, c); err != nil {
 		t.Fatal(err)
+	}
+	dirs, _ := home.Resolve(f.home)
+	if a, err := keystore.Open(dirs, f.backend).Get("cert"); err != nil || !strings.Contains(cliFace{}.SaveAccount(a, false), "--certificate "+format.ShellQuote(c.Certificate)) {
+		t.Fatalf("the wizard's account: %+v %v: its save-again command does not repeat --certificate", a, err)
 	}
 	code, stdout, stderr := f.run(nil, "groups", "--account", "cert")
 	if code != exitcode.OK || !strings.Contains(stdout, demo.WorkspaceSales) {

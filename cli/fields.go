@@ -8,11 +8,13 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/pbiwb/pbiwb/cmdline"
 	"github.com/pbiwb/pbiwb/connector/domo"
 	"github.com/pbiwb/pbiwb/connector/field"
+	"github.com/pbiwb/pbiwb/format"
 	"github.com/pbiwb/pbiwb/home"
 	"github.com/pbiwb/pbiwb/keystore"
 )
@@ -197,10 +199,33 @@ func accountFlags(a keystore.Account) string {
 		f += " --username " + a.Username
 	}
 	f += " --auth " + a.Auth
+	if p := a.Extra[extraCertificateFile]; p != "" {
+		f += " --certificate " + format.ShellQuote(p)
+	}
 	if a.Cloud != "" && a.Cloud != "public" && a.Cloud != cloudSandbox {
 		f += " --cloud " + a.Cloud
 	}
 	return f
+}
+
+// extraCertificateFile is the account's Extra key for the path of the
+// certificate file it was saved from: not a secret (the file's content is
+// in the keyring), kept so the command that saves the account again can
+// repeat --certificate. The file may have been removed or replaced since.
+const extraCertificateFile = "certificateFile"
+
+// certificateExtra is the Extra of an account saved from the certificate
+// file at path (absolute, so the command works from any directory); nil
+// without one.
+func certificateExtra(path string) map[string]string {
+	path = strings.TrimSpace(path)
+	if path == "" {
+		return nil
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return map[string]string{extraCertificateFile: path}
 }
 
 // wizardFace is doctor.Face for the Troubleshoot screen, and field.Namer for

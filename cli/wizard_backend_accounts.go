@@ -224,9 +224,14 @@ func (b *wizardBackend) SaveAccount(ctx context.Context, c ui.Credentials) error
 	if s.cache.data != nil {
 		sec[keystore.TokenCache] = string(s.cache.data)
 	}
+	certPath := "" // kept (not secret) only when the certificate was used
+	if ec.Certificate != nil {
+		certPath = c.Certificate
+	}
 	saved, err := store.Save(ctx, keystore.Account{
 		Name: c.Name, Cloud: accountCloud(s.ep), TenantID: ec.TenantID, ClientID: ec.ClientID,
 		Username: s.summary.Username, Auth: string(ec.Method), DomoClientID: s.domoID, HomeAccountID: s.result.HomeAccountID,
+		Extra: certificateExtra(certPath),
 	}, sec)
 	if err != nil {
 		return keyringError(fmt.Errorf("saving account %q: %w", c.Name, err))
