@@ -11,11 +11,14 @@ import (
 // confidential client sends without one (docs/sources.md, MSAL: username and password); Entra ID
 // requires it of a confidential client. Other requests pass unchanged.
 type secretInjector struct {
-	inner interface {
-		Do(*http.Request) (*http.Response, error)
-		CloseIdleConnections()
-	}
+	inner  httpDoer
 	secret string
+}
+
+// httpDoer is the HTTP client MSAL Go takes (its internal ops.HTTPClient).
+type httpDoer interface {
+	Do(*http.Request) (*http.Response, error)
+	CloseIdleConnections()
 }
 
 func (s secretInjector) Do(req *http.Request) (*http.Response, error) {

@@ -515,37 +515,11 @@ func (s *Session) confidentialClient() (*confidential.Client, error) {
 // newConfidentialClient builds a confidential client; acc nil keeps its
 // tokens in memory only.
 func (s *Session) newConfidentialClient(acc *accessor) (*confidential.Client, error) {
-	if len(s.creds.Certificate) > 0 {
-		certs, key, err := parseCertificate(s.creds.Certificate, s.creds.CertificatePassword)
-		if err != nil {
-			return nil, err
-		}
-		cred, err := confidential.NewCredFromCert(certs, key)
-		if err != nil {
-			return nil, certError(field.Certificate, "the certificate cannot sign: "+err.Error()+".")
-		}
-		opts := []confidential.Option{confidential.WithHTTPClient(s.httpClient())}
-		if acc != nil {
-			opts = append(opts, confidential.WithCache(acc))
-		}
-		if s.ep.Sandbox {
-			opts = append(opts, confidential.WithInstanceDiscovery(false))
-		}
-		c, err := confidential.New(s.authority(), s.creds.ClientID, cred, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("prepare sign-in at %s: %w", s.authority(), err)
-		}
-		return &c, nil
-	}
-	if s.creds.ClientSecret == "" {
-		return nil, &Error{Field: field.ClientSecret, Summary: "this sign-in needs the app's client secret.",
-			Fix: portalApp + " → Certificates & secrets → New client secret, then enter its Value."}
-	}
-	cred, err := confidential.NewCredFromSecret(s.creds.ClientSecret)
+	cred, httpClient, err := s.appCredential()
 	if err != nil {
-		return nil, fmt.Errorf("client secret: %w", err)
+		return nil, err
 	}
-	opts := []confidential.Option{confidential.WithHTTPClient(secretInjector{inner: s.httpClient(), secret: s.creds.ClientSecret})}
+	opts := []confidential.Option{confidential.WithHTTPClient(httpClient)}
 	if acc != nil {
 		opts = append(opts, confidential.WithCache(acc))
 	}
@@ -557,4 +531,30 @@ func (s *Session) newConfidentialClient(acc *accessor) (*confidential.Client, er
 		return nil, fmt.Errorf("prepare sign-in at %s: %w", s.authority(), err)
 	}
 	return &c, nil
+}
+
+// appCredential is the app's proof of identity, a certificate or a client
+// secret, and the HTTP client that sends it: a secret also goes into the
+// requests MSAL sends without one (secretInjector).
+func (s *Session) appCredential() (confidential.Credential, httpDoer, error) {
+	if len(s.creds.Certificate) > 0 {
+		certs, key, err := parseCertificate(s.creds.Certificate, s.creds.CertificatePassword)
+		if err != nil {
+			return confidential.Credential{}, nil, err
+		}
+		cred, err := confidential.NewCredFromCert(certs, key)
+		if err != nil {
+			return confidential.Credential{}, nil, certError(field.Certificate, "the certificate cannot sign: "+err.Error()+".")
+		}
+		return cred, s.httpClient(), nil
+	}
+	if s.creds.ClientSecret == "" {
+		return confidential.Credential{}, nil, &Error{Field: field.ClientSecret, Summary: "this sign-in needs the app's client secret.",
+			Fix: portalApp + " → Certificates & secrets → New client secret, then enter its Value."}
+	}
+	cred, err := confidential.NewCredFromSecret(s.creds.ClientSecret)
+	if err != nil {
+		return confidential.Credential{}, nil, fmt.Errorf("client secret: %w", err)
+	}
+	return cred, secretInjector{inner: s.httpClient(), secret: s.creds.ClientSecret}, nil
 }

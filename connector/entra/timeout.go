@@ -61,10 +61,7 @@ const maxAnswerBytes = 4 << 20
 // accepts and never answers (or stops halfway) is given up on, with a
 // *RequestStallError naming what stalled.
 type stallClient struct {
-	inner interface {
-		Do(*http.Request) (*http.Response, error)
-		CloseIdleConnections()
-	}
+	inner   httpDoer
 	timeout time.Duration
 }
 
