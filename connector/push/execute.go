@@ -116,6 +116,7 @@ var ErrNothingToResume error = &UsageError{Msg: "there is no interrupted push of
 // event) and the error that ended it, if any.
 func execute(ctx context.Context, j job) (Summary, error) {
 	sum, err := writeAll(ctx, j)
+	err = interrupted(ctx, err)
 	sum.Table = j.TableName
 	switch {
 	case err == nil:

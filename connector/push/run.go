@@ -86,7 +86,7 @@ func (p *Plan) Run(ctx context.Context, obs ...Observer) (Summary, error) {
 	}
 	created := p.target.dataset == nil
 	if err := p.prepareTable(ctx, tr); err != nil {
-		return p.fail(tr, err)
+		return p.fail(tr, interrupted(ctx, err))
 	}
 	p.saveRecord(func(r *history.Record) { r.Target.DatasetID = p.target.dataset.ID })
 
@@ -313,6 +313,17 @@ func (e *SchemaChangeError) Error() string {
 
 // ExitCode: Power BI's change of the schema lost the rows (exit 5).
 func (e *SchemaChangeError) ExitCode() exitcode.Code { return exitcode.Refused }
+
+// interrupted is err as the run's end: once ctx is cancelled (Ctrl-C, the
+// wizard's stop), whatever error the cancelled request came back with is
+// the interruption's consequence, and the run is interrupted (exit 130,
+// resumable), whether or not that error kept context.Canceled in its chain.
+func interrupted(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil || errors.Is(err, ctx.Err()) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ctx.Err(), err)
+}
 
 // fail ends a run that stopped before writing: the summary says why.
 func (p *Plan) fail(tr *Tracker, err error) (Summary, error) {
