@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 )
 
 // parquetReader reads a Parquet file's rows, row group by row group, a
-// few hundred rows at a time, so memory does not grow with the file. Its
+// thousand rows at a time taken column by column from the pages, so
+// memory does not grow with the file. Its
 // header is the schema's top-level column names; each column's Power BI
 // type comes from the schema (Declared), never from inference:
 //
@@ -49,17 +51,24 @@ type parquetReader struct {
 	left   int64             // rows of the current row group not yet in vals
 	chunks []parquetChunk    // the current row group's, one per column
 	vals   [][]parquet.Value // per column, the values of the next rows
-	n, at  int               // rows in vals, the current one
+	n, at  int               // rows in vals, the next one
 	row    int               // rows read (1-based number of the current row)
 	// started: the header was read; header: a row was.
 	started, header bool
 
-	rec   []byte
-	ends  []int
-	null  []bool
-	valid []bool
+	// The current batch, column by column (filled by fill): each value's
+	// flags, read when a row is scanned, and its text, written for a
+	// whole column the first time one of its values is asked for (Field),
+	// so that the scan, which reads no value it knows converts, writes
+	// none of them, and a string is the page's own bytes.
+	cur   int       // the current row's index in the batch
+	flags [][]uint8 // per column and row: valueNull, valueValid
+	text  [][]byte  // per column, its values written back to back
+	ends  [][]int32 // per column and row, the end of its value in text
+	built []bool    // per column: text and ends are the batch's
+	sums  []uint64  // per row, RecordSum, once summed
 	seed  maphash.Seed
-	sum   uint64
+	sum   uint64 // the header's
 	names []string
 }
 
@@ -67,6 +76,12 @@ type parquetReader struct {
 // time: enough to read a column's values in runs, few enough that memory
 // stays small (parquetBatch × columns values of 24 bytes).
 const parquetBatch = 1024
+
+// A value's flags.
+const (
+	valueNull  uint8 = 1 << iota
+	valueValid       // known to convert to its column's type (kindValid)
+)
 
 // parquetChunk reads one column chunk, page by page. A value read from a
 // page points into the page's buffers, so the pages of the values in use
@@ -86,6 +101,9 @@ type parquetColumn struct {
 	typ    schema.Type
 	origin string // "Parquet DECIMAL(18,2)"
 	write  func(dst []byte, v parquet.Value) []byte
+	// raw: a value is its bytes as they are (a string), which Field gives
+	// without a copy.
+	raw bool
 	// valid, when set, says a value converts to typ for sure (an INT32, a
 	// boolean, a timestamp within years 1 to 9999): the scan need not
 	// convert it to know.
@@ -298,7 +316,7 @@ func stringColumn(phys pqformat.Type, origin string) (parquetColumn, error) {
 	if phys != pqformat.ByteArray && phys != pqformat.FixedLenByteArray {
 		return parquetColumn{origin: origin}, fmt.Errorf("the column is %s stored as %s, which pbiwb cannot read", origin, phys)
 	}
-	return parquetColumn{typ: schema.String, origin: origin, write: func(dst []byte, v parquet.Value) []byte {
+	return parquetColumn{typ: schema.String, origin: origin, raw: true, write: func(dst []byte, v parquet.Value) []byte {
 		return append(dst, v.ByteArray()...)
 	}}, nil
 }
@@ -509,32 +527,89 @@ func (r *parquetReader) Place(line, col int) string {
 	return fmt.Sprintf("%s, row %s", r.name, format.Thousands(int64(line)))
 }
 
-func (r *parquetReader) Line() int         { return r.row }
-func (r *parquetReader) RecordSum() uint64 { return r.sum }
-func (r *parquetReader) Close() error      { return r.closeRows() }
+func (r *parquetReader) Line() int    { return r.row }
+func (r *parquetReader) Close() error { return r.closeRows() }
+
+// RecordSum is a hash of the row's values, in column order, and of which
+// are NULL: the batch's rows are summed together, a column at a time.
+func (r *parquetReader) RecordSum() uint64 {
+	if !r.header {
+		return r.sum
+	}
+	if len(r.sums) == 0 {
+		r.sumBatch()
+	}
+	return r.sums[r.cur]
+}
+
+func (r *parquetReader) sumBatch() {
+	r.sums = r.sums[:0]
+	for range r.n {
+		r.sums = append(r.sums, r.sum)
+	}
+	keep := r.cur
+	for i := range r.cols {
+		null := uint64(i) + 0x9e3779b97f4a7c15 // NULL, which no value's hash is but by chance
+		for j := range r.n {
+			x := null
+			if r.flags[i][j]&valueNull == 0 {
+				r.cur = j
+				x = maphash.Bytes(r.seed, r.Field(i))
+			}
+			r.sums[j] = bits.RotateLeft64(r.sums[j], 27) ^ x
+		}
+	}
+	r.cur = keep
+}
 
 // Quoted: a value that is not null, so an empty string stays one.
-func (r *parquetReader) Quoted(i int) bool { return r.header && !r.null[i] }
+func (r *parquetReader) Quoted(i int) bool {
+	return r.header && r.flags[i][r.cur]&valueNull == 0
+}
 
 func (r *parquetReader) NumFields() int { return len(r.names) }
 
 // Kind: kindValid for a value known to convert to its column's type.
 func (r *parquetReader) Kind(i int) kind {
-	if r.header && r.valid[i] {
+	if r.header && r.flags[i][r.cur]&valueValid != 0 {
 		return kindValid
 	}
 	return kindInfer
 }
 
+// Field is column i's value as text: a string's bytes as the page holds
+// them, any other value as written for its whole column.
 func (r *parquetReader) Field(i int) []byte {
 	if !r.header {
 		return []byte(r.names[i])
 	}
-	start := 0
-	if i > 0 {
-		start = r.ends[i-1]
+	j := r.cur
+	if r.flags[i][j]&valueNull != 0 {
+		return nil
 	}
-	return r.rec[start:r.ends[i]]
+	if r.cols[i].raw {
+		return r.vals[i][j].ByteArray()
+	}
+	if !r.built[i] {
+		r.write(i)
+	}
+	start, end := int32(0), r.ends[i][j]
+	if j > 0 {
+		start = r.ends[i][j-1]
+	}
+	return r.text[i][start:end:end]
+}
+
+// write writes column i's values of the batch as text.
+func (r *parquetReader) write(i int) {
+	c, t, ends := &r.cols[i], r.text[i][:0], r.ends[i][:r.n]
+	for j, v := range r.vals[i][:r.n] {
+		if r.flags[i][j]&valueNull == 0 && c.write != nil {
+			t = c.write(t, v)
+		}
+		ends[j] = int32(len(t))
+	}
+	r.text[i], r.built[i] = t, true
 }
 
 // closeRows closes the current row group's column chunks.
@@ -569,27 +644,9 @@ func (r *parquetReader) Read() error {
 			return err
 		}
 	}
-	at := r.at
+	r.cur = r.at
 	r.at++
 	r.row++
-	r.rec, r.ends, r.null, r.valid = r.rec[:0], r.ends[:0], r.null[:0], r.valid[:0]
-	for i := range r.cols {
-		c := &r.cols[i]
-		v := r.vals[i][at]
-		null := v.IsNull()
-		if !null && c.write != nil {
-			r.rec = c.write(r.rec, v)
-		}
-		r.valid = append(r.valid, !null && c.valid != nil && c.valid(v))
-		r.ends = append(r.ends, len(r.rec))
-		r.null = append(r.null, null)
-	}
-	r.sum = maphash.Bytes(r.seed, r.rec)
-	for i, n := range r.null {
-		if n {
-			r.sum = r.sum*31 + uint64(i) + 1
-		}
-	}
 	return nil
 }
 
@@ -630,9 +687,10 @@ func (r *parquetReader) fill() (err error) {
 	}
 	n := int(min(r.left, parquetBatch))
 	if r.vals == nil {
-		r.vals = make([][]parquet.Value, len(r.cols))
-		for i := range r.vals {
-			r.vals[i] = make([]parquet.Value, parquetBatch)
+		k := len(r.cols)
+		r.vals, r.flags, r.text, r.ends, r.built = make([][]parquet.Value, k), make([][]uint8, k), make([][]byte, k), make([][]int32, k), make([]bool, k)
+		for i := range k {
+			r.vals[i], r.flags[i], r.ends[i] = make([]parquet.Value, parquetBatch), make([]uint8, parquetBatch), make([]int32, parquetBatch)
 		}
 	}
 	for i := range r.chunks {
@@ -642,9 +700,22 @@ func (r *parquetReader) fill() (err error) {
 			}
 			return r.damaged(err)
 		}
+		// The flags while the values are in the cache.
+		c, flags := &r.cols[i], r.flags[i][:n]
+		for j, v := range r.vals[i][:n] {
+			switch {
+			case v.IsNull():
+				flags[j] = valueNull
+			case c.valid != nil && c.valid(v):
+				flags[j] = valueValid
+			default:
+				flags[j] = 0
+			}
+		}
+		r.built[i] = false
 	}
 	r.left -= int64(n)
-	r.n, r.at = n, 0
+	r.n, r.at, r.sums = n, 0, r.sums[:0]
 	return nil
 }
 

@@ -309,12 +309,15 @@ func (p *Pipeline) scan(ctx context.Context, r rowReader, fs *schema.Findings) e
 			nul = bytes.IndexByte(cr.rec, 0) >= 0 // once per record: rare, and looked for field by field only then
 		}
 		for i := range cols {
-			raw := r.Field(i)
+			c := &cols[i]
 			k := kindInfer
 			if kinds != nil {
 				k = kinds.Kind(i)
+				if k == kindValid && !c.string && i < len(declared) && declared[i].Type == c.typ {
+					continue // known to convert (valid.go): nothing to check, so not even written as text
+				}
 			}
-			c := &cols[i]
+			raw := r.Field(i)
 			switch k {
 			case kindError:
 				fs.Add(p.finding(r, line, i+1, schema.RuleCellError, string(raw)))
@@ -362,7 +365,7 @@ func (p *Pipeline) scan(ctx context.Context, r rowReader, fs *schema.Findings) e
 				}
 				continue
 			}
-			if c.typ == schema.String || (k == kindValid && i < len(declared) && declared[i].Type == c.typ) {
+			if c.typ == schema.String {
 				continue
 			}
 			var err error
