@@ -69,7 +69,7 @@ func (p *Pipeline) randomInput(ctx context.Context) (ra io.ReaderAt, size int64,
 func (p *Pipeline) openRandom(ra io.ReaderAt, size int64) (rowReader, error) {
 	switch p.src.Format {
 	case XLSX:
-		return newXLSXReader(ra, size, p.src.Name, p.src.Sheet, p.seed)
+		return newXLSXReader(ra, size, p.src.Name, p.src.Sheet, p.opts.TempDir, p.seed)
 	case Parquet:
 		return newParquetReader(ra, size, p.src.Name, p.seed)
 	}
@@ -114,7 +114,7 @@ func Header(path string) (names []string, f Format, ok bool, err error) {
 	seed := maphash.MakeSeed()
 	switch f {
 	case XLSX:
-		r, err = newXLSXReader(file, st.Size(), path, "", seed)
+		r, err = newXLSXReader(file, st.Size(), path, "", "", seed)
 	case Parquet:
 		r, err = newParquetReader(file, st.Size(), path, seed)
 	default:

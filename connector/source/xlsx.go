@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -20,8 +21,9 @@ import (
 
 // xlsxReader reads one sheet of an Excel workbook (.xlsx, Office Open
 // XML) as a stream: the sheet's XML is decompressed and scanned as it is
-// read (xmlScanner), so memory does not grow with the sheet; the shared
-// strings (the text of the cells) are held in memory, as Excel does.
+// read (xmlScanner), so memory does not grow with the sheet; nor with
+// the shared strings (the text of the cells), which a large table keeps
+// in the spool (sst.go).
 //
 // The first row that has a value is the header; its last named cell ends
 // the columns (empty trailing columns are left out). A cell's type is the
@@ -84,7 +86,9 @@ const (
 
 var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 
-func newXLSXReader(ra io.ReaderAt, size int64, name, sheet string, seed maphash.Seed) (*xlsxReader, error) {
+// newXLSXReader opens sheet ("" is the first) of the workbook in ra; a
+// large table of shared strings spills to tempDir (sst.go).
+func newXLSXReader(ra io.ReaderAt, size int64, name, sheet, tempDir string, seed maphash.Seed) (*xlsxReader, error) {
 	unreadable := func(msg string, args ...any) *recordError {
 		return &recordError{Rule: schema.RuleUnreadable, Fatal: true, Msg: fmt.Sprintf(msg, args...)}
 	}
@@ -199,11 +203,14 @@ func newXLSXReader(ra io.ReaderAt, size int64, name, sheet string, seed maphash.
 		}
 	}
 	if f := part("xl/sharedStrings.xml"); f != nil {
-		if r.sst, err = readSharedStrings(f); err != nil {
+		if r.sst, err = readSharedStrings(f, tempDir); err != nil {
 			return nil, unreadable("the workbook's text (shared strings) cannot be read (%v): it may be damaged; open it in Excel and save it again", err)
 		}
 	}
 	if r.zf, err = sf.Open(); err != nil {
+		if r.sst != nil {
+			r.sst.close()
+		}
 		return nil, unreadable("the sheet %q cannot be read (%v): the workbook may be damaged", ws.Name, err)
 	}
 	r.x = newXMLScanner(r.zf)
@@ -337,79 +344,13 @@ func formatDateStyle(code string) dateStyle {
 	return notDate
 }
 
-// sharedStrings is the workbook's table of cell texts, back to back.
-type sharedStrings struct {
-	data []byte
-	ends []uint32
+func (r *xlsxReader) Close() error {
+	err := r.zf.Close()
+	if r.sst != nil {
+		err = errors.Join(err, r.sst.close())
+	}
+	return err
 }
-
-func (s *sharedStrings) get(i int) ([]byte, bool) {
-	if i < 0 || i >= len(s.ends) {
-		return nil, false
-	}
-	start := uint32(0)
-	if i > 0 {
-		start = s.ends[i-1]
-	}
-	return s.data[start:s.ends[i]], true
-}
-
-// readSharedStrings reads each <si>'s text: its <t>, or its runs' <t>s,
-// phonetic runs (<rPh>) left out.
-func readSharedStrings(f *zip.File) (*sharedStrings, error) {
-	rc, err := f.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	x := newXMLScanner(rc)
-	s := &sharedStrings{}
-	inSI, inT, inPh := false, false, 0
-	for {
-		tok, name, self, err := x.next()
-		if err == io.EOF {
-			return s, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		switch tok {
-		case xmlStart:
-			switch string(name) {
-			case "si":
-				inSI = true
-				if self {
-					s.ends = append(s.ends, uint32(len(s.data)))
-					inSI = false
-				}
-			case "t":
-				inT = !self
-			case "rPh":
-				if !self {
-					inPh++
-				}
-			}
-		case xmlEnd:
-			switch string(name) {
-			case "si":
-				if inSI {
-					s.ends = append(s.ends, uint32(len(s.data)))
-				}
-				inSI = false
-			case "t":
-				inT = false
-			case "rPh":
-				inPh--
-			}
-		case xmlText:
-			if inSI && inT && inPh == 0 {
-				s.data = append(s.data, name...)
-			}
-		}
-	}
-}
-
-func (r *xlsxReader) Close() error { return r.zf.Close() }
 
 func (r *xlsxReader) Line() int         { return r.rowNum }
 func (r *xlsxReader) RecordSum() uint64 { return r.sum }
@@ -746,16 +687,14 @@ func (r *xlsxReader) cellValue(style int, hasV, hasF bool, is []byte) (kind, boo
 	switch t {
 	case "s":
 		i, err := strconv.Atoi(string(r.cellV))
-		var s []byte
 		ok := err == nil && r.sst != nil
 		if ok {
-			s, ok = r.sst.get(i)
+			r.rec, ok = r.sst.appendText(r.rec, i)
 		}
 		if !ok {
 			r.rec = append(r.rec, fmt.Sprintf("the cell names text number %s, which the workbook does not have: it may be damaged", r.cellV)...)
 			return kindError, false, 0, nil
 		}
-		r.rec = append(r.rec, s...)
 		return kindText, false, seenText, nil
 	case "inlineStr":
 		r.rec = append(r.rec, is...)
