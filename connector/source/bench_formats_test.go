@@ -1,12 +1,18 @@
 package source
 
 import (
+	"archive/zip"
 	"bufio"
+	"bytes"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,9 +33,12 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkFormats -benchtime 1x ./connector/source
 //
-// The files are written in b.TempDir() before the clock starts: the
-// workbook by excelize's stream writer (inline strings, as it writes
-// them), the Parquet file by parquet-go (snappy, row groups of 100,000).
+// The files are written in b.TempDir() before the clock starts (only
+// those of the formats -bench selects): the workbook by
+// excelize's stream writer (inline strings, as it writes them), and again
+// with its text in shared strings, as Excel saves it (xlsx-shared: the
+// text is mostly distinct, so the table is as large as the text), the
+// Parquet file by parquet-go (snappy, row groups of 100,000).
 func BenchmarkFormats(b *testing.B) {
 	n := benchRows
 	if v, err := strconv.Atoi(os.Getenv("PBIWB_BENCH_ROWS")); err == nil && v > 0 {
@@ -38,24 +47,29 @@ func BenchmarkFormats(b *testing.B) {
 	dir := b.TempDir()
 	var csvRate, csvCPURate float64
 	for _, f := range []struct {
+		name   string
 		format Format
 		write  func(testing.TB, string, int)
 	}{
-		{CSV, func(tb testing.TB, path string, n int) { generate(tb, path, n) }},
-		{XLSX, writeBenchWorkbook},
-		{Parquet, writeBenchParquet},
-		{JSONL, writeBenchJSONL},
+		{"csv", CSV, func(tb testing.TB, path string, n int) { generate(tb, path, n) }},
+		{"xlsx", XLSX, writeBenchWorkbook},
+		{"xlsx-shared", XLSX, writeBenchSharedWorkbook},
+		{"parquet", Parquet, writeBenchParquet},
+		{"jsonl", JSONL, writeBenchJSONL},
 	} {
 		if f.format == XLSX && n >= 1<<20 {
-			b.Run(string(f.format), func(b *testing.B) {
+			b.Run(f.name, func(b *testing.B) {
 				b.Skip("a sheet holds at most 1,048,576 rows: compare 300,000 with 1,000,000 for the workbook")
 			})
 			continue
 		}
-		path := filepath.Join(dir, "bench."+string(f.format))
+		if !benchSelected(f.name) {
+			continue // not written when not run
+		}
+		path := filepath.Join(dir, f.name+"."+string(f.format))
 		f.write(b, path, n)
 		st, _ := os.Stat(path)
-		b.Run(string(f.format), func(b *testing.B) {
+		b.Run(f.name, func(b *testing.B) {
 			b.SetBytes(st.Size())
 			b.ReportAllocs()
 			runtime.GC()
@@ -87,6 +101,18 @@ func BenchmarkFormats(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchSelected reports whether -test.bench may select
+// BenchmarkFormats/name (select csv too to compare with it).
+func benchSelected(name string) bool {
+	pat := flag.Lookup("test.bench").Value.String()
+	_, sub, ok := strings.Cut(pat, "/")
+	if !ok {
+		return true
+	}
+	re, err := regexp.Compile(sub)
+	return err != nil || re.MatchString(name)
 }
 
 // watchHeap samples HeapInuse every 5 ms until stop, which returns the
@@ -225,6 +251,87 @@ func writeBenchJSONL(tb testing.TB, path string, n int) {
 		w.Write(line)
 	}
 	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// writeBenchSharedWorkbook writes the benchmark's workbook with its text
+// in shared strings, as Excel saves a workbook: each distinct text once in
+// xl/sharedStrings.xml, in the order the sheet first uses it, each cell
+// naming its text by number.
+func writeBenchSharedWorkbook(tb testing.TB, path string, n int) {
+	inline := path + ".inline.xlsx"
+	writeBenchWorkbook(tb, inline, n)
+	defer os.Remove(inline)
+	zr, err := zip.OpenReader(inline)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer zr.Close()
+	out, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	zw := zip.NewWriter(out)
+	var sst bytes.Buffer
+	count, index := 0, map[string]int{}
+	for _, e := range zr.File {
+		rc, err := e.Open()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		switch e.Name {
+		case "xl/worksheets/sheet1.xml":
+			const open, shut = ` t="inlineStr"><is><t`, `</t></is>`
+			var sheet bytes.Buffer
+			for {
+				i := bytes.Index(b, []byte(open))
+				if i < 0 {
+					sheet.Write(b)
+					break
+				}
+				j := i + len(open) + bytes.IndexByte(b[i+len(open):], '>') + 1
+				k := j + bytes.Index(b[j:], []byte(shut))
+				attrs, text := string(b[i+len(open):j-1]), string(b[j:k])
+				id, ok := index[text]
+				if !ok {
+					id = len(index)
+					index[text] = id
+					fmt.Fprintf(&sst, "<si><t%s>%s</t></si>", attrs, text)
+				}
+				count++
+				sheet.Write(b[:i])
+				fmt.Fprintf(&sheet, ` t="s"><v>%d</v>`, id)
+				b = b[k+len(shut):]
+			}
+			b = sheet.Bytes()
+		case "[Content_Types].xml":
+			b = bytes.Replace(b, []byte("</Types>"), []byte(`<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`), 1)
+		case "xl/_rels/workbook.xml.rels":
+			b = bytes.Replace(b, []byte("</Relationships>"), []byte(`<Relationship Id="rIdSST" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>`), 1)
+		}
+		w, err := zw.Create(e.Name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		w.Write(b)
+	}
+	w, err := zw.Create("xl/sharedStrings.xml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">`, count, len(index))
+	w.Write(sst.Bytes())
+	io.WriteString(w, "</sst>")
+	if err := zw.Close(); err != nil {
 		tb.Fatal(err)
 	}
 	if err := out.Close(); err != nil {

@@ -43,7 +43,8 @@ type Options struct {
 	// MaxFindings caps the findings listed (the rest are counted);
 	// 0 means schema.DefaultMaxFindings.
 	MaxFindings int
-	// TempDir holds the copy of a source that cannot be read twice (created
+	// TempDir holds the copy of a source that cannot be read twice, and a
+	// large workbook's shared strings while it is read (sst.go) (created
 	// 0700 if missing; the push engine passes one under the home); "" means
 	// os.TempDir(). See spool.go for how long a copy lives.
 	TempDir string

@@ -13,7 +13,7 @@ import (
 // xl/sharedStrings.xml, which the sheet's cells name by number; a sheet
 // of mostly distinct text has a table as large as its text. Held whole in
 // memory, it would make memory grow with the workbook. A small table is
-// held in memory; past sstMemMax bytes of text, the table goes to two
+// held in memory; past sstMemMax bytes of text (1 MiB), the table goes to two
 // spool files (spool.go: 0600, under Options.TempDir, removed at once or
 // when the reader closes, also on error): the texts back to back, and the
 // end of each as 8 bytes. A cell's text is read back through a few cached
@@ -26,7 +26,7 @@ import (
 
 // sstMemMax is the text a table may hold in memory before it goes to the
 // spool (a variable for the tests).
-var sstMemMax = 4 << 20
+var sstMemMax = 1 << 20
 
 // sharedStrings is the workbook's table of cell texts: in memory (data,
 // ends), or spilled to the spool (texts, index).
@@ -39,7 +39,8 @@ type sharedStrings struct {
 	textFile     *spool
 	indexFile    *spool
 	textW, idxW  *bufio.Writer
-	written      int64 // bytes of text spilled
+	written      int64   // bytes of text spilled
+	num          [8]byte // an end being written (a local would escape)
 	texts, index blockCache
 }
 
@@ -129,9 +130,7 @@ func (s *sharedStrings) end(start int) error {
 	s.written += int64(len(s.data) - start)
 	s.n++
 	s.data = s.data[:0]
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(s.written))
-	_, err := s.idxW.Write(b[:])
+	_, err := s.idxW.Write(binary.LittleEndian.AppendUint64(s.num[:0], uint64(s.written)))
 	return err
 }
 
@@ -148,10 +147,8 @@ func (s *sharedStrings) spill(start int) error {
 	if _, err := s.textW.Write(s.data[:start]); err != nil {
 		return err
 	}
-	var b [8]byte
 	for _, e := range s.ends {
-		binary.LittleEndian.PutUint64(b[:], uint64(e))
-		if _, err := s.idxW.Write(b[:]); err != nil {
+		if _, err := s.idxW.Write(binary.LittleEndian.AppendUint64(s.num[:0], uint64(e))); err != nil {
 			return err
 		}
 	}

@@ -103,6 +103,7 @@ func TestSharedStringsSpill(t *testing.T) {
 		}
 	}
 	f := sstZip(t, texts, false)
+	withSSTMemMax(t, 64<<20)
 	mem, err := readSharedStrings(f, "")
 	if err != nil {
 		t.Fatal(err)
