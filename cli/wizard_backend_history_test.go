@@ -23,17 +23,25 @@ import (
 // wizardPush runs b.Push as the wizard does: events drained, the channel
 // closed once Push returns.
 func wizardPush(ctx context.Context, b *wizardBackend, req ui.Request) (ui.Result, error) {
+	res, _, err := collectPush(ctx, b, req)
+	return res, err
+}
+
+// collectPush is wizardPush keeping the events.
+func collectPush(ctx context.Context, b *wizardBackend, req ui.Request) (ui.Result, []ui.ProgressEvent, error) {
 	events := make(chan ui.ProgressEvent, 16)
+	var seen []ui.ProgressEvent
 	drained := make(chan struct{})
 	go func() {
-		for range events {
+		for ev := range events {
+			seen = append(seen, ev)
 		}
 		close(drained)
 	}()
 	res, err := b.Push(ctx, req, events)
-	close(events)
+	close(events) // as the wizard does: a send after Push returned would panic
 	<-drained
-	return res, err
+	return res, seen, err
 }
 
 // A push made in the test is listed first, with its details.

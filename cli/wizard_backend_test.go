@@ -458,18 +458,7 @@ func TestWizardPlanAndPushDomo(t *testing.T) {
 		t.Fatal("the dry run created the table")
 	}
 
-	events := make(chan ui.ProgressEvent, 16)
-	var seen []ui.ProgressEvent
-	drained := make(chan struct{})
-	go func() {
-		for ev := range events {
-			seen = append(seen, ev)
-		}
-		close(drained)
-	}()
-	res, err := b.Push(ctx, req, events)
-	close(events)
-	<-drained
+	res, seen, err := collectPush(ctx, b, req)
 	if err != nil {
 		t.Fatalf("Push: %v", err)
 	}
@@ -559,18 +548,7 @@ func pushCSV(t *testing.T, f *fixture, ctx context.Context, dataset string, befo
 		t.Fatal(err)
 	}
 	before()
-	events := make(chan ui.ProgressEvent, 16)
-	var seen []ui.ProgressEvent
-	drained := make(chan struct{})
-	go func() {
-		for ev := range events {
-			seen = append(seen, ev)
-		}
-		close(drained)
-	}()
-	res, err := b.Push(ctx, req, events)
-	close(events) // as the wizard does: a send after Push returned would panic
-	<-drained
+	res, seen, err := collectPush(ctx, b, req)
 	return res, seen, err
 }
 

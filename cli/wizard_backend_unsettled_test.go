@@ -155,23 +155,6 @@ func TestWizardResumeUnsettled(t *testing.T) {
 	}
 }
 
-// collectPush is wizardPush keeping the events.
-func collectPush(ctx context.Context, b *wizardBackend, req ui.Request) (ui.Result, []ui.ProgressEvent, error) {
-	events := make(chan ui.ProgressEvent, 16)
-	var seen []ui.ProgressEvent
-	drained := make(chan struct{})
-	go func() {
-		for ev := range events {
-			seen = append(seen, ev)
-		}
-		close(drained)
-	}()
-	res, err := b.Push(ctx, req, events)
-	close(events)
-	<-drained
-	return res, seen, err
-}
-
 // heard reports whether an event matches.
 func heard(seen []ui.ProgressEvent, match func(ui.ProgressEvent) bool) bool {
 	for _, ev := range seen {
