@@ -157,13 +157,7 @@ func TestStrictTenantAdviceLeadsOut(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := entra.New(l.ep, tc.c, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			_, err = s.SignIn(ctx, func(string) {})
+			err := l.signInErr(t, tc.c)
 			var e *entra.Error
 			if !errors.As(err, &e) || e.Code != tc.code || e.Field != tc.fieldErr {
 				t.Fatalf("got %v, want AADSTS%d on %q", err, tc.code, tc.fieldErr)

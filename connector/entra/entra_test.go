@@ -41,6 +41,20 @@ func newLab(t *testing.T, opts sandbox.Options) *lab {
 	return &lab{sb: sb, ep: ep, counter: c}
 }
 
+// signInErr signs in once with c, a device code prompt ignored, within 20 s,
+// and returns how it failed: for the tables of refusals.
+func (l *lab) signInErr(t *testing.T, c entra.Credentials) error {
+	t.Helper()
+	s, err := entra.New(l.ep, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = s.SignIn(ctx, func(string) {})
+	return err
+}
+
 // counter counts token-endpoint POSTs by grant type.
 type counter struct {
 	inner http.RoundTripper
@@ -213,13 +227,7 @@ func TestEntraErrorsBecomeAdvice(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := entra.New(l.ep, tc.c, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			_, err = s.SignIn(ctx, func(string) {})
+			err := l.signInErr(t, tc.c)
 			var e *entra.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("want *entra.Error, got %T %v", err, err)
