@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pbiwb/pbiwb/atomicfile"
 	"github.com/pbiwb/pbiwb/connector/powerbi"
 	"github.com/pbiwb/pbiwb/home"
 )
@@ -40,17 +41,8 @@ func rememberWorkspaces(dirs home.Dirs, account string, groups []powerbi.Group) 
 		seen.Accounts = map[string]seenList{}
 	}
 	seen.Accounts[strings.ToLower(account)] = seenList{Names: names, Seen: time.Now().UTC()}
-	b, err := json.MarshalIndent(seen, "", "  ")
-	if err != nil || os.MkdirAll(dirs.State, 0o700) != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(dirs.State, workspacesFile+".*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
-		os.Remove(tmp.Name())
+	if b, err := json.MarshalIndent(seen, "", "  "); err == nil {
+		_ = atomicfile.Write(path, b) // a cache: failing to keep it costs only completions
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/pbiwb/pbiwb/atomicfile"
 )
 
 // AccountsFileName is the accounts file, in home.Dirs.Config.
@@ -46,5 +48,5 @@ func writeConfig(path string, cf *configFile) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(b, '\n'))
+	return atomicfile.Write(path, append(b, '\n'))
 }

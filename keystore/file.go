@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/pbiwb/pbiwb/atomicfile"
 	"github.com/pbiwb/pbiwb/home"
 )
 
@@ -104,7 +105,7 @@ func (f *FileBackend) update(ctx context.Context, change func(*secretsFile) erro
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(f.path, append(b, '\n'))
+	return atomicfile.Write(f.path, append(b, '\n'))
 }
 
 func (f *FileBackend) read() (*secretsFile, error) {

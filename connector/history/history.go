@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pbiwb/pbiwb/atomicfile"
 	"github.com/pbiwb/pbiwb/exitcode"
 	"github.com/pbiwb/pbiwb/outcome"
 )
@@ -254,7 +255,7 @@ func (r *Run) saveLocked() error {
 	if err != nil {
 		return fmt.Errorf("history: encode run %s: %w", r.rec.ID, err)
 	}
-	if err := writeAtomic(r.s.Dir, r.rec.ID+".json", append(b, '\n')); err != nil {
+	if err := atomicfile.Write(filepath.Join(r.s.Dir, r.rec.ID+".json"), append(b, '\n')); err != nil {
 		return fmt.Errorf("history: save run %s: %w", r.rec.ID, err)
 	}
 	r.saved = r.rec.Updated
@@ -401,27 +402,4 @@ func newID(t time.Time) (string, error) {
 	// Milliseconds keep runs started in the same second in order: List sorts
 	// by id, so the id alone must order runs by their start.
 	return t.UTC().Format("20060102-150405.000") + "-" + hex.EncodeToString(b[:]), nil
-}
-
-// writeAtomic replaces dir/name with data: whole or not at all.
-func writeAtomic(dir, name string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
-	return err
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pbiwb/pbiwb/atomicfile"
 	"github.com/pbiwb/pbiwb/connector/schema"
 	"github.com/pbiwb/pbiwb/home"
 )
@@ -45,27 +46,11 @@ func knownDatasetPath(dirs home.Dirs, apiBase, datasetID string) string {
 // The push goes on without it (the record helps later runs): the error is
 // for the caller to say.
 func rememberRetention(dirs home.Dirs, k knownDataset) error {
-	if err := os.MkdirAll(dirs.Datasets(), 0o700); err != nil {
-		return err
-	}
 	b, err := json.Marshal(k)
 	if err != nil {
 		return err
 	}
-	path := knownDatasetPath(dirs, k.APIBase, k.DatasetID)
-	tmp, err := os.CreateTemp(dirs.Datasets(), ".new-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(knownDatasetPath(dirs, k.APIBase, k.DatasetID), b)
 }
 
 // RememberedRetention is the retention pbiwb gave a dataset it created, as

@@ -1,4 +1,7 @@
-package keystore
+// Package atomicfile replaces a file whole or not at all: the accounts, the
+// history's records, the datasets pbiwb remembers and the completion cache
+// are written this way, so a crash or a full disk never leaves half a file.
+package atomicfile
 
 import (
 	"fmt"
@@ -6,10 +9,11 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic replaces path with data: a 0600 temp file in the same
-// directory (created 0700 if missing), synced, then renamed over path, so a
-// reader sees the old file or the new one, never a part.
-func writeFileAtomic(path string, data []byte) (err error) {
+// Write replaces path with data: a 0600 temp file in the same directory
+// (created 0700 if missing), synced, then renamed over path, so a reader sees
+// the old file or the new one, never a part. The temp file's name starts
+// with a dot and ends in .tmp, so directory listings can skip it.
+func Write(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
