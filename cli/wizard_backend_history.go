@@ -63,11 +63,8 @@ func (b *wizardBackend) Run(ctx context.Context, id string) (ui.RunDetail, error
 	}
 	d := ui.RunDetail{RunSummary: runSummary(r), BatchesDone: r.BatchesDone, BatchesTotal: r.BatchesTotal, Retries: r.Retries,
 		Throttled: r.Throttled, Verified: r.Verified, ExitCode: r.ExitCode, Note: r.Note, NotVerified: r.NotVerified, CountNote: r.CountNote}
-	if u := r.Unsettled; u != nil && r.Outcome.Resumable() {
-		d.Unsettled = &ui.Unsettled{Why: u.Why}
-		for _, b := range u.Batches {
-			d.Unsettled.Batches = append(d.Unsettled.Batches, ui.UnsettledBatch{Batch: b.Batch, FirstRow: b.FirstRow, Rows: b.Rows})
-		}
+	if r.Outcome.Resumable() {
+		d.Unsettled = uiUnsettled(r.Unsettled)
 	}
 	for _, reason := range slices.Sorted(maps.Keys(r.Waits)) {
 		w := r.Waits[reason]

@@ -304,8 +304,9 @@ func pushError(err error, code exitcode.Code) error {
 	return &codedError{code: code, err: errors.New(msg)}
 }
 
-// uiUnsettled is the engine's unsettled batches for the wizard; nil for none.
-func uiUnsettled(u *push.Unsettled) *ui.Unsettled {
+// uiUnsettled is the engine's (or a run record's) unsettled batches for the
+// wizard; nil for none.
+func uiUnsettled(u *history.Unsettled) *ui.Unsettled {
 	if u == nil {
 		return nil
 	}

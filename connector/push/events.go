@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pbiwb/pbiwb/connector/history"
 	"github.com/pbiwb/pbiwb/connector/push/internal/clock"
 	"github.com/pbiwb/pbiwb/connector/push/internal/pacer"
 	"github.com/pbiwb/pbiwb/exitcode"
@@ -100,19 +101,12 @@ type ErrorInfo struct {
 }
 
 // Unsettled is the batches a stopped run left with an outcome pbiwb cannot
-// tell (Power BI refuses to count the table's rows), and why it cannot.
-type Unsettled struct {
-	Why     string           `json:"why"`
-	Batches []UnsettledBatch `json:"batches"`
-}
-
-// UnsettledBatch is one batch with an unknown outcome: its number and its
-// first input row, counted from 1 as people count, and its rows.
-type UnsettledBatch struct {
-	Batch    int   `json:"batch"`
-	FirstRow int64 `json:"firstRow"`
-	Rows     int   `json:"rows"`
-}
+// tell (Power BI refuses to count the table's rows), and why it cannot: the
+// history keeps it as it is.
+type (
+	Unsettled      = history.Unsettled
+	UnsettledBatch = history.UnsettledBatch
+)
 
 // WaitTotal is the waits of one reason over a run.
 type WaitTotal struct {

@@ -19,13 +19,7 @@ func historyObserver(run *history.Run) Observer {
 			progressInto(r, e.Progress)
 			r.RowsWritten, r.BatchesDone, r.Verified, r.NotVerified = s.RowsWritten, s.BatchesDone, s.Verified, s.NotVerified
 			r.ResumeHint, r.AlreadyBy, r.CountNote = s.ResumeHint, s.AlreadyWrittenBy, s.CountNote
-			r.Unsettled = nil
-			if u := s.Unsettled; u != nil {
-				r.Unsettled = &history.Unsettled{Why: u.Why}
-				for _, b := range u.Batches {
-					r.Unsettled.Batches = append(r.Unsettled.Batches, history.UnsettledBatch{Batch: b.Batch, FirstRow: b.FirstRow, Rows: b.Rows})
-				}
-			}
+			r.Unsettled = s.Unsettled
 			r.Waits = map[string]history.WaitTotal{}
 			for k, v := range s.Waits {
 				r.Waits[k] = history.WaitTotal{Count: v.Count, Seconds: v.Seconds}
